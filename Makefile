@@ -1,0 +1,44 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+INDEX  ?= index
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install install-dev index serve lint typecheck pytest bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+index: install
+	$(BIN)/newsdesk reindex samples --index $(INDEX)
+
+serve:
+	$(BIN)/newsdesk serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+## Build the index from samples/ (incrementally) and serve on http://127.0.0.1:5000
+run: index serve
+
+lint: install-dev
+	$(BIN)/ruff check indexer webapp tests bench
+	$(BIN)/ruff format --check indexer webapp tests bench
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+pytest: install-dev
+	$(BIN)/python -m pytest
+
+## Lint, type-check and run the whole test suite
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) build *.egg-info

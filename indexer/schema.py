@@ -1,0 +1,154 @@
+"""The Whoosh schema, declared once, and the mapping from Article to index document."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+
+from indexer.model import Article
+
+# Whoosh's default stop list drops "us", "may", "will", "can" (see whoosh-notes.md): keep every word.
+TEXT_ANALYZER = StemmingAnalyzer(stoplist=None, minsize=1)
+# Exact facet values, several per field, separated by FACET_SEP; case kept for display.
+FACET_SEP = "\x1f"
+FACET_ANALYZER = RegexTokenizer(r"[^\x1f]+")
+
+FACETS = ("author", "source", "location", "speaker", "month")
+# Fields a query searches when it names none, with their weights.
+DEFAULT_FIELDS = {"title": 3.0, "quotes": 1.5, "body": 1.0}
+# Field names users may write in queries (field:term).
+QUERY_FIELDS = ("title", "body", "quotes", "author", "source", "location", "speaker", "site", "url")
+
+
+def _facet() -> TEXT:
+    return TEXT(analyzer=FACET_ANALYZER, stored=False, phrase=False)
+
+
+def build_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        file=ID(stored=True),  # absolute path of the source file: incremental reindex key
+        path=STORED(),
+        format=ID(stored=True),
+        site=TEXT(stored=True, phrase=False),
+        url=ID(stored=True),
+        title=TEXT(analyzer=TEXT_ANALYZER, stored=True, chars=True, field_boost=1.0),
+        body=TEXT(analyzer=TEXT_ANALYZER, stored=True, chars=True),
+        quotes=TEXT(analyzer=TEXT_ANALYZER, stored=True, chars=True),
+        author=TEXT(stored=True),
+        author_role=STORED(),
+        source=TEXT(stored=True),
+        location=TEXT(stored=True),
+        speaker=TEXT(stored=False),
+        date=DATETIME(stored=True, sortable=True),
+        date_text=STORED(),  # the ISO string as parsed, kept verbatim
+        day=NUMERIC(int, bits=32, stored=False, signed=True, sortable=True),  # days since 1970
+        quotes_json=STORED(),
+        explain_json=STORED(),
+        f_author=_facet(),
+        f_source=_facet(),
+        f_location=_facet(),
+        f_speaker=_facet(),
+        f_month=_facet(),
+    )
+
+
+SCHEMA = build_schema()
+EPOCH = date(1970, 1, 1)
+NO_VALUE = "\x00"  # sentinel so every document has a value in each facet field
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """The datetime of an ISO 8601 date (or date-time) string, or None."""
+    if not value:
+        return None
+    text = value.strip()
+    for cut in (len(text), 19, 10, 7, 4):
+        try:
+            if cut == 7:
+                return datetime.strptime(text[:7], "%Y-%m")
+            if cut == 4:
+                return datetime.strptime(text[:4], "%Y")
+            parsed = datetime.fromisoformat(text[:cut])
+            return parsed.replace(tzinfo=None)
+        except ValueError:
+            continue
+    return None
+
+
+def day_number(d: date) -> int:
+    return (d - EPOCH).days
+
+
+def _facet_values(values: list[str | None]) -> str:
+    clean = [v.strip() for v in values if v and v.strip()]
+    return FACET_SEP.join(dict.fromkeys(clean)) or NO_VALUE
+
+
+def article_to_document(article: Article, file_key: str) -> dict[str, Any]:
+    """The Whoosh document for an article."""
+    when = parse_date(article.date)
+    speakers = article.speakers
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "file": file_key,
+        "path": article.path,
+        "format": article.format or "",
+        "site": article.site or "",
+        "url": article.url or "",
+        "title": article.title or "",
+        "body": article.body or "",
+        "quotes": "\n".join(q.text for q in article.quotes),
+        "author": article.author or "",
+        "author_role": article.author_role,
+        "source": article.source or "",
+        "location": article.location or "",
+        "speaker": "\n".join(speakers),
+        "date_text": article.date,
+        "quotes_json": json.dumps([q.to_dict() for q in article.quotes], ensure_ascii=False),
+        "explain_json": json.dumps(article.explain, ensure_ascii=False),
+        "f_author": _facet_values(split_authors(article.author)),
+        "f_source": _facet_values([article.source]),
+        "f_location": _facet_values([article.location]),
+        "f_speaker": _facet_values(list(speakers)),
+        "f_month": _facet_values([when.strftime("%Y-%m")] if when else []),
+    }
+    if when:
+        doc["date"] = when
+        doc["day"] = day_number(when.date())
+    return doc
+
+
+def split_authors(author: str | None) -> list[str | None]:
+    """Facet values of an author field: 'A and B' or 'A; B' are two authors."""
+    if not author:
+        return []
+    parts = [author]
+    for sep in (";", " and ", " & "):
+        parts = [p for part in parts for p in part.split(sep)]
+    return [p.strip() for p in parts if p.strip()]
+
+
+def document_to_article(stored: dict[str, Any]) -> Article:
+    """Rebuild the Article from a document's stored fields."""
+    data = {
+        "id": stored.get("id", ""),
+        "path": stored.get("path", ""),
+        "format": stored.get("format", ""),
+        "site": stored.get("site") or None,
+        "title": stored.get("title") or None,
+        "author": stored.get("author") or None,
+        "author_role": stored.get("author_role"),
+        "date": stored.get("date_text"),
+        "location": stored.get("location") or None,
+        "source": stored.get("source") or None,
+        "url": stored.get("url") or None,
+        "body": stored.get("body") or "",
+        "quotes": json.loads(stored.get("quotes_json") or "[]"),
+        "explain": json.loads(stored.get("explain_json") or "{}"),
+    }
+    return Article.from_dict(data)
