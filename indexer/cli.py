@@ -1,14 +1,31 @@
-"""The `newsdesk` command line: translates arguments and errors, nothing more."""
+"""The `newsdesk` command line: translates arguments and errors, nothing more.
+
+`search` and `serve` reach into the read side (webapp); they import it lazily so that the
+write side never loads Flask.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 import click
 
-from indexer.errors import ParseError
+from indexer.errors import NewsdeskError, ParseError
 from indexer.readers import iter_corpus, parse_file
+
+DEFAULT_INDEX = "index"
+index_option = click.option(
+    "--index",
+    "index_dir",
+    default=lambda: os.environ.get("NEWSDESK_INDEX", DEFAULT_INDEX),
+    show_default="index (or $NEWSDESK_INDEX)",
+    type=click.Path(file_okay=False),
+    help="Index directory.",
+)
 
 
 @click.group()
@@ -19,29 +36,100 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--explain", is_flag=True, help="Add, per field, the rule or source that produced it.")
+@click.option("--explain", is_flag=True, help="Add, per field, the rule that produced it.")
 def parse(paths: tuple[str, ...], explain: bool) -> None:
-    """Parse articles and print one JSON object per article (JSON Lines)."""
+    """Parse articles and print one JSON object per article (JSON Lines).
+
+    Files that cannot be parsed are reported on stderr as `PATH: reason`; the exit status is 1
+    if any input failed.
+    """
     failed = 0
     out = sys.stdout
-    for path in _walk(paths):
-        if isinstance(path, ParseError):
+    for item in _parse_all(paths):
+        if isinstance(item, ParseError):
             failed += 1
-            click.echo(str(path), err=True)
-            continue
-        for item in parse_file(path):
-            if isinstance(item, ParseError):
-                failed += 1
-                click.echo(str(item), err=True)
-            else:
-                out.write(json.dumps(item.to_dict(explain=explain), ensure_ascii=False) + "\n")
+            click.echo(str(item), err=True)
+        else:
+            out.write(json.dumps(item.to_dict(explain=explain), ensure_ascii=False) + "\n")
     out.flush()
     sys.exit(1 if failed else 0)
 
 
-def _walk(paths: tuple[str, ...]):
+def _parse_all(paths: tuple[str, ...]) -> Iterator:
     for top in paths:
         try:
-            yield from iter_corpus([top])
+            for path in iter_corpus([top]):
+                yield from parse_file(path)
         except ParseError as exc:
             yield exc
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@index_option
+@click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
+def reindex(paths: tuple[str, ...], index_dir: str, full: bool) -> None:
+    """Add new, update changed and remove deleted articles of the corpus PATHS.
+
+    Without PATHS, the corpus paths recorded in the index are used again.
+    """
+    from indexer.writer import reindex as run_reindex
+
+    bar = _ProgressBar()
+    try:
+        summary = run_reindex(
+            list(paths), index_dir, full=full, progress=bar.update, on_total=bar.start
+        )
+    except KeyboardInterrupt:
+        bar.finish()
+        click.echo("interrupted: the index keeps its last committed state", err=True)
+        sys.exit(130)
+    except NewsdeskError as exc:
+        bar.finish()
+        raise click.ClickException(str(exc)) from exc
+    bar.finish()
+    for error in summary.errors:
+        click.echo(str(error), err=True)
+    click.echo(summary.line())
+    sys.exit(1 if summary.failed else 0)
+
+
+class _ProgressBar:
+    """A click progress bar on a terminal; silent otherwise."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def start(self, total: int) -> None:
+        if total and sys.stderr.isatty():
+            self._bar = click.progressbar(
+                length=total, label="Indexing", file=sys.stderr, show_pos=True, show_eta=True
+            )
+            self._bar.__enter__()
+
+    def update(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+@main.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=lambda: os.cpu_count() or 2, type=int, help="Worker processes.")
+def serve(index_dir: str, host: str, port: int, workers: int) -> None:
+    """Serve the search page and JSON API with gunicorn."""
+    from indexer.writer import open_index
+    from webapp.server import run_server
+
+    try:
+        open_index(index_dir).close()
+    except NewsdeskError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Newsdesk on http://{host}:{port}/ (index: {index_dir})", err=True)
+    run_server(index_dir, host, port, workers)

@@ -16,6 +16,9 @@ class ParseError(NewsdeskError):
         self.line = line
         super().__init__(str(self))
 
+    def __reduce__(self):  # keep path/reason/line across process boundaries
+        return (type(self), (self.path, self.reason, self.line))
+
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
         return f"{where}: {self.reason}"

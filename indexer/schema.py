@@ -6,16 +6,16 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import CompositeAnalyzer, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 
 from indexer.model import Article
 
-# Whoosh's default stop list drops "us", "may", "will", "can" (see whoosh-notes.md): keep every word.
+# Whoosh's default stop list drops "us", "may", "will", "can" (whoosh-notes.md): keep them all.
 TEXT_ANALYZER = StemmingAnalyzer(stoplist=None, minsize=1)
 # Exact facet values, several per field, separated by FACET_SEP; case kept for display.
 FACET_SEP = "\x1f"
-FACET_ANALYZER = RegexTokenizer(r"[^\x1f]+")
+FACET_ANALYZER = CompositeAnalyzer(RegexTokenizer(r"[^\x1f]+"))
 
 FACETS = ("author", "source", "location", "speaker", "month")
 # Fields a query searches when it names none, with their weights.

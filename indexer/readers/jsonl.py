@@ -31,7 +31,7 @@ class JsonLinesReader:
                 continue
             try:
                 record = json.loads(line)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 yield ParseError(source.path, f"invalid JSON ({exc.msg})", line=lineno)
                 continue
             if not isinstance(record, dict):
@@ -47,12 +47,12 @@ class JsonLinesReader:
         if "body" not in record:
             record["body"] = record.pop("text", None) or record.pop("content", None) or ""
         for key, value in record.items():
-            if key != "quotes" and key != "explain" and value is not None:
-                if not isinstance(value, str):
-                    if key == "id" and isinstance(value, int):
-                        record[key] = str(value)
-                    else:
-                        raise TypeError(f"field {key!r} must be a string")
+            if key in ("quotes", "explain") or value is None or isinstance(value, str):
+                continue
+            if key == "id" and isinstance(value, int):
+                record[key] = str(value)
+            else:
+                raise TypeError(f"field {key!r} must be a string")
         if not (record.get("title") or "").strip() and not (record.get("body") or "").strip():
             raise ValueError("record has neither title nor body")
         if not isinstance(record.get("quotes") or [], list):

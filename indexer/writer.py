@@ -1,0 +1,337 @@
+"""Builds and updates the Whoosh index: incremental, interruptible, atomic per commit.
+
+The index directory holds the Whoosh index and a manifest (`newsdesk.json`) that records the
+corpus roots and, per source file, its size, mtime and content hash. A file whose size and
+mtime are unchanged is skipped; otherwise its hash decides. The manifest is replaced atomically
+after each Whoosh commit; if a run dies between the two, the next run redoes those files, which
+is harmless because a file's articles are always deleted before they are added again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import LockError
+from whoosh.writing import CLEAR
+
+from indexer.errors import IndexBusy, NewsdeskError, ParseError
+from indexer.model import Article
+from indexer.readers import iter_corpus, parse_file
+from indexer.schema import SCHEMA, article_to_document
+
+SCHEMA_VERSION = 1
+INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
+MANIFEST = "newsdesk.json"
+COMMIT_EVERY = 20_000  # articles per intermediate commit: bounds the work an interrupt loses
+PARALLEL_MIN_FILES = 32
+
+
+@dataclass
+class FileState:
+    size: int
+    mtime_ns: int
+    sha1: str
+    articles: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "size": self.size,
+            "mtime_ns": self.mtime_ns,
+            "sha1": self.sha1,
+            "articles": self.articles,
+        }
+
+
+@dataclass
+class Manifest:
+    """What the index holds: corpus roots and the state of every indexed file."""
+
+    index_name: str = INDEX_NAME
+    roots: list[str] = field(default_factory=list)
+    files: dict[str, FileState] = field(default_factory=dict)
+    build: str = ""
+
+    @classmethod
+    def load(cls, index_dir: str) -> Manifest:
+        path = os.path.join(index_dir, MANIFEST)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError) as exc:
+            raise NewsdeskError(f"{path}: unreadable manifest ({exc}); run reindex --full") from exc
+        files = {k: FileState(**v) for k, v in data.get("files", {}).items()}
+        return cls(data.get("index_name", ""), data.get("roots", []), files, data.get("build", ""))
+
+    def save(self, index_dir: str) -> None:
+        data = {
+            "index_name": self.index_name,
+            "schema_version": SCHEMA_VERSION,
+            "build": self.build,
+            "roots": self.roots,
+            "files": {k: v.to_dict() for k, v in sorted(self.files.items())},
+        }
+        path = os.path.join(index_dir, MANIFEST)
+        tmp = f"{path}.tmp.{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+
+@dataclass
+class ReindexSummary:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    errors: list[ParseError] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.failed} failed, {self.unchanged} unchanged in {self.seconds:.1f}s"
+        )
+
+
+@dataclass
+class ParsedFile:
+    """One source file after parsing (built in a worker process)."""
+
+    path: str
+    key: str
+    state: FileState | None
+    articles: list[Article]
+    errors: list[ParseError]
+
+
+def open_index(index_dir: str):
+    """Open the index for reading; NewsdeskError when there is none."""
+    manifest = Manifest.load(index_dir)
+    name = manifest.index_name or INDEX_NAME
+    if not whoosh_index.exists_in(index_dir, indexname=name):
+        raise NewsdeskError(f"no index in {index_dir}: run `newsdesk reindex CORPUS` first")
+    return whoosh_index.open_dir(index_dir, indexname=name)
+
+
+def reindex(
+    paths: Iterable[str],
+    index_dir: str,
+    full: bool = False,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+    workers: int | None = None,
+) -> ReindexSummary:
+    """Bring the index in `index_dir` up to date with the files under `paths`.
+
+    Without paths, the corpus roots recorded in the index are used. Returns a summary whose
+    `errors` lists every file or record that could not be parsed (the rest is indexed).
+    """
+    started = time.monotonic()
+    os.makedirs(index_dir, exist_ok=True)
+    manifest = Manifest.load(index_dir)
+    roots = [os.path.abspath(p) for p in paths] or list(manifest.roots)
+    if not roots:
+        raise NewsdeskError("no corpus given and none recorded in the index")
+    rebuild = (
+        full
+        or manifest.index_name != INDEX_NAME
+        or not whoosh_index.exists_in(index_dir, indexname=INDEX_NAME)
+    )
+    if rebuild:
+        manifest = Manifest(roots=manifest.roots)
+        if not whoosh_index.exists_in(index_dir, indexname=INDEX_NAME):
+            whoosh_index.create_in(index_dir, SCHEMA, indexname=INDEX_NAME)
+    summary = ReindexSummary()
+    given = [p for p in paths] or [_display(r) for r in roots]
+    todo, seen = _plan(given, manifest, summary)
+    gone = [k for k in manifest.files if _under(k, roots) and k not in seen]
+    if on_total:
+        on_total(len(todo))
+    ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
+    manifest.roots = sorted(set(manifest.roots) | {r for r in roots if os.path.exists(r)})
+    manifest.index_name = INDEX_NAME
+    _apply(ix, index_dir, manifest, todo, gone, rebuild, summary, progress, workers)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _display(root: str) -> str:
+    rel = os.path.relpath(root)
+    return rel if not rel.startswith("..") else root
+
+
+def _under(key: str, roots: list[str]) -> bool:
+    return any(key == r or key.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def _plan(
+    given: list[str], manifest: Manifest, summary: ReindexSummary
+) -> tuple[list[tuple[str, FileState | None]], set[str]]:
+    """Files to (re)parse, with their previous state; and every file key seen."""
+    todo: list[tuple[str, FileState | None]] = []
+    seen: set[str] = set()
+    for top in given:
+        try:
+            for path in iter_corpus([top]):
+                key = os.path.abspath(path)
+                if key in seen:
+                    continue
+                seen.add(key)
+                old = manifest.files.get(key)
+                if old and _same_stat(path, old):
+                    summary.unchanged += old.articles
+                    continue
+                todo.append((path, old))
+        except ParseError as exc:
+            summary.failed += 1
+            summary.errors.append(exc)
+    return todo, seen
+
+
+def _same_stat(path: str, state: FileState) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return st.st_size == state.size and st.st_mtime_ns == state.mtime_ns
+
+
+def parse_for_index(path: str) -> ParsedFile:
+    """Read, hash and parse one file (runs in a worker process)."""
+    key = os.path.abspath(path)
+    try:
+        st = os.stat(path)
+        with open(path, "rb") as fh:
+            digest = hashlib.sha1(fh.read()).hexdigest()
+    except OSError as exc:
+        return ParsedFile(path, key, None, [], [ParseError(path, exc.strerror or str(exc))])
+    state = FileState(st.st_size, st.st_mtime_ns, digest)
+    articles: list[Article] = []
+    errors: list[ParseError] = []
+    for item in parse_file(path):
+        (errors if isinstance(item, ParseError) else articles).append(item)  # type: ignore[arg-type]
+    state.articles = len(articles)
+    return ParsedFile(path, key, state, articles, errors)
+
+
+def _parsed(paths: list[str], workers: int | None) -> Iterator[ParsedFile]:
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(paths) < PARALLEL_MIN_FILES:
+        yield from map(parse_for_index, paths)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(parse_for_index, paths, chunksize=8)
+
+
+def _apply(
+    ix,
+    index_dir: str,
+    manifest: Manifest,
+    todo: list[tuple[str, FileState | None]],
+    gone: list[str],
+    rebuild: bool,
+    summary: ReindexSummary,
+    progress: Callable[[int], None] | None,
+    workers: int | None,
+) -> None:
+    """Write the changes, committing every COMMIT_EVERY articles and at the end."""
+    writer = _writer(ix, index_dir)
+    pending = 0
+    first_commit = rebuild
+    written_ids: set[str] = set()
+    try:
+        for key in gone:
+            writer.delete_by_term("file", key)
+            summary.removed += manifest.files.pop(key).articles
+        olds = {os.path.abspath(p): old for p, old in todo}
+        for parsed in _parsed([p for p, _ in todo], workers):
+            pending += _write_file(
+                writer, parsed, olds.get(parsed.key), manifest, summary, rebuild, written_ids
+            )
+            if progress:
+                progress(1)
+            if pending >= COMMIT_EVERY:
+                _commit(writer, manifest, index_dir, clear=first_commit)
+                first_commit, pending = False, 0
+                writer = _writer(ix, index_dir)
+        if writer_has_changes(summary, first_commit):
+            _commit(writer, manifest, index_dir, clear=first_commit)
+        else:
+            writer.cancel()
+            manifest.save(index_dir)  # touched-but-unchanged files get their new mtimes
+    except BaseException:
+        writer.cancel()
+        raise
+
+
+def writer_has_changes(summary: ReindexSummary, rebuild: bool) -> bool:
+    return rebuild or bool(summary.added or summary.updated or summary.removed)
+
+
+def _writer(ix, index_dir: str):
+    try:
+        return ix.writer(limitmb=256, compound=False)
+    except LockError as exc:
+        raise IndexBusy(
+            f"{index_dir}: another reindex holds the write lock; try again later"
+        ) from exc
+
+
+def _write_file(
+    writer,
+    parsed: ParsedFile,
+    old: FileState | None,
+    manifest: Manifest,
+    summary: ReindexSummary,
+    rebuild: bool,
+    written_ids: set[str],
+) -> int:
+    """Replace one file's articles in the index; returns the number written."""
+    summary.errors.extend(parsed.errors)
+    summary.failed += len(parsed.errors)
+    if parsed.state is None:
+        return 0
+    if old is not None and old.sha1 == parsed.state.sha1 and not rebuild:
+        manifest.files[parsed.key] = parsed.state  # touched but not changed
+        summary.unchanged += parsed.state.articles
+        return 0
+    if old is not None and not rebuild:
+        writer.delete_by_term("file", parsed.key)
+    for article in parsed.articles:
+        doc = article_to_document(article, parsed.key)
+        if rebuild and article.id not in written_ids:
+            writer.add_document(**doc)  # a fresh build has nothing to replace: skip the lookup
+        else:
+            writer.update_document(**doc)
+        written_ids.add(article.id)
+    if old is not None:
+        summary.updated += len(parsed.articles)
+    else:
+        summary.added += len(parsed.articles)
+    if parsed.articles:
+        manifest.files[parsed.key] = parsed.state
+    else:
+        manifest.files.pop(parsed.key, None)
+    return len(parsed.articles)
+
+
+def _commit(writer, manifest: Manifest, index_dir: str, clear: bool) -> None:
+    if clear:
+        writer.commit(mergetype=CLEAR)
+    else:
+        writer.commit()
+    manifest.build = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    manifest.save(index_dir)

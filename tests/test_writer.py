@@ -1,0 +1,179 @@
+"""Incremental reindex through the command line: add, change, delete, fail, interrupt."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.cli import main
+from indexer.schema import document_to_article
+from indexer.writer import Manifest, open_index, reindex
+
+ARTICLE = "{title}\n\n{body}\n"
+
+
+def write(
+    path: Path, title: str, body: str = "Body text of the article about grain exports."
+) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(ARTICLE.format(title=title, body=body), encoding="utf-8")
+    return path
+
+
+def stored_titles(index_dir: Path) -> dict[str, str]:
+    with open_index(str(index_dir)).searcher() as searcher:
+        return {d["path"]: d["title"] for d in searcher.all_stored_fields()}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    write(root / "a.txt", "Alpha headline")
+    write(root / "b.txt", "Bravo headline")
+    write(root / "sub" / "c.txt", "Charlie headline")
+    return root
+
+
+def test_first_reindex_adds_every_file(corpus: Path, tmp_path: Path) -> None:
+    code, out, _ = run("reindex", str(corpus), "--index", str(tmp_path / "ix"))
+    assert code == 0
+    assert out.startswith("3 added, 0 updated, 0 removed, 0 failed")
+    assert sorted(stored_titles(tmp_path / "ix").values()) == [
+        "Alpha headline",
+        "Bravo headline",
+        "Charlie headline",
+    ]
+
+
+def test_reindex_adds_updates_and_removes(corpus: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    run("reindex", str(corpus), "--index", str(ix))
+    write(corpus / "d.txt", "Delta headline")
+    write(corpus / "a.txt", "Alpha headline, revised")
+    (corpus / "b.txt").unlink()
+    code, out, _ = run("reindex", "--index", str(ix))  # roots recorded in the index
+    assert code == 0
+    assert out.startswith("1 added, 1 updated, 1 removed, 0 failed, 1 unchanged")
+    titles = sorted(stored_titles(ix).values())
+    assert titles == ["Alpha headline, revised", "Charlie headline", "Delta headline"]
+
+
+def test_unchanged_corpus_writes_nothing(corpus: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    run("reindex", str(corpus), "--index", str(ix))
+    toc_before = sorted(p.name for p in ix.glob("*.toc"))
+    (corpus / "a.txt").touch()  # new mtime, same content
+    code, out, _ = run("reindex", "--index", str(ix))
+    assert (code, out.split(" in ")[0]) == (
+        0,
+        "0 added, 0 updated, 0 removed, 0 failed, 3 unchanged",
+    )
+    assert sorted(p.name for p in ix.glob("*.toc")) == toc_before
+
+
+def test_full_rebuild_gives_same_documents(corpus: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    run("reindex", str(corpus), "--index", str(ix))
+    before = stored_titles(ix)
+    code, out, _ = run("reindex", "--full", "--index", str(ix))
+    assert code == 0 and out.startswith("3 added")
+    assert stored_titles(ix) == before
+
+
+def test_broken_file_is_reported_and_the_rest_indexed(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    code, out, err = run("reindex", str(corpus), "--index", str(tmp_path / "ix"))
+    assert code == 1
+    assert out.startswith("3 added, 0 updated, 0 removed, 2 failed")
+    assert f"{corpus / 'empty.txt'}: empty file" in err
+    assert f"{corpus / 'image.txt'}: binary file" in err
+    assert len(stored_titles(tmp_path / "ix")) == 3
+
+
+def test_file_that_breaks_later_is_retried_next_time(corpus: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    run("reindex", str(corpus), "--index", str(ix))
+    (corpus / "a.txt").write_bytes(b"")
+    code, out, _ = run("reindex", "--index", str(ix))
+    assert code == 1 and "1 failed" in out
+    code, out, _ = run("reindex", "--index", str(ix))
+    assert code == 1 and "1 failed" in out  # still reported, not silently forgotten
+
+
+def test_missing_corpus_path_is_an_error(tmp_path: Path) -> None:
+    code, _, err = run("reindex", str(tmp_path / "nope"), "--index", str(tmp_path / "ix"))
+    assert code == 1
+    assert "no such file or directory" in err
+
+
+def test_reindex_without_corpus_or_index_explains(tmp_path: Path) -> None:
+    code, _, err = run("reindex", "--index", str(tmp_path / "ix"))
+    assert code == 1
+    assert "no corpus given" in err
+
+
+def test_interrupted_reindex_keeps_last_commit(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ix = tmp_path / "ix"
+    reindex([str(corpus)], str(ix))
+    write(corpus / "d.txt", "Delta headline")
+
+    def interrupt(_n: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        reindex([str(corpus)], str(ix), progress=interrupt)
+    assert len(stored_titles(ix)) == 3
+    summary = reindex([], str(ix))  # the lock was released and the next run finishes the job
+    assert (summary.added, summary.unchanged) == (1, 3)
+
+
+def test_second_writer_gets_a_clear_message(corpus: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    reindex([str(corpus)], str(ix))
+    write(corpus / "d.txt", "Delta headline")
+    writer = open_index(str(ix)).writer()
+    try:
+        code, _, err = run("reindex", "--index", str(ix))
+    finally:
+        writer.cancel()
+    assert code == 1
+    assert "another reindex holds the write lock" in err
+
+
+def test_parse_then_jsonl_then_reindex_is_lossless(tmp_path: Path) -> None:
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    if not any(samples.rglob("*.*")):
+        pytest.skip("samples/ is empty")
+    _, out, _ = run("parse", str(samples))
+    export = tmp_path / "export.jsonl"
+    export.write_text(out, encoding="utf-8")
+    reindex([str(samples)], str(tmp_path / "from_files"))
+    reindex([str(export)], str(tmp_path / "from_jsonl"))
+    assert articles(tmp_path / "from_files") == articles(tmp_path / "from_jsonl")
+    assert len(articles(tmp_path / "from_jsonl")) == len(out.splitlines())
+
+
+def articles(index_dir: Path) -> dict[str, dict]:
+    with open_index(str(index_dir)).searcher() as searcher:
+        docs = [document_to_article(d).to_dict(explain=True) for d in searcher.all_stored_fields()]
+    return {d["id"]: d for d in docs}
+
+
+def test_manifest_records_roots_and_hashes(corpus: Path, tmp_path: Path) -> None:
+    reindex([str(corpus)], str(tmp_path / "ix"))
+    manifest = Manifest.load(str(tmp_path / "ix"))
+    assert manifest.roots == [str(corpus)]
+    assert {Path(k).name for k in manifest.files} == {"a.txt", "b.txt", "c.txt"}
+    raw = json.loads((tmp_path / "ix" / "newsdesk.json").read_text())
+    assert all(len(f["sha1"]) == 40 for f in raw["files"].values())

@@ -1,0 +1,38 @@
+"""`newsdesk serve`: the Flask app under gunicorn, a production WSGI server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class NewsdeskServer(BaseApplication):
+    """Gunicorn application that builds the Flask app in each worker (after the fork)."""
+
+    def __init__(self, index_dir: str, options: dict[str, Any]) -> None:
+        self.index_dir = index_dir
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from webapp import create_app
+
+        return create_app({"INDEX_DIR": self.index_dir})
+
+
+def run_server(index_dir: str, host: str, port: int, workers: int) -> None:
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": max(1, workers),
+        "threads": 4,
+        "worker_class": "gthread",
+        "timeout": 60,
+        "accesslog": "-",
+        "errorlog": "-",
+    }
+    NewsdeskServer(index_dir, options).run()
