@@ -6,7 +6,8 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from whoosh.analysis import CompositeAnalyzer, RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 
 from indexer.model import Article
