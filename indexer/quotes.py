@@ -1,14 +1,618 @@
-"""Direct quotations and their speakers, found in body text."""
+"""Direct quotations and their speakers, found in body text.
+
+The work runs in three passes over one article body:
+
+1. Spans: pair the double quotation marks of each paragraph (curly or straight, judged by the
+   characters around them) into quoted spans; an opening mark left open at the end of a
+   paragraph runs to the paragraph's end (news style reopens each paragraph of a long quote).
+2. People: every capitalised run is split into a title ("U.S. Secretary of Defense") and a
+   name ("Lloyd Austin"); a Cast merges "Zelensky" and "President Volodymyr Zelensky" into one
+   person, and sentence subjects are recorded so "he" can be resolved.
+3. Attribution: for each quotation, in order, the first rule that names a speaker wins: a cue
+   right after it (`," Kirby said`), a cue before it in its sentence (`Austin said: "`), another
+   quotation of the same sentence, the sentence's subject, then the speaker of the previous
+   quotation in the same or the previous paragraph.
+
+The context is read on a masked copy of the body in which quoted words are blanked out, so
+that words inside a quotation are never taken for cues or speakers.
+"""
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
+from indexer import quote_rules as rules
 from indexer.model import Quote
 
-_QUOTE = re.compile(r"[\u201c\"]([^\u201c\u201d\"]{10,}?)[\u201d\"]")
+MASK = "~"
+MIN_WORDS = 3
+
+_OPENERS = "\u201c\u201e"
+_CLOSERS = "\u201d"
+_STRAIGHT = '"'
+_MARKS = re.compile(r"[\"\u201c\u201d\u201e]")
+_PARAGRAPH = re.compile(r"[^\n]+(?:\n(?![ \t\u00a0]*\n)[^\n]*)*")
+_WORD = re.compile(r"\w+")
+
+_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+_ABBREV = "|".join(sorted((re.escape(a) for a in rules.ABBREVIATIONS if "." not in a), key=len))
+_TOKEN = (
+    rf"(?:[{_UPPER}]\.(?:[{_UPPER}]\.)+"  # U.S.
+    rf"|(?:{_ABBREV.title()})\."  # Sen. Gov. Mr.
+    rf"|[{_UPPER}][\w\u2019'\-]*\w"  # Zelensky, O'Rourke, Lopez-Cantera
+    rf"|[{_UPPER}]\.?)"  # initials
+)
+_PARTICLES = "|".join(sorted(rules.NAME_PARTICLES | {"of"}))
+_RUN = rf"{_TOKEN}(?:[ \u00a0]+(?:{_TOKEN}|(?:{_PARTICLES})(?=[ \u00a0]+[{_UPPER}])))*"
+_NAME_RUN = re.compile(_RUN)
+_CUES = "|".join(sorted(rules.CUE_VERBS, key=len, reverse=True))
+_ADVERBS = (
+    r"(?:(?:\w+ly|also|later|then|once|previously|recently|again|has|had|have|would|will|did)\s+)*"
+)
+_ROLE_NP = rf"(?:[Tt]he|[Aa]n?)\s+(?:[\w\-\u2019']+\s+){{0,3}}?(?:{'|'.join(rules.ROLE_NOUNS)})"
+_SUBJECT = rf"(?:{_RUN}|[Hh]e|[Ss]he|{_ROLE_NP})"
+_APPOSITIVE = r"(?:\s*\([^()]{1,40}\))?(?:,\s+[^,;:\u201c\u201d\"~]{1,140}?,)?"
+_LEAD = r"^[\s,;:\u2014\u2013\-]*"
+
+_CUE_WORD = re.compile(rf"\b(?:{_CUES})\b")
+_SUBJECT_CUE_AFTER = re.compile(
+    rf"{_LEAD}(?P<subj>{_SUBJECT}){_APPOSITIVE}\s+{_ADVERBS}(?:{_CUES})\b"
+)
+_CUE_SUBJECT_AFTER = re.compile(rf"{_LEAD}{_ADVERBS}(?:{_CUES})\s+(?P<np>[^,;:.\u201c\"~]+)")
+_ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?P<np>[^,;:.\u201c\"~]+)")
+_SUBJECT_BEFORE_CUE = re.compile(rf"(?P<subj>{_SUBJECT}){_APPOSITIVE}\s+{_ADVERBS}$")
+_COLON_INTRO = re.compile(rf"(?P<subj>{_RUN})\s*:\s*$")
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:of|by|to|with|for|from|about|against|on|at|in|into|like|than|and|or|as)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
+_SENTENCE_END = re.compile(
+    r"[.!?][\u201d\"\u2019')\]]*\s+(?=[\u201c\"\u2018'(\[0-9" + _UPPER + "])"
+)
+
+
+@dataclass
+class _Span:
+    """One quoted stretch of one paragraph; `closed` is False when it runs to the paragraph end."""
+
+    start: int
+    end: int
+    mark_start: int
+    mark_end: int
+    paragraph: int
+    closed: bool = True
+    chain: int = -1  # id shared by the parts of a quotation broken over paragraphs
+
+
+@dataclass
+class _Person:
+    """A person (or organisation) named in the article, under their fullest name."""
+
+    tokens: list[str]
+    role: str | None = None
+    is_person: bool = True
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.tokens)
+
+    def role_words(self) -> set[str]:
+        """Lower-case words of the role, with title abbreviations spelled out."""
+        words: set[str] = set()
+        for w in re.findall(r"[\w.]+", (self.role or "").lower()):
+            w = w.rstrip(".")
+            words.add(w)
+            words.update(rules.TITLE_ALIASES.get(w, "").split())
+        return words
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    person: _Person
+
+
+@dataclass
+class _Speaker:
+    person: _Person | None
+    rule: str
+
+
+# ---------------------------------------------------------------- pass 1: spans
+
+
+def _paragraphs(body: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each paragraph: text between blank lines."""
+    for m in _PARAGRAPH.finditer(body):
+        if m.group().strip():
+            yield m.start(), m.end()
+
+
+def _mark_role(text: str, i: int) -> str:
+    """'open', 'close' or '?' for the quotation mark at text[i], judged by its neighbours."""
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    space_before = before.isspace() or before in "([{\u2014\u2013-/\u2018"
+    space_after = after.isspace() or after in ".,;:!?)]}\u2019"
+    mark = text[i]
+    if space_before and not space_after:
+        return "open"
+    if space_after and not space_before:
+        return "close"
+    if mark in _OPENERS:
+        return "open"
+    if mark in _CLOSERS:
+        return "close"
+    return "?"
+
+
+def _paragraph_spans(body: str, start: int, end: int, index: int) -> list[_Span]:
+    """Pair the marks of one paragraph into spans."""
+    spans: list[_Span] = []
+    opened: int | None = None
+    for m in _MARKS.finditer(body, start, end):
+        role = _mark_role(body, m.start())
+        if opened is None and role in ("open", "?"):
+            opened = m.start()
+        elif opened is not None and role in ("close", "?"):
+            spans.append(_Span(opened + 1, m.start(), opened, m.end(), index))
+            opened = None
+        elif opened is not None:
+            opened = m.start()  # a second opening: the first mark was stray
+    if opened is not None:
+        spans.append(_Span(opened + 1, end, opened, end, index, closed=False))
+    return spans
+
+
+def _find_spans(body: str) -> list[_Span]:
+    """All quoted spans in reading order, the parts of broken quotations chained together."""
+    spans: list[_Span] = []
+    for index, (start, end) in enumerate(_paragraphs(body)):
+        spans.extend(_paragraph_spans(body, start, end, index))
+    chain = 0
+    for i, span in enumerate(spans):
+        prev = spans[i - 1] if i else None
+        continues = prev is not None and not prev.closed and prev.paragraph == span.paragraph - 1
+        if continues and _opens_paragraph(body, span) and prev is not None:
+            span.chain = prev.chain
+        else:
+            chain += 1
+            span.chain = chain
+    return spans
+
+
+def _broken_or_closed(spans: list[_Span]) -> list[_Span]:
+    """Spans closed or continued by the next paragraph; a lone unclosed mark is a typo."""
+    chained = {b.chain for a, b in itertools.pairwise(spans) if a.chain == b.chain}
+    return [s for s in spans if s.closed or s.chain in chained]
+
+
+def _opens_paragraph(body: str, span: _Span) -> bool:
+    line_start = body.rfind("\n", 0, span.mark_start) + 1
+    return not body[line_start : span.mark_start].strip()
+
+
+def _is_quotation(text: str) -> bool:
+    """True for quoted speech; False for titles, scare quotes, dates and short fragments."""
+    words = _WORD.findall(text)
+    if len(words) < MIN_WORDS or not any(w.isalpha() for w in words):
+        return False
+    if text.isupper():
+        return False
+    return not _looks_like_title(words, text)
+
+
+def _looks_like_title(words: list[str], text: str) -> bool:
+    """Every significant word capitalised, as in "Saturday Night Live" or "Man of the World"."""
+    if len(words) > 8 or (text.rstrip().endswith((".", "?")) and len(words) > 4):
+        return False
+    words = [w.strip(".,:;!?()\u2014-") for w in text.split()]
+    significant = [w for w in words if w and w.lower() not in rules.TITLE_SMALL_WORDS]
+    if not significant or words[0] == "I":
+        return False
+    return all(w[0].isupper() or w[0].isdigit() for w in significant)
+
+
+def _mask(body: str, spans: list[_Span]) -> str:
+    """The body with quoted words blanked out; a quotation's final . ! or ? is kept."""
+    chars = list(body)
+    for span in spans:
+        last = span.end - 1 if span.closed and body[span.end - 1 : span.end] in ".!?" else span.end
+        for i in range(span.start, last):
+            if not chars[i].isspace():
+                chars[i] = MASK
+    return "".join(chars)
+
+
+# ---------------------------------------------------------------- pass 2: people
+
+
+def _split_title(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """Title tokens and name tokens of a capitalised run; the name stops at "of New York"."""
+    cut = i = 0
+    while i < len(tokens):
+        if tokens[i] == "of":
+            if cut != i or i == 0 or i + 2 >= len(tokens):
+                break
+            i = cut = i + 2  # "Secretary of Defense": the word after "of" is part of the title
+            continue
+        if _is_title_token(tokens[i]) and i < len(tokens) - 1:
+            cut = i + 1
+        i += 1
+    return tokens[:cut], tokens[cut:i]
+
+
+def _is_title_token(token: str) -> bool:
+    word = token.lower().rstrip(".")
+    return (
+        word in rules.TITLE_WORDS
+        or word in rules.NOT_NAME_WORDS
+        or _is_dotted(token)
+        or token.endswith(("\u2019s", "'s"))
+    )
+
+
+def _is_dotted(token: str) -> bool:
+    return len(token) > 2 and token.count(".") >= 2  # U.S., D.C.
+
+
+def _clean_name(tokens: list[str]) -> list[str]:
+    """Name tokens without a possessive ending."""
+    out = list(tokens)
+    if out:
+        out[-1] = re.sub(r"[\u2019']s?$", "", out[-1])
+    return [t for t in out if t]
+
+
+class _Cast:
+    """The people of one article, each under the fullest form of their name."""
+
+    def __init__(self) -> None:
+        self.people: list[_Person] = []
+
+    def add(self, title: list[str], name: list[str], role: str | None) -> _Person:
+        """The person for a mention, merged with an earlier mention of the same name."""
+        person = self.find(name)
+        if person is None:
+            lower = {t.lower().rstrip(".") for t in name}
+            is_person = not lower & rules.NON_PERSON_WORDS and (len(name) > 1 or bool(title))
+            person = _Person(list(name), is_person=is_person)
+            self.people.append(person)
+        elif len(name) > len(person.tokens):
+            person.tokens = list(name)
+            person.is_person = person.is_person or not (
+                {t.lower() for t in name} & rules.NON_PERSON_WORDS
+            )
+        if (
+            title
+            and not person.is_person
+            and not {t.lower() for t in name} & rules.NON_PERSON_WORDS
+        ):
+            person.is_person = True
+        if role and not person.role:
+            person.role = role
+        return person
+
+    def find(self, name: list[str]) -> _Person | None:
+        """The known person this name refers to: same full name, or a shared surname."""
+        full = " ".join(name)
+        for person in reversed(self.people):
+            if person.name == full:
+                return person
+        if len(name) == 1:
+            for person in reversed(self.people):
+                if person.tokens[-1] == name[0] and len(person.tokens) > 1:
+                    return person
+        else:
+            for person in reversed(self.people):
+                if len(person.tokens) == 1 and person.tokens[0] == name[-1]:
+                    return person
+        return None
+
+    def by_role(self, noun_phrase: str, people: list[_Person]) -> _Person | None:
+        """The latest of `people` whose role has the head noun of "the senator"."""
+        head = noun_phrase.lower().split()[-1]
+        for person in reversed(people):
+            if person.is_person and head in person.role_words():
+                return person
+        return None
+
+
+def _role_before(masked: str, start: int) -> str | None:
+    """Lower-case role words just before a name: "coordinator" in "... coordinator John Kirby"."""
+    m = re.search(
+        rf"((?:{_RUN}\s+)?(?:(?:{'|'.join(rules.ROLE_NOUNS)}|campaign|former)\s+)+)$",
+        masked[max(0, start - 120) : start],
+    )
+    return m.group(1).strip() if m else None
+
+
+def _role_after(masked: str, end: int) -> str | None:
+    """An appositive role: "Randy Evans, a Republican National Committeeman from Georgia"."""
+    m = re.match(r",\s+(?:an?|the)\s+([^,;:.\u201c\"~()]{3,100})", masked[end : end + 140])
+    return m.group(1).strip() if m else None
+
+
+def _mentions(masked: str, cast: _Cast) -> list[_Mention]:
+    """Every capitalised run in the masked body that holds a name, in order."""
+    found: list[_Mention] = []
+    for m in _NAME_RUN.finditer(masked):
+        title, name = _split_title(m.group().split())
+        name = _clean_name(name)
+        if not name or name[0].lower().rstrip(".") in rules.NOT_NAME_WORDS:
+            continue
+        role_parts = [" ".join(title)] if title else []
+        before = _role_before(masked, m.start())
+        role_parts = [before, *role_parts] if before else role_parts
+        role = " ".join(role_parts) or _role_after(masked, m.end())
+        start = m.start() + m.group().rfind(name[0]) if title else m.start()
+        found.append(_Mention(start, m.end(), cast.add(title, name, role or None)))
+    return found
+
+
+def _sentences(masked: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, never crossing a paragraph."""
+    out: list[tuple[int, int]] = []
+    for p_start, p_end in _paragraphs(masked):
+        start = p_start
+        for m in _SENTENCE_END.finditer(masked, p_start, p_end):
+            if _ends_in_abbreviation(masked, m.start()):
+                continue
+            out.append((start, m.end()))
+            start = m.end()
+        out.append((start, p_end))
+    return out
+
+
+def _ends_in_abbreviation(text: str, dot: int) -> bool:
+    word = re.search(r"[\w.]*$", text[max(0, dot - 12) : dot])
+    w = word.group().lower() if word else ""
+    return text[dot] == "." and (len(w) == 1 or w in rules.ABBREVIATIONS)
+
+
+# ---------------------------------------------------------------- pass 3: attribution
+
+
+@dataclass
+class _Article:
+    """The state of attribution over one body: masked text, mentions, subjects, sentences."""
+
+    masked: str
+    cast: _Cast
+    mentions: list[_Mention]
+    sentences: list[tuple[int, int]]
+    subjects: list[tuple[int, _Person]] = field(default_factory=list)
+
+    def mention_at(self, start: int, end: int) -> _Mention | None:
+        """The last mention lying inside [start, end)."""
+        hit = None
+        for m in self.mentions:
+            if m.start >= end:
+                break
+            if m.start >= start and m.end <= end:
+                hit = m
+        return hit
+
+    def sentence_of(self, pos: int) -> tuple[int, int]:
+        i = bisect.bisect_right([s for s, _ in self.sentences], pos) - 1
+        return self.sentences[max(i, 0)]
+
+    def note_subject(self, pos: int, person: _Person | None) -> None:
+        if person is not None and person.is_person:
+            bisect.insort(self.subjects, (pos, person), key=lambda s: s[0])
+
+    def subject_before(self, pos: int) -> _Person | None:
+        """The person last named as a subject before `pos` ("he" resolves to them)."""
+        i = bisect.bisect_left([p for p, _ in self.subjects], pos)
+        return self.subjects[i - 1][1] if i else None
+
+    def resolve(self, text: str, start: int) -> _Person | None:
+        """The person a subject phrase found at `start` stands for."""
+        text = text.strip()
+        if text.lower() in rules.PERSON_PRONOUNS:
+            return self.subject_before(start)
+        if re.match(r"(?:the|an?)\s", text, re.IGNORECASE):
+            mention = self.mention_at(start, start + len(text))
+            if mention is not None:
+                return mention.person
+            people = [p for pos, p in self.subjects if pos < start] + self.cast.people
+            return self.cast.by_role(text, people)
+        mention = self.mention_at(start, start + len(text))
+        return mention.person if mention else None
+
+
+def _build_article(body: str, spans: list[_Span]) -> _Article:
+    masked = _mask(body, spans)
+    cast = _Cast()
+    article = _Article(masked, cast, _mentions(masked, cast), _sentences(masked))
+    _note_sentence_subjects(article)
+    return article
+
+
+def _note_sentence_subjects(article: _Article) -> None:
+    """Record each sentence's subject and each name that a cue verb follows."""
+    masked = article.masked
+    for start, end in article.sentences:
+        head = masked[start:end]
+        first = re.match(rf"^\W*(?:[\w\u2019']+\s+){{0,4}}?({_RUN}|[Hh]e|[Ss]he)\b", head)
+        if first and not _PREPOSITION_BEFORE.search(head[: first.start(1)]):
+            pos = start + first.start(1)
+            article.note_subject(pos, article.resolve(first.group(1), pos))
+        for cue in _CUE_WORD.finditer(masked, start, end):
+            subj = _SUBJECT_BEFORE_CUE.search(masked, start, cue.start())
+            if subj:
+                pos = subj.start("subj")
+                article.note_subject(pos, article.resolve(subj.group("subj"), pos))
+
+
+def _speaker_after(article: _Article, span: _Span) -> _Speaker | None:
+    """A cue right after the quotation: `," Kirby said`, `," said Austin`, `according to`."""
+    _, sent_end = article.sentence_of(span.mark_start)
+    start = span.mark_end
+    text = article.masked[start:sent_end]
+    m = _SUBJECT_CUE_AFTER.match(text)
+    if m:
+        pos = start + m.start("subj")
+        return _Speaker(article.resolve(m.group("subj"), pos), "cue after")
+    m = _CUE_SUBJECT_AFTER.match(text) or _ACCORDING_TO.match(text.lstrip(" ,"))
+    if m:
+        offset = start + len(text) - len(text.lstrip(" ,")) if m.re is _ACCORDING_TO else start
+        person = _noun_phrase_speaker(article, m.group("np"), offset + m.start("np"))
+        if person is not None:
+            return _Speaker(person, "cue after")
+    return None
+
+
+def _noun_phrase_speaker(article: _Article, np: str, pos: int) -> _Person | None:
+    """The speaker named by a phrase after a cue: "Sen. Gordon Humphrey", "the senator"."""
+    words = np.split()
+    if not words:
+        return None
+    if words[0].lower() in rules.PERSON_PRONOUNS:
+        return article.subject_before(pos)
+    mentions = [m for m in article.mentions if pos <= m.start < pos + len(np)]
+    if mentions:
+        people = [m.person for m in mentions if m.person.is_person]
+        return people[-1] if people else mentions[0].person
+    role = re.match(_ROLE_NP, np)
+    return article.resolve(role.group(), pos) if role else None
+
+
+def _speaker_before(article: _Article, span: _Span) -> _Speaker | None:
+    """A cue earlier in the quotation's sentence: `Austin said: "`, `according to X, "`."""
+    sent_start, _ = article.sentence_of(span.mark_start)
+    masked = article.masked
+    before = masked[sent_start : span.mark_start]
+    colon = _COLON_INTRO.search(before)
+    if colon:
+        return _Speaker(article.resolve(colon.group("subj"), sent_start + colon.start()), "colon")
+    for cue in reversed(list(_CUE_WORD.finditer(before))):
+        subj = _SUBJECT_BEFORE_CUE.search(before, 0, cue.start())
+        if subj:
+            pos = sent_start + subj.start("subj")
+            return _Speaker(article.resolve(subj.group("subj"), pos), "cue before")
+    m = _ACCORDING_TO.search(before)
+    if m:
+        person = _noun_phrase_speaker(article, m.group("np"), sent_start + m.start("np"))
+        return _Speaker(person, "according to") if person else None
+    return None
+
+
+def _sentence_subject(article: _Article, span: _Span) -> _Speaker | None:
+    """The subject of a sentence a partial quotation sits in: `Zelensky called it "..."`."""
+    sent_start, _ = article.sentence_of(span.mark_start)
+    if not article.masked[sent_start : span.mark_start].strip(" \u201c\"'"):
+        return None
+    for pos, person in reversed(article.subjects):
+        if sent_start <= pos < span.mark_start:
+            return _Speaker(person, "subject")
+    return None
+
+
+def _attribute(article: _Article, span: _Span) -> _Speaker | None:
+    """The speaker from the quotation's own sentence, or None."""
+    for rule in (_speaker_after, _speaker_before, _sentence_subject):
+        found = rule(article, span)
+        if found is not None and found.person is not None:
+            return found
+    return None
+
+
+def _attribute_all(article: _Article, spans: list[_Span]) -> list[_Person | None]:
+    """Speakers for every span: own cue, then chain and sentence mates, then continuation."""
+    own = [_attribute(article, s) for s in spans]
+    speakers: list[_Person | None] = [s.person if s else None for s in own]
+    _share_within_chains(spans, speakers)
+    _share_within_sentences(article, spans, speakers)
+    for i, span in enumerate(spans):
+        if speakers[i] is None:
+            speakers[i] = _continuation(article, spans, speakers, i)
+        if speakers[i] is not None:
+            article.note_subject(span.mark_start, speakers[i])
+    return speakers
+
+
+def _share_within_chains(spans: list[_Span], speakers: list[_Person | None]) -> None:
+    """All parts of a quotation broken over paragraphs share the speaker one part names."""
+    by_chain: dict[int, _Person] = {}
+    for span, person in zip(spans, speakers, strict=True):
+        if person is not None:
+            by_chain.setdefault(span.chain, person)
+    for i, span in enumerate(spans):
+        if speakers[i] is None:
+            speakers[i] = by_chain.get(span.chain)
+
+
+def _share_within_sentences(
+    article: _Article, spans: list[_Span], speakers: list[_Person | None]
+) -> None:
+    """A quotation without a cue takes the speaker of a neighbour in the same sentence."""
+    for i, span in enumerate(spans):
+        if speakers[i] is not None:
+            continue
+        sentence = article.sentence_of(span.mark_start)
+        mates = [j for j in (i - 1, i + 1) if 0 <= j < len(spans)]
+        for j in mates:
+            if speakers[j] is not None and article.sentence_of(spans[j].mark_start) == sentence:
+                speakers[i] = speakers[j]
+                break
+
+
+def _continuation(
+    article: _Article, spans: list[_Span], speakers: list[_Person | None], i: int
+) -> _Person | None:
+    """The person last named as subject, when the previous quotation is close by."""
+    if i == 0 or spans[i].paragraph - spans[i - 1].paragraph > 1:
+        return None
+    return article.subject_before(spans[i].mark_start) or speakers[i - 1]
+
+
+# ---------------------------------------------------------------- public API
 
 
 def extract_quotes(body: str) -> list[Quote]:
-    """Quotations in `body`, each with its speaker when a credible one is named."""
-    return [Quote(text=m.group(1).strip(), start=m.start(1), end=m.end(1)) for m in _QUOTE.finditer(body)]
+    """Quotations in `body`, each with its speaker when a credible one is named.
+
+    A quotation is a span in double quotation marks of at least three words that is not a
+    title ("Saturday Night Live"). `Quote.text` is the quoted words without the marks and
+    `start`/`end` are their offsets in `body`. The speaker is the person's fullest name in
+    the article ("Volodymyr Zelensky" for "Zelensky" and "he"); a title given with the name
+    goes to `speaker_role`.
+    """
+    spans = _find_spans(body)
+    for span in spans:
+        span.start, span.end = _trim(body, span.start, span.end)
+    quoted = [s for s in _broken_or_closed(spans) if _is_quotation(body[s.start : s.end])]
+    if not quoted:
+        return []
+    article = _build_article(body, spans)
+    speakers = _attribute_all(article, quoted)
+    quotes = []
+    for span, person in zip(quoted, speakers, strict=True):
+        start, end = span.start, span.end
+        text = body[start:end]
+        quotes.append(
+            Quote(
+                text=text,
+                speaker=person.name if person else None,
+                speaker_role=person.role if person else None,
+                start=start,
+                end=end,
+            )
+        )
+    return quotes
+
+
+def _trim(body: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets without surrounding whitespace."""
+    while start < end and body[start].isspace():
+        start += 1
+    while end > start and body[end - 1].isspace():
+        end -= 1
+    return start, end

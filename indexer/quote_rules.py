@@ -1,0 +1,141 @@
+"""Word lists for quotation attribution: data only, read by indexer.quotes.
+
+Everything here is lower case; lookups lower-case the word first.
+"""
+
+from __future__ import annotations
+
+
+def _words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of a block of text."""
+    return frozenset(text.split())
+
+
+# Verbs (and verb phrases) that introduce or close a quotation: "...," Kirby said.
+CUE_VERBS = _words(
+    """
+    said says say saying told tells tell telling added adds adding asked asks asking
+    explained explains explaining noted notes noting wrote writes writing stated states
+    declared declares insisted insists insisting argued argues arguing continued continues
+    recalled recalls warned warns warning claimed claims announced announces replied replies
+    responded responds tweeted tweets posted posts joked jokes quipped quips conceded concedes
+    acknowledged acknowledges admitted admits suggested suggests predicted predicts promised
+    promises vowed vows urged urges stressed stresses emphasized emphasizes observed observes
+    remarked remarks commented comments complained complains countered counters shouted
+    yelled cried mused muses boasted boasts pledged pledges charged charges alleged alleges
+    contended contends maintained maintains testified testifies recounted recounts described
+    describes called calls reiterated reiterates repeated repeats concluded concludes
+    announced agreed agrees cautioned cautions confirmed confirms denied denies disputed
+    wondered wonders thundered proclaimed proclaims exclaimed read reads reported reports
+    summed sums put puts went go goes chimed interjected interrupted texted emailed
+    retorted scoffed sighed laughed whispered lamented laments touted touts bragged brags
+    blasted slammed mocked mocks praised praises criticized criticizes acknowledged
+    assured assures reminded reminds pointed points tweeted answered answers began begins
+    opined conceded shot snapped fired pleaded announcing writing remarking
+    """
+)
+
+# Cues that only count when they come right after the quotation or its speaker.
+WEAK_CUES = _words("called calls put puts went go goes read reads began begins")
+
+# Pronouns that stand for a person speaking.
+PERSON_PRONOUNS = frozenset({"he", "she"})
+
+# Titles and honorifics written before a name; not part of the name, kept as speaker_role.
+TITLE_WORDS = _words(
+    """
+    mr mrs ms miss dr prof president vice secretary gen general sen senator rep representative
+    gov governor lt col maj capt adm sgt cmdr judge justice chairman chairwoman chair
+    speaker leader minister prime ambassador mayor commissioner director deputy
+    former the late acting state u.s us press national security council defense homeland
+    pastor rev reverend sheikh
+    democratic republican gop democrat candidate nominee house senate majority minority
+    whip assemblyman assemblywoman councilman councilwoman congressman congresswoman del
+    delegate treasury foreign interior energy commerce education
+    transportation agriculture affairs spokesman spokeswoman
+    superintendent sheriff inspector sir ceo cfo coo correspondent
+    """
+)
+
+# Lower-case nouns that describe a role: "coordinator John Kirby", "the senator said".
+ROLE_NOUNS = _words(
+    """
+    president secretary senator congressman congresswoman governor spokesman spokeswoman
+    spokesperson coordinator adviser advisor aide chairman chairwoman chair director
+    manager strategist official candidate nominee leader minister ambassador mayor
+    attorney commissioner representative lawmaker democrat republican lawyer founder
+    chief executive ceo analyst professor economist pollster consultant operative
+    businessman businesswoman billionaire mogul host anchor editor columnist reporter
+    correspondent author activist organizer general admiral commander colonel sheriff
+    judge justice speaker whip treasurer delegate committeeman committeewoman
+    """
+)
+
+# Capitalised words that start no name: sentence openers, days, months, and the like.
+NOT_NAME_WORDS = _words(
+    """
+    a an the and but or nor so yet for if then than that this these those there here
+    when while where why how what which who whom whose after before since until as at by
+    in on of to from with without into onto over under about above below between among
+    during through throughout against despite although though because unless also even
+    still just only however meanwhile moreover instead indeed later earlier last next
+    first second third now today yesterday tomorrow tonight it its it's he she they we
+    i you his her their our my your him them us me one some many most more much several
+    both each every all any no not none neither either another other such like
+    monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    sunday's monday's yes oh well asked said says according speaking
+    """
+)
+
+# Words that mark a capitalised run as an organisation or place, not a person.
+NON_PERSON_WORDS = _words(
+    """
+    house senate congress committee party campaign department administration agency
+    council court office university college school institute foundation center centre
+    association union news times post journal network group company corporation inc
+    corp llc bank fund street avenue city county state states republic kingdom united
+    america american americans new north south east west fox cnn nbc abc cbs msnbc npr
+    pbs politico twitter facebook google bureau commission board church army navy force
+    forces police guard service services media press magazine tribune herald daily
+    review club league federation organization society museum hall halle
+    """
+)
+
+# Words written right before a name that belong to the name's role, never to the name.
+NAME_PARTICLES = frozenset(
+    {"de", "da", "del", "della", "der", "van", "von", "bin", "al", "la", "le"}
+)
+
+# Title abbreviations spelled out, so "the senator" finds "Sen. Gordon Humphrey".
+TITLE_ALIASES = {
+    "sen": "senator",
+    "rep": "representative congressman congresswoman lawmaker",
+    "gov": "governor",
+    "gen": "general",
+    "lt": "lieutenant",
+    "col": "colonel",
+    "adm": "admiral",
+    "pres": "president",
+    "sec": "secretary",
+    "atty": "attorney",
+    "sen.": "senator",
+    "senator": "senator lawmaker",
+    "congressman": "congressman lawmaker representative",
+    "congresswoman": "congresswoman lawmaker representative",
+}
+
+# Abbreviations whose trailing period does not end a sentence.
+ABBREVIATIONS = _words(
+    """
+    mr mrs ms dr prof sen rep gov gen lt col maj capt adm sgt cmdr st jr sr u.s u.n
+    u.k d.c a.m p.m no vs v inc corp co ltd jan feb mar apr jun jul aug sep sept oct
+    nov dec del ft mt rev
+    """
+)
+
+# Words that may stay lower case inside a title: "Man of the World", "Jeb Can Fix It".
+TITLE_SMALL_WORDS = _words(
+    "a an the and or nor but of in on at to for from by with as vs via into onto"
+)
