@@ -1,29 +1,777 @@
-"""HTML pages: lxml load, then a cascade per field (JSON-LD, meta, markup, text)."""
+"""HTML pages: lxml load, then a cascade per field (JSON-LD, meta, microdata, markup, text).
+
+Each field takes the first source that yields a clean value; `Article.explain[field]` names
+that source. The places searched, in priority order, live in `indexer.readers.xpaths`.
+The page is parsed once; trafilatura (body) and htmldate (last-resort date) get the tree.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import trafilatura
+from htmldate import find_date as htmldate_find_date
+from lxml import etree
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
 from indexer.errors import ParseError
 from indexer.model import Article
 from indexer.readers import Source
+from indexer.readers import xpaths as X
+from indexer.readers.encoding import sniff_charset
+
+_SNIFF_BYTES = 4096
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<p>", b"<p ", b"<meta")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_SPACES = re.compile(r"\s+")
+
+
+class Found(NamedTuple):
+    """A field value and the rule that produced it."""
+
+    value: str
+    rule: str
 
 
 class HtmlReader:
+    """Reads one article from an HTML page."""
+
     name = "html"
 
     def sniff(self, source: Source) -> float:
-        head = source.data[:2048].lower()
-        return 0.9 if (b"<html" in head or b"<!doctype html" in head) else 0.0
+        """High confidence when HTML markup shows in the first few KB."""
+        head = source.data[:_SNIFF_BYTES].lower()
+        return 0.9 if any(marker in head for marker in _HTML_MARKERS) else 0.0
 
     def read(self, source: Source) -> Iterator[Article | ParseError]:
-        doc = trafilatura.bare_extraction(source.text(), with_metadata=True)
-        if doc is None or not doc.text:
-            yield ParseError(source.path, "no article text found")
-            return
-        yield Article(title=doc.title, author=doc.author, date=doc.date, body=doc.text)
+        """Yield the page's article, or a ParseError saying why there is none."""
+        try:
+            yield parse_page(source)
+        except ParseError as exc:
+            yield exc
+
+
+def parse_page(source: Source) -> Article:
+    """The Article of one HTML page; ParseError when it has no article text."""
+    page = Page.load(source)
+    article = Article()
+    fill_metadata(article, page)
+    body = extract_body(page, article.title)
+    if body is None:
+        raise ParseError(source.path, "no article text found")
+    article.body = take_dateline(article, body.value)
+    article.explain["body"] = body.rule
+    return article
+
+
+# --- loading ---------------------------------------------------------------------------
+
+
+def load_tree(source: Source) -> HtmlElement:
+    """Parse the page with lxml, honouring BOMs and the declared charset."""
+    text = source.text(sniff_charset(source.data))
+    text = _CONTROL_CHARS.sub("", _XML_DECLARATION.sub("", text, count=1))
+    parser = HTMLParser(collect_ids=False, remove_comments=True, remove_pis=True, huge_tree=True)
+    try:
+        tree = document_fromstring(text, parser=parser)
+    except (etree.LxmlError, ValueError, RecursionError, MemoryError) as exc:
+        raise ParseError(source.path, f"unreadable HTML ({exc.__class__.__name__})") from exc
+    if tree is None or len(tree) == 0:
+        raise ParseError(source.path, "no article text found")
+    return tree
+
+
+@dataclass
+class Page:
+    """A parsed page and the structured data it declares."""
+
+    path: str
+    tree: HtmlElement
+    articles: list[dict[str, Any]] = field(default_factory=list)  # JSON-LD article nodes
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)  # JSON-LD nodes by @id
+    meta: dict[str, list[str]] = field(default_factory=dict)
+    found: dict[str, str] = field(default_factory=dict)  # fields settled so far
+
+    @classmethod
+    def load(cls, source: Source) -> Page:
+        page = cls(source.path, load_tree(source))
+        page.meta = read_meta(page.tree)
+        page.articles, page.nodes = read_jsonld(page.tree)
+        return page
+
+
+def read_meta(tree: HtmlElement) -> dict[str, list[str]]:
+    """<meta> contents by lower-cased name, property or itemprop, in document order."""
+    meta: dict[str, list[str]] = {}
+    for el in tree.iter("meta"):
+        key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
+        content = el.get("content")
+        if key and content and content.strip():
+            meta.setdefault(key.strip().lower(), []).append(content.strip())
+    return meta
+
+
+# --- JSON-LD ---------------------------------------------------------------------------
+
+
+def read_jsonld(tree: HtmlElement) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Article nodes (most specific type first) and every node with an @id."""
+    nodes: list[dict[str, Any]] = []
+    for script in tree.iter("script"):
+        if "ld+json" in (script.get("type") or "").lower() and script.text:
+            nodes.extend(_flatten(_load_json(script.text)))
+    by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
+    ranked = [(_article_rank(n), i, n) for i, n in enumerate(nodes)]
+    articles = [
+        n for rank, _, n in sorted(ranked, key=lambda r: r[:2]) if rank < len(X.ARTICLE_TYPES)
+    ]
+    return articles, by_id
+
+
+def _load_json(text: str) -> Any:
+    text = text.strip().removeprefix("<![CDATA[").removesuffix("]]>").strip().rstrip(";")
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        return None
+
+
+def _flatten(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    """Every object at the top level, in lists, in @graph and in mainEntity."""
+    if depth > 4:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _flatten(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        for key in X.JSONLD_CONTAINERS:
+            if isinstance(data.get(key), (dict, list)):
+                yield from _flatten(data[key], depth + 1)
+
+
+def _types(node: dict[str, Any]) -> list[str]:
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return [k.rsplit("/", 1)[-1] for k in kinds if isinstance(k, str)]
+
+
+def _article_rank(node: dict[str, Any]) -> int:
+    ranks = [X.ARTICLE_TYPES.index(t) for t in _types(node) if t in X.ARTICLE_TYPES]
+    return min(ranks, default=len(X.ARTICLE_TYPES))
+
+
+def _resolve(page: Page, value: Any) -> Any:
+    """A JSON-LD reference ({"@id": ...} alone) replaced by the node it names."""
+    if (
+        isinstance(value, dict)
+        and set(value) <= {"@id", "@type"}
+        and value.get("@id") in page.nodes
+    ):
+        return page.nodes[value["@id"]]
+    return value
+
+
+def jsonld_values(page: Page, fld: str) -> Iterator[tuple[Any, str]]:
+    """Raw JSON-LD values for a field with their rule names, best article node first."""
+    for node in page.articles:
+        kind = next((t for t in _types(node) if t in X.ARTICLE_TYPES), "Article")
+        for key in X.JSONLD_KEYS[fld]:
+            if node.get(key):
+                yield _resolve(page, node[key]), f"json-ld {kind}.{key}"
+
+
+def _names(page: Page, value: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Names in a JSON-LD person/organisation value (string, object or list), with the object."""
+    value = _resolve(page, value)
+    if isinstance(value, list):
+        return [n for item in value[:10] for n in _names(page, item)]
+    if isinstance(value, str):
+        return [(value, {})]
+    if isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, list):
+            name = next((n for n in name if isinstance(n, str)), None)
+        if not isinstance(name, str):
+            parts = [value.get("givenName"), value.get("familyName")]
+            name = " ".join(p for p in parts if isinstance(p, str))
+        return [(name, value)] if name else []
+    return []
+
+
+def _text_of(page: Page, value: Any) -> str | None:
+    """A plain string from a JSON-LD string, named object or list."""
+    names = _names(page, value)
+    return names[0][0] if names else None
+
+
+# --- generic sources -------------------------------------------------------------------
+
+
+def meta_values(page: Page, fld: str) -> Iterator[Found]:
+    for name in X.META_NAMES[fld]:
+        for content in page.meta.get(name, ()):
+            yield Found(content, f"meta {name}")
+
+
+def itemprop_values(page: Page, fld: str) -> Iterator[Found]:
+    for prop in X.ITEMPROPS.get(fld, ()):
+        for el in page.tree.xpath(f'//*[@itemprop="{prop}"][not(self::meta)]'):
+            value = el.get("content") or el.get("datetime") or _itemprop_text(el)
+            if value:
+                yield Found(value, f"microdata {prop}")
+
+
+def _itemprop_text(el: HtmlElement) -> str:
+    named = el.xpath('.//*[@itemprop="name"]')
+    target = named[0] if named else el
+    return target.get("content") or element_text(target)
+
+
+def element_text(el: HtmlElement) -> str:
+    """The element's text with whitespace collapsed."""
+    return _SPACES.sub(" ", el.text_content()).strip()
+
+
+def xpath_values(page: Page, rules: Iterable[tuple[str, str]], limit: int = 5) -> Iterator[Found]:
+    """Strings (attributes or element text) found by each (XPath, rule) in turn."""
+    for path, rule in rules:
+        for hit in page.tree.xpath(path)[:limit]:
+            text = hit if isinstance(hit, str) else element_text(hit)
+            if text:
+                yield Found(str(text), rule)
+
+
+def first(candidates: Iterable[Found], clean: Callable[[str], str | None]) -> Found | None:
+    """The first candidate that survives cleaning, cleaned."""
+    for candidate in candidates:
+        value = clean(candidate.value)
+        if value:
+            return Found(value, candidate.rule)
+    return None
+
+
+# --- fields ----------------------------------------------------------------------------
+
+
+def fill_metadata(article: Article, page: Page) -> None:
+    """Run the cascade of every metadata field, in dependency order."""
+    for fld, finder in FIELD_FINDERS:
+        found = finder(page)
+        if found is not None:
+            setattr(article, fld, found.value)
+            article.explain[fld] = found.rule
+            page.found[fld] = found.value
+    role = find_author_role(page)
+    if role is not None and article.author:
+        article.author_role, article.explain["author_role"] = role
+    if article.date:
+        article.explain["date_precision"] = date_precision(article.date)
+
+
+def find_url(page: Page) -> Found | None:
+    links = (
+        Found(href, "link rel=canonical")
+        for href in page.tree.xpath('//link[@rel="canonical"]/@href')
+    )
+    jsonld = (Found(v, rule) for v, rule in jsonld_values(page, "url") if isinstance(v, str))
+    return first(_chain(links, meta_values(page, "url"), jsonld), clean_url)
+
+
+def find_site(page: Page) -> Found | None:
+    url = page.found.get("url")
+    host = urlsplit(url).hostname if url else None
+    return Found(host.removeprefix("www."), "url host") if host else None
+
+
+def find_source(page: Page) -> Found | None:
+    jsonld = (
+        (_text_of(page, v) or "", rule + ".name") for v, rule in jsonld_values(page, "source")
+    )
+    candidates = _chain(
+        (Found(v, r) for v, r in jsonld),
+        meta_values(page, "source"),
+        itemprop_values(page, "source"),
+        _title_suffixes(page),
+    )
+    return first(candidates, clean_source)
+
+
+def find_title(page: Page) -> Found | None:
+    jsonld = (Found(_text_of(page, v) or "", r) for v, r in jsonld_values(page, "title"))
+    candidates = _chain(
+        jsonld,
+        meta_values(page, "title"),
+        itemprop_values(page, "title"),
+        xpath_values(page, X.HEADLINE_XPATHS, limit=1),
+        xpath_values(page, [("//title", "title")], limit=1),
+    )
+    return first(candidates, lambda value: clean_title(value, page))
+
+
+def find_author(page: Page) -> Found | None:
+    candidates = _chain(
+        _jsonld_authors(page),
+        meta_values(page, "author"),
+        itemprop_values(page, "author"),
+        _bylines(page),
+    )
+    return first(candidates, lambda value: clean_author(value, page))
+
+
+def find_author_role(page: Page) -> Found | None:
+    """The first author's jobTitle in JSON-LD, or a role written after the byline name."""
+    for value, rule in jsonld_values(page, "author"):
+        for _, node in _names(page, value):
+            if isinstance(node.get("jobTitle"), str) and node["jobTitle"].strip():
+                return Found(_SPACES.sub(" ", node["jobTitle"]).strip(), rule + ".jobTitle")
+    role = page.found.get("author_role")
+    return Found(role, "byline role") if role else None
+
+
+def find_date(page: Page) -> Found | None:
+    jsonld = (Found(v, r) for v, r in jsonld_values(page, "date") if isinstance(v, str))
+    candidates = _chain(
+        jsonld,
+        _published_meta(page),
+        itemprop_values(page, "date"),
+        xpath_values(page, X.DATE_XPATHS, limit=1),
+        xpath_values(page, X.EPOCH_XPATHS, limit=1),
+    )
+    visible = xpath_values(page, X.DATE_TEXT_XPATHS, limit=3)
+    return (
+        first(candidates, normalise_date) or first(visible, date_in_text) or htmldate_fallback(page)
+    )
+
+
+def find_location(page: Page) -> Found | None:
+    jsonld = (Found(_text_of(page, v) or "", r) for v, r in jsonld_values(page, "location"))
+    candidates = _chain(jsonld, meta_values(page, "location"), itemprop_values(page, "location"))
+    return first(candidates, clean_location)
+
+
+def _chain(*sources: Iterable[Found]) -> Iterator[Found]:
+    for source in sources:
+        yield from source
+
+
+FIELD_FINDERS: tuple[tuple[str, Callable[[Page], Found | None]], ...] = (
+    ("url", find_url),
+    ("site", find_site),
+    ("source", find_source),
+    ("title", find_title),
+    ("author", find_author),
+    ("date", find_date),
+    ("location", find_location),
+)
+
+
+# --- authors ---------------------------------------------------------------------------
+
+_BYLINE_PREFIX = re.compile(
+    r"^\s*(?:(?:written|posted|reported|story|text|words)\s+)?(?:by|von|por|par|door|di|av|af)\b[:\s]*",
+    re.I,
+)
+_ROLE_WORDS = re.compile(
+    r"\b(writer|correspondent|editor|reporter|columnist|contributor|staff|producer|"
+    r"analyst|critic|bureau|chief|author)\b",
+    re.I,
+)
+_NAME_WORD = re.compile(
+    r"^[A-Z\u00c0-\u024f\u0400-\u04ff][\w.'\u2019\-]*$|^(?:de|van|von|der|da|la|le|bin|al)$"
+)
+
+
+def _jsonld_authors(page: Page) -> Iterator[Found]:
+    source = _norm(page.found.get("source"))
+    for value, rule in jsonld_values(page, "author"):
+        names = [
+            name
+            for name, node in _names(page, value)
+            if not ("Organization" in _types(node) and _norm(name) == source)
+        ]
+        if names:
+            yield Found(join_names(names), rule)
+
+
+def join_names(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C' from distinct names."""
+    unique = list(dict.fromkeys(_SPACES.sub(" ", n).strip() for n in names if n.strip()))
+    if len(unique) <= 1:
+        return "".join(unique)
+    return ", ".join(unique[:-1]) + " and " + unique[-1]
+
+
+def _bylines(page: Page) -> Iterator[Found]:
+    for path, rule in X.BYLINE_XPATHS:
+        hits = page.tree.xpath(f"{path}[not({X.BYLINE_EXCLUDED_ANCESTORS})]")
+        for el in hits[:3]:
+            text = element_text(el)
+            if 0 < len(text) <= 120:
+                yield Found(_split_role(page, text), f"byline {rule}")
+
+
+def _split_role(page: Page, text: str) -> str:
+    """'Jane Doe, Staff Writer' → 'Jane Doe' (noting the role for author_role)."""
+    name, sep, rest = _BYLINE_PREFIX.sub("", text).partition(",")
+    if sep and _ROLE_WORDS.search(rest) and "author_role" not in page.found:
+        page.found["author_role"] = rest.strip(" ,.|")
+    return name if sep and len(rest) < 60 else text
+
+
+def clean_author(value: str, page: Page) -> str | None:
+    """A credible personal name (or names), or None."""
+    text = _SPACES.sub(" ", value).strip()
+    text = _BYLINE_PREFIX.sub("", text).strip(" ,;|:-")
+    text = re.split(r"\s+[|•]\s+|\s+-\s+|\s*\(", text)[0].strip(" ,;")
+    if not text or "@" in text or "://" in text or "/" in text or any(c.isdigit() for c in text):
+        return None
+    if _norm(text) in {_norm(page.found.get("source")), _norm(page.found.get("site"))}:
+        return None
+    words = re.split(r"\s+|,\s*", text.replace(" and ", ", ").replace(" & ", ", "))
+    words = [w for w in words if w]
+    if not 2 <= len(words) <= 12 or not all(_NAME_WORD.match(w) for w in words):
+        return None
+    return text
+
+
+# --- titles and sources ----------------------------------------------------------------
+
+
+def _title_suffixes(page: Page) -> Iterator[Found]:
+    """The site name written after the headline in <title> ('Headline - Site Name')."""
+    for title in page.tree.xpath("//title")[:1]:
+        text = element_text(title)
+        for sep in (" | ", " - ", " – ", " — "):
+            if sep in text:
+                tail = text.rsplit(sep, 1)[1].strip()
+                if 0 < len(tail) <= 40 and len(tail.split()) <= 5:
+                    yield Found(tail, "title suffix")
+                return
+
+
+def clean_source(value: str) -> str | None:
+    text = _SPACES.sub(" ", value).strip()
+    if not text or len(text) > 80 or "://" in text:
+        return None
+    return text
+
+
+def clean_title(value: str, page: Page) -> str | None:
+    """The headline without a trailing or leading site name."""
+    text = _SPACES.sub(" ", value).strip()
+    site_words = {_norm(page.found.get("source")), _norm(page.found.get("site"))}
+    stem = (page.found.get("site") or "").split(".")[0]
+    for sep in X.TITLE_SEPARATORS:
+        head, _, tail = text.rpartition(sep)
+        if head and _is_site_name(tail, site_words, stem):
+            text = head.strip()
+        tail2, _, rest = text.partition(sep)
+        if rest and _is_site_name(tail2, site_words, stem):
+            text = rest.strip()
+    return text if len(text) >= 3 else None
+
+
+def _is_site_name(text: str, site_words: set[str], stem: str) -> bool:
+    norm = _norm(text)
+    if not norm:
+        return False
+    squashed = norm.replace(" ", "")
+    return norm in site_words or (len(stem) > 2 and stem in squashed and len(norm) <= 40)
+
+
+def _norm(value: str | None) -> str:
+    return _SPACES.sub(" ", (value or "").casefold()).strip().removeprefix("the ")
+
+
+def clean_url(value: str) -> str | None:
+    text = value.strip()
+    return text if text.startswith(("http://", "https://")) and " " not in text else None
+
+
+def clean_location(value: str) -> str | None:
+    text = _SPACES.sub(" ", value).strip(" ,.-")
+    return text if 0 < len(text) <= 60 and not any(c.isdigit() for c in text) else None
+
+
+# --- dates -----------------------------------------------------------------------------
+
+_ISO_DATE = re.compile(
+    r"(?P<y>(?:19|20)\d\d)[-/.]?(?P<m>[01]\d)(?:[-/.]?(?P<d>[0-3]\d))?"
+    r"(?:[T\s]+(?P<H>[0-2]?\d):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d)(?:\.\d+)?)?"
+    r"\s*(?P<tz>Z|[+-][01]\d:?[0-5]\d)?)?"
+)
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for m in names
+}
+_MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_TEXT_DATE = re.compile(
+    rf"\b(?:(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?\.?\s+(?P<m1>{_MONTH_NAME})\.?,?\s+(?P<y1>(?:19|20)\d\d)"
+    rf"|(?P<m2>{_MONTH_NAME})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d))\b",
+    re.I,
+)
+_YMD = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d\d)\s*[年/.\-]\s*(?P<m>[01]?\d)\s*[月/.\-]\s*(?P<d>[0-3]?\d)(?!\d)"
+)
+_DMY = re.compile(r"(?<!\d)(?P<d>[0-3]?\d)\.\s?(?P<m>[01]?\d)\.\s?(?P<y>(?:19|20)\d\d)(?!\d)")
+_EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
+
+
+def normalise_date(value: str) -> str | None:
+    """ISO 8601 ('YYYY-MM-DD', 'YYYY-MM' or with a time) for a date string, or None."""
+    text = value.strip()
+    parsed = _iso(text) or _epoch(text) or _rfc2822(text) or _text_date(text)
+    if parsed is None:
+        return None
+    year = int(parsed[:4])
+    return parsed if 1990 <= year <= datetime.now().year + 1 else None
+
+
+def _iso(text: str) -> str | None:
+    match = _ISO_DATE.match(text)
+    if not match or not 1 <= int(match["m"]) <= 12:
+        return None
+    y, m, d = match["y"], match["m"], match["d"]
+    if d is None:
+        return f"{y}-{m}"
+    try:
+        day = datetime(int(y), int(m), int(d))
+    except ValueError:
+        return None
+    if match["H"] is None or (match["H"], match["M"], match["S"] or "00") == ("00", "00", "00"):
+        return day.strftime("%Y-%m-%d")  # a bare midnight stands for the day itself
+    try:
+        stamp = day.replace(
+            hour=int(match["H"]), minute=int(match["M"]), second=int(match["S"] or 0)
+        )
+    except ValueError:
+        return day.strftime("%Y-%m-%d")
+    return _timestamp(stamp, match["tz"])
+
+
+def _timestamp(stamp: datetime, tz: str | None) -> str:
+    """A local time as written, or in UTC when its offset is known.
+
+    Times with an offset are put on one calendar (UTC) so that dates from sites in
+    different zones sort and facet together.
+    """
+    if not tz:
+        return stamp.isoformat()
+    if tz != "Z":
+        sign = 1 if tz[0] == "+" else -1
+        hours, minutes = int(tz[1:3]), int(tz[-2:])
+        stamp -= sign * timedelta(hours=hours, minutes=minutes)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _epoch(text: str) -> str | None:
+    if not _EPOCH.match(text):
+        return None
+    seconds = int(text[:10])
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _rfc2822(text: str) -> str | None:
+    if not re.match(r"^[A-Za-z]{3},\s", text):
+        return None
+    try:
+        stamp = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if stamp.tzinfo is None:
+        return stamp.isoformat()
+    return stamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def date_in_text(text: str) -> str | None:
+    """A full date written in a short visible text ('12 July 2020', '2020年7月12日')."""
+    if len(text) > 120:
+        return None
+    found = _text_date(text) or _numeric_date(text)
+    return found if found and 1990 <= int(found[:4]) <= datetime.now().year + 1 else None
+
+
+def _numeric_date(text: str) -> str | None:
+    match = _YMD.search(text)
+    if match or (match := _DMY.search(text)):
+        y, m, d = match["y"], match["m"], match["d"]
+    else:
+        return None
+    try:
+        return datetime(int(y), int(m), int(d)).strftime("%Y-%m-%d")
+    except ValueError:
+        return None
+
+
+def _text_date(text: str) -> str | None:
+    match = _TEXT_DATE.search(text[:200])
+    if not match:
+        return None
+    day = match["d1"] or match["d2"]
+    month = _MONTHS[(match["m1"] or match["m2"]).lower()]
+    year = match["y1"] or match["y2"]
+    try:
+        return datetime(int(year), month, int(day)).strftime("%Y-%m-%d")
+    except ValueError:
+        return None
+
+
+def _published_meta(page: Page) -> Iterator[Found]:
+    """Date metas in priority order; keys that name a modification are skipped."""
+    for found in meta_values(page, "date"):
+        if not any(word in found.rule for word in X.MODIFIED_WORDS):
+            yield found
+
+
+def visible_date(page: Page) -> Found | None:
+    """The date shown in the first date-classed element after the headline (or in the page)."""
+    for path, rule in X.DATE_TEXT_XPATHS:
+        hits = page.tree.xpath(path)
+        if hits:
+            value = date_in_text(element_text(hits[0]))
+            return Found(value, rule) if value else None
+    return None
+
+
+def htmldate_fallback(page: Page) -> Found | None:
+    """htmldate's original-date guess, for pages that declare no date anywhere."""
+    try:
+        value = htmldate_find_date(page.tree, original_date=True, url=page.found.get("url"))
+    except (ValueError, TypeError, RecursionError, etree.LxmlError):
+        return None
+    return Found(value, "htmldate original date") if value else None
+
+
+def date_precision(value: str) -> str:
+    """'year', 'month', 'day' or 'time' for an ISO 8601 string."""
+    return {4: "year", 7: "month", 10: "day"}.get(len(value), "time")
+
+
+# --- body ------------------------------------------------------------------------------
+
+
+def extract_body(page: Page, title: str | None) -> Found | None:
+    """The article text: trafilatura's, JSON-LD articleBody, or the headline's container."""
+    candidates = [c for c in (trafilatura_body(page), jsonld_body(page)) if c]
+    if not candidates:
+        fallback = headline_body(page, title)
+        return fallback if fallback else None
+    return max(candidates, key=lambda c: _body_score(c, candidates))
+
+
+def _body_score(candidate: Found, candidates: list[Found]) -> float:
+    return len(candidate.value)
+
+
+def trafilatura_body(page: Page) -> Found | None:
+    """trafilatura's main text, paragraphs joined by blank lines."""
+    try:
+        doc = trafilatura.bare_extraction(
+            page.tree, url=page.found.get("url"), include_comments=False, with_metadata=False
+        )
+    except (ValueError, TypeError, RecursionError, etree.LxmlError):
+        return None
+    text = getattr(doc, "text", None) if doc is not None else None
+    return Found(paragraphs(text.split("\n")), "trafilatura") if text else None
+
+
+def jsonld_body(page: Page) -> Found | None:
+    for value, rule in jsonld_values(page, "body"):
+        if isinstance(value, str) and len(value) > 200:
+            return Found(paragraphs(_strip_tags(value).split("\n")), rule)
+    return None
+
+
+def _strip_tags(text: str) -> str:
+    if "<" not in text:
+        return text
+    text = re.sub(r"(?i)<\s*(?:br|/p|/div|/h\d|/li)\s*/?>", "\n", text)
+    return re.sub(r"<[^>]+>", "", text)
+
+
+def headline_body(page: Page, title: str | None) -> Found | None:
+    """Paragraphs of the nearest container around the headline that holds enough text."""
+    heads = page.tree.xpath("//h1")
+    start = heads[0] if heads else None
+    for ancestor in start.iterancestors() if start is not None else ():
+        texts = [element_text(p) for p in ancestor.iter("p") if not _in_boilerplate(p, ancestor)]
+        texts = [t for t in texts if t]
+        if sum(map(len, texts)) >= 300:
+            return Found(paragraphs(texts), "markup around headline")
+    return None
+
+
+def _in_boilerplate(el: HtmlElement, stop: HtmlElement) -> bool:
+    for ancestor in el.iterancestors():
+        if ancestor is stop:
+            return False
+        if ancestor.tag in X.BOILERPLATE_TAGS:
+            return True
+    return False
+
+
+def paragraphs(lines: Iterable[str]) -> str:
+    """Non-empty lines, whitespace collapsed, joined by blank lines."""
+    return "\n\n".join(t for t in (_SPACES.sub(" ", line).strip() for line in lines) if t)
+
+
+# --- datelines -------------------------------------------------------------------------
+
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z.'\u2019\-]+(?:\s+[A-Z][A-Z.'\u2019\-]+){0,3})"
+    r"(?P<region>(?:,\s*[A-Z][A-Za-z.]+(?:\s+[A-Z][A-Za-z.]+){0,2}){0,2})"
+    rf"(?:,?\s+(?:{_MONTH_NAME})\.?\s+\d{{1,2}})?"
+    r"\s*(?:\((?P<agency>[A-Za-z][\w .&'\-]{1,30})\))?"
+    r"\s*(?:-{1,2}|–|—)\s*"
+)
+_TITLE_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})"
+    r"(?P<region>(?:,\s*[A-Z][A-Za-z.]+(?:\s+[A-Z][A-Za-z.]+){0,2}){0,1})"
+    rf"(?:,?\s+(?:{_MONTH_NAME})\.?\s+\d{{1,2}})?"
+    r"\s*\((?P<agency>[A-Za-z][\w .&'\-]{1,30})\)"
+    r"\s*(?:-{1,2}|–|—)\s*"
+)
+
+
+def take_dateline(article: Article, body: str) -> str:
+    """Remove a leading dateline ('NEW YORK (Reuters) -') from the body; use it for location."""
+    match = _DATELINE.match(body) or _TITLE_DATELINE.match(body)
+    if not match or match["place"].split()[0].strip(".") in X.DATELINE_NOT_PLACES:
+        return body
+    if not article.location:
+        place = match["place"].title() if match["place"].isupper() else match["place"]
+        article.location = place + match["region"]
+        article.explain["location"] = "dateline"
+    if not article.source and match["agency"]:
+        article.source = match["agency"].strip()
+        article.explain["source"] = "dateline agency"
+    return body[match.end() :]
 
 
 READER = HtmlReader()

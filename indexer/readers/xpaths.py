@@ -1,0 +1,222 @@
+"""Where each article field hides in an HTML page: data only, every list in priority order.
+
+The HTML reader tries JSON-LD first, then <meta> tags, then microdata, then markup
+(bylines, <time>, headings), then text rules; within each source it takes the first
+entry below that yields a value.
+"""
+
+from __future__ import annotations
+
+# schema.org types that describe the article itself, most specific first.
+ARTICLE_TYPES = (
+    "NewsArticle",
+    "ReportageNews",
+    "AnalysisNewsArticle",
+    "OpinionNewsArticle",
+    "BackgroundNewsArticle",
+    "ReviewNewsArticle",
+    "AskPublicNewsArticle",
+    "LiveBlogPosting",
+    "Article",
+    "BlogPosting",
+    "SocialMediaPosting",
+    "Report",
+    "ScholarlyArticle",
+    "TechArticle",
+    "Review",
+)
+# Looked into for an article node (e.g. a WebPage whose mainEntity is the article).
+JSONLD_CONTAINERS = ("@graph", "mainEntity", "mainEntityOfPage")
+
+# JSON-LD article properties per field.
+JSONLD_KEYS: dict[str, tuple[str, ...]] = {
+    "title": ("headline", "name", "alternativeHeadline"),
+    "author": ("author", "creator"),
+    "date": ("datePublished", "dateCreated"),
+    "location": ("contentLocation", "locationCreated", "dateline", "spatialCoverage"),
+    "source": ("publisher", "sourceOrganization"),
+    "url": ("url",),
+    "body": ("articleBody",),
+}
+
+# <meta name|property|itemprop=...> keys (lower case) per field.
+META_NAMES: dict[str, tuple[str, ...]] = {
+    "title": (
+        "og:title",
+        "twitter:title",
+        "parsely-title",
+        "sailthru.title",
+        "dc.title",
+        "dcterms.title",
+        "citation_title",
+        "headline",
+        "title",
+    ),
+    "author": (
+        "author",
+        "article:author_name",
+        "byl",
+        "parsely-author",
+        "sailthru.author",
+        "dc.creator",
+        "dcterms.creator",
+        "citation_author",
+        "article.author",
+        "cxenseparse:author",
+        "article:author",
+        "og:article:author",
+    ),
+    "date": (
+        "article:published_time",
+        "og:article:published_time",
+        "article:published",
+        "og:published_time",
+        "published_time",
+        "datepublished",
+        "date_published",
+        "publish-date",
+        "publish_date",
+        "publishdate",
+        "publication_date",
+        "parsely-pub-date",
+        "sailthru.date",
+        "cxenseparse:recs:publishtime",
+        "article.published",
+        "original-publish-date",
+        "dc.date.issued",
+        "dcterms.issued",
+        "dc.date.created",
+        "dcterms.created",
+        "citation_publication_date",
+        "citation_date",
+        "rnews:datepublished",
+        "pubdate",
+        "og:pubdate",
+        "datecreated",
+        "dc.date",
+        "dcterms.date",
+        "date",
+    ),
+    "location": ("geo.placename", "dcterms.spatial", "dc.coverage.spatial"),
+    "source": (
+        "og:site_name",
+        "application-name",
+        "apple-mobile-web-app-title",
+        "dc.publisher",
+        "dcterms.publisher",
+        "publisher",
+        "citation_publisher",
+        "citation_journal_title",
+    ),
+    "url": ("og:url", "twitter:url", "parsely-link", "sailthru.url"),
+}
+# A meta whose key names a modification date is never a publication date.
+MODIFIED_WORDS = ("modif", "updat", "revis", "lastmod", "last-mod", "edited")
+
+# microdata itemprops per field (outside <meta>, which META_NAMES covers).
+ITEMPROPS: dict[str, tuple[str, ...]] = {
+    "title": ("headline",),
+    "author": ("author", "creator"),
+    "date": ("datePublished", "dateCreated"),
+    "location": ("contentLocation", "locationCreated"),
+    "source": ("publisher",),
+    "body": ("articleBody",),
+}
+
+# Bylines in markup: (XPath, rule name). Text is cleaned and checked to look like a name.
+BYLINE_XPATHS: tuple[tuple[str, str], ...] = (
+    ('//*[@rel="author"]', "rel=author"),
+    ('//a[contains(@href, "/author/") or contains(@href, "/authors/")]', "a[href*=/author/]"),
+    ('//*[contains(@class, "author-name") or contains(@class, "author_name")]', ".author-name"),
+    ('//*[contains(@class, "byline")]', ".byline"),
+    ('//*[contains(@id, "byline")]', "#byline"),
+    ('//*[contains(@class, "author")]', ".author"),
+    ('//*[contains(@class, "writer")]', ".writer"),
+    ('//*[contains(@class, "contributor")]', ".contributor"),
+)
+# Elements a byline is never taken from (menus, footers, related stories, comments).
+BYLINE_EXCLUDED_ANCESTORS = (
+    "ancestor::*[self::nav or self::footer or self::aside or self::form or self::li"
+    ' or contains(@class, "comment") or contains(@class, "related")'
+    ' or contains(@class, "menu") or contains(@class, "footer")]'
+)
+
+# Publication dates in markup: (XPath, rule name), each yielding a string to parse.
+DATE_XPATHS: tuple[tuple[str, str], ...] = (
+    ("//time[@pubdate]/@datetime", "time[pubdate]"),
+    (
+        '//time[@datetime][contains(@class, "publish") or contains(@class, "posted")'
+        ' or contains(@class, "created") or contains(@itemprop, "datePublished")]/@datetime',
+        "time.published",
+    ),
+    (
+        '//*[contains(@class, "publish") or contains(@class, "dateline")'
+        ' or contains(@class, "byline")]//time/@datetime',
+        ".published time",
+    ),
+    (
+        '//article//time[@datetime][not(ancestor::*[contains(@class, "related")])]/@datetime',
+        "article time",
+    ),
+    ("//header//time/@datetime", "header time"),
+    ("//time/@datetime", "time"),
+)
+
+# Visible dates, read from the element's text: (XPath, rule).
+_NOT_ASIDE = (
+    "not(ancestor-or-self::li or ancestor::aside or ancestor::nav or ancestor::footer"
+    ' or contains(@class, "modif") or contains(@class, "updat"))'
+)
+_DATE_CLASS = (
+    'contains(@class, "publish") or contains(@class, "date") or contains(@class, "time")'
+    ' or contains(@class, "posted")'
+)
+# The first element with a date-like class after the headline (else in the page): one only,
+# since later ones usually date other stories.
+DATE_TEXT_XPATHS: tuple[tuple[str, str], ...] = (
+    (f"(//h1)[1]/following::*[{_DATE_CLASS}][{_NOT_ASIDE}][1]", "date text after h1"),
+    (f"(//*[{_DATE_CLASS}][{_NOT_ASIDE}])[1]", "date text"),
+)
+# Unix timestamps in data attributes (seconds or milliseconds).
+EPOCH_XPATHS: tuple[tuple[str, str], ...] = (
+    (f"//*[@data-time][{_NOT_ASIDE}]/@data-time", "data-time"),
+    (f"//*[@data-timestamp][{_NOT_ASIDE}]/@data-timestamp", "data-timestamp"),
+    (f"//*[@data-utime][{_NOT_ASIDE}]/@data-utime", "data-utime"),
+)
+
+# Headings that may carry the headline, first found wins.
+HEADLINE_XPATHS: tuple[tuple[str, str], ...] = (
+    ('//h1[contains(@class, "headline") or contains(@class, "title")]', "h1.headline"),
+    ("//article//h1", "article h1"),
+    ("//h1", "h1"),
+)
+
+# Containers whose paragraphs are not article text.
+BOILERPLATE_TAGS = ("nav", "footer", "aside", "form", "script", "style", "noscript", "figure")
+
+# Separators between a headline and the site name in <title> or og:title.
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ", ": ")
+
+# All-caps openings that look like a dateline but name no place.
+DATELINE_NOT_PLACES = frozenset(
+    {
+        "UPDATE",
+        "UPDATED",
+        "BREAKING",
+        "EXCLUSIVE",
+        "WATCH",
+        "VIDEO",
+        "PHOTOS",
+        "ANALYSIS",
+        "OPINION",
+        "EDITOR'S",
+        "EDITORS",
+        "NOTE",
+        "LIVE",
+        "CORRECTION",
+        "FILE",
+        "PHOTO",
+        "AP",
+        "UPI",
+    }
+)
