@@ -169,6 +169,27 @@ AGGREGATOR_CASES = [
         {"location": None, "body": "Beirut (AFP) – Activists mourned."},
     ),
     ("full month name", {"date": "September 9, 2025 |"}, {"date": "2025-09-09"}),
+    ("site name in mixed case", {"site": "Daily Digest"}, {"site": "Daily Digest"}),
+    ("location without comma", {"location": "| Remer MN"}, {"location": "Remer, MN"}),
+    (
+        "byline apart from header, no NextImg",
+        {"byline": "", "title": "Mike Brest, Defense Reporter\n\nUkraine holds the line"},
+        {
+            "author": "Mike Brest",
+            "author_role": "Defense Reporter",
+            "title": "Ukraine holds the line",
+        },
+    ),
+    (
+        "byline right above NextImg title",
+        {"byline": None, "title": "Mike Brest\nNextImg:Ukraine holds the line"},
+        {"author": "Mike Brest", "title": "Ukraine holds the line"},
+    ),
+    (
+        "promotion above the title is no byline",
+        {"byline": None, "title": "HOUSE PASSES STOPGAP SPENDING BILL\n\nNextImg:Ukraine holds"},
+        {"author": None, "title": "Ukraine holds"},
+    ),
 ]
 
 

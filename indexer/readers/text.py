@@ -134,6 +134,8 @@ def split_byline(line: str) -> tuple[str, str | None]:
 
 def is_byline(line: str) -> bool:
     """Whether a line is a byline: names, optionally followed by ", Role"."""
+    if is_promo_headline(line) and not rules.BY_PREFIX.match(line):
+        return False  # "SENATE REPUBLICANS UNVEIL NEW BORDER PLAN" is no list of names
     author, _ = split_byline(line)
     return is_name(author)
 
@@ -149,7 +151,7 @@ def looks_like_aggregator(lines: list[str]) -> bool:
     """
     head = [line for line in lines if line][:SNIFF_LINES]
     kinds = {_furniture_kind(line) for line in head} - {None}
-    if len(head) > 1 and _is_site_line(head[0]) and parse_date(head[1]):
+    if len(head) > 1 and _furniture_kind(head[0]) is None and parse_date(head[1]):
         kinds.add("site")
     if any(rules.NEXTIMG_PREFIX.match(line) for line in head):
         kinds.add("nextimg")
@@ -206,7 +208,7 @@ def outlet_name(credited: str) -> str:
 def _read_furniture(lines: list[str], article: Article) -> int:
     """Read site, date, counter, location and byline lines; return where the title search starts."""
     at = next_filled(lines, 0)
-    if at < len(lines) and _is_site_line(lines[at]):
+    if at < len(lines) and _is_site_line(lines, at):
         article.site = title_case(lines[at])
         article.explain["site"] = "aggregator: site line"
         at += 1
@@ -222,8 +224,12 @@ def _read_furniture(lines: list[str], article: Article) -> int:
     return at
 
 
-def _is_site_line(line: str) -> bool:
-    return line.isupper() and _furniture_kind(line) is None and not line[0].isdigit()
+def _is_site_line(lines: list[str], at: int) -> bool:
+    """The site name opens the page: printed in capitals, or at least followed by the date."""
+    line, after = lines[at], next_filled(lines, at + 1)
+    if _furniture_kind(line) is not None or rules.NEXTIMG_PREFIX.match(line):
+        return False
+    return line.isupper() or (after < len(lines) and parse_date(lines[after]) is not None)
 
 
 def _read_furniture_line(line: str, article: Article) -> bool:
@@ -244,6 +250,9 @@ def _location(line: str) -> str | None:
     if not match:
         return None
     place, region = match["place"].strip(), match["region"]
+    split = None if region else rules.TRAILING_REGION.match(place)
+    if split:  # "| Remer MN": the state code follows the city without a comma
+        place, region = split.groups()
     return f"{place}, {region.strip()}" if region else place
 
 
@@ -310,11 +319,7 @@ def is_promo_headline(line: str) -> bool:
     Short capitalised labels ("WATCHDOG MEMO", "FULL TEXT.") belong to the article.
     """
     words = [word for word in line.split() if any(c.isalpha() for c in word)]
-    return (
-        line.isupper()
-        and len(words) >= rules.MIN_PROMO_WORDS
-        and not line.endswith((".", "?", "!"))
-    )
+    return line.isupper() and len(words) >= rules.MIN_PROMO_WORDS and not line.endswith(".")
 
 
 # --- plain text ------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ COUNTER_LINE = re.compile(r"^\d{1,6}$")
 LOCATION_LINE = re.compile(
     r"^\|\s*(?P<place>[^|,]*[^\W\d_][^|,]*?)(?:\s*,\s*(?P<region>[^|,]+?))?\s*$"
 )
+TRAILING_REGION = re.compile(r"^(.+?)\s+([A-Z]{2})$")
 SPONSOR_LINE = re.compile(r"^Sponsor\s*:", re.I)
 NAV_LINE = re.compile(r"^(?:back|topic)$", re.I)
 NEXTIMG_PREFIX = re.compile(r"^NextImg\s*:\s*", re.I)
