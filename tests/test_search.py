@@ -1,0 +1,484 @@
+"""webapp.search without Flask: requests, query checks, filters, facets, sorting, highlighting."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from whoosh.highlight import Fragment
+from whoosh.highlight import Token as HlToken
+
+from indexer.schema import split_authors
+from indexer.writer import reindex
+from webapp.search import (
+    ArticleNotFound,
+    BadQuery,
+    BadRequest,
+    EscapingFormatter,
+    IndexHandle,
+    SearchRequest,
+    check_query_syntax,
+    get_article,
+    opening,
+    run_search,
+)
+
+XSS = "<script>alert(1)</script>"
+
+# Bodies carry no quotation marks: quotes are given, so the quote extractor adds none.
+RECORDS: list[dict[str, Any]] = [
+    {
+        "id": "r01",
+        "title": "Grain exports resume from Odesa",
+        "author": "Ann Lee",
+        "author_role": "Trade correspondent",
+        "date": "2024-01-10",
+        "location": "Odesa",
+        "source": "Reuters",
+        "url": "https://example.com/r01",
+        "body": "Ships loaded with grain left Odesa on Tuesday.\n\nThe corridor held for a week.",
+        "quotes": [{"text": "The grain corridor works", "speaker": "Oleksandr Kubrakov"}],
+    },
+    {
+        "id": "r02",
+        "title": "Wheat prices fall",
+        "author": "Ann Lee and Bob Ray",
+        "date": "2024-01-20",
+        "location": "Chicago",
+        "source": "AP",
+        "body": "Wheat and grain futures fell in Chicago as supply improved.",
+    },
+    {
+        "id": "r03",
+        "title": "Bakhmut battle continues",
+        "author": "Mike Brest",
+        "date": "2024-02-05",
+        "location": "Kyiv",
+        "source": "Washington Examiner",
+        "body": "Fighting around Bakhmut continued for a tenth day, officials said.",
+        "quotes": [
+            {"text": "We will hold Bakhmut", "speaker": "Volodymyr Zelensky"},
+            {"text": "Bakhmut is a meat grinder", "speaker": "Yevgeny Prigozhin"},
+            {"text": "Every day counts", "speaker": "Volodymyr Zelensky"},
+        ],
+    },
+    {
+        "id": "r04",
+        "title": "Kharkiv under fire",
+        "author": "Bob Ray",
+        "date": "2024-02-28",
+        "location": "Kharkiv",
+        "source": "Reuters",
+        "body": "Shelling hit Kharkiv overnight; grain silos burned.",
+        "quotes": [{"text": "Kharkiv stands", "speaker": "Volodymyr Zelensky"}],
+    },
+    {
+        "id": "r05",
+        "title": "Central bank holds rates",
+        "author": "Carla Diaz",
+        "date": "2024-03-15",
+        "location": "Tokyo",
+        "source": "AP",
+        "body": "The bank of Japan may hold rates; US markets watch the decision closely.",
+    },
+    {
+        "id": "r06",
+        "title": "Undated grain note",
+        "source": "Reuters",
+        "body": "A short note on grain without a date or an author.",
+    },
+    {
+        "id": "r07",
+        "title": f"{XSS} Grain",
+        "author": XSS,
+        "author_role": XSS,
+        "date": "2024-03-01",
+        "location": XSS,
+        "source": XSS,
+        "url": "javascript:alert(1)",
+        "body": f"Grain and {XSS} in the body.",
+        "quotes": [{"text": f"{XSS} grain quote", "speaker": XSS}],
+    },
+    {
+        "id": "r08",
+        "title": "Odesa port reopens",
+        "author": "Ann Lee",
+        "date": "2023-12-31",
+        "location": "Odesa",
+        "source": "Kyiv Independent",
+        "body": "The port of Odesa reopened after repairs to the berths.",
+        "quotes": [{"text": "Exports will grow", "speaker": "Oleksandr Kubrakov"}],
+    },
+]
+IDS = [r["id"] for r in RECORDS]
+
+
+def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def build_index(root: Path, records: list[dict[str, Any]] = RECORDS) -> tuple[Path, Path]:
+    """A corpus directory with the records as JSON Lines, and the index built from it."""
+    corpus, index = root / "corpus", root / "index"
+    corpus.mkdir()
+    write_jsonl(corpus / "articles.jsonl", records)
+    summary = reindex([str(corpus)], str(index), workers=1)
+    assert not summary.errors, summary.errors
+    return corpus, index
+
+
+# ---------------------------------------------------------------- brute force over RECORDS
+
+
+def facet_values(record: dict[str, Any], facet: str) -> list[str]:
+    """The values a record should have in a facet, computed from the record itself."""
+    if facet == "author":
+        return [a for a in split_authors(record.get("author")) if a]
+    if facet == "speaker":
+        return list(dict.fromkeys(q["speaker"] for q in record.get("quotes", []) if q["speaker"]))
+    if facet == "month":
+        return [record["date"][:7]] if record.get("date") else []
+    return [record[facet]] if record.get(facet) else []
+
+
+def brute_facets(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    records = list(records)
+    facets = ("author", "source", "location", "speaker", "month")
+    return {f: dict(Counter(v for r in records for v in facet_values(r, f))) for f in facets}
+
+
+def brute_filter(params: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Records matching facet filters (OR within a facet, AND across) and a date window."""
+    chosen = []
+    for record in RECORDS:
+        facets_ok = all(
+            set(values) & set(facet_values(record, name))
+            for name, values in params.items()
+            if name not in ("from", "to")
+        )
+        day = record.get("date", "")
+        from_ok = "from" not in params or (day and day >= params["from"][0])
+        to_ok = "to" not in params or (day and day <= params["to"][0])
+        if facets_ok and from_ok and to_ok:
+            chosen.append(record)
+    return chosen
+
+
+def facet_dict(result_facets: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Facet lists (of dicts or FacetCount) as facet → {value: count}."""
+    out = {}
+    for name, counts in result_facets.items():
+        pairs = [
+            (c["value"], c["count"]) if isinstance(c, dict) else (c.value, c.count) for c in counts
+        ]
+        out[name] = dict(pairs)
+    return out
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_index(tmp_path_factory.mktemp("search"))[1]
+
+
+@pytest.fixture
+def handle(index_dir: Path) -> IndexHandle:
+    return IndexHandle(str(index_dir))
+
+
+def search(handle: IndexHandle, **params: Any):
+    args = {k: v if isinstance(v, list) else [str(v)] for k, v in params.items()}
+    return run_search(handle, SearchRequest.from_args(args))
+
+
+def all_ids(handle: IndexHandle, **params: Any) -> list[str]:
+    return [h.id for h in search(handle, per_page=100, **params).hits]
+
+
+# ---------------------------------------------------------------- the request
+
+
+def test_request_defaults() -> None:
+    request = SearchRequest.from_args({})
+    assert (request.q, request.sort, request.page, request.per_page) == ("", "relevance", 1, 10)
+    assert request.browsing and request.effective_sort == "newest"
+
+
+@pytest.mark.parametrize(
+    "name, value, fragment",
+    [
+        ("per_page", "0", "per_page"),
+        ("per_page", "101", "from 1 to 100"),
+        ("page", "abc", "whole number"),
+        ("page", "0", "at least 1"),
+        ("page", "-1", "whole number"),
+        ("from", "2025-13-01", "YYYY-MM-DD"),
+        ("to", "2025-02-30", "YYYY-MM-DD"),
+        ("from", "yesterday", "YYYY-MM-DD"),
+        ("sort", "foo", "relevance, newest, oldest"),
+    ],
+)
+def test_request_rejects_bad_parameters(name: str, value: str, fragment: str) -> None:
+    with pytest.raises(BadRequest, match=fragment) as info:
+        SearchRequest.from_args({name: [value]})
+    assert info.value.status == 400
+
+
+def test_request_rejects_reversed_dates() -> None:
+    with pytest.raises(BadRequest, match="after"):
+        SearchRequest.from_args({"from": ["2024-02-01"], "to": ["2024-01-01"]})
+
+
+def test_request_round_trips_through_its_query_string() -> None:
+    args = {
+        "q": ["grain"],
+        "author": ["Ann Lee", "Bob Ray"],
+        "month": ["2024-01"],
+        "from": ["2024-01-01"],
+        "to": ["2024-12-31"],
+        "sort": ["oldest"],
+        "page": ["2"],
+        "per_page": ["5"],
+    }
+    request = SearchRequest.from_args(args)
+    assert SearchRequest.from_args(parse_qs(request.query_string())) == request
+
+
+def test_request_filter_changes_start_at_page_one() -> None:
+    request = SearchRequest.from_args({"author": ["A"], "page": ["3"]})
+    added = request.with_filter("source", "AP")
+    assert added.source == ("AP",) and added.page == 1
+    assert added.without_filter("author", "A").filters() == {"source": ("AP",)}
+    assert [name for name, _, _ in added.active_filters()] == ["author", "source"]
+
+
+# ---------------------------------------------------------------- query checks
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("title:(", "parenthes"),
+        ("(grain OR wheat", "never closed"),
+        ("grain)", "no matching"),
+        ('"unterminated', "unterminated phrase"),
+        ('title:"grain', "unterminated phrase"),
+        ("nosuchfield:grain", "unknown field"),
+        ("f_author:x", "unknown field"),
+        ("title: grain", "needs a term"),
+        ("grain title:", "needs a term"),
+    ],
+)
+def test_malformed_queries_are_rejected(text: str, fragment: str) -> None:
+    with pytest.raises(BadQuery, match=fragment) as info:
+        check_query_syntax(text)
+    assert info.value.status == 400
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "grain",
+        'title:"grain exports"',
+        "(a OR b) AND speaker:zelensky",
+        "export*",
+        "10:30",
+        '"a (b" c',
+        "grain NOT wheat",
+        "Japan's",
+    ],
+)
+def test_wellformed_queries_pass_the_check(text: str) -> None:
+    check_query_syntax(text)
+
+
+def test_bad_query_raises_from_run_search(handle: IndexHandle) -> None:
+    with pytest.raises(BadQuery):
+        search(handle, q="title:(")
+
+
+# ---------------------------------------------------------------- highlighting
+
+
+def test_escaping_formatter_escapes_text_and_marks_matches() -> None:
+    text = f"{XSS} grain & more"
+    start = text.index("grain")
+    token = HlToken(startchar=start, endchar=start + 5, matched=True)
+    out = EscapingFormatter().format_fragment(Fragment(text, [token], 0, len(text)))
+    assert out == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>grain</mark> &amp; more"
+
+
+def test_opening_cuts_at_a_word() -> None:
+    assert opening("short  text\n") == "short text"
+    cut = opening("word " * 100, limit=22)
+    assert cut == "word word word word …"
+
+
+def test_highlights_mark_matches_on_the_page(handle: IndexHandle) -> None:
+    result = search(handle, q="grain")
+    assert result.hits
+    for hit in result.hits:
+        joined = " ".join(hit.highlights.values())
+        assert "<mark>" in joined, hit
+        assert "<script>" not in joined
+    r01 = next(h for h in result.hits if h.id == "r01")
+    assert "<mark>grain</mark>" in r01.highlights["body"]
+    assert "<mark>grain</mark>" in r01.highlights["quotes"]
+
+
+def test_body_falls_back_to_its_opening(handle: IndexHandle) -> None:
+    (hit,) = search(handle, q="title:wheat").hits
+    assert hit.highlights["title"] == "<mark>Wheat</mark> prices fall"
+    assert hit.highlights["body"].startswith("Wheat and grain futures")
+    assert "<mark>" not in hit.highlights["body"]
+
+
+# ---------------------------------------------------------------- matching, filters, facets
+
+
+def test_empty_query_lists_everything_newest_first(handle: IndexHandle) -> None:
+    result = search(handle, per_page=100)
+    dated = sorted((r for r in RECORDS if r.get("date")), key=lambda r: r["date"], reverse=True)
+    assert [h.id for h in result.hits] == [r["id"] for r in dated] + ["r06"]
+    assert result.total == len(RECORDS)
+    assert facet_dict(result.facets) == brute_facets(RECORDS)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"author": ["Ann Lee"]},
+        {"author": ["Bob Ray"]},
+        {"author": ["Ann Lee", "Mike Brest"]},
+        {"source": ["Reuters"]},
+        {"source": ["Reuters", "AP"]},
+        {"location": ["Odesa"]},
+        {"speaker": ["Volodymyr Zelensky"]},
+        {"speaker": ["Oleksandr Kubrakov", "Yevgeny Prigozhin"]},
+        {"month": ["2024-01"]},
+        {"from": ["2024-02-05"]},
+        {"to": ["2024-01-20"]},
+        {"from": ["2024-01-10"], "to": ["2024-02-28"]},
+        {"author": ["Ann Lee"], "source": ["Reuters"]},
+        {"source": ["Reuters"], "speaker": ["Volodymyr Zelensky"], "from": ["2024-02-01"]},
+        {"author": ["Nobody"]},
+        {"author": [XSS]},
+    ],
+)
+def test_filters_match_brute_force(handle: IndexHandle, params: dict[str, list[str]]) -> None:
+    expected = brute_filter(params)
+    result = search(handle, per_page=100, **params)
+    assert sorted(h.id for h in result.hits) == sorted(r["id"] for r in expected)
+    assert result.total == len(expected)
+    assert facet_dict(result.facets) == brute_facets(expected)
+
+
+def test_query_facets_count_every_match(handle: IndexHandle) -> None:
+    result = search(handle, q="grain", per_page=2)
+    matched = [r for r in RECORDS if r["id"] in all_ids(handle, q="grain")]
+    assert result.total == len(matched) == 5 and len(result.hits) == 2
+    assert facet_dict(result.facets) == brute_facets(matched)
+
+
+def test_total_is_zero_when_filters_remove_every_hit(handle: IndexHandle) -> None:
+    result = search(handle, q="bakhmut", source=["AP"])
+    assert (result.total, result.hits) == (0, [])
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("grain wheat", {"r02"}),
+        ("bakhmut OR kharkiv", {"r03", "r04"}),
+        ("grain NOT odesa", {"r02", "r04", "r06", "r07"}),
+        ('"meat grinder"', {"r03"}),
+        ('"grinder meat"', set()),
+        ("speaker:zelensky", {"r03", "r04"}),
+        ('author:"bob ray"', {"r02", "r04"}),
+        ("location:tokyo", {"r05"}),
+        ("source:reuters title:grain", {"r01", "r06"}),
+        ("quotes:corridor", {"r01"}),
+        ("body:corridor", {"r01"}),
+        ("export*", {"r01", "r08"}),
+        ("us", {"r05"}),
+        ("(bakhmut OR odesa) AND speaker:kubrakov", {"r01", "r08"}),
+    ],
+)
+def test_query_language(handle: IndexHandle, text: str, expected: set[str]) -> None:
+    assert set(all_ids(handle, q=text)) == expected
+
+
+def test_title_outweighs_body(handle: IndexHandle) -> None:
+    assert all_ids(handle, q="odesa")[0] == "r08"  # in the title of r08, the body of r01
+    assert all_ids(handle, q="wheat")[0] == "r02"
+    scores = [h.score for h in search(handle, q="odesa").hits]
+    assert all(isinstance(s, float) for s in scores) and scores == sorted(scores, reverse=True)
+
+
+# ---------------------------------------------------------------- sorting and paging
+
+
+def test_sort_orders_put_undated_last(handle: IndexHandle) -> None:
+    newest = all_ids(handle, q="grain", sort="newest")
+    oldest = all_ids(handle, q="grain", sort="oldest")
+    dated = {r["id"]: r["date"] for r in RECORDS if r.get("date")}
+    assert [i for i in newest if i in dated] == sorted(
+        (i for i in newest if i in dated), key=dated.__getitem__, reverse=True
+    )
+    assert newest[-1] == oldest[-1] == "r06"
+    assert oldest[:-1] == list(reversed(newest[:-1]))
+    assert all(h.score is None for h in search(handle, q="grain", sort="newest").hits)
+
+
+def test_pagination_walks_every_hit_once(handle: IndexHandle) -> None:
+    everything = all_ids(handle, sort="oldest")
+    pages = [search(handle, sort="oldest", per_page=3, page=n) for n in (1, 2, 3, 4)]
+    assert [p.total for p in pages] == [len(RECORDS)] * 4
+    assert [len(p.hits) for p in pages] == [3, 3, 2, 0]
+    assert [h.id for p in pages for h in p.hits] == everything
+    assert (pages[1].first, pages[1].last, pages[1].pages) == (4, 6, 3)
+
+
+# ---------------------------------------------------------------- the handle
+
+
+def test_searcher_is_reused_and_refreshed_after_a_reindex(tmp_path: Path) -> None:
+    corpus, index = build_index(tmp_path, RECORDS[:3])
+    handle = IndexHandle(str(index))
+    first = handle.searcher()
+    assert handle.searcher() is first
+    assert search(handle, q="zeppelin").total == 0
+    table = handle.facet_table(first)
+    write_jsonl(corpus / "more.jsonl", [{"id": "z1", "title": "Zeppelin", "body": "Airship."}])
+    reindex([str(corpus)], str(index), workers=1)
+    assert all_ids(handle, q="zeppelin") == ["z1"]
+    assert handle.searcher() is not first
+    assert handle.facet_table(handle.searcher()) is not table
+    assert search(handle).total == 4
+
+
+def test_missing_index_is_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(Exception, match="no index") as info:
+        search(IndexHandle(str(tmp_path / "nothing")))
+    assert getattr(info.value, "status", None) == 503
+
+
+def test_get_article(handle: IndexHandle) -> None:
+    article = get_article(handle, "r03")
+    assert article.title == "Bakhmut battle continues"
+    assert [q.speaker for q in article.quotes] == [
+        "Volodymyr Zelensky",
+        "Yevgeny Prigozhin",
+        "Volodymyr Zelensky",
+    ]
+    with pytest.raises(ArticleNotFound) as info:
+        get_article(handle, "nope")
+    assert info.value.status == 404

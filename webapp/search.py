@@ -1,0 +1,686 @@
+"""Search over a Newsdesk index: requests, results, facets and highlights. Imports no Flask.
+
+The read path, per request: validate a `SearchRequest`, parse the query once, collect the set of
+matching document numbers once (query AND filters), count facets over that set with the
+per-generation `FacetTable`, then rank only the requested page and highlight only its hits.
+
+    handle = IndexHandle("index")
+    result = run_search(handle, SearchRequest.from_args({"q": ["grain"], "author": ["Ann Lee"]}))
+    result.to_dict()  # the JSON API's answer
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from whoosh import highlight, scoring, sorting
+from whoosh.qparser import AndGroup, MultifieldParser, QueryParser
+from whoosh.qparser.common import QueryParserError
+from whoosh.query import And, Every, NumericRange, Or, Query, QueryError, Term
+from whoosh.searching import Hit as WhooshHit
+from whoosh.searching import Searcher
+
+from indexer.errors import NewsdeskError
+from indexer.model import Article
+from indexer.schema import (
+    DEFAULT_FIELDS,
+    FACETS,
+    NO_VALUE,
+    QUERY_FIELDS,
+    day_number,
+    document_to_article,
+)
+from indexer.writer import open_index
+
+SORTS = ("relevance", "newest", "oldest")
+FILTER_FACETS = FACETS  # author, source, location, speaker, month: each a repeatable parameter
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 10
+FACET_LIMIT = 20  # values shown per facet; months are all shown
+SNIPPET_CHARS = 200  # the body's opening shown when the body has no match
+
+
+# ---------------------------------------------------------------- errors
+
+
+class WebError(NewsdeskError):
+    """An error with the HTTP status it maps to; one handler renders every subclass."""
+
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class BadRequest(WebError):
+    """A parameter is missing its expected form (page=abc, from=2025-13-01, sort=foo)."""
+
+    status = 400
+
+
+class BadQuery(BadRequest):
+    """The query string cannot be parsed or run."""
+
+    status = 400
+
+
+class ArticleNotFound(WebError):
+    """No article has the requested id."""
+
+    status = 404
+
+
+class IndexUnavailable(WebError):
+    """The index directory holds no index (yet)."""
+
+    status = 503
+
+
+# ---------------------------------------------------------------- the request
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A validated search: query, filters, date window, sort and page.
+
+    An empty `q` browses: every article matching the filters (all articles when there are none),
+    newest first unless `sort` asks for oldest — relevance means nothing without a query.
+    """
+
+    q: str = ""
+    author: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    location: tuple[str, ...] = ()
+    speaker: tuple[str, ...] = ()
+    month: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Sequence[str]]) -> SearchRequest:
+        """Build from query parameters (name → list of values); BadRequest when one is invalid.
+
+        Parameters: q, author, source, location, speaker, month (repeatable), from, to
+        (YYYY-MM-DD, inclusive), sort (relevance|newest|oldest), page (>=1), per_page (1-100).
+        Unknown parameters are ignored.
+        """
+        filters = {name: _values(args, name) for name in FILTER_FACETS}
+        request = cls(
+            q=_single(args, "q"),
+            date_from=_date_param(args, "from"),
+            date_to=_date_param(args, "to"),
+            sort=_choice_param(args, "sort", SORTS, "relevance"),
+            page=_int_param(args, "page", 1, 1, None),
+            per_page=_int_param(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+            **filters,
+        )
+        if request.date_from and request.date_to and request.date_from > request.date_to:
+            raise BadRequest("'from' is after 'to': the date range is empty")
+        return request
+
+    @property
+    def browsing(self) -> bool:
+        """True when there is no query text: list the articles matching the filters."""
+        return not self.q
+
+    @property
+    def effective_sort(self) -> str:
+        return "newest" if self.browsing and self.sort == "relevance" else self.sort
+
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        """The active facet filters, facet name → values."""
+        return {name: getattr(self, name) for name in FILTER_FACETS if getattr(self, name)}
+
+    def active_filters(self) -> list[tuple[str, str, SearchRequest]]:
+        """(label, value, request without it) for each active filter, dates included."""
+        active = [
+            (name, value, self.without_filter(name, value))
+            for name, values in self.filters().items()
+            for value in values
+        ]
+        if self.date_from:
+            active.append(("from", self.date_from.isoformat(), self._changed(date_from=None)))
+        if self.date_to:
+            active.append(("to", self.date_to.isoformat(), self._changed(date_to=None)))
+        return active
+
+    def with_filter(self, facet: str, value: str) -> SearchRequest:
+        values = getattr(self, facet)
+        return self if value in values else self._changed(**{facet: (*values, value)})
+
+    def without_filter(self, facet: str, value: str) -> SearchRequest:
+        return self._changed(**{facet: tuple(v for v in getattr(self, facet) if v != value)})
+
+    def without_filters(self) -> SearchRequest:
+        return SearchRequest(q=self.q, sort=self.sort, per_page=self.per_page)
+
+    def with_sort(self, sort: str) -> SearchRequest:
+        return self._changed(sort=sort)
+
+    def with_page(self, page: int) -> SearchRequest:
+        return replace(self, page=page)
+
+    def _changed(self, **changes: Any) -> SearchRequest:
+        return replace(self, page=1, **changes)  # a new filter or order starts at page 1
+
+    def params(self) -> list[tuple[str, str]]:
+        """The request as query parameters, defaults left out."""
+        pairs = [("q", self.q)] if self.q else []
+        pairs += [(name, v) for name, values in self.filters().items() for v in values]
+        pairs += [("from", self.date_from.isoformat())] if self.date_from else []
+        pairs += [("to", self.date_to.isoformat())] if self.date_to else []
+        pairs += [("sort", self.sort)] if self.sort != "relevance" else []
+        pairs += [("page", str(self.page))] if self.page != 1 else []
+        pairs += [("per_page", str(self.per_page))] if self.per_page != DEFAULT_PER_PAGE else []
+        return pairs
+
+    def query_string(self) -> str:
+        return urlencode(self.params())
+
+
+def _values(args: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in args.get(name, ()) if v and v.strip()))
+
+
+def _single(args: Mapping[str, Sequence[str]], name: str) -> str:
+    values = _values(args, name)
+    return values[-1] if values else ""
+
+
+def _int_param(
+    args: Mapping[str, Sequence[str]], name: str, default: int, low: int, high: int | None
+) -> int:
+    text = _single(args, name)
+    if not text:
+        return default
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        raise BadRequest(f"'{name}' must be a whole number, not {text!r}")
+    value = int(text)
+    if value < low or (high is not None and value > high):
+        limits = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise BadRequest(f"'{name}' must be {limits}, not {value}")
+    return value
+
+
+def _date_param(args: Mapping[str, Sequence[str]], name: str) -> date | None:
+    text = _single(args, name)
+    if not text:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(f"'{name}' must be a date as YYYY-MM-DD, not {text!r}") from None
+
+
+def _choice_param(
+    args: Mapping[str, Sequence[str]], name: str, choices: Sequence[str], default: str
+) -> str:
+    text = _single(args, name) or default
+    if text not in choices:
+        raise BadRequest(f"'{name}' must be one of {', '.join(choices)}, not {text!r}")
+    return text
+
+
+# ---------------------------------------------------------------- the result
+
+
+@dataclass
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass
+class Hit:
+    """One hit as shown: stored fields plus highlights (HTML: escaped text, `<mark>` added)."""
+
+    id: str
+    title: str
+    author: str | None
+    author_role: str | None
+    date: str | None
+    location: str | None
+    source: str | None
+    url: str | None
+    score: float | None
+    highlights: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SearchResult:
+    """What a search found: the total, one page of hits and the facet counts of all matches."""
+
+    request: SearchRequest
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetCount]]
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.request.per_page))
+
+    @property
+    def first(self) -> int:
+        """1-based position of the page's first hit (0 when the page is empty)."""
+        return (self.request.page - 1) * self.request.per_page + 1 if self.hits else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.hits) - 1 if self.hits else 0
+
+    def page_numbers(self, around: int = 3) -> list[int]:
+        """Page numbers for a pager: the first, the last and a window around the current one."""
+        current = min(self.request.page, self.pages)
+        window = range(max(1, current - around), min(self.pages, current + around) + 1)
+        return sorted({1, self.pages, *window})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON API's answer."""
+        return {
+            "query": self.request.q,
+            "total": self.total,
+            "page": self.request.page,
+            "per_page": self.request.per_page,
+            "hits": [hit.to_dict() for hit in self.hits],
+            "facets": {name: [asdict(fc) for fc in counts] for name, counts in self.facets.items()},
+        }
+
+
+# ---------------------------------------------------------------- facets
+
+
+@dataclass
+class _FacetColumn:
+    """One facet's values and, per document, the ids of its values (most have at most one)."""
+
+    values: list[str]
+    first: list[int]  # docnum → value id, -1 for none
+    extra: dict[int, tuple[int, ...]]  # docnum → further value ids (several authors, speakers)
+
+    def count(self, docnums: set[int]) -> Counter[int]:
+        counts = Counter(map(self.first.__getitem__, docnums))
+        counts.pop(-1, None)
+        small, large = sorted((self.extra.keys(), docnums), key=len)
+        for docnum in small:
+            if docnum in large:
+                counts.update(self.extra[docnum])
+        return counts
+
+
+class FacetTable:
+    """App-side forward arrays docnum → facet values, built once per searcher generation.
+
+    Counting a facet over a set of matching documents is then one pass over the set, instead of
+    Whoosh's `FieldFacet(allow_overlap=True)` machinery (see whoosh-notes.md).
+    """
+
+    def __init__(self, columns: dict[str, _FacetColumn], live: int) -> None:
+        self.columns = columns
+        self.live = live
+        self._everything: dict[str, list[FacetCount]] | None = None
+
+    @classmethod
+    def build(cls, reader: Any) -> FacetTable:
+        """Read every f_* field's lexicon and postings, skipping NO_VALUE and deleted documents."""
+        size = reader.doc_count_all()
+        deleted = set(range(size)) - set(reader.all_doc_ids()) if reader.has_deletions() else set()
+        columns = {name: _read_column(reader, f"f_{name}", size, deleted) for name in FACETS}
+        return cls(columns, size - len(deleted))
+
+    def counts(self, docnums: set[int]) -> dict[str, list[FacetCount]]:
+        """Facet name → values with their counts among `docnums`, most frequent first."""
+        if len(docnums) == self.live:  # every document matches: the answer is always the same
+            if self._everything is None:
+                self._everything = self._count(docnums)
+            return self._everything
+        return self._count(docnums)
+
+    def _count(self, docnums: set[int]) -> dict[str, list[FacetCount]]:
+        return {name: _ranked(name, col, col.count(docnums)) for name, col in self.columns.items()}
+
+
+def _read_column(reader: Any, fieldname: str, size: int, deleted: set[int]) -> _FacetColumn:
+    column = _FacetColumn([], [-1] * size, {})
+    sentinel = NO_VALUE.encode("utf-8")
+    for term in reader.lexicon(fieldname):
+        if term == sentinel:
+            continue
+        vid = len(column.values)
+        column.values.append(term.decode("utf-8"))
+        for docnum in reader.postings(fieldname, term).all_ids():
+            if docnum in deleted:
+                continue
+            if column.first[docnum] < 0:
+                column.first[docnum] = vid
+            else:
+                column.extra[docnum] = (*column.extra.get(docnum, ()), vid)
+    return column
+
+
+def _ranked(name: str, column: _FacetColumn, counts: Counter[int]) -> list[FacetCount]:
+    items = [FacetCount(column.values[vid], n) for vid, n in counts.items()]
+    if name == "month":
+        return sorted(items, key=lambda fc: fc.value, reverse=True)  # newest month first
+    return sorted(items, key=lambda fc: (-fc.count, fc.value))[:FACET_LIMIT]
+
+
+# ---------------------------------------------------------------- the open index
+
+
+class IndexHandle:
+    """The index opened once, one searcher per thread, and caches per searcher generation.
+
+    `searcher()` gives the calling thread its searcher, refreshed when a reindex has committed
+    since (`up_to_date()` is a cheap check), so a running app picks up a reindex.
+    """
+
+    def __init__(self, index_dir: str) -> None:
+        self.index_dir = index_dir
+        self.weighting = scoring.BM25F()
+        self._ix: Any = None
+        self._parser: QueryParser | None = None
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._tables: dict[int | None, FacetTable] = {}
+
+    def index(self) -> Any:
+        """The open Whoosh index; IndexUnavailable when there is none."""
+        with self._lock:
+            if self._ix is None:
+                try:
+                    self._ix = open_index(self.index_dir)
+                except NewsdeskError as exc:
+                    raise IndexUnavailable(str(exc)) from exc
+            return self._ix
+
+    def searcher(self) -> Searcher:
+        """This thread's searcher, brought up to date with the index."""
+        current: Searcher | None = getattr(self._local, "searcher", None)
+        if current is None:
+            current = self.index().searcher(weighting=self.weighting)
+        elif not current.up_to_date():
+            current = current.refresh()
+        self._local.searcher = current
+        return current
+
+    def parser(self) -> QueryParser:
+        """The query parser: AND by default, over title, quotes and body with their weights."""
+        if self._parser is None:
+            fields = list(DEFAULT_FIELDS)
+            schema = self.index().schema
+            self._parser = MultifieldParser(
+                fields, schema, fieldboosts=DEFAULT_FIELDS, group=AndGroup
+            )
+        return self._parser
+
+    def facet_table(self, searcher: Searcher) -> FacetTable:
+        """The facet table of the searcher's generation, built on first use."""
+        generation = searcher.reader().generation()
+        with self._lock:
+            table = self._tables.get(generation)
+            if table is None:
+                table = FacetTable.build(searcher.reader())
+                self._tables = {generation: table}  # older generations are no longer searched
+            return table
+
+    def close(self) -> None:
+        current = getattr(self._local, "searcher", None)
+        if current is not None:
+            current.close()
+            self._local.searcher = None
+
+
+# ---------------------------------------------------------------- the query
+
+
+def parse_query(handle: IndexHandle, text: str) -> Query | None:
+    """The Whoosh query for the user's text (None when empty); BadQuery when it is malformed."""
+    if not text.strip():
+        return None
+    check_query_syntax(text)
+    try:
+        return handle.parser().parse(text)
+    except (QueryParserError, QueryError, ValueError) as exc:
+        raise BadQuery(f"cannot parse the query: {exc}") from exc
+
+
+_FIELD_PREFIX = re.compile(r"(?<![\w.])([A-Za-z_]\w*):(\S?)")
+
+
+def check_query_syntax(text: str) -> None:
+    """Reject what Whoosh's lenient parser would silently misread: unterminated phrases,
+    unbalanced parentheses, unknown field names and fields without a term."""
+    outside = _outside_phrases(text)
+    depth = 0
+    for char in outside:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            raise BadQuery("unbalanced parentheses: a ')' has no matching '('")
+    if depth:
+        raise BadQuery("unbalanced parentheses: a '(' is never closed")
+    for match in _FIELD_PREFIX.finditer(outside):
+        _check_field(match.group(1), match.group(2))
+
+
+def _outside_phrases(text: str) -> str:
+    """The query with its quoted phrases blanked out; BadQuery on an unterminated phrase."""
+    parts = text.split('"')
+    if len(parts) % 2 == 0:
+        raise BadQuery('unterminated phrase: a " has no closing "')
+    return '"'.join(part if i % 2 == 0 else " " for i, part in enumerate(parts))
+
+
+def _check_field(name: str, following: str) -> None:
+    if name not in QUERY_FIELDS:
+        known = ", ".join(QUERY_FIELDS)
+        raise BadQuery(
+            f"unknown field '{name}:' (fields: {known}); put text with a colon in quotes"
+        )
+    if not following or following == ")":
+        raise BadQuery(f"'{name}:' needs a term, a \"phrase\" or a (group) after it")
+
+
+def filter_query(request: SearchRequest) -> Query | None:
+    """Facet values OR-ed within a facet, facets AND-ed, and the date window on `day`."""
+    parts: list[Query] = [
+        Or([Term(f"f_{facet}", value) for value in values])
+        for facet, values in request.filters().items()
+    ]
+    if request.date_from or request.date_to:
+        low = day_number(request.date_from) if request.date_from else None
+        high = day_number(request.date_to) if request.date_to else None
+        parts.append(NumericRange("day", low, high))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else And(parts)
+
+
+# ---------------------------------------------------------------- searching
+
+
+def run_search(handle: IndexHandle, request: SearchRequest) -> SearchResult:
+    """Run a search: total and facet counts over every match, hits for the requested page.
+
+    Raises BadQuery for a malformed query and IndexUnavailable when there is no index.
+    """
+    query = parse_query(handle, request.q)
+    searcher = handle.searcher()
+    matching = matching_docs(searcher, query, filter_query(request))
+    facets = handle.facet_table(searcher).counts(matching)
+    hits = page_hits(searcher, query, matching, request)
+    return SearchResult(request, len(matching), hits, facets)
+
+
+def matching_docs(searcher: Searcher, query: Query | None, filters: Query | None) -> set[int]:
+    """Document numbers matching the query and the filters, unscored."""
+    parts = [q for q in (query, filters) if q is not None]
+    combined = And(parts) if len(parts) > 1 else (parts[0] if parts else Every())
+    try:
+        return set(searcher.docs_for_query(combined))
+    except QueryError as exc:
+        raise BadQuery(f"cannot run the query: {exc}") from exc
+
+
+def page_hits(
+    searcher: Searcher, query: Query | None, matching: set[int], request: SearchRequest
+) -> list[Hit]:
+    """The hits of the requested page, ranked among `matching`, with highlights."""
+    start = (request.page - 1) * request.per_page
+    if start >= len(matching):
+        return []
+    sortedby = _date_order(request.effective_sort)
+    try:
+        results = searcher.search(
+            query or Every(),
+            limit=start + request.per_page,
+            filter=matching,
+            sortedby=sortedby,
+            terms=query is not None,
+        )
+        return [_hit(hit, sortedby is None, query is not None) for hit in results[start:]]
+    except QueryError as exc:
+        raise BadQuery(f"cannot run the query: {exc}") from exc
+
+
+_MISSING = 2**64 - 1  # the sort key Whoosh gives a document without a date
+
+
+def _date_order(sort: str) -> sorting.FacetType | None:
+    """A sort on the date with undated articles last in both directions (None: by score)."""
+    if sort == "relevance":
+        return None
+    sign = -1 if sort == "newest" else 1
+    return sorting.TranslateFacet(
+        lambda key: (key == _MISSING, sign * key), sorting.FieldFacet("date")
+    )
+
+
+def _hit(hit: WhooshHit, scored: bool, highlighted: bool) -> Hit:
+    stored = hit.fields()
+    return Hit(
+        id=stored.get("id", ""),
+        title=stored.get("title") or "",
+        author=stored.get("author") or None,
+        author_role=stored.get("author_role"),
+        date=stored.get("date_text"),
+        location=stored.get("location") or None,
+        source=stored.get("source") or None,
+        url=stored.get("url") or None,
+        score=round(hit.score, 4) if scored and hit.score is not None else None,
+        highlights=highlights(hit, stored) if highlighted else plain_highlights(stored),
+    )
+
+
+# ---------------------------------------------------------------- highlighting
+
+
+_SPACES = re.compile(r"\s+")
+
+
+class EscapingFormatter(highlight.Formatter):
+    """Marks matched terms with `<mark>` and HTML-escapes all text, inside marks or not.
+
+    Whoosh highlights the plain stored text; escaping happens here, piece by piece, so nothing is
+    marked up before it is escaped and the only tags in the output are ours.
+    """
+
+    between = " … "
+
+    def _text(self, text: str) -> str:
+        return html.escape(_SPACES.sub(" ", text))
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"<mark>{html.escape(highlight.get_text(text, token, replace))}</mark>"
+
+
+_TITLE_HIGHLIGHTER = highlight.Highlighter(
+    fragmenter=highlight.WholeFragmenter(charlimit=1_000_000), formatter=EscapingFormatter()
+)
+_TEXT_HIGHLIGHTER = highlight.Highlighter(
+    fragmenter=highlight.PinpointFragmenter(
+        maxchars=240, surround=80, autotrim=True, charlimit=1_000_000
+    ),
+    formatter=EscapingFormatter(),
+)
+
+
+def highlights(hit: WhooshHit, stored: Mapping[str, Any]) -> dict[str, str]:
+    """Snippets of title, body and quotes around the matched terms (escaped HTML)."""
+    plain = plain_highlights(stored)
+    title = _highlight(_TITLE_HIGHLIGHTER, hit, "title", stored, top=1)
+    body = _highlight(_TEXT_HIGHLIGHTER, hit, "body", stored, top=3)
+    quotes = _highlight(_TEXT_HIGHLIGHTER, hit, "quotes", stored, top=2)
+    return {"title": title or plain["title"], "body": body or plain["body"], "quotes": quotes}
+
+
+def plain_highlights(stored: Mapping[str, Any]) -> dict[str, str]:
+    """The no-match snippets: the escaped title and the opening of the body."""
+    return {
+        "title": html.escape(stored.get("title") or ""),
+        "body": html.escape(opening(stored.get("body") or "")),
+        "quotes": "",
+    }
+
+
+def _highlight(
+    highlighter: highlight.Highlighter,
+    hit: WhooshHit,
+    fieldname: str,
+    stored: Mapping[str, Any],
+    top: int,
+) -> str:
+    text = stored.get(fieldname) or ""
+    if not text:
+        return ""
+    return highlighter.highlight_hit(hit, fieldname, text=text, top=top) or ""
+
+
+def opening(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The first `limit` characters of `text`, cut at a word boundary, with '…' if cut."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0] or flat[:limit]
+    return cut + " …"
+
+
+# ---------------------------------------------------------------- articles
+
+
+def get_article(handle: IndexHandle, article_id: str) -> Article:
+    """The article with this id, rebuilt from its stored fields; ArticleNotFound if none."""
+    stored = handle.searcher().document(id=article_id) if article_id else None
+    if stored is None:
+        raise ArticleNotFound(f"no article with id {article_id!r}")
+    return document_to_article(stored)
+
+
+def facet_labels() -> dict[str, str]:
+    """Display names of the facets, in sidebar order."""
+    return {name: name.capitalize() for name in FACETS}
+
+
+def iter_paragraphs(body: str) -> Iterable[str]:
+    """The body's paragraphs: blank-line separated, or one per line when there are no blanks."""
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", body) if b.strip()]
+    if len(blocks) == 1:
+        blocks = [line.strip() for line in blocks[0].splitlines() if line.strip()]
+    return blocks
