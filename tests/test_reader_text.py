@@ -254,6 +254,21 @@ PLAIN_CASES = [
         {"location": None, "body": "Trump - the nominee - spoke at length."},
     ),
     (
+        "short capitals opening is no dateline",
+        "Trade talks\n\nUS - China talks resumed.\n",
+        {"location": None, "source": None, "body": "US - China talks resumed."},
+    ),
+    (
+        "dateline with a bracketed country",
+        "Cricket\n\nNagpur (India) (AFP) – Nabi hit fifty.\n",
+        {"location": "Nagpur, India", "source": "AFP", "body": "Nabi hit fifty."},
+    ),
+    (
+        "short sentences on separate lines stay apart",
+        "Briefs\n\nFirst item.\nSecond item.\n",
+        {"body": "First item.\n\nSecond item."},
+    ),
+    (
         "hard-wrapped lines join",
         "Wrapped story\n\nThe first line of a wrapped\nparagraph ends here.\n\nSecond one.\n",
         {"body": "The first line of a wrapped paragraph ends here.\n\nSecond one."},

@@ -10,7 +10,6 @@ first line, body after it, perhaps opened by a news-agency dateline.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Iterator
 
 from indexer.errors import ParseError
@@ -100,7 +99,7 @@ def _title_word(word: str, first: bool) -> str:
         return word
     if not first and word.lower() in rules.SMALL_WORDS:
         return word.lower()
-    if re.match(r"^[A-Z]'[A-Z]{2,}", word):  # O'CONNOR, D'ALENE
+    if rules.APOSTROPHE_NAME.match(word):  # O'CONNOR, D'ALENE
         return word[:2] + word[2:].capitalize()
     return "-".join(part.capitalize() for part in word.split("-"))
 
@@ -306,7 +305,9 @@ def _upcoming_lines(lines: list[str], start: int, count: int) -> list[int]:
     return found
 
 
-def _take_stray_byline(lines: list[str], candidates: list[int], marked: int, article: Article):
+def _take_stray_byline(
+    lines: list[str], candidates: list[int], marked: int, article: Article
+) -> None:
     """A byline set apart from the header by blank lines still sits before the NextImg title."""
     before = [n for n in candidates if n < marked]
     if article.author is None and before and is_byline(lines[before[-1]]):
@@ -373,7 +374,10 @@ def _headline(block: list[str]) -> tuple[str, list[str]]:
 
 def _unwrap(block: list[str]) -> list[str]:
     """Paragraphs of a block: hard-wrapped lines join up, otherwise each line is a paragraph."""
-    if len(block) > 1 and all(len(line) < rules.WRAP_WIDTH for line in block[:-1]):
+    inner = block[:-1]
+    short = all(len(line) < rules.WRAP_WIDTH for line in inner)
+    # A wrapped paragraph breaks mid-sentence somewhere; a list of short sentences never does.
+    if inner and short and not all(rules.SENTENCE_END.search(line) for line in inner):
         return [" ".join(block)]
     return list(block)
 
@@ -399,9 +403,10 @@ def _take_dateline(paragraph: str, article: Article) -> str:
     if not match:
         return paragraph
     parens = rules.PAREN.findall(match["parens"])
-    agency = parens.pop() if parens and rules.AGENCY.match(parens[-1]) else None
+    agency = parens.pop() if parens and _is_agency(parens[-1]) else None
     place = match["place"]
-    if agency is None and any(c.islower() for c in place.split(",")[0]):
+    city = place.split(",")[0]
+    if agency is None and (any(c.islower() for c in city) or len(city) < rules.MIN_CITY_CHARS):
         return paragraph  # "Trump - the candidate -" is prose, not a dateline
     parts = [p.strip() for p in place.split(",") if not rules.DATELINE_DATE_PART.match(p.strip())]
     article.location = ", ".join(title_case(p) for p in [*parts, *parens])
@@ -410,6 +415,10 @@ def _take_dateline(paragraph: str, article: Article) -> str:
         article.source = agency
         article.explain["source"] = "plain: dateline agency"
     return paragraph[match.end() :]
+
+
+def _is_agency(credit: str) -> bool:
+    return bool(rules.AGENCY_ACRONYM.match(credit)) or credit.lower() in rules.WIRE_AGENCIES
 
 
 READER = TextReader()

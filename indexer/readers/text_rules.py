@@ -90,8 +90,11 @@ DATELINE = re.compile(
 )
 DATELINE_DATE_PART = re.compile(rf"^{_MONTH} \d{{1,2}}$")
 PAREN = re.compile(r"\(([^()]+)\)")
-# A news agency credit inside a dateline's parentheses: "(Reuters)", "(AFP)", "(AP)".
-AGENCY = re.compile(r"^(?:[A-Z]{2,6}|[A-Z][a-z]+(?: [A-Z][a-z]+)?)$")
+# A news agency credit inside a dateline's parentheses: "(AFP)", "(AP)", or a known wire.
+AGENCY_ACRONYM = re.compile(r"^[A-Z]{2,6}$")
+WIRE_AGENCIES = frozenset({"reuters", "bloomberg", "xinhua", "kyodo", "yonhap", "dpa", "tass"})
+# Shorter all-caps openings ("US - China talks") are prose, not a dateline city.
+MIN_CITY_CHARS = 3
 
 # A heading that runs on to a second line ("...pain;\nFree-spirited sibling died...").
 HEADLINE_CONTINUES = re.compile(r"[;:]$")
@@ -100,6 +103,7 @@ HEADLINE_CONTINUES = re.compile(r"[;:]$")
 HEADLINE_FULL_STOP = re.compile(r"^(?!.*[.?!] )(.*[a-z0-9'’\")”])\.$")
 # Hard-wrapped text: every line but the last is shorter than this.
 WRAP_WIDTH = 80
+SENTENCE_END = re.compile(r"[.?!:\"”’)]$")
 
 # Title-casing names printed in capitals.
 # fmt: off
@@ -114,6 +118,7 @@ ACRONYMS = frozenset({
     "PBS", "UK", "UPI", "US", "USA", "WSJ",
 })
 # fmt: on
+APOSTROPHE_NAME = re.compile(r"^[A-Z]'[A-Z]{2,}")
 INITIALS = re.compile(r"^(?:[A-Z]\.)+$")  # N.Y., D.C.
 LEADING_THE = re.compile(r"^the\s+", re.I)
 # House spellings that plain title-casing cannot guess (keyed by the lower-cased name).
