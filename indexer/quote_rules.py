@@ -31,7 +31,8 @@ CUE_VERBS = _words(
     retorted scoffed sighed laughed whispered lamented laments touted touts bragged brags
     blasted slammed mocked mocks praised praises criticized criticizes acknowledged
     assured assures reminded reminds pointed points tweeted answered answers began begins
-    opined conceded shot snapped fired pleaded announcing writing remarking
+    opined conceded shot snapped fired pleaded announcing writing remarking riffed
+    deadpanned chanted counter argue insist warn declare note
     """
 )
 

@@ -55,19 +55,39 @@ _ADVERBS = (
 )
 _ROLE_NP = rf"(?:[Tt]he|[Aa]n?)\s+(?:[\w\-\u2019']+\s+){{0,3}}?(?:{'|'.join(rules.ROLE_NOUNS)})"
 _SUBJECT = rf"(?:{_RUN}|[Hh]e|[Ss]he|{_ROLE_NP})"
-_APPOSITIVE = r"(?:\s*\([^()]{1,40}\))?(?:,\s+[^,;:\u201c\u201d\"~]{1,140}?,)?"
-_LEAD = r"^[\s,;:\u2014\u2013\-]*"
+_APPOSITIVE = (
+    r"(?:\s*\([^()]{1,40}\))?"
+    r"(?:,\s+(?=[a-z\d]|(?:A|An|The)\s)[^,;:\u201c\u201d\"~]{1,140}?,)?,?"
+)
+_LEAD = r"^[\s,;:\u2014\u2013\-\u201d\"]*"
 
 _CUE_WORD = re.compile(rf"\b(?:{_CUES})\b")
+_PHRASE_WORD = r"[\w\u2019'&.\-]+"
 _SUBJECT_CUE_AFTER = re.compile(
-    rf"{_LEAD}(?P<subj>{_SUBJECT}){_APPOSITIVE}\s+{_ADVERBS}(?:{_CUES})\b"
+    rf"{_LEAD}(?P<subj>(?:{_PHRASE_WORD}\s+){{0,9}}?{_PHRASE_WORD}){_APPOSITIVE}\s+{_ADVERBS}"
+    rf"(?:{_CUES})\b"
 )
-_CUE_SUBJECT_AFTER = re.compile(rf"{_LEAD}{_ADVERBS}(?:{_CUES})\s+(?P<np>[^,;:.\u201c\"~]+)")
-_ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?P<np>[^,;:.\u201c\"~]+)")
+_CUE_SUBJECT_AFTER = re.compile(rf"{_LEAD}{_ADVERBS}(?:{_CUES})\s+(?P<np>[^,;:\u201c\"~(]+)")
+_NP_LOWER_WORDS = frozenset(
+    {"the", "a", "an", "former", "retired", "late", "longtime", "top", "senior", "running", "mate"}
+    | {"campaign", "state", "and", "his", "her", "their", "its"}
+    | rules.ROLE_NOUNS
+)
+_ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?P<np>[^,;:\u201c\"~(]+)", re.IGNORECASE)
+_LATER_CUE = re.compile(
+    rf",\s+(?:(?P<subj>(?:{_PHRASE_WORD}\s+){{0,5}}?{_PHRASE_WORD})\s+{_ADVERBS}(?:{_CUES})"
+    rf"|(?:{_CUES})\s+(?P<np>[^,;:\u201c\"~(]+?))[\s.!?]*$"
+)
+_SUBORDINATE_OPENING = re.compile(
+    r"\W*(?:when|after|before|as|while|if|since|although|though|because|once|until|like)\b"
+    r"[^,]*,",
+    re.IGNORECASE,
+)
 _SUBJECT_BEFORE_CUE = re.compile(rf"(?P<subj>{_SUBJECT}){_APPOSITIVE}\s+{_ADVERBS}$")
 _COLON_INTRO = re.compile(rf"(?P<subj>{_RUN})\s*:\s*$")
 _PREPOSITION_BEFORE = re.compile(
-    r"\b(?:of|by|to|with|for|from|about|against|on|at|in|into|like|than|and|or|as)\s+(?:the\s+)?$",
+    r"\b(?:of|by|to|with|for|from|about|against|on|at|in|into|like|than|and|or|as|"
+    r"over|under|between|among|through|toward|towards|despite|including)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 _PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
@@ -389,19 +409,43 @@ class _Article:
     sentences: list[tuple[int, int]]
     subjects: list[tuple[int, _Person]] = field(default_factory=list)
 
-    def mention_at(self, start: int, end: int) -> _Mention | None:
-        """The last mention lying inside [start, end)."""
-        hit = None
-        for m in self.mentions:
+    def mentions_in(self, start: int, end: int) -> list[_Mention]:
+        """The mentions lying inside [start, end), in order."""
+        i = bisect.bisect_left(self.mentions, start, key=lambda m: m.start)
+        out = []
+        for m in self.mentions[i:]:
             if m.start >= end:
                 break
-            if m.start >= start and m.end <= end:
-                hit = m
-        return hit
+            if m.end <= end:
+                out.append(m)
+        return out
+
+    def mention_at(self, start: int, end: int) -> _Mention | None:
+        """The last mention lying inside [start, end)."""
+        found = self.mentions_in(start, end)
+        return found[-1] if found else None
 
     def sentence_of(self, pos: int) -> tuple[int, int]:
         i = bisect.bisect_right([s for s, _ in self.sentences], pos) - 1
         return self.sentences[max(i, 0)]
+
+    def sentence_end_after(self, pos: int) -> int:
+        """End of the sentence that starts at or runs through `pos`, spaces skipped."""
+        while pos < len(self.masked) and self.masked[pos] in " \t\u00a0":
+            pos += 1
+        return max(self.sentence_of(pos)[1], pos)
+
+    def colon_sentence_before(self, sent_start: int) -> int:
+        """Start of the previous paragraph's last sentence if it ends in a colon, else the
+        given start."""
+        i = bisect.bisect_left(self.sentences, (sent_start, -1))
+        if i == 0:
+            return sent_start
+        prev_start, prev_end = self.sentences[i - 1]
+        between = self.masked[prev_end:sent_start]
+        if "\n" in between and self.masked[prev_start:prev_end].rstrip().endswith(":"):
+            return prev_start
+        return sent_start
 
     def note_subject(self, pos: int, person: _Person | None) -> None:
         if person is not None and person.is_person:
@@ -439,85 +483,159 @@ def _note_sentence_subjects(article: _Article) -> None:
     """Record each sentence's subject and each name that a cue verb follows."""
     masked = article.masked
     for start, end in article.sentences:
-        head = masked[start:end]
-        first = re.match(rf"^\W*(?:[\w\u2019']+\s+){{0,4}}?({_RUN}|[Hh]e|[Ss]he)\b", head)
-        if first and not _PREPOSITION_BEFORE.search(head[: first.start(1)]):
-            pos = start + first.start(1)
-            article.note_subject(pos, article.resolve(first.group(1), pos))
+        first = _first_subject(article, start, end)
+        if first is not None:
+            article.note_subject(*first)
         for cue in _CUE_WORD.finditer(masked, start, end):
             subj = _SUBJECT_BEFORE_CUE.search(masked, start, cue.start())
             if subj:
                 pos = subj.start("subj")
-                article.note_subject(pos, article.resolve(subj.group("subj"), pos))
+                person = _phrase_speaker(article, subj.group("subj"), pos)
+                if person is not None and not _is_organisation(person):
+                    person.is_person = True
+                article.note_subject(pos, person)
+
+
+def _first_subject(article: _Article, start: int, end: int) -> tuple[int, _Person] | None:
+    """The first person or pronoun within a sentence's first words, not after a preposition."""
+    masked = article.masked
+    pronoun = re.match(r"\W*(?:[Hh]e|[Ss]he)\b", masked[start:end])
+    if pronoun:
+        person = article.subject_before(start)
+        return (start, person) if person else None
+    opening = _SUBORDINATE_OPENING.match(masked, start, end)
+    lead = opening.end() if opening else start
+    for m in article.mentions_in(lead, end):
+        if len(masked[lead : m.start].split()) > 6:
+            break
+        if m.person.is_person and not _PREPOSITION_BEFORE.search(masked[lead : m.start]):
+            return m.start, m.person
+    return None
+
+
+def _is_organisation(person: _Person) -> bool:
+    return bool({t.lower() for t in person.tokens} & rules.NON_PERSON_WORDS)
 
 
 def _speaker_after(article: _Article, span: _Span) -> _Speaker | None:
     """A cue right after the quotation: `," Kirby said`, `," said Austin`, `according to`."""
-    _, sent_end = article.sentence_of(span.mark_start)
     start = span.mark_end
-    text = article.masked[start:sent_end]
+    text = article.masked[start : article.sentence_end_after(start)]
     m = _SUBJECT_CUE_AFTER.match(text)
     if m:
         pos = start + m.start("subj")
-        return _Speaker(article.resolve(m.group("subj"), pos), "cue after")
+        return _Speaker(_phrase_speaker(article, m.group("subj"), pos), "cue after")
     m = _CUE_SUBJECT_AFTER.match(text) or _ACCORDING_TO.match(text.lstrip(" ,"))
     if m:
         offset = start + len(text) - len(text.lstrip(" ,")) if m.re is _ACCORDING_TO else start
-        person = _noun_phrase_speaker(article, m.group("np"), offset + m.start("np"))
-        if person is not None:
-            return _Speaker(person, "cue after")
+        np = _noun_phrase_head(m.group("np"))
+        return _Speaker(_phrase_speaker(article, np, offset + m.start("np")), "cue after")
     return None
 
 
-def _noun_phrase_speaker(article: _Article, np: str, pos: int) -> _Person | None:
-    """The speaker named by a phrase after a cue: "Sen. Gordon Humphrey", "the senator"."""
+def _noun_phrase_head(np: str) -> str:
+    """The words of a phrase after a cue that can name a speaker: "Clinton spokesman Brian
+    Fallon" from "Clinton spokesman Brian Fallon in a statement"."""
+    kept: list[str] = []
     words = np.split()
-    if not words:
+    for i, word in enumerate(words):
+        near_name = any(w[0].isupper() for w in words[i + 1 : i + 3])
+        if not (word[0].isupper() or word.lower() in _NP_LOWER_WORDS or near_name):
+            break
+        kept.append(word)
+    return np[: np.find(kept[-1]) + len(kept[-1])] if kept else ""
+
+
+def _phrase_speaker(article: _Article, phrase: str, pos: int) -> _Person | None:
+    """The speaker a subject phrase names: a pronoun, the last person named, or a role."""
+    phrase = phrase.rstrip(". ")
+    if not phrase:
         return None
-    if words[0].lower() in rules.PERSON_PRONOUNS:
+    if phrase.lower() in rules.PERSON_PRONOUNS:
         return article.subject_before(pos)
-    mentions = [m for m in article.mentions if pos <= m.start < pos + len(np)]
-    if mentions:
-        people = [m.person for m in mentions if m.person.is_person]
-        return people[-1] if people else mentions[0].person
-    role = re.match(_ROLE_NP, np)
-    return article.resolve(role.group(), pos) if role else None
+    mentions = article.mentions_in(pos, pos + len(phrase))
+    people = [m.person for m in mentions if m.person.is_person]
+    if people or mentions:
+        return people[-1] if people else mentions[-1].person
+    role = re.search(_ROLE_NP, phrase)
+    return article.resolve(role.group(), pos + role.start()) if role else None
 
 
 def _speaker_before(article: _Article, span: _Span) -> _Speaker | None:
-    """A cue earlier in the quotation's sentence: `Austin said: "`, `according to X, "`."""
+    """A cue earlier in the quotation's sentence: `Austin said: "`, `according to X, "`.
+
+    A quotation opening a paragraph after one that ends in a colon reads that colon's sentence.
+    """
     sent_start, _ = article.sentence_of(span.mark_start)
-    masked = article.masked
-    before = masked[sent_start : span.mark_start]
+    if not article.masked[sent_start : span.mark_start].strip():
+        sent_start = article.colon_sentence_before(sent_start)
+    before = article.masked[sent_start : span.mark_start]
     colon = _COLON_INTRO.search(before)
     if colon:
         return _Speaker(article.resolve(colon.group("subj"), sent_start + colon.start()), "colon")
-    for cue in reversed(list(_CUE_WORD.finditer(before))):
-        subj = _SUBJECT_BEFORE_CUE.search(before, 0, cue.start())
-        if subj:
-            pos = sent_start + subj.start("subj")
-            return _Speaker(article.resolve(subj.group("subj"), pos), "cue before")
     m = _ACCORDING_TO.search(before)
     if m:
-        person = _noun_phrase_speaker(article, m.group("np"), sent_start + m.start("np"))
-        return _Speaker(person, "according to") if person else None
+        np = _noun_phrase_head(m.group("np"))
+        return _Speaker(_phrase_speaker(article, np, sent_start + m.start("np")), "according to")
+    for cue in reversed(list(_CUE_WORD.finditer(before))):
+        person = _cue_subject(article, before, sent_start, cue)
+        if person is not None:
+            return _Speaker(person, "cue before")
     return None
 
 
-def _sentence_subject(article: _Article, span: _Span) -> _Speaker | None:
-    """The subject of a sentence a partial quotation sits in: `Zelensky called it "..."`."""
+def _cue_subject(article: _Article, before: str, offset: int, cue: re.Match[str]) -> _Person | None:
+    """Who a cue verb in `before` (which starts at `offset`) belongs to.
+
+    "Austin said" names Austin; "Trump saying" names Trump; a participle after a comma
+    ("..., saying") belongs to the sentence subject; a name after a preposition ("speaking
+    to Fox News said") is never the subject.
+    """
+    head = before[: cue.start()]
+    if cue.group().endswith("ing"):
+        adjacent = re.search(rf"({_RUN})\s+$", head)
+        if adjacent:
+            return _phrase_speaker(article, adjacent.group(1), offset + adjacent.start(1))
+        found = _sentence_subject(article, offset, offset + cue.start())
+        return found.person if found else None
+    subj = _SUBJECT_BEFORE_CUE.search(head)
+    if subj is None or _PREPOSITION_BEFORE.search(head[: subj.start("subj")]):
+        return None
+    return _phrase_speaker(article, subj.group("subj"), offset + subj.start("subj"))
+
+
+def _speaker_later(article: _Article, span: _Span) -> _Speaker | None:
+    """A cue closing the quotation's sentence: `"..." about unions, said Marla Kilfoyle.`"""
+    start = span.mark_end
+    text = article.masked[start : article.sentence_end_after(start)]
+    m = _LATER_CUE.search(text)
+    if m is None:
+        return None
+    if m.group("subj"):
+        return _Speaker(_phrase_speaker(article, m.group("subj"), start + m.start("subj")), "later")
+    np = _noun_phrase_head(m.group("np"))
+    return _Speaker(_phrase_speaker(article, np, start + m.start("np")), "later")
+
+
+def _speaker_subject(article: _Article, span: _Span) -> _Speaker | None:
+    """The subject of the sentence around a partial quotation."""
     sent_start, _ = article.sentence_of(span.mark_start)
-    if not article.masked[sent_start : span.mark_start].strip(" \u201c\"'"):
+    return _sentence_subject(article, sent_start, span.mark_start)
+
+
+def _sentence_subject(article: _Article, sent_start: int, end: int) -> _Speaker | None:
+    """The subject of the sentence a partial quotation sits in: `Zelensky called it "..."`."""
+    if not article.masked[sent_start:end].strip(" \u201c\"'"):
         return None
     for pos, person in reversed(article.subjects):
-        if sent_start <= pos < span.mark_start:
+        if sent_start <= pos < end:
             return _Speaker(person, "subject")
     return None
 
 
 def _attribute(article: _Article, span: _Span) -> _Speaker | None:
     """The speaker from the quotation's own sentence, or None."""
-    for rule in (_speaker_after, _speaker_before, _sentence_subject):
+    for rule in (_speaker_after, _speaker_before, _speaker_later, _speaker_subject):
         found = rule(article, span)
         if found is not None and found.person is not None:
             return found
@@ -567,10 +685,15 @@ def _share_within_sentences(
 def _continuation(
     article: _Article, spans: list[_Span], speakers: list[_Person | None], i: int
 ) -> _Person | None:
-    """The person last named as subject, when the previous quotation is close by."""
-    if i == 0 or spans[i].paragraph - spans[i - 1].paragraph > 1:
+    """A subject named since the previous quotation, or that quotation's speaker, when the
+    previous quotation is in the same or the previous paragraph."""
+    if i == 0:
         return None
-    return article.subject_before(spans[i].mark_start) or speakers[i - 1]
+    gap = spans[i].paragraph - spans[i - 1].paragraph
+    since = [p for pos, p in article.subjects if spans[i - 1].mark_end <= pos < spans[i].mark_start]
+    if since and gap <= 2:
+        return since[-1]
+    return speakers[i - 1] if gap <= 1 else None
 
 
 # ---------------------------------------------------------------- public API
