@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -677,28 +678,82 @@ def date_precision(value: str) -> str:
 
 
 def extract_body(page: Page, title: str | None) -> Found | None:
-    """The article text: trafilatura's, JSON-LD articleBody, or the headline's container."""
-    candidates = [c for c in (trafilatura_body(page), jsonld_body(page)) if c]
-    if not candidates:
-        fallback = headline_body(page, title)
-        return fallback if fallback else None
-    return max(candidates, key=lambda c: _body_score(c, candidates))
+    """The article text: trafilatura's, JSON-LD articleBody, or the headline's container.
+
+    articleBody replaces trafilatura's text when it is about as long (it is the publisher's
+    own copy, without furniture); the paragraphs around the headline replace it when they
+    are a large, nearly verbatim part of it (trafilatura then kept extra furniture).
+    """
+    best = trafilatura_body(page)
+    declared = jsonld_body(page)
+    if declared and (best is None or 0.8 <= _ratio(declared, best) <= 1.25):
+        best = declared
+    around = headline_body(page, title)
+    if best is None:
+        return around
+    if around and 0.6 <= _ratio(around, best) <= 1.0 and _contained(around, best) >= 0.95:
+        best = around
+    return Found(drop_title(best.value, title), best.rule)
 
 
-def _body_score(candidate: Found, candidates: list[Found]) -> float:
-    return len(candidate.value)
+_WORD = re.compile(r"\w+")
+
+
+def _ratio(a: Found, b: Found) -> float:
+    """Length of a's text over b's, in words."""
+    return len(_WORD.findall(a.value)) / max(1, len(_WORD.findall(b.value)))
+
+
+def _contained(part: Found, whole: Found) -> float:
+    """Share of part's words (with multiplicity) that also occur in whole."""
+    mine = Counter(w.lower() for w in _WORD.findall(part.value))
+    theirs = Counter(w.lower() for w in _WORD.findall(whole.value))
+    return sum((mine & theirs).values()) / max(1, sum(mine.values()))
+
+
+def drop_title(body: str, title: str | None) -> str:
+    """The body without a first paragraph that repeats the headline."""
+    head, _, rest = body.partition("\n\n")
+    if title and rest and _norm(head) == _norm(title):
+        return rest
+    return body
 
 
 def trafilatura_body(page: Page) -> Found | None:
     """trafilatura's main text, paragraphs joined by blank lines."""
     try:
         doc = trafilatura.bare_extraction(
-            page.tree, url=page.found.get("url"), include_comments=False, with_metadata=False
+            page.tree,
+            url=page.found.get("url"),
+            include_comments=False,
+            with_metadata=False,
+            prune_xpath=list(X.PRUNE_XPATHS),
         )
     except (ValueError, TypeError, RecursionError, etree.LxmlError):
         return None
     text = getattr(doc, "text", None) if doc is not None else None
-    return Found(paragraphs(text.split("\n")), "trafilatura") if text else None
+    lines = [kept for line in (text or "").split("\n") if (kept := clean_line(line))]
+    return Found(paragraphs(lines), "trafilatura") if lines else None
+
+
+_BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in X.BOILERPLATE_LINES), re.I)
+_TABLE_ROW = re.compile(r"^\s*\|")
+
+
+def clean_line(line: str) -> str:
+    """A body line without page furniture; layout-table rows keep only their prose cells."""
+    line = line.strip()
+    if _TABLE_ROW.match(line):
+        line = _table_row_text(line)
+    return "" if _BOILERPLATE.search(line) else line
+
+
+def _table_row_text(line: str) -> str:
+    cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)]
+    filled = [c for c in cells if c]
+    if filled and sum(any(ch.isdigit() for ch in c) for c in filled) * 2 >= len(filled):
+        return " ".join(filled)  # a data row: figures in most cells
+    return " ".join(c for c in filled if len(c.split()) >= 12)
 
 
 def jsonld_body(page: Page) -> Found | None:

@@ -220,3 +220,23 @@ DATELINE_NOT_PLACES = frozenset(
         "UPI",
     }
 )
+
+# Pruned before body extraction: hidden elements and lists of links to other stories.
+PRUNE_XPATHS = (
+    "//*[@hidden]",
+    '//*[@aria-hidden="true"][not(.//p)]',
+    '//*[contains(translate(@style, " ", ""), "display:none")]',
+    "//li[a][string-length(normalize-space(.)) <= string-length(normalize-space(a[1])) + 3]",
+)
+# Body lines that are page furniture, not article text (matched case-insensitively).
+BOILERPLATE_LINES = (
+    r"^(?:©|\(c\)|copyright\b).{0,200}$",
+    r"all rights reserved\.?$",
+    r"^(?:thanks? (?:you )?for signing up|sign up for|subscribe to)\b.{0,120}$",
+    r"^write to \S.{0,80}@",
+    r"this copy is for your personal,? non-commercial use",
+    r"^(?:print|e-?mail|share)(?: (?:this|story|article))?$",
+    r"^(?:order reprints|print article|advertisement|related(?: articles| stories)?:?)$",
+    r"^(?:an error has occurred|there was an error processing)",
+    r"^\{\*.*\*\}$",
+)
