@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -190,8 +190,10 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def handle(index_dir: Path) -> IndexHandle:
-    return IndexHandle(str(index_dir))
+def handle(index_dir: Path) -> Iterator[IndexHandle]:
+    handle = IndexHandle(str(index_dir))
+    yield handle
+    handle.close()
 
 
 def search(handle: IndexHandle, **params: Any):
@@ -450,7 +452,7 @@ def test_pagination_walks_every_hit_once(handle: IndexHandle) -> None:
 # ---------------------------------------------------------------- the handle
 
 
-def test_searcher_is_reused_and_refreshed_after_a_reindex(tmp_path: Path) -> None:
+def test_searcher_is_reused_and_replaced_after_a_reindex(tmp_path: Path) -> None:
     corpus, index = build_index(tmp_path, RECORDS[:3])
     handle = IndexHandle(str(index))
     first = handle.searcher()
@@ -463,6 +465,22 @@ def test_searcher_is_reused_and_refreshed_after_a_reindex(tmp_path: Path) -> Non
     assert handle.searcher() is not first
     assert handle.facet_table(handle.searcher()) is not table
     assert search(handle).total == 4
+    handle.close()
+
+
+def test_updated_articles_replace_their_old_version(tmp_path: Path) -> None:
+    corpus, index = build_index(tmp_path, RECORDS[:3])
+    handle = IndexHandle(str(index))
+    assert search(handle, q="wheat").total == 1
+    changed = [{**r, "title": r["title"].replace("Wheat", "Barley")} for r in RECORDS[:3]]
+    write_jsonl(corpus / "articles.jsonl", changed)
+    reindex([str(corpus)], str(index), workers=1)
+    assert search(handle, q="title:wheat").total == 0
+    assert all_ids(handle, q="barley") == ["r02"]
+    result = search(handle)
+    assert result.total == 3
+    assert facet_dict(result.facets) == brute_facets(RECORDS[:3])
+    handle.close()
 
 
 def test_missing_index_is_unavailable(tmp_path: Path) -> None:
