@@ -32,7 +32,8 @@ CUE_VERBS = _words(
     blasted slammed mocked mocks praised praises criticized criticizes acknowledged
     assured assures reminded reminds pointed points tweeted answered answers began begins
     opined conceded shot snapped fired pleaded announcing writing remarking riffed
-    deadpanned chanted counter argue insist warn declare note
+    deadpanned chanted chanting chant chants shouting yelling repeat repeating counter argue
+    insist warn declare note
     """
 )
 

@@ -96,6 +96,10 @@ _SENTENCE_END = re.compile(
 )
 
 
+_CUE_LEADS_IN = re.compile(rf"\b(?:{_CUES}|chants of)\b[\s,:]*$")
+_DATED_TITLE = re.compile(r"\s*\([^()]{0,40}\b(?:1[89]|20)\d\d\b[^()]{0,40}\)")
+
+
 @dataclass
 class _Span:
     """One quoted stretch of one paragraph; `closed` is False when it runs to the paragraph end."""
@@ -218,14 +222,20 @@ def _opens_paragraph(body: str, span: _Span) -> bool:
     return not body[line_start : span.mark_start].strip()
 
 
-def _is_quotation(text: str) -> bool:
-    """True for quoted speech; False for titles, scare quotes, dates and short fragments."""
+def _is_quotation(body: str, span: _Span) -> bool:
+    """True for quoted speech; False for titles, captions, dates and short fragments."""
+    text = body[span.start : span.end]
     words = _WORD.findall(text)
     if len(words) < MIN_WORDS or not any(w.isalpha() for w in words):
         return False
-    if text.isupper():
+    if text.isupper() or _DATED_TITLE.match(body, span.mark_end):
         return False
-    return not _looks_like_title(words, text)
+    return not _looks_like_title(words, text) or _follows_cue(body, span.mark_start)
+
+
+def _follows_cue(body: str, mark: int) -> bool:
+    """True when a speech cue leads straight into the mark: chanting "Bernie or Bust"."""
+    return bool(_CUE_LEADS_IN.search(body, max(0, mark - 40), mark))
 
 
 def _looks_like_title(words: list[str], text: str) -> bool:
@@ -711,7 +721,7 @@ def extract_quotes(body: str) -> list[Quote]:
     spans = _find_spans(body)
     for span in spans:
         span.start, span.end = _trim(body, span.start, span.end)
-    quoted = [s for s in _broken_or_closed(spans) if _is_quotation(body[s.start : s.end])]
+    quoted = [s for s in _broken_or_closed(spans) if _is_quotation(body, s)]
     if not quoted:
         return []
     article = _build_article(body, spans)
