@@ -7,6 +7,7 @@ The page is parsed once; trafilatura (body) and htmldate (last-resort date) get 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections import Counter
@@ -312,10 +313,21 @@ def find_title(page: Page) -> Found | None:
         jsonld,
         meta_values(page, "title"),
         itemprop_values(page, "title"),
-        xpath_values(page, X.HEADLINE_XPATHS, limit=1),
-        xpath_values(page, [("//title", "title")], limit=1),
+        markup_titles(page),
     )
     return first(candidates, lambda value: clean_title(value, page))
+
+
+def markup_titles(page: Page) -> Iterator[Found]:
+    """Headings repeated in <title> first, then <title> itself, then other long headings."""
+    titles = xpath_values(page, [("//title", "title")], limit=1)
+    title = next(titles, None)
+    headings = [h for h in xpath_values(page, X.HEADLINE_XPATHS, limit=3) if len(h.value) < 300]
+    in_title = [h for h in headings if title and _norm(h.value) in _norm(title.value)]
+    yield from (h for h in in_title if len(h.value.split()) >= 2)
+    if title:
+        yield title
+    yield from (h for h in headings if len(h.value.split()) >= 3)
 
 
 def find_author(page: Page) -> Found | None:
@@ -430,7 +442,7 @@ def _split_role(page: Page, text: str) -> str:
 
 def clean_author(value: str, page: Page) -> str | None:
     """A credible personal name (or names), or None."""
-    text = _SPACES.sub(" ", value).strip()
+    text = _SPACES.sub(" ", html.unescape(value)).strip()
     text = _BYLINE_PREFIX.sub("", text).strip(" ,;|:-")
     text = re.split(r"\s+[|•]\s+|\s+-\s+|\s*\(", text)[0].strip(" ,;")
     if not text or "@" in text or "://" in text or "/" in text or any(c.isdigit() for c in text):
@@ -460,7 +472,7 @@ def _title_suffixes(page: Page) -> Iterator[Found]:
 
 
 def clean_source(value: str) -> str | None:
-    text = _SPACES.sub(" ", value).strip()
+    text = _SPACES.sub(" ", html.unescape(value)).strip()
     if not text or len(text) > 80 or "://" in text:
         return None
     return text
@@ -468,7 +480,7 @@ def clean_source(value: str) -> str | None:
 
 def clean_title(value: str, page: Page) -> str | None:
     """The headline without a trailing or leading site name."""
-    text = _SPACES.sub(" ", value).strip()
+    text = _SPACES.sub(" ", html.unescape(value)).strip()
     site_words = {_norm(page.found.get("source")), _norm(page.found.get("site"))}
     stem = (page.found.get("site") or "").split(".")[0]
     for sep in X.TITLE_SEPARATORS:
@@ -486,7 +498,12 @@ def _is_site_name(text: str, site_words: set[str], stem: str) -> bool:
     if not norm:
         return False
     squashed = norm.replace(" ", "")
-    return norm in site_words or (len(stem) > 2 and stem in squashed and len(norm) <= 40)
+    if norm in site_words or _DOMAIN.match(norm):
+        return True
+    return len(stem) > 2 and stem in squashed and len(norm) <= 40
+
+
+_DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9\-]+(?:\.[a-z]{2,6}){1,2}$")
 
 
 def _norm(value: str | None) -> str:
@@ -733,11 +750,24 @@ def trafilatura_body(page: Page) -> Found | None:
         return None
     text = getattr(doc, "text", None) if doc is not None else None
     lines = [kept for line in (text or "").split("\n") if (kept := clean_line(line))]
+    lines = drop_trailing_list(lines)
     return Found(paragraphs(lines), "trafilatura") if lines else None
 
 
 _BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in X.BOILERPLATE_LINES), re.I)
 _TABLE_ROW = re.compile(r"^\s*\|")
+
+
+def drop_trailing_list(lines: list[str]) -> list[str]:
+    """Lines without a closing run of 3+ headline-like list items (links to other stories)."""
+    end = len(lines)
+    while (
+        end > 0
+        and lines[end - 1].startswith(("- ", "* ", "• "))
+        and len(lines[end - 1].split()) > 6
+    ):
+        end -= 1
+    return lines[:end] if len(lines) - end >= 3 and end > 0 else lines
 
 
 def clean_line(line: str) -> str:

@@ -189,6 +189,12 @@ HEADLINE_XPATHS: tuple[tuple[str, str], ...] = (
     ('//h1[contains(@class, "headline") or contains(@class, "title")]', "h1.headline"),
     ("//article//h1", "article h1"),
     ("//h1", "h1"),
+    (
+        '//*[contains(@class, "headline") or contains(@class, "arttitle")'
+        ' or contains(@class, "entry-title") or contains(@class, "story-title")][not(self::body)]',
+        ".headline",
+    ),
+    ("//h2", "h2"),
 )
 
 # Containers whose paragraphs are not article text.
