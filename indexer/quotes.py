@@ -78,6 +78,7 @@ _LATER_CUE = re.compile(
     rf",\s+(?:(?P<subj>(?:{_PHRASE_WORD}\s+){{0,5}}?{_PHRASE_WORD})\s+{_ADVERBS}(?:{_CUES})"
     rf"|(?:{_CUES})\s+(?P<np>[^,;:\u201c\"~(]+?))[\s.!?]*$"
 )
+_ROLE_BEFORE = re.compile(rf"\b(?:{'|'.join(rules.ROLE_NOUNS)})\s*$", re.IGNORECASE)
 _SUBORDINATE_OPENING = re.compile(
     r"\W*(?:when|after|before|as|while|if|since|although|though|because|once|until|like)\b"
     r"[^,]*,",
@@ -609,8 +610,11 @@ def _cue_subject(article: _Article, before: str, offset: int, cue: re.Match[str]
         found = _sentence_subject(article, offset, offset + cue.start())
         return found.person if found else None
     subj = _SUBJECT_BEFORE_CUE.search(head)
-    if subj is None or _PREPOSITION_BEFORE.search(head[: subj.start("subj")]):
+    if subj is None:
         return None
+    preposition = _PREPOSITION_BEFORE.search(head[: subj.start("subj")])
+    if preposition and not _ROLE_BEFORE.search(head[: preposition.start()]):
+        return None  # "speaking to Fox News said", but "a spokesperson for Acme said"
     return _phrase_speaker(article, subj.group("subj"), offset + subj.start("subj"))
 
 
