@@ -30,6 +30,7 @@ from indexer.readers import xpaths as X
 from indexer.readers.encoding import sniff_charset
 
 _SNIFF_BYTES = 4096
+MIN_BODY_WORDS = 8  # fewer is a stub (bot wall, empty template), not an article
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<p>", b"<p ", b"<meta")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -67,7 +68,7 @@ def parse_page(source: Source) -> Article:
     article = Article()
     fill_metadata(article, page)
     body = extract_body(page, article.title)
-    if body is None:
+    if body is None or len(body.value.split()) < MIN_BODY_WORDS:
         raise ParseError(source.path, "no article text found")
     article.body = take_dateline(article, body.value)
     article.explain["body"] = body.rule
