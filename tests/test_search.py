@@ -459,12 +459,16 @@ def test_searcher_is_reused_and_replaced_after_a_reindex(tmp_path: Path) -> None
     assert handle.searcher() is first
     assert search(handle, q="zeppelin").total == 0
     table = handle.facet_table(first)
-    write_jsonl(corpus / "more.jsonl", [{"id": "z1", "title": "Zeppelin", "body": "Airship."}])
+    more = [
+        {"id": "z1", "title": "Zeppelin", "body": "Airship."},
+        {"id": "z2", "title": "Zeppelin again", "body": "Later.", "date": "2030-01-01"},
+    ]
+    write_jsonl(corpus / "more.jsonl", more)
     reindex([str(corpus)], str(index), workers=1)
-    assert all_ids(handle, q="zeppelin") == ["z1"]
+    assert all_ids(handle, q="zeppelin", sort="oldest") == ["z2", "z1"]
     assert handle.searcher() is not first
     assert handle.facet_table(handle.searcher()) is not table
-    assert search(handle).total == 4
+    assert all_ids(handle) == ["z2", "r03", "r02", "r01", "z1"]  # newest first, undated last
     handle.close()
 
 

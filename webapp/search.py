@@ -11,18 +11,19 @@ per-generation `FacetTable`, then rank only the requested page and highlight onl
 
 from __future__ import annotations
 
+import heapq
 import html
 import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from whoosh import highlight, scoring, sorting
+from whoosh import highlight, scoring
 from whoosh.qparser import AndGroup, MultifieldParser, QueryParser
 from whoosh.qparser.common import QueryParserError
 from whoosh.query import And, Every, NumericRange, Or, Query, QueryError, Term
@@ -47,6 +48,7 @@ MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
 FACET_LIMIT = 20  # values shown per facet; months are all shown
 SNIPPET_CHARS = 200  # the body's opening shown when the body has no match
+T = TypeVar("T")
 
 
 # ---------------------------------------------------------------- errors
@@ -382,6 +384,49 @@ def _ranked(name: str, column: _FacetColumn, counts: Counter[int]) -> list[Facet
     return sorted(items, key=lambda fc: (-fc.count, fc.value))[:FACET_LIMIT]
 
 
+# ---------------------------------------------------------------- date order
+
+_MISSING = 2**64 - 1  # the `date` column's value for a document without a date
+
+
+class DateOrder:
+    """Every document's rank by date, newest first and oldest first, built once per generation.
+
+    Undated documents come last in both orders; ties keep index order. A page sorted by date is
+    then the `n` smallest ranks among the matching documents: no per-request sort key calls.
+    """
+
+    def __init__(self, newest: list[int], oldest: list[int]) -> None:
+        self.ranks = {"newest": newest, "oldest": oldest}
+
+    @classmethod
+    def build(cls, reader: Any) -> DateOrder:
+        """Read the sortable `date` column (raw values) of every document."""
+        keys = [key for leaf, _ in reader.leaf_readers() for key in _date_keys(leaf)]
+        size = len(keys)
+        newest = sorted(range(size), key=lambda d: (keys[d] == _MISSING, -keys[d]))
+        oldest = sorted(range(size), key=lambda d: (keys[d] == _MISSING, keys[d]))
+        return cls(_ranks(newest), _ranks(oldest))
+
+    def first(self, docnums: Iterable[int], count: int, sort: str) -> list[int]:
+        """The `count` first documents of `docnums` in the `sort` order (newest or oldest)."""
+        return heapq.nsmallest(count, docnums, key=self.ranks[sort].__getitem__)
+
+
+def _date_keys(segment: Any) -> list[int]:
+    """Raw `date` column values of one segment (a segment without dated articles has none)."""
+    if segment.has_column("date"):
+        return list(segment.column_reader("date", translate=False))
+    return [_MISSING] * segment.doc_count_all()
+
+
+def _ranks(order: list[int]) -> list[int]:
+    rank = [0] * len(order)
+    for position, docnum in enumerate(order):
+        rank[docnum] = position
+    return rank
+
+
 # ---------------------------------------------------------------- the open index
 
 
@@ -399,7 +444,7 @@ class IndexHandle:
     once per thread per commit.
     """
 
-    KEEP_GENERATIONS = 2  # facet tables kept: threads may briefly straddle a commit
+    KEEP_GENERATIONS = 2  # derived data kept: threads may briefly straddle a commit
 
     def __init__(self, index_dir: str) -> None:
         self.index_dir = index_dir
@@ -408,7 +453,7 @@ class IndexHandle:
         self._parser: QueryParser | None = None
         self._lock = threading.Lock()
         self._searchers: dict[int, Searcher] = {}  # thread id → that thread's searcher
-        self._tables: dict[int | None, FacetTable] = {}
+        self._cache: dict[tuple[Callable[[Any], Any], int], Any] = {}  # (builder, generation)
 
     def index(self) -> Any:
         """The open Whoosh index; IndexUnavailable when there is none."""
@@ -445,20 +490,27 @@ class IndexHandle:
 
     def facet_table(self, searcher: Searcher) -> FacetTable:
         """The facet table of the searcher's generation, built on first use."""
+        return self._derived(searcher, FacetTable.build)
+
+    def date_order(self, searcher: Searcher) -> DateOrder:
+        """The date ranks of the searcher's generation, built on first use."""
+        return self._derived(searcher, DateOrder.build)
+
+    def _derived(self, searcher: Searcher, build: Callable[[Any], T]) -> T:
         generation = searcher.reader().generation()
+        key = (build, -1 if generation is None else generation)
         with self._lock:
-            table = self._tables.get(generation)
-            if table is None:
-                table = FacetTable.build(searcher.reader())
-                recent = list(self._tables.items())[-(self.KEEP_GENERATIONS - 1) :]
-                self._tables = {**dict(recent), generation: table}
-            return table
+            if key not in self._cache:
+                self._cache[key] = build(searcher.reader())
+                recent = sorted({g for _, g in self._cache}, reverse=True)[: self.KEEP_GENERATIONS]
+                self._cache = {k: v for k, v in self._cache.items() if k[1] in recent}
+            return self._cache[key]
 
     def close(self) -> None:
         """Close every thread's searcher (the handle reopens them on demand)."""
         with self._lock:
             searchers, self._searchers = list(self._searchers.values()), {}
-            self._tables = {}
+            self._cache = {}
         for searcher in searchers:
             searcher.close()
 
@@ -540,7 +592,7 @@ def run_search(handle: IndexHandle, request: SearchRequest) -> SearchResult:
     searcher = handle.searcher()
     matching = matching_docs(searcher, query, filter_query(request))
     facets = handle.facet_table(searcher).counts(matching)
-    hits = page_hits(searcher, query, matching, request)
+    hits = page_hits(searcher, query, matching, request, handle.date_order(searcher))
     return SearchResult(request, len(matching), hits, facets)
 
 
@@ -555,41 +607,47 @@ def matching_docs(searcher: Searcher, query: Query | None, filters: Query | None
 
 
 def page_hits(
-    searcher: Searcher, query: Query | None, matching: set[int], request: SearchRequest
+    searcher: Searcher,
+    query: Query | None,
+    matching: set[int],
+    request: SearchRequest,
+    dates: DateOrder,
 ) -> list[Hit]:
     """The hits of the requested page, ranked among `matching`, with highlights."""
     start = (request.page - 1) * request.per_page
     if start >= len(matching):
         return []
-    sortedby = _date_order(request.effective_sort)
+    sort = request.effective_sort
+    if sort == "relevance" and query is not None:
+        return _scored_page(searcher, query, matching, start, request.per_page)
+    page = dates.first(matching, start + request.per_page, sort)[start:]
+    if query is None:
+        return [_hit(searcher.reader().stored_fields(d), None, None) for d in page]
+    return _highlighted(searcher, query, page)
+
+
+def _scored_page(
+    searcher: Searcher, query: Query, matching: set[int], start: int, count: int
+) -> list[Hit]:
     try:
-        results = searcher.search(
-            query or Every(),
-            limit=start + request.per_page,
-            filter=matching,
-            sortedby=sortedby,
-            terms=query is not None,
-        )
-        return [_hit(hit, sortedby is None, query is not None) for hit in results[start:]]
+        results = searcher.search(query, limit=start + count, filter=matching, terms=True)
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
+    return [_hit(hit.fields(), hit.score, hit) for hit in results[start:]]
 
 
-_MISSING = 2**64 - 1  # the sort key Whoosh gives a document without a date
+def _highlighted(searcher: Searcher, query: Query, page: list[int]) -> list[Hit]:
+    """Hits for documents already put in order (by date): search them only to highlight."""
+    try:
+        results = searcher.search(query, limit=len(page), filter=set(page), terms=True)
+    except QueryError as exc:
+        raise BadQuery(f"cannot run the query: {exc}") from exc
+    by_docnum = {hit.docnum: hit for hit in results}
+    return [_hit(by_docnum[d].fields(), None, by_docnum[d]) for d in page if d in by_docnum]
 
 
-def _date_order(sort: str) -> sorting.FacetType | None:
-    """A sort on the date with undated articles last in both directions (None: by score)."""
-    if sort == "relevance":
-        return None
-    sign = -1 if sort == "newest" else 1
-    return sorting.TranslateFacet(
-        lambda key: (key == _MISSING, sign * key), sorting.FieldFacet("date")
-    )
-
-
-def _hit(hit: WhooshHit, scored: bool, highlighted: bool) -> Hit:
-    stored = hit.fields()
+def _hit(stored: Mapping[str, Any], score: float | None, matched: WhooshHit | None) -> Hit:
+    """A Hit from stored fields; highlighted when there is a Whoosh hit with matched terms."""
     return Hit(
         id=stored.get("id", ""),
         title=stored.get("title") or "",
@@ -599,8 +657,8 @@ def _hit(hit: WhooshHit, scored: bool, highlighted: bool) -> Hit:
         location=stored.get("location") or None,
         source=stored.get("source") or None,
         url=stored.get("url") or None,
-        score=round(hit.score, 4) if scored and hit.score is not None else None,
-        highlights=highlights(hit, stored) if highlighted else plain_highlights(stored),
+        score=round(score, 4) if score is not None else None,
+        highlights=highlights(matched, stored) if matched else plain_highlights(stored),
     )
 
 
