@@ -454,6 +454,8 @@ def clean_author(value: str, page: Page) -> str | None:
     words = [w for w in words if w]
     if not 2 <= len(words) <= 12 or not all(_NAME_WORD.match(w) for w in words):
         return None
+    if any(w.lower() in X.NOT_PERSON_WORDS for w in words):
+        return None
     return text
 
 
@@ -474,7 +476,7 @@ def _title_suffixes(page: Page) -> Iterator[Found]:
 
 def clean_source(value: str) -> str | None:
     text = _SPACES.sub(" ", html.unescape(value)).strip()
-    if not text or len(text) > 80 or "://" in text:
+    if not text or len(text) > 80 or "://" in text or text.startswith("@"):
         return None
     return text
 

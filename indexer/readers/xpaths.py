@@ -246,3 +246,27 @@ BOILERPLATE_LINES = (
     r"^(?:an error has occurred|there was an error processing)",
     r"^\{\*.*\*\}$",
 )
+
+# Words that mark a byline as an organisation, not a person (an author is a person).
+NOT_PERSON_WORDS = frozenset(
+    {
+        "times",
+        "news",
+        "post",
+        "press",
+        "journal",
+        "staff",
+        "reuters",
+        "associated",
+        "agency",
+        "newsroom",
+        "desk",
+        "editorial",
+        "team",
+        "media",
+        "wire",
+        "herald",
+        "tribune",
+        "daily",
+    }
+)
