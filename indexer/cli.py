@@ -118,6 +118,53 @@ class _ProgressBar:
 
 
 @main.command()
+@click.argument("query", default="")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON API's answer.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--sort", type=click.Choice(["relevance", "newest", "oldest"]), default=None, help="Order."
+)
+def search(
+    query: str, index_dir: str, as_json: bool, limit: int, page: int, sort: str | None
+) -> None:
+    """Search the index with the query language of the web page (an empty QUERY lists all)."""
+    from webapp.search import IndexHandle, SearchRequest, run_search
+
+    args = {"q": [query], "per_page": [str(limit)], "page": [str(page)]}
+    if sort:
+        args["sort"] = [sort]
+    handle = IndexHandle(index_dir)
+    try:
+        result = run_search(handle, SearchRequest.from_args(args))
+    except NewsdeskError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        handle.close()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    noun = "article" if result.total == 1 else "articles"
+    click.echo(f"{result.total} {noun} match {query!r}" if query else f"{result.total} {noun}")
+    for n, hit in enumerate(result.hits, start=result.first):
+        meta = " | ".join(x for x in (hit.date, hit.source, hit.author, hit.location) if x)
+        click.echo(f"\n{n}. {hit.title}  [{hit.id}]\n   {meta}")
+        snippet = hit.highlights.get("body") or hit.highlights.get("quotes") or ""
+        if snippet:
+            click.echo("   " + _terminal_snippet(snippet))
+
+
+def _terminal_snippet(html_snippet: str) -> str:
+    """A highlight for the terminal: marks become bold, entities are unescaped."""
+    import html
+    import re
+
+    text = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True), html_snippet)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+@main.command()
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")

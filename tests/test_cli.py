@@ -64,3 +64,35 @@ def test_console_script_runs(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["title"] == "Headline"
+
+
+def test_search_prints_hits_and_json(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "Grain corridor reopens\n\nShips left Odesa with grain on Monday.\n"
+    )
+    (corpus / "b.txt").write_text("Rates held steady\n\nThe central bank kept rates unchanged.\n")
+    ix = str(tmp_path / "ix")
+    assert invoke("reindex", str(corpus), "--index", ix).exit_code == 0
+    text = invoke("search", "grain", "--index", ix)
+    assert text.exit_code == 0
+    assert text.stdout.splitlines()[0] == "1 article match 'grain'"
+    assert "Grain corridor reopens" in text.stdout and "Rates held" not in text.stdout
+    data = json.loads(invoke("search", "rates OR grain", "--json", "--index", ix).stdout)
+    assert data["total"] == 2 and len(data["hits"]) == 2
+
+
+def test_search_reports_a_bad_query(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Headline\n\nBody.\n")
+    ix = str(tmp_path / "ix")
+    invoke("reindex", str(tmp_path / "a.txt"), "--index", ix)
+    result = invoke("search", "title:(", "--index", ix)
+    assert result.exit_code == 1
+    assert "parenthes" in result.stderr
+
+
+def test_search_without_index_explains(tmp_path: Path) -> None:
+    result = invoke("search", "x", "--index", str(tmp_path / "none"))
+    assert result.exit_code == 1
+    assert "reindex" in result.stderr
