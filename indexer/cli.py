@@ -145,8 +145,8 @@ def search(
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    noun = "article" if result.total == 1 else "articles"
-    click.echo(f"{result.total} {noun} match {query!r}" if query else f"{result.total} {noun}")
+    noun, verb = ("article", "matches") if result.total == 1 else ("articles", "match")
+    click.echo(f"{result.total} {noun} {verb} {query!r}" if query else f"{result.total} {noun}")
     for n, hit in enumerate(result.hits, start=result.first):
         meta = " | ".join(x for x in (hit.date, hit.source, hit.author, hit.location) if x)
         click.echo(f"\n{n}. {hit.title}  [{hit.id}]\n   {meta}")

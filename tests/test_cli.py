@@ -77,7 +77,7 @@ def test_search_prints_hits_and_json(tmp_path: Path) -> None:
     assert invoke("reindex", str(corpus), "--index", ix).exit_code == 0
     text = invoke("search", "grain", "--index", ix)
     assert text.exit_code == 0
-    assert text.stdout.splitlines()[0] == "1 article match 'grain'"
+    assert text.stdout.splitlines()[0] == "1 article matches 'grain'"
     assert "Grain corridor reopens" in text.stdout and "Rates held" not in text.stdout
     data = json.loads(invoke("search", "rates OR grain", "--json", "--index", ix).stdout)
     assert data["total"] == 2 and len(data["hits"]) == 2
