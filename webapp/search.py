@@ -2,7 +2,8 @@
 
 The read path, per request: validate a `SearchRequest`, parse the query once, collect the set of
 matching document numbers once (query AND filters), count facets over that set with the
-per-generation `FacetTable`, then rank only the requested page and highlight only its hits.
+per-generation `FacetTable`, then rank only the requested page (by score, or by the
+per-generation `DateOrder`) and highlight only its hits.
 
     handle = IndexHandle("index")
     result = run_search(handle, SearchRequest.from_args({"q": ["grain"], "author": ["Ann Lee"]}))
@@ -469,7 +470,7 @@ class IndexHandle:
         """This thread's searcher, on the index's latest generation."""
         thread = threading.get_ident()
         current = self._searchers.get(thread)
-        if current is not None and current.up_to_date():
+        if current is not None and _is_current(current):
             return current
         fresh = self.index().searcher(weighting=self.weighting)
         with self._lock:
@@ -513,6 +514,13 @@ class IndexHandle:
             self._cache = {}
         for searcher in searchers:
             searcher.close()
+
+
+def _is_current(searcher: Searcher) -> bool:
+    try:
+        return searcher.up_to_date()
+    except OSError:  # the directory is being replaced: keep serving what is open
+        return True
 
 
 # ---------------------------------------------------------------- the query

@@ -40,24 +40,28 @@ def _search() -> SearchResult:
 @bp.get("/")
 @bp.get("/search")
 def search_page() -> Any:
+    """The search page: query box, hits, facet sidebar, sort and pages (browse when q is empty)."""
     result = _search()
     return render_template("search.html", result=result, labels=facet_labels())
 
 
 @bp.get("/api/search")
 def search_api() -> Any:
+    """The search as JSON (see SearchResult.to_dict); an empty q lists every match, newest first."""
     result = _search()
     return jsonify(result.to_dict())
 
 
 @bp.get("/articles/<article_id>")
 def article_page(article_id: str) -> Any:
+    """One article with every field, its paragraphs and its quotes; 404 for an unknown id."""
     article = get_article(_handle(), article_id)
     return render_template("article.html", article=article)
 
 
 @bp.get("/api/articles/<article_id>")
 def article_api(article_id: str) -> Any:
+    """One article as JSON (Article.to_dict()); 404 for an unknown id."""
     article = get_article(_handle(), article_id)
     return jsonify(article.to_dict())
 
