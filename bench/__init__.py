@@ -1,0 +1,1 @@
+"""Benchmarks on real data from ../shared (never copied into the repository)."""

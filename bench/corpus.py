@@ -1,0 +1,116 @@
+"""Benchmark corpora built from ../shared/corpora/reuters21578, written under bench/data/.
+
+`reuters_records()` turns the 21,578 Reuters SGML documents into article records;
+`scaled_records(n)` recombines their real sentences under their real headlines into n distinct
+articles with new ids and dates (for the scale benchmarks). Generated data stays out of git.
+
+    python -m bench.corpus --n 20000 --out bench/data/reuters-20k.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import random
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+REUTERS = REPO.parent / "shared" / "corpora" / "reuters21578"
+DATA = REPO / "bench" / "data"
+
+_DOC = re.compile(r"<REUTERS(.*?)</REUTERS>", re.S)
+_FIELD = {
+    name: re.compile(rf"<{name}>(.*?)</{name}>", re.S)
+    for name in ("DATE", "TITLE", "DATELINE", "BODY")
+}
+_PLACES = re.compile(r"<PLACES>(.*?)</PLACES>", re.S)
+_NEWID = re.compile(r'NEWID="(\d+)"')
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"])")
+
+
+def _field(name: str, doc: str) -> str:
+    match = _FIELD[name].search(doc)
+    text = html.unescape(match.group(1)) if match else ""
+    return re.sub(r"[\x00-\x08\x0b-\x1f]", "", text).strip()
+
+
+def _paragraphs(body: str) -> str:
+    body = re.sub(r"\s*Reuter\s*$", "", body)
+    paras = [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s{3,}", body)]
+    return "\n\n".join(p for p in paras if p)
+
+
+def _date(raw: str) -> str | None:
+    try:
+        return datetime.strptime(raw.split(".")[0].strip(), "%d-%b-%Y %H:%M:%S").date().isoformat()
+    except ValueError:
+        return None
+
+
+def reuters_records(root: Path = REUTERS) -> Iterator[dict]:
+    """Every Reuters document with a body, as a record with the keys of `newsdesk parse`."""
+    for sgm in sorted(root.glob("reut2-*.sgm")):
+        raw = sgm.read_bytes().decode("latin-1")
+        for match in _DOC.finditer(raw):
+            doc = match.group(1)
+            body = _paragraphs(_field("BODY", doc))
+            title = _field("TITLE", doc).title()
+            if not body or not title:
+                continue
+            dateline = _field("DATELINE", doc).split(",")[0].strip().title()
+            yield {
+                "id": f"reuters-{_NEWID.search(doc).group(1)}",  # type: ignore[union-attr]
+                "title": title,
+                "date": _date(_field("DATE", doc)),
+                "location": dateline or None,
+                "source": "Reuters",
+                "body": body,
+            }
+
+
+def scaled_records(n: int, seed: int = 1987) -> Iterator[dict]:
+    """n distinct articles: the originals, then real headlines over recombined real sentences."""
+    base = list(reuters_records())
+    sentences = [s for r in base for s in _SENTENCE.split(r["body"].replace("\n\n", " ")) if s]
+    rng = random.Random(seed)
+    start = datetime(2015, 1, 1)
+    for i in range(n):
+        if i < len(base):
+            yield base[i]
+            continue
+        model = base[i % len(base)]
+        picked = [rng.choice(sentences) for _ in range(rng.randint(4, 14))]
+        paras = [" ".join(picked[j : j + 3]) for j in range(0, len(picked), 3)]
+        yield {
+            **model,
+            "id": f"scaled-{i}",
+            "date": (start + timedelta(days=rng.randrange(3650))).date().isoformat(),
+            "body": "\n\n".join(paras),
+        }
+
+
+def write_jsonl(records: Iterator[dict], out: Path) -> int:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with out.open("w", encoding="utf-8") as fh:
+        for record in records:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=0, help="articles (0: the Reuters originals only)")
+    ap.add_argument("--out", type=Path, default=DATA / "reuters.jsonl")
+    a = ap.parse_args()
+    records = scaled_records(a.n) if a.n else reuters_records()
+    print(f"{write_jsonl(records, a.out)} articles -> {a.out}")
+
+
+if __name__ == "__main__":
+    main()
