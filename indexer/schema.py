@@ -60,7 +60,8 @@ def build_schema() -> Schema:
 
 SCHEMA = build_schema()
 EPOCH = date(1970, 1, 1)
-NO_VALUE = "\x00"  # sentinel so every document has a value in each facet field
+NO_VALUE = "\x00"
+QUOTE_SEP = " … "  # sentinel so every document has a value in each facet field
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -85,8 +86,20 @@ def day_number(d: date) -> int:
     return (d - EPOCH).days
 
 
-def _facet_values(values: list[str | None]) -> str:
-    clean = [v.strip() for v in values if v and v.strip()]
+def facet_value(facet: str, value: str) -> str:
+    """The canonical facet value: one spelling per publication, whatever the page printed.
+
+    "The Baltic Ledger" (a page's JSON-LD) and "Baltic Ledger" (an aggregator's "MORE FROM THE
+    BALTIC LEDGER" line) are one source; filters go through the same function.
+    """
+    value = " ".join(value.split())
+    if facet == "source" and value[:4].lower() == "the " and len(value) > 4:
+        value = value[4:]
+    return value
+
+
+def _facet_values(facet: str, values: list[str | None]) -> str:
+    clean = [facet_value(facet, v) for v in values if v and v.strip()]
     return FACET_SEP.join(dict.fromkeys(clean)) or NO_VALUE
 
 
@@ -103,7 +116,8 @@ def article_to_document(article: Article, file_key: str) -> dict[str, Any]:
         "url": article.url or "",
         "title": article.title or "",
         "body": article.body or "",
-        "quotes": "\n".join(q.text for q in article.quotes),
+        # Separated so that a snippet running from one quotation into the next shows the break.
+        "quotes": QUOTE_SEP.join(q.text for q in article.quotes),
         "author": article.author or "",
         "author_role": article.author_role,
         "source": article.source or "",
@@ -112,11 +126,11 @@ def article_to_document(article: Article, file_key: str) -> dict[str, Any]:
         "date_text": article.date,
         "quotes_json": json.dumps([q.to_dict() for q in article.quotes], ensure_ascii=False),
         "explain_json": json.dumps(article.explain, ensure_ascii=False),
-        "f_author": _facet_values(split_authors(article.author)),
-        "f_source": _facet_values([article.source]),
-        "f_location": _facet_values([article.location]),
-        "f_speaker": _facet_values(list(speakers)),
-        "f_month": _facet_values([when.strftime("%Y-%m")] if when else []),
+        "f_author": _facet_values("author", split_authors(article.author)),
+        "f_source": _facet_values("source", [article.source]),
+        "f_location": _facet_values("location", [article.location]),
+        "f_speaker": _facet_values("speaker", list(speakers)),
+        "f_month": _facet_values("month", [when.strftime("%Y-%m")] if when else []),
     }
     if when:
         doc["date"] = when

@@ -27,7 +27,7 @@ from indexer.model import Article
 from indexer.readers import iter_corpus, parse_file
 from indexer.schema import SCHEMA, article_to_document
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
 MANIFEST = "newsdesk.json"
 COMMIT_EVERY = 20_000  # articles per intermediate commit: bounds the work an interrupt loses

@@ -504,3 +504,19 @@ def test_get_article(handle: IndexHandle) -> None:
     with pytest.raises(ArticleNotFound) as info:
         get_article(handle, "nope")
     assert info.value.status == 404
+
+
+def test_one_source_whatever_article_prefix_the_page_printed(tmp_path: Path) -> None:
+    records = [
+        {"id": "s1", "title": "One", "body": "Ledger story one.", "source": "The Baltic Ledger"},
+        {"id": "s2", "title": "Two", "body": "Ledger story two.", "source": "Baltic Ledger"},
+        {"id": "s3", "title": "Three", "body": "Other story.", "source": "The Hague Times"},
+    ]
+    handle = IndexHandle(str(build_index(tmp_path, records)[1]))
+    try:
+        sources = facet_dict(search(handle).facets)["source"]
+        assert sources == {"Baltic Ledger": 2, "Hague Times": 1}
+        assert sorted(all_ids(handle, source="The Baltic Ledger")) == ["s1", "s2"]
+        assert sorted(all_ids(handle, source="Baltic Ledger")) == ["s1", "s2"]
+    finally:
+        handle.close()

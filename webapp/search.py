@@ -40,6 +40,7 @@ from indexer.schema import (
     QUERY_FIELDS,
     day_number,
     document_to_article,
+    facet_value,
 )
 from indexer.writer import open_index
 
@@ -576,7 +577,7 @@ def _check_field(name: str, following: str) -> None:
 def filter_query(request: SearchRequest) -> Query | None:
     """Facet values OR-ed within a facet, facets AND-ed, and the date window on `day`."""
     parts: list[Query] = [
-        Or([Term(f"f_{facet}", value) for value in values])
+        Or([Term(f"f_{facet}", facet_value(facet, value)) for value in values])
         for facet, values in request.filters().items()
     ]
     if request.date_from or request.date_to:
