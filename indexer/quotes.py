@@ -4,7 +4,8 @@ The work runs in three passes over one article body:
 
 1. Spans: pair the double quotation marks of each paragraph (curly or straight, judged by the
    characters around them) into quoted spans; an opening mark left open at the end of a
-   paragraph runs to the paragraph's end (news style reopens each paragraph of a long quote).
+   paragraph runs to the paragraph's end (news style reopens each paragraph of a long quote
+   with the same style of mark); the parts of such a quotation make one Quote.
 2. People: every capitalised run is split into a title ("U.S. Secretary of Defense") and a
    name ("Lloyd Austin"); a Cast merges "Zelensky" and "President Volodymyr Zelensky" into one
    person, and sentence subjects are recorded so "he" can be resolved.
@@ -202,14 +203,22 @@ def _find_spans(body: str) -> list[_Span]:
         spans.extend(_paragraph_spans(body, start, end, index))
     chain = 0
     for i, span in enumerate(spans):
-        prev = spans[i - 1] if i else None
-        continues = prev is not None and not prev.closed and prev.paragraph == span.paragraph - 1
-        if continues and _opens_paragraph(body, span) and prev is not None:
-            span.chain = prev.chain
+        if i and _continues(body, spans[i - 1], span):
+            span.chain = spans[i - 1].chain
         else:
             chain += 1
             span.chain = chain
     return spans
+
+
+def _continues(body: str, prev: _Span, span: _Span) -> bool:
+    """True when `span` reopens, in the same style of mark, a quotation `prev` left open."""
+    return (
+        not prev.closed
+        and prev.paragraph == span.paragraph - 1
+        and _opens_paragraph(body, span)
+        and (body[prev.mark_start] == _STRAIGHT) == (body[span.mark_start] == _STRAIGHT)
+    )
 
 
 def _broken_or_closed(spans: list[_Span]) -> list[_Span]:
@@ -229,9 +238,21 @@ def _is_quotation(body: str, span: _Span) -> bool:
     words = _WORD.findall(text)
     if len(words) < MIN_WORDS or not any(w.isalpha() for w in words):
         return False
-    if text.isupper() or _DATED_TITLE.match(body, span.mark_end):
+    if text.isupper() or _DATED_TITLE.match(body, span.mark_end) or _faces_wrong_way(body, span):
         return False
     return not _looks_like_title(words, text) or _follows_cue(body, span.mark_start)
+
+
+def _faces_wrong_way(body: str, span: _Span) -> bool:
+    """True when a curly mark bounding the span faces away from it: `, ”like` or `end.“`.
+
+    Such a mark is a typesetting slip, and the pairing built on it is a guess; the German
+    „Wort“, whose closing mark is shaped like an English opener, is not a slip.
+    """
+    opening, closing = body[span.mark_start], body[span.mark_end - 1]
+    if opening in _CLOSERS:
+        return True
+    return span.closed and closing == "\u201c" and opening != "\u201e"
 
 
 def _follows_cue(body: str, mark: int) -> bool:
@@ -717,10 +738,11 @@ def extract_quotes(body: str) -> list[Quote]:
     """Quotations in `body`, each with its speaker when a credible one is named.
 
     A quotation is a span in double quotation marks of at least three words that is not a
-    title ("Saturday Night Live"). `Quote.text` is the quoted words without the marks and
-    `start`/`end` are their offsets in `body`. The speaker is the person's fullest name in
-    the article ("Volodymyr Zelensky" for "Zelensky" and "he"); a title given with the name
-    goes to `speaker_role`.
+    title ("Saturday Night Live"). `Quote.text` is the quoted words without the outer marks and
+    `start`/`end` are their offsets in `body`; a quotation broken over paragraphs is one
+    Quote whose text keeps the paragraph breaks and the marks that reopen them. The speaker
+    is the person's fullest name in the article ("Volodymyr Zelensky" for "Zelensky" and
+    "he"); a title given with the name goes to `speaker_role`.
     """
     spans = _find_spans(body)
     for span in spans:
@@ -730,20 +752,28 @@ def extract_quotes(body: str) -> list[Quote]:
         return []
     article = _build_article(body, spans)
     speakers = _attribute_all(article, quoted)
-    quotes = []
-    for span, person in zip(quoted, speakers, strict=True):
-        start, end = span.start, span.end
-        text = body[start:end]
-        quotes.append(
-            Quote(
-                text=text,
-                speaker=person.name if person else None,
-                speaker_role=person.role if person else None,
-                start=start,
-                end=end,
-            )
-        )
-    return quotes
+    return [_quote(body, parts, person) for parts, person in _whole_quotations(quoted, speakers)]
+
+
+def _whole_quotations(
+    spans: list[_Span], speakers: list[_Person | None]
+) -> Iterator[tuple[list[_Span], _Person | None]]:
+    """The parts of each quotation, a quotation broken over paragraphs counting once."""
+    for _, group in itertools.groupby(zip(spans, speakers, strict=True), key=lambda p: p[0].chain):
+        pairs = list(group)
+        yield [span for span, _ in pairs], pairs[0][1]
+
+
+def _quote(body: str, parts: list[_Span], person: _Person | None) -> Quote:
+    """One Quote from the first word of its first part to the last word of its last part."""
+    start, end = parts[0].start, parts[-1].end
+    return Quote(
+        text=body[start:end],
+        speaker=person.name if person else None,
+        speaker_role=person.role if person else None,
+        start=start,
+        end=end,
+    )
 
 
 def _trim(body: str, start: int, end: int) -> tuple[int, int]:

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, shared_path
 
 from indexer.model import Quote
 from indexer.quotes import extract_quotes
 from indexer.readers import parse_file
+from tests.conftest import REPO, shared_path
 
 
 def speakers(body: str) -> list[tuple[str, str | None]]:
@@ -41,8 +41,19 @@ SPAN_CASES = [
     ),
     pytest.param(
         "\u201cWe will not leave the city.\n\n\u201cThe army is ready,\u201d Zelensky said.",
-        ["We will not leave the city.", "The army is ready,"],
-        id="broken-over-paragraphs",
+        ["We will not leave the city.\n\n\u201cThe army is ready,"],
+        id="broken-over-paragraphs-is-one-quotation",
+    ),
+    pytest.param(
+        '"We will not leave.\n\n"We will hold the line.\n\n"The army is ready," he said.',
+        ['We will not leave.\n\n"We will hold the line.\n\n"The army is ready,'],
+        id="broken-over-three-paragraphs-straight",
+    ),
+    pytest.param(
+        '"The panel met for an hour and heard from the agency.\n\n'
+        "\u201cWe do not comment on rumours,\u201d the agency said, the report went on.",
+        ["We do not comment on rumours,"],
+        id="other-style-of-mark-starts-a-new-quotation",
     ),
     pytest.param(
         "She said the plan would \u201cput[ting] the country first\u201d and more.",
@@ -73,6 +84,22 @@ SPAN_CASES = [
         "Kirby said \u201cthis is not over yet. We go on.\n\nThe town was quiet.",
         [],
         id="lone-unclosed-mark",
+    ),
+    pytest.param(
+        "He cited \u201cthe forces of correctness,\u201d "
+        "\u201dlike women in combat and more\u201d as causes.",
+        ["the forces of correctness,"],
+        id="closing-mark-facing-into-the-text-opens-nothing",
+    ),
+    pytest.param(
+        '"The trend will only get worse in the future.\u201c\n\nPrices rose.',
+        [],
+        id="opening-mark-facing-out-closes-nothing",
+    ),
+    pytest.param(
+        "Er sagte: \u201eWir bleiben hier bis zum Ende.\u201c",
+        ["Wir bleiben hier bis zum Ende."],
+        id="german-low-high-marks",
     ),
 ]
 
@@ -171,11 +198,18 @@ ATTRIBUTION_CASES = [
     ),
     pytest.param(
         "\u201cThe vote is close.\n\n\u201cWe need every last volunteer,\u201d said Mary Jones.",
+        [("The vote is close.\n\n\u201cWe need every last volunteer,", "Mary Jones")],
+        id="broken-quote-is-one-quotation-with-one-speaker",
+    ),
+    pytest.param(
+        "Senator Mary Jones spoke.\n\n"
+        "\u201cThe vote is close,\u201d Jones said. \u201cWe need more people.\n\n"
+        "\u201cAnd we need them now.\u201d",
         [
-            ("The vote is close.", "Mary Jones"),
-            ("We need every last volunteer,", "Mary Jones"),
+            ("The vote is close,", "Mary Jones"),
+            ("We need more people.\n\n\u201cAnd we need them now.", "Mary Jones"),
         ],
-        id="broken-quote-shares-speaker",
+        id="quotation-broken-after-a-closed-one",
     ),
     pytest.param(
         "\u201cThe vote is close,\u201d Kirby said.\n\nTom Smith disagreed with that view.\n\n"
