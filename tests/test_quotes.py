@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, shared_path
 
 from indexer.model import Quote
 from indexer.quotes import extract_quotes
 from indexer.readers import parse_file
-from tests.conftest import REPO, shared_path
 
 
 def speakers(body: str) -> list[tuple[str, str | None]]:
