@@ -16,6 +16,7 @@ from indexer.errors import ParseError
 from indexer.model import Article
 from indexer.readers import Source, parse_file
 from indexer.readers.html import READER, normalise_date
+from indexer.readers.html_dates import date_in_text, jalali_to_gregorian, zone_for
 
 PARAGRAPHS = [
     "The city council voted on Tuesday to approve the new transit plan after months of debate "
@@ -84,7 +85,7 @@ CASES = [
             "title": "Council approves transit plan",
             "author": "Lois Lane and Clark Kent",
             "author_role": "Senior Reporter",
-            "date": "2021-03-04T08:30:00Z",
+            "date": "2021-03-04T09:30:00+01:00",
             "source": "The Daily Planet",
             "location": "METROPOLIS",
         },
@@ -125,7 +126,7 @@ CASES = [
     ),
     pytest.param(
         page(before='<h1>Transit plan</h1><time datetime="2020-11-02T14:05:00-05:00">Nov 2</time>'),
-        {"date": "2020-11-02T19:05:00Z"},
+        {"date": "2020-11-02T14:05:00-05:00"},
         {"date": "article time", "date_precision": "time"},
         id="<time datetime> only",
     ),
@@ -231,6 +232,21 @@ def test_pages_without_article_give_parse_error(html: str) -> None:
     assert item.path == "page.html"
 
 
+def test_short_body_with_headline_and_date_is_an_article() -> None:
+    head = (
+        '<meta property="og:title" content="Council approves transit plan">'
+        '<meta property="article:published_time" content="2021-03-04">'
+    )
+    article = read_one(page(head, body="<p>Photo gallery.</p>"))
+    assert (article.title, article.date, article.body) == (
+        "Council approves transit plan",
+        "2021-03-04",
+        "Photo gallery.",
+    )
+    (item,) = list(READER.read(source(page(head, body=""))))
+    assert isinstance(item, ParseError)
+
+
 def test_deeply_nested_article_does_not_crash() -> None:
     nested = "<div>" * 3000 + BODY + "</div>" * 3000
     (item,) = list(READER.read(source(page(body=nested))))
@@ -254,19 +270,101 @@ def test_sniff(data: bytes, score: float) -> None:
     ("raw", "iso"),
     [
         ("2020-05-02T02:54:29.000Z", "2020-05-02T02:54:29Z"),
-        ("2020-06-29T00:16:15+03:00", "2020-06-28T21:16:15Z"),
+        ("2020-06-29T00:16:15+03:00", "2020-06-29T00:16:15+03:00"),
+        ("2020-06-29T00:16:15+0300", "2020-06-29T00:16:15+03:00"),
         ("2020-06-29T00:00:00+03:00", "2020-06-29"),
-        ("Fri, 01 May 2020 23:00:00 -0400", "2020-05-02T03:00:00Z"),
+        ("Fri, 01 May 2020 23:00:00 -0400", "2020-05-01T23:00:00-04:00"),
+        ("Sun, 11 Oct 2020 07:34:36 GMT", "2020-10-11T07:34:36Z"),
         ("July 12, 2020", "2020-07-12"),
         ("12 July 2020", "2020-07-12"),
         ("20200712", "2020-07-12"),
         ("1594448702", "2020-07-11T06:25:02Z"),
+        ("۱۳۹۹/۰۲/۲۱ - ۱۸:۵۹", "2020-05-10"),
         ("not a date", None),
         ("1850-01-01", None),
     ],
 )
 def test_normalise_date(raw: str, iso: str | None) -> None:
     assert normalise_date(raw) == iso
+
+
+NEW_YORK = zone_for("https://abc7ny.com/news/1", ["en_US"])
+
+
+@pytest.mark.parametrize(
+    ("raw", "iso"),
+    [
+        pytest.param("2020-05-02T02:54:29.000Z", "2020-05-01T22:54:29-04:00", id="UTC to EDT"),
+        pytest.param("2020-01-10T03:00:00Z", "2020-01-09T22:00:00-05:00", id="UTC to EST"),
+        pytest.param("1588388069", "2020-05-01T22:54:29-04:00", id="epoch"),
+        pytest.param("Sat, 02 May 2020 02:54:29 GMT", "2020-05-01T22:54:29-04:00", id="GMT"),
+        pytest.param("2020-06-29T00:16:15+03:00", "2020-06-29T00:16:15+03:00", id="offset kept"),
+    ],
+)
+def test_utc_instants_move_to_the_publisher_zone(raw: str, iso: str) -> None:
+    assert normalise_date(raw, NEW_YORK) == iso
+
+
+@pytest.mark.parametrize(
+    ("url", "locales", "zone"),
+    [
+        pytest.param(
+            "https://ici.radio-canada.ca/nouvelle/1", ["fr"], "America/Toronto", id="ccTLD"
+        ),
+        pytest.param("https://www.news.com.au/x", ["en-US"], "Australia/Sydney", id="ccTLD first"),
+        pytest.param("https://example.com/x", ["en_US"], "America/New_York", id="og:locale"),
+        pytest.param("https://example.com/x", ["zh-Hant-TW"], "Asia/Taipei", id="script subtag"),
+        pytest.param("https://example.com/x", ["fr", "fr-ca"], "America/Toronto", id="dc.language"),
+        pytest.param("https://news.example.co/x", ["en"], None, id="generic ccTLD, no region"),
+        pytest.param(None, [], None, id="nothing known"),
+    ],
+)
+def test_publisher_zone(url: str | None, locales: list[str], zone: str | None) -> None:
+    found = zone_for(url, locales)
+    assert (str(found) if found else None) == zone
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("2 تير 1399 - 12:09:08 ب.ظ", "2020-06-22"),
+        ("دوشنبه ۲ تير ۱۳۹۹", "2020-06-22"),
+        ("16 mayo 2020", "2020-05-16"),
+        ("11 de Outubro de 2020, 8:34", "2020-10-11"),
+        ("viernes 25 de septiembre de 2020", "2020-09-25"),
+        ("Publié le jeudi 24 Décembre 2020 à 07h47", "2020-12-24"),
+        ("3 декабря 2020, 18:47", "2020-12-03"),
+        ("2. januar 2020", "2020-01-02"),
+        ("Posted March 2, 2020 5:04 pm", "2020-03-02"),
+        ("Dnes 9:44", None),
+    ],
+)
+def test_date_in_text(text: str, iso: str | None) -> None:
+    assert date_in_text(text) == iso
+
+
+@pytest.mark.parametrize(
+    ("jalali", "iso"),
+    [((1399, 1, 1), "2020-03-20"), ((1399, 4, 2), "2020-06-22"), ((1403, 12, 30), "2025-03-20")],
+)
+def test_jalali_to_gregorian(jalali: tuple[int, int, int], iso: str) -> None:
+    assert jalali_to_gregorian(*jalali) == iso
+
+
+def _dated(head: str, before: str = "") -> str | None:
+    return read_one(page(head, before=before)).date
+
+
+def test_date_keeps_the_publisher_calendar() -> None:
+    utc_us = '<meta property="og:locale" content="en_US">' + (
+        '<meta property="article:published_time" content="2020-05-02T02:54:29.000Z">'
+    )
+    assert _dated(utc_us) == "2020-05-01T22:54:29-04:00"
+    # A locale that is a template default yields to the day the page prints.
+    printed = '<h1>Transit plan</h1><span class="post-date">Saturday, May 2, 2020</span>'
+    assert _dated(utc_us, before=printed) == "2020-05-02T02:54:29Z"
+    offset = '<meta property="article:published_time" content="2020-06-29T00:16:15+03:00">'
+    assert _dated('<html lang="en-US">' + offset) == "2020-06-29T00:16:15+03:00"
 
 
 # --- quality gates on the shared sets (held-out sets are scored the same way) ---------------
@@ -310,10 +408,11 @@ def test_shared_big9_title_and_body_f1() -> None:
     assert statistics.mean(scores) >= 0.97
 
 
-# Four of the 65 labelled pages cannot be matched from their content (an empty page, a label
-# one day after the date the page shows, a Jalali date read as Gregorian, a wiki page labelled
-# with its modification date), so 0.95 is out of reach here; this gate keeps what we have.
-DATE_ACCURACY_FLOOR = 0.90
+# Dates are the publisher's calendar (html_dates). Five of the 65 labels differ from it: an
+# empty page, a label one day after the only date shown, a Persian page labelled 10 days after
+# its Solar Hijri date, a wiki labelled with its last edit, and a TASS page labelled with the
+# UTC day (28 June) of a story its Moscow dateline prints as 29 June. 60/65 = 0.923.
+DATE_ACCURACY_FLOOR = 0.91
 
 
 def test_shared_html_dates_accuracy() -> None:

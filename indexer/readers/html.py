@@ -13,8 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import tzinfo
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -28,6 +27,13 @@ from indexer.model import Article
 from indexer.readers import Source
 from indexer.readers import xpaths as X
 from indexer.readers.encoding import sniff_charset
+from indexer.readers.html_dates import (
+    MONTH_NAME,
+    date_in_text,
+    date_precision,
+    normalise_date,
+    zone_for,
+)
 
 _SNIFF_BYTES = 4096
 MIN_BODY_WORDS = 8  # fewer is a stub (bot wall, empty template), not an article
@@ -68,11 +74,17 @@ def parse_page(source: Source) -> Article:
     article = Article()
     fill_metadata(article, page)
     body = extract_body(page, article.title)
-    if body is None or len(body.value.split()) < MIN_BODY_WORDS:
+    if body is None or not _enough_text(body.value, article):
         raise ParseError(source.path, "no article text found")
     article.body = take_dateline(article, body.value)
     article.explain["body"] = body.rule
     return article
+
+
+def _enough_text(body: str, article: Article) -> bool:
+    """A stub body is an article only when the page declares its headline and date."""
+    words = len(body.split())
+    return words >= MIN_BODY_WORDS or (words > 0 and bool(article.title and article.date))
 
 
 # --- loading ---------------------------------------------------------------------------
@@ -352,6 +364,7 @@ def find_author_role(page: Page) -> Found | None:
 
 
 def find_date(page: Page) -> Found | None:
+    """The publication date on the publisher's calendar (see `html_dates`)."""
     jsonld = (Found(v, r) for v, r in jsonld_values(page, "date") if isinstance(v, str))
     candidates = _chain(
         jsonld,
@@ -360,10 +373,33 @@ def find_date(page: Page) -> Found | None:
         xpath_values(page, X.DATE_XPATHS, limit=1),
         xpath_values(page, X.EPOCH_XPATHS, limit=1),
     )
+    zone = publisher_zone(page)
+    for candidate in candidates:
+        value = normalise_date(candidate.value, zone)
+        if value:
+            return _printed_day(page, candidate, Found(value, candidate.rule))
     visible = xpath_values(page, X.DATE_TEXT_XPATHS, limit=3)
-    return (
-        first(candidates, normalise_date) or first(visible, date_in_text) or htmldate_fallback(page)
-    )
+    return first(visible, date_in_text) or htmldate_fallback(page)
+
+
+def publisher_zone(page: Page) -> tzinfo | None:
+    """The publisher's time zone, from the page URL's country domain or its declared locale."""
+    locales = [*page.tree.xpath("/html/@lang"), *page.tree.xpath("/html/@xml:lang")]
+    locales += [v for key in X.LOCALE_METAS for v in page.meta.get(key, ())]
+    return zone_for(page.found.get("url"), [str(v) for v in locales])
+
+
+def _printed_day(page: Page, raw: Found, local: Found) -> Found:
+    """A UTC instant moved to a guessed zone keeps its UTC day if the page prints that day.
+
+    The zone guessed from a locale can be a template default; a date the page prints
+    next to the headline is the publisher's own calendar.
+    """
+    utc = normalise_date(raw.value)
+    if not utc or not utc.endswith("Z") or utc[:10] == local.value[:10]:
+        return local
+    printed = first(xpath_values(page, X.DATE_TEXT_XPATHS, limit=3), date_in_text)
+    return Found(utc, local.rule) if printed and printed.value == utc[:10] else local
 
 
 def find_location(page: Page) -> Found | None:
@@ -525,159 +561,12 @@ def clean_location(value: str) -> str | None:
 
 # --- dates -----------------------------------------------------------------------------
 
-_ISO_DATE = re.compile(
-    r"(?P<y>(?:19|20)\d\d)[-/.]?(?P<m>[01]\d)(?:[-/.]?(?P<d>[0-3]\d))?"
-    r"(?:[T\s]+(?P<H>[0-2]?\d):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d)(?:\.\d+)?)?"
-    r"\s*(?P<tz>Z|[+-][01]\d:?[0-5]\d)?)?"
-)
-_MONTHS = {
-    m: i
-    for i, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for m in names
-}
-_MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_TEXT_DATE = re.compile(
-    rf"\b(?:(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?\.?\s+(?P<m1>{_MONTH_NAME})\.?,?\s+(?P<y1>(?:19|20)\d\d)"
-    rf"|(?P<m2>{_MONTH_NAME})\.?\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d))\b",
-    re.I,
-)
-_YMD = re.compile(
-    r"(?<!\d)(?P<y>(?:19|20)\d\d)\s*[年/.\-]\s*(?P<m>[01]?\d)\s*[月/.\-]\s*(?P<d>[0-3]?\d)(?!\d)"
-)
-_DMY = re.compile(r"(?<!\d)(?P<d>[0-3]?\d)\.\s?(?P<m>[01]?\d)\.\s?(?P<y>(?:19|20)\d\d)(?!\d)")
-_EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
-
-
-def normalise_date(value: str) -> str | None:
-    """ISO 8601 ('YYYY-MM-DD', 'YYYY-MM' or with a time) for a date string, or None."""
-    text = value.strip()
-    parsed = _iso(text) or _epoch(text) or _rfc2822(text) or _text_date(text)
-    if parsed is None:
-        return None
-    year = int(parsed[:4])
-    return parsed if 1990 <= year <= datetime.now().year + 1 else None
-
-
-def _iso(text: str) -> str | None:
-    match = _ISO_DATE.match(text)
-    if not match or not 1 <= int(match["m"]) <= 12:
-        return None
-    y, m, d = match["y"], match["m"], match["d"]
-    if d is None:
-        return f"{y}-{m}"
-    try:
-        day = datetime(int(y), int(m), int(d))
-    except ValueError:
-        return None
-    if match["H"] is None or (match["H"], match["M"], match["S"] or "00") == ("00", "00", "00"):
-        return day.strftime("%Y-%m-%d")  # a bare midnight stands for the day itself
-    try:
-        stamp = day.replace(
-            hour=int(match["H"]), minute=int(match["M"]), second=int(match["S"] or 0)
-        )
-    except ValueError:
-        return day.strftime("%Y-%m-%d")
-    return _timestamp(stamp, match["tz"])
-
-
-def _timestamp(stamp: datetime, tz: str | None) -> str:
-    """A local time as written, or in UTC when its offset is known.
-
-    Times with an offset are put on one calendar (UTC) so that dates from sites in
-    different zones sort and facet together.
-    """
-    if not tz:
-        return stamp.isoformat()
-    if tz != "Z":
-        sign = 1 if tz[0] == "+" else -1
-        hours, minutes = int(tz[1:3]), int(tz[-2:])
-        stamp -= sign * timedelta(hours=hours, minutes=minutes)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _epoch(text: str) -> str | None:
-    if not _EPOCH.match(text):
-        return None
-    seconds = int(text[:10])
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _rfc2822(text: str) -> str | None:
-    if not re.match(r"^[A-Za-z]{3},\s", text):
-        return None
-    try:
-        stamp = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if stamp.tzinfo is None:
-        return stamp.isoformat()
-    return stamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def date_in_text(text: str) -> str | None:
-    """A full date written in a short visible text ('12 July 2020', '2020年7月12日')."""
-    if len(text) > 120:
-        return None
-    found = _text_date(text) or _numeric_date(text)
-    return found if found and 1990 <= int(found[:4]) <= datetime.now().year + 1 else None
-
-
-def _numeric_date(text: str) -> str | None:
-    match = _YMD.search(text)
-    if match or (match := _DMY.search(text)):
-        y, m, d = match["y"], match["m"], match["d"]
-    else:
-        return None
-    try:
-        return datetime(int(y), int(m), int(d)).strftime("%Y-%m-%d")
-    except ValueError:
-        return None
-
-
-def _text_date(text: str) -> str | None:
-    match = _TEXT_DATE.search(text[:200])
-    if not match:
-        return None
-    day = match["d1"] or match["d2"]
-    month = _MONTHS[(match["m1"] or match["m2"]).lower()]
-    year = match["y1"] or match["y2"]
-    try:
-        return datetime(int(year), month, int(day)).strftime("%Y-%m-%d")
-    except ValueError:
-        return None
-
 
 def _published_meta(page: Page) -> Iterator[Found]:
     """Date metas in priority order; keys that name a modification are skipped."""
     for found in meta_values(page, "date"):
         if not any(word in found.rule for word in X.MODIFIED_WORDS):
             yield found
-
-
-def visible_date(page: Page) -> Found | None:
-    """The date shown in the first date-classed element after the headline (or in the page)."""
-    for path, rule in X.DATE_TEXT_XPATHS:
-        hits = page.tree.xpath(path)
-        if hits:
-            value = date_in_text(element_text(hits[0]))
-            return Found(value, rule) if value else None
-    return None
 
 
 def htmldate_fallback(page: Page) -> Found | None:
@@ -687,11 +576,6 @@ def htmldate_fallback(page: Page) -> Found | None:
     except (ValueError, TypeError, RecursionError, etree.LxmlError):
         return None
     return Found(value, "htmldate original date") if value else None
-
-
-def date_precision(value: str) -> str:
-    """'year', 'month', 'day' or 'time' for an ISO 8601 string."""
-    return {4: "year", 7: "month", 10: "day"}.get(len(value), "time")
 
 
 # --- body ------------------------------------------------------------------------------
@@ -834,14 +718,14 @@ def paragraphs(lines: Iterable[str]) -> str:
 _DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z.'\u2019\-]+(?:\s+[A-Z][A-Z.'\u2019\-]+){0,3})"
     r"(?P<region>(?:,\s*[A-Z][A-Za-z.]+(?:\s+[A-Z][A-Za-z.]+){0,2}){0,2})"
-    rf"(?:,?\s+(?:{_MONTH_NAME})\.?\s+\d{{1,2}})?"
+    rf"(?:,?\s+(?:{MONTH_NAME})\.?\s+\d{{1,2}})?"
     r"\s*(?:\((?P<agency>[A-Za-z][\w .&'\-]{1,30})\))?"
     r"\s*(?:-{1,2}|–|—)\s*"
 )
 _TITLE_DATELINE = re.compile(
     r"^(?P<place>[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})"
     r"(?P<region>(?:,\s*[A-Z][A-Za-z.]+(?:\s+[A-Z][A-Za-z.]+){0,2}){0,1})"
-    rf"(?:,?\s+(?:{_MONTH_NAME})\.?\s+\d{{1,2}})?"
+    rf"(?:,?\s+(?:{MONTH_NAME})\.?\s+\d{{1,2}})?"
     r"\s*\((?P<agency>[A-Za-z][\w .&'\-]{1,30})\)"
     r"\s*(?:-{1,2}|–|—)\s*"
 )

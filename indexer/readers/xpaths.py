@@ -110,6 +110,8 @@ META_NAMES: dict[str, tuple[str, ...]] = {
     ),
     "url": ("og:url", "twitter:url", "parsely-link", "sailthru.url"),
 }
+# <meta> keys that declare the page's locale ('en_US', 'fr-ca'): a region places the publisher.
+LOCALE_METAS = ("og:locale", "dc.language", "content-language", "language")
 # A meta whose key names a modification date is never a publication date.
 MODIFIED_WORDS = ("modif", "updat", "revis", "lastmod", "last-mod", "edited")
 
@@ -270,3 +272,118 @@ NOT_PERSON_WORDS = frozenset(
         "daily",
     }
 )
+
+# Month names in other languages, for visible dates ('16 mayo 2020', '3 декабря 2020').
+# Full names only: short forms collide with words ('mar', 'set', 'mai').
+FOREIGN_MONTHS: dict[str, int] = {
+    name: month
+    for month, names in enumerate(
+        (
+            "janvier januar enero janeiro gennaio januari januar январь января",
+            "février fevrier februar febrero fevereiro febbraio februari februar февраль февраля",
+            "mars märz marzo março maart marts mars март марта",
+            "avril abril aprile april апрель апреля",
+            "mai mayo maio maggio mei maj май мая",
+            "juin juni junio junho giugno juni июнь июня",
+            "juillet juli julio julho luglio juli июль июля",
+            "août aout august agosto augustus augusti август августа",
+            "septembre september septiembre setembro settembre september сентябрь сентября",
+            "octobre oktober octubre outubro ottobre oktober октябрь октября",
+            "novembre november noviembre novembro november ноябрь ноября",
+            "décembre decembre dezember diciembre dezembro dicembre december декабрь декабря",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+
+# Solar Hijri (Persian calendar) month names, with their Arabic-keyboard spellings.
+JALALI_MONTHS: dict[str, int] = {
+    name: month
+    for month, names in enumerate(
+        (
+            "فروردین فروردين",
+            "اردیبهشت ارديبهشت",
+            "خرداد",
+            "تیر تير",
+            "مرداد امرداد",
+            "شهریور شهريور",
+            "مهر",
+            "آبان",
+            "آذر",
+            "دی دي",
+            "بهمن",
+            "اسفند",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+
+# The time zone of most newsrooms in a country (ISO 3166 code or country domain):
+# a UTC timestamp is shown on the publisher's clock, as its readers see it.
+COUNTRY_ZONES: dict[str, str] = {
+    "us": "America/New_York",
+    "ca": "America/Toronto",
+    "mx": "America/Mexico_City",
+    "br": "America/Sao_Paulo",
+    "ar": "America/Argentina/Buenos_Aires",
+    "cl": "America/Santiago",
+    "co": "America/Bogota",
+    "pe": "America/Lima",
+    "ve": "America/Caracas",
+    "cu": "America/Havana",
+    "do": "America/Santo_Domingo",
+    "gb": "Europe/London",
+    "uk": "Europe/London",
+    "ie": "Europe/Dublin",
+    "pt": "Europe/Lisbon",
+    "es": "Europe/Madrid",
+    "fr": "Europe/Paris",
+    "be": "Europe/Brussels",
+    "nl": "Europe/Amsterdam",
+    "de": "Europe/Berlin",
+    "at": "Europe/Vienna",
+    "ch": "Europe/Zurich",
+    "it": "Europe/Rome",
+    "dk": "Europe/Copenhagen",
+    "no": "Europe/Oslo",
+    "se": "Europe/Stockholm",
+    "fi": "Europe/Helsinki",
+    "pl": "Europe/Warsaw",
+    "cz": "Europe/Prague",
+    "sk": "Europe/Bratislava",
+    "hu": "Europe/Budapest",
+    "ro": "Europe/Bucharest",
+    "bg": "Europe/Sofia",
+    "gr": "Europe/Athens",
+    "tr": "Europe/Istanbul",
+    "ru": "Europe/Moscow",
+    "ua": "Europe/Kyiv",
+    "il": "Asia/Jerusalem",
+    "eg": "Africa/Cairo",
+    "sa": "Asia/Riyadh",
+    "ae": "Asia/Dubai",
+    "ir": "Asia/Tehran",
+    "pk": "Asia/Karachi",
+    "in": "Asia/Kolkata",
+    "bd": "Asia/Dhaka",
+    "cn": "Asia/Shanghai",
+    "hk": "Asia/Hong_Kong",
+    "tw": "Asia/Taipei",
+    "jp": "Asia/Tokyo",
+    "kr": "Asia/Seoul",
+    "ph": "Asia/Manila",
+    "sg": "Asia/Singapore",
+    "my": "Asia/Kuala_Lumpur",
+    "id": "Asia/Jakarta",
+    "th": "Asia/Bangkok",
+    "vn": "Asia/Ho_Chi_Minh",
+    "au": "Australia/Sydney",
+    "nz": "Pacific/Auckland",
+    "za": "Africa/Johannesburg",
+    "ng": "Africa/Lagos",
+    "ke": "Africa/Nairobi",
+}
+# Country domains sold worldwide as generic names: they say nothing of the publisher's place.
+GENERIC_CCTLDS = frozenset({"co", "tv", "me", "io", "fm", "ly", "ai", "cc", "ws", "to", "am"})
