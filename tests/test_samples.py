@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO, SAMPLES
 
 from indexer.readers import iter_corpus, parse_file
 from indexer.writer import reindex
-from tests.conftest import REPO, SAMPLES
 from webapp import create_app
 
 GOLDEN = Path(__file__).parent / "golden" / "samples.jsonl"
