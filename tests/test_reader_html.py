@@ -179,6 +179,19 @@ def test_dateline_is_removed_from_body() -> None:
     assert article.body.startswith("The city council voted")
 
 
+def test_marked_article_text_drops_a_layout_cell_sidebar() -> None:
+    story = "".join(f"<span class='mainarttxt'>{p}</span><br><br>" for p in PARAGRAPHS)
+    sidebar = " ".join(f"<a href='/s{i}'>Other story headline number {i}</a>" for i in range(12))
+    html = (
+        "<html><head><title>Transit plan approved</title></head><body><table><tr>"
+        f"<td><h1>Transit plan approved</h1>{story}<b>Also in Lifestyle</b> {sidebar}</td>"
+        "</tr></table></body></html>"
+    )
+    article = read_one(html)
+    assert article.body.split("\n\n") == PARAGRAPHS
+    assert article.explain["body"] == "marked article text"
+
+
 def test_body_paragraphs_are_separated_by_blank_lines() -> None:
     article = read_one(page())
     assert article.body.split("\n\n") == PARAGRAPHS
@@ -405,7 +418,7 @@ def test_shared_big9_title_and_body_f1() -> None:
         article = _article(path)
         text = f"{article.title or ''}\n{article.body}" if article else ""
         scores.append(_f1(text, gold.read_text(encoding="utf-8", errors="replace")))
-    assert statistics.mean(scores) >= 0.97
+    assert statistics.mean(scores) >= 0.972  # 0.975 with marked article text
 
 
 # Dates are the publisher's calendar (html_dates). Five of the 65 labels differ from it: an

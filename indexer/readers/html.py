@@ -597,6 +597,9 @@ def extract_body(page: Page, title: str | None) -> Found | None:
         return around
     if around and 0.6 <= _ratio(around, best) <= 1.0 and _contained(around, best) >= 0.95:
         best = around
+    marked = marked_body(page)
+    if marked and 0.5 <= _ratio(marked, best) < 1.0 and _contained(marked, best) >= 0.95:
+        best = marked
     return Found(drop_title(best.value, title), best.rule)
 
 
@@ -697,6 +700,13 @@ def headline_body(page: Page, title: str | None) -> Found | None:
         if sum(map(len, texts)) >= 300:
             return Found(paragraphs(texts), "markup around headline")
     return None
+
+
+def marked_body(page: Page) -> Found | None:
+    """The text of elements whose class marks them as article text, one paragraph each."""
+    texts = [element_text(el) for el in page.tree.xpath(X.MARKED_TEXT_XPATH)]
+    texts = [t for t in texts if t]
+    return Found(paragraphs(texts), "marked article text") if sum(map(len, texts)) >= 300 else None
 
 
 def _in_boilerplate(el: HtmlElement, stop: HtmlElement) -> bool:

@@ -199,6 +199,16 @@ HEADLINE_XPATHS: tuple[tuple[str, str], ...] = (
     ("//h2", "h2"),
 )
 
+# Elements a page marks as article text, each a paragraph (older table layouts run the story
+# and the sidebars together in one cell; these classes keep only the story).
+_CLASS_TOKENS = "concat(' ', normalize-space(@class), ' ')"
+TEXT_CLASSES = ("mainarttxt", "articletext", "article-text", "storytext", "story-text")
+MARKED_TEXT_XPATH = "|".join(
+    f"//*[contains({_CLASS_TOKENS}, ' {name} ')]"
+    f"[not(ancestor::*[contains({_CLASS_TOKENS}, ' {name} ')])]"
+    for name in TEXT_CLASSES
+)
+
 # Containers whose paragraphs are not article text.
 BOILERPLATE_TAGS = ("nav", "footer", "aside", "form", "script", "style", "noscript", "figure")
 
