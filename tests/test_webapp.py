@@ -387,3 +387,27 @@ def test_searcher_is_reused_and_picks_up_a_reindex(tmp_path: Path) -> None:
     assert api(client)["total"] == 5
     assert handle.searcher() is not first
     handle.close()
+
+
+def test_article_page_shows_how_each_field_was_extracted(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "wire.txt").write_text(
+        "Grain ships leave Odesa\n\nODESA (Reuters) - Three ships left the port on Monday.\n"
+    )
+    write_jsonl(corpus / "export.jsonl", [{"id": "j1", "title": "From JSON", "body": "Text."}])
+    reindex([str(corpus)], str(tmp_path / "ix"), workers=1)
+    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "ix")})
+    client = app.test_client()
+    text_id = client.get("/api/search?q=odesa").get_json()["hits"][0]["id"]
+    for url, field, rule_word in ((f"/articles/{text_id}", "location", "dateline"),
+                                  ("/articles/j1", "title", "jsonl")):  # fmt: skip
+        doc = page(client, url)
+        (panel,) = doc.xpath(f"//details[{C('explain')}]")
+        assert "How this was extracted" in panel.xpath("./summary")[0].text_content()
+        rows = {
+            tr.xpath("./th")[0].text_content(): tr.xpath("./td")[0].text_content()
+            for tr in panel.xpath(".//tbody/tr")
+        }
+        assert rule_word in rows[field].lower(), rows
+    app.extensions["newsdesk"].close()

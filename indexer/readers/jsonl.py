@@ -59,6 +59,9 @@ class JsonLinesReader:
             raise TypeError("field 'quotes' must be a list")
         article = Article.from_dict(record)
         article.format = article.format or self.name
+        for key in ("title", "author", "author_role", "date", "location", "source", "site", "url"):
+            if record.get(key):
+                article.explain.setdefault(key, f"jsonl: {key!r} key")
         return article
 
 
