@@ -98,6 +98,16 @@ _SENTENCE_END = re.compile(
 )
 
 
+_ROLE_WORDS = "|".join(sorted(rules.ROLE_NOUNS, key=len, reverse=True))
+_ROLE_BEFORE_NAME = re.compile(rf"((?:{_RUN}\s+)?(?:(?:{_ROLE_WORDS}|campaign|former)\s+)+)$")
+_ROLE_BEFORE_ENDINGS = (*rules.ROLE_NOUNS, "campaign", "former")
+_ROLE_AFTER_NAME = re.compile(r",\s+(?:an?|the)\s+([^,;:.\u201c\"~()]{3,100})")
+_ROLE_NP_SEARCH = re.compile(_ROLE_NP)
+_ARTICLE_OPENING = re.compile(r"(?:the|an?)\s", re.IGNORECASE)
+_PRONOUN_OPENING = re.compile(r"\W*(?:[Hh]e|[Ss]he)\b")
+_RUN_BEFORE_SPACE = re.compile(rf"({_RUN})\s+$")
+_POSSESSIVE_END = re.compile(r"[\u2019']s?$")
+_ROLE_WORD = re.compile(r"[\w.]+")
 _CUE_LEADS_IN = re.compile(rf"\b(?:{_CUES}|chants of)\b[\s,:]*$")
 _DATED_TITLE = re.compile(r"\s*\([^()]{0,40}\b(?:1[89]|20)\d\d\b[^()]{0,40}\)")
 
@@ -130,7 +140,7 @@ class _Person:
     def role_words(self) -> set[str]:
         """Lower-case words of the role, with title abbreviations spelled out."""
         words: set[str] = set()
-        for w in re.findall(r"[\w.]+", (self.role or "").lower()):
+        for w in _ROLE_WORD.findall((self.role or "").lower()):
             w = w.rstrip(".")
             words.add(w)
             words.update(rules.TITLE_ALIASES.get(w, "").split())
@@ -318,7 +328,7 @@ def _clean_name(tokens: list[str]) -> list[str]:
     """Name tokens without a possessive ending."""
     out = list(tokens)
     if out:
-        out[-1] = re.sub(r"[\u2019']s?$", "", out[-1])
+        out[-1] = _POSSESSIVE_END.sub("", out[-1])
     return [t for t in out if t]
 
 
@@ -378,16 +388,16 @@ class _Cast:
 
 def _role_before(masked: str, start: int) -> str | None:
     """Lower-case role words just before a name: "coordinator" in "... coordinator John Kirby"."""
-    m = re.search(
-        rf"((?:{_RUN}\s+)?(?:(?:{'|'.join(rules.ROLE_NOUNS)}|campaign|former)\s+)+)$",
-        masked[max(0, start - 120) : start],
-    )
+    window = masked[max(0, start - 120) : start]
+    if not window[-1:].isspace() or not window.rstrip().endswith(_ROLE_BEFORE_ENDINGS):
+        return None  # the cheap test first: most names follow no role word
+    m = _ROLE_BEFORE_NAME.search(window)
     return m.group(1).strip() if m else None
 
 
 def _role_after(masked: str, end: int) -> str | None:
     """An appositive role: "Randy Evans, a Republican National Committeeman from Georgia"."""
-    m = re.match(r",\s+(?:an?|the)\s+([^,;:.\u201c\"~()]{3,100})", masked[end : end + 140])
+    m = _ROLE_AFTER_NAME.match(masked[end : end + 140])
     return m.group(1).strip() if m else None
 
 
@@ -493,7 +503,7 @@ class _Article:
         text = text.strip()
         if text.lower() in rules.PERSON_PRONOUNS:
             return self.subject_before(start)
-        if re.match(r"(?:the|an?)\s", text, re.IGNORECASE):
+        if _ARTICLE_OPENING.match(text):
             mention = self.mention_at(start, start + len(text))
             if mention is not None:
                 return mention.person
@@ -531,7 +541,7 @@ def _note_sentence_subjects(article: _Article) -> None:
 def _first_subject(article: _Article, start: int, end: int) -> tuple[int, _Person] | None:
     """The first person or pronoun within a sentence's first words, not after a preposition."""
     masked = article.masked
-    pronoun = re.match(r"\W*(?:[Hh]e|[Ss]he)\b", masked[start:end])
+    pronoun = _PRONOUN_OPENING.match(masked, start, end)
     if pronoun:
         person = article.subject_before(start)
         return (start, person) if person else None
@@ -589,7 +599,7 @@ def _phrase_speaker(article: _Article, phrase: str, pos: int) -> _Person | None:
     people = [m.person for m in mentions if m.person.is_person]
     if people or mentions:
         return people[-1] if people else mentions[-1].person
-    role = re.search(_ROLE_NP, phrase)
+    role = _ROLE_NP_SEARCH.search(phrase)
     return article.resolve(role.group(), pos + role.start()) if role else None
 
 
@@ -625,7 +635,7 @@ def _cue_subject(article: _Article, before: str, offset: int, cue: re.Match[str]
     """
     head = before[: cue.start()]
     if cue.group().endswith("ing"):
-        adjacent = re.search(rf"({_RUN})\s+$", head)
+        adjacent = _RUN_BEFORE_SPACE.search(head)
         if adjacent:
             return _phrase_speaker(article, adjacent.group(1), offset + adjacent.start(1))
         found = _sentence_subject(article, offset, offset + cue.start())
