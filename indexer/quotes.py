@@ -21,9 +21,10 @@ that words inside a quotation are never taken for cues or speakers.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from indexer import quote_rules as rules
@@ -31,7 +32,6 @@ from indexer.model import Quote
 
 MASK = "~"
 MIN_WORDS = 3
-
 
 
 def _alternation(words: frozenset[str] | set[str]) -> str:
@@ -65,6 +65,7 @@ _STRAIGHT = '"'
 _MARKS = re.compile(r"[\"\u201c\u201d\u201e]")
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?![ \t\u00a0]*\n)[^\n]*)*")
 _WORD = re.compile(r"\w+")
+_NOT_SPACE = re.compile(r"\S")
 
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
 
@@ -322,13 +323,15 @@ def _looks_like_title(words: list[str], text: str) -> bool:
 
 def _mask(body: str, spans: list[_Span]) -> str:
     """The body with quoted words blanked out; a quotation's final . ! or ? is kept."""
-    chars = list(body)
+    pieces: list[str] = []
+    done = 0
     for span in spans:
         last = span.end - 1 if span.closed and body[span.end - 1 : span.end] in ".!?" else span.end
-        for i in range(span.start, last):
-            if not chars[i].isspace():
-                chars[i] = MASK
-    return "".join(chars)
+        if last > span.start:
+            pieces += (body[done : span.start], _NOT_SPACE.sub(MASK, body[span.start : last]))
+            done = last
+    pieces.append(body[done:])
+    return "".join(pieces)
 
 
 # ---------------------------------------------------------------- pass 2: people
@@ -379,7 +382,7 @@ class _Cast:
         self._by_name: dict[str, _Person] = {}  # full names are unique within a cast
         self._by_last: dict[str, list[_Person]] = {}  # a person's last token never changes
 
-    def add(self, title: list[str], name: list[str], role: str | None) -> _Person:
+    def add(self, title: Sequence[str], name: Sequence[str], role: str | None) -> _Person:
         """The person for a mention, merged with an earlier mention of the same name."""
         person = self.find(name)
         if person is None:
@@ -406,7 +409,7 @@ class _Cast:
             person.role = role
         return person
 
-    def find(self, name: list[str]) -> _Person | None:
+    def find(self, name: Sequence[str]) -> _Person | None:
         """The known person this name refers to: same full name, or a shared surname."""
         person = self._by_name.get(" ".join(name))
         if person is not None:
@@ -445,9 +448,8 @@ def _mentions(masked: str, cast: _Cast) -> list[_Mention]:
     """Every capitalised run in the masked body that holds a name, in order."""
     found: list[_Mention] = []
     for m in _NAME_RUN.finditer(masked):
-        title, name = _split_title(m.group().split())
-        name = _clean_name(name)
-        if not name or name[0].lower().rstrip(".") in rules.NOT_NAME_WORDS:
+        title, name = _title_and_name(m.group())
+        if not name:
             continue
         role_parts = [" ".join(title)] if title else []
         before = _role_before(masked, m.start())
@@ -456,6 +458,19 @@ def _mentions(masked: str, cast: _Cast) -> list[_Mention]:
         start = m.start() + m.group().rfind(name[0]) if title else m.start()
         found.append(_Mention(start, m.end(), cast.add(title, name, role or None)))
     return found
+
+
+@functools.lru_cache(maxsize=16384)
+def _title_and_name(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The title and the name of a capitalised run; no name when the run starts no name.
+
+    Runs repeat within an article and across articles, so the split is worked out once.
+    """
+    title, name = _split_title(run.split())
+    name = _clean_name(name)
+    if not name or name[0].lower().rstrip(".") in rules.NOT_NAME_WORDS:
+        return (), ()
+    return tuple(title), tuple(name)
 
 
 def _sentences(masked: str) -> list[tuple[int, int]]:
@@ -490,10 +505,21 @@ class _Article:
     mentions: list[_Mention]
     sentences: list[tuple[int, int]]
     subjects: list[tuple[int, _Person]] = field(default_factory=list)
+    # positions of the mentions, sentences, subjects and cue verbs, for bisection
+    _mention_starts: list[int] = field(init=False)
+    _sentence_starts: list[int] = field(init=False)
+    _subject_starts: list[int] = field(init=False)
+    cue_starts: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._mention_starts = [m.start for m in self.mentions]
+        self._sentence_starts = [s for s, _ in self.sentences]
+        self._subject_starts = [p for p, _ in self.subjects]
+        self.cue_starts = [m.start() for m in _CUE_WORD.finditer(self.masked)]
 
     def mentions_in(self, start: int, end: int) -> list[_Mention]:
         """The mentions lying inside [start, end), in order."""
-        i = bisect.bisect_left(self.mentions, start, key=lambda m: m.start)
+        i = bisect.bisect_left(self._mention_starts, start)
         out = []
         for m in self.mentions[i:]:
             if m.start >= end:
@@ -508,7 +534,7 @@ class _Article:
         return found[-1] if found else None
 
     def sentence_of(self, pos: int) -> tuple[int, int]:
-        i = bisect.bisect_right([s for s, _ in self.sentences], pos) - 1
+        i = bisect.bisect_right(self._sentence_starts, pos) - 1
         return self.sentences[max(i, 0)]
 
     def sentence_end_after(self, pos: int) -> int:
@@ -531,12 +557,20 @@ class _Article:
 
     def note_subject(self, pos: int, person: _Person | None) -> None:
         if person is not None and person.is_person:
-            bisect.insort(self.subjects, (pos, person), key=lambda s: s[0])
+            i = bisect.bisect_right(self._subject_starts, pos)
+            self._subject_starts.insert(i, pos)
+            self.subjects.insert(i, (pos, person))
 
     def subject_before(self, pos: int) -> _Person | None:
         """The person last named as a subject before `pos` ("he" resolves to them)."""
-        i = bisect.bisect_left([p for p, _ in self.subjects], pos)
+        i = bisect.bisect_left(self._subject_starts, pos)
         return self.subjects[i - 1][1] if i else None
+
+    def subjects_in(self, start: int, end: int) -> list[_Person]:
+        """The people named as subjects in [start, end), in order."""
+        lo = bisect.bisect_left(self._subject_starts, start)
+        hi = bisect.bisect_left(self._subject_starts, end, lo)
+        return [p for _, p in self.subjects[lo:hi]]
 
     def resolve(self, text: str, start: int) -> _Person | None:
         """The person a subject phrase found at `start` stands for."""
@@ -547,7 +581,7 @@ class _Article:
             mention = self.mention_at(start, start + len(text))
             if mention is not None:
                 return mention.person
-            people = [p for pos, p in self.subjects if pos < start] + self.cast.people
+            people = self.subjects_in(0, start) + self.cast.people
             return self.cast.by_role(text, people)
         mention = self.mention_at(start, start + len(text))
         return mention.person if mention else None
@@ -564,12 +598,14 @@ def _build_article(body: str, spans: list[_Span]) -> _Article:
 def _note_sentence_subjects(article: _Article) -> None:
     """Record each sentence's subject and each name that a cue verb follows."""
     masked = article.masked
+    cues = article.cue_starts
     for start, end in article.sentences:
         first = _first_subject(article, start, end)
         if first is not None:
             article.note_subject(*first)
-        for cue in _CUE_WORD.finditer(masked, start, end):
-            subj = _SUBJECT_BEFORE_CUE.search(masked, start, cue.start())
+        lo = bisect.bisect_left(cues, start)
+        for cue in cues[lo : bisect.bisect_left(cues, end, lo)]:
+            subj = _SUBJECT_BEFORE_CUE.search(masked, start, cue)
             if subj:
                 pos = subj.start("subj")
                 person = _phrase_speaker(article, subj.group("subj"), pos)
@@ -712,10 +748,8 @@ def _sentence_subject(article: _Article, sent_start: int, end: int) -> _Speaker 
     """The subject of the sentence a partial quotation sits in: `Zelensky called it "..."`."""
     if not article.masked[sent_start:end].strip(" \u201c\"'"):
         return None
-    for pos, person in reversed(article.subjects):
-        if sent_start <= pos < end:
-            return _Speaker(person, "subject")
-    return None
+    found = article.subjects_in(sent_start, end)
+    return _Speaker(found[-1], "subject") if found else None
 
 
 def _attribute(article: _Article, span: _Span) -> _Speaker | None:
@@ -775,7 +809,7 @@ def _continuation(
     if i == 0:
         return None
     gap = spans[i].paragraph - spans[i - 1].paragraph
-    since = [p for pos, p in article.subjects if spans[i - 1].mark_end <= pos < spans[i].mark_start]
+    since = article.subjects_in(spans[i - 1].mark_end, spans[i].mark_start)
     if since and gap <= 2:
         return since[-1]
     return speakers[i - 1] if gap <= 1 else None
