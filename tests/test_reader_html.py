@@ -15,7 +15,7 @@ from conftest import shared_path
 from indexer.errors import ParseError
 from indexer.model import Article
 from indexer.readers import Source, parse_file
-from indexer.readers.html import READER, normalise_date
+from indexer.readers.html import MAX_MARKUP_CHARS, READER, normalise_date
 from indexer.readers.html_dates import date_in_text, jalali_to_gregorian, zone_for
 
 PARAGRAPHS = [
@@ -446,3 +446,20 @@ def test_gzip_page_is_read(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(page().encode()))
     article = _article(path)
     assert article is not None and article.format == "html"
+
+
+def test_huge_page_is_cut_but_keeps_its_metadata(tmp_path: Path) -> None:
+    """A 20 MB page parses in bounded time: scripts go first, JSON-LD stays, the rest is cut."""
+    head = (
+        '<!doctype html><html><head><script type="application/ld+json">'
+        '{"@type": "NewsArticle", "headline": "Flood defences hold", "datePublished": "2024-03-01"}'
+        "</script><script>" + "var x = 1;" * 200_000 + "</script></head><body><article>"
+    )
+    para = "<p>The river stayed below the new walls through the night, engineers said.</p>"
+    path = tmp_path / "huge.html"
+    path.write_text(head + para * 250_000 + "</article></body></html>", encoding="utf-8")
+    (article,) = parse_file(str(path))
+    assert isinstance(article, Article)
+    assert (article.title, article.date) == ("Flood defences hold", "2024-03-01")
+    assert article.body.startswith("The river stayed below the new walls")
+    assert len(article.body) <= MAX_MARKUP_CHARS

@@ -47,6 +47,36 @@ def _canonical(name: str) -> str | None:
     return "utf-8" if found.startswith("utf-16") else found  # bytes without a BOM are not UTF-16
 
 
+_MULTIBYTE_UTF8 = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_CP1252_FALLBACK = "newsdesk-cp1252-fallback"
+
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """Decode the bytes UTF-8 rejected as cp1252 (latin-1 for the few cp1252 leaves undefined)."""
+    assert isinstance(exc, UnicodeDecodeError)
+    bad = exc.object[exc.start : exc.end]
+    return bad.decode("cp1252", errors="strict") if _cp1252_ok(bad) else bad.decode(
+        "latin-1"
+    ), exc.end
+
+
+def _cp1252_ok(data: bytes) -> bool:
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+codecs.register_error(_CP1252_FALLBACK, _cp1252_fallback)
+
+
+def _has_multibyte_utf8(data: bytes) -> bool:
+    return _MULTIBYTE_UTF8.search(data) is not None
+
+
 def decode(data: bytes, declared: str | None = None) -> str:
     """Decode bytes: a BOM wins, then the declared charset, then UTF-8, then cp1252, latin-1.
 
@@ -61,8 +91,15 @@ def decode(data: bytes, declared: str | None = None) -> str:
     candidates = [declared] if declared else []
     if declared and _SINGLE_BYTE.match(declared):
         candidates.insert(0, "utf-8")
-    candidates += ["utf-8", "cp1252"]
+    candidates += ["utf-8"]
+    if declared in (None, "utf-8") and _has_multibyte_utf8(data):
+        # Mostly UTF-8 with stray legacy bytes (concatenated or badly edited files): keep the
+        # UTF-8 and read only the stray bytes as cp1252.
+        candidates.append("utf-8-with-cp1252")
+    candidates.append("cp1252")
     for name in candidates:
+        if name == "utf-8-with-cp1252":
+            return data.decode("utf-8", errors=_CP1252_FALLBACK)
         try:
             return data.decode(name)
         except (UnicodeDecodeError, LookupError):
