@@ -66,6 +66,7 @@ _MARKS = re.compile(r"[\"\u201c\u201d\u201e]")
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?![ \t\u00a0]*\n)[^\n]*)*")
 _WORD = re.compile(r"\w+")
 _NOT_SPACE = re.compile(r"\S")
+_WORD_BEFORE_DOT = re.compile(r"[\w.]*$")
 
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
 
@@ -152,7 +153,7 @@ _CUE_LEADS_IN = re.compile(rf"\b(?:{_CUES}|chants of)\b[\s,:]*$")
 _DATED_TITLE = re.compile(r"\s*\([^()]{0,40}\b(?:1[89]|20)\d\d\b[^()]{0,40}\)")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Span:
     """One quoted stretch of one paragraph; `closed` is False when it runs to the paragraph end."""
 
@@ -187,7 +188,7 @@ class _Person:
         return words
 
 
-@dataclass
+@dataclass(slots=True)
 class _Mention:
     start: int
     end: int
@@ -488,7 +489,7 @@ def _sentences(masked: str) -> list[tuple[int, int]]:
 
 
 def _ends_in_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"[\w.]*$", text[max(0, dot - 12) : dot])
+    word = _WORD_BEFORE_DOT.search(text[max(0, dot - 12) : dot])
     w = word.group().lower() if word else ""
     return text[dot] == "." and (len(w) == 1 or w in rules.ABBREVIATIONS)
 
@@ -624,9 +625,10 @@ def _first_subject(article: _Article, start: int, end: int) -> tuple[int, _Perso
     opening = _SUBORDINATE_OPENING.match(masked, start, end)
     lead = opening.end() if opening else start
     for m in article.mentions_in(lead, end):
-        if len(masked[lead : m.start].split()) > 6:
+        words_before = masked[lead : m.start]
+        if len(words_before.split()) > 6:
             break
-        if m.person.is_person and not _PREPOSITION_BEFORE.search(masked[lead : m.start]):
+        if m.person.is_person and not _PREPOSITION_BEFORE.search(words_before):
             return m.start, m.person
     return None
 
@@ -828,6 +830,8 @@ def extract_quotes(body: str) -> list[Quote]:
     is the person's fullest name in the article ("Volodymyr Zelensky" for "Zelensky" and
     "he"); a title given with the name goes to `speaker_role`.
     """
+    if not _MARKS.search(body):
+        return []
     spans = _find_spans(body)
     for span in spans:
         span.start, span.end = _trim(body, span.start, span.end)
