@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 
@@ -14,13 +14,20 @@ from indexer.model import Article
 
 # Whoosh's default stop list drops "us", "may", "will", "can" (whoosh-notes.md): keep them all.
 TEXT_ANALYZER = StemmingAnalyzer(stoplist=None, minsize=1)
+# The unstemmed twin: the same words at the same positions, only lowercased ("exports" stays).
+EXACT_ANALYZER = RegexTokenizer() | LowercaseFilter()
 # Exact facet values, several per field, separated by FACET_SEP; case kept for display.
 FACET_SEP = "\x1f"
 FACET_ANALYZER = CompositeAnalyzer(RegexTokenizer(r"[^\x1f]+"))
 
 FACETS = ("author", "source", "location", "speaker", "month")
-# Fields a query searches when it names none, with their weights.
+# What a document is: an article, or one quotation of an article (a record of its own).
+ARTICLE, QUOTE = "article", "quote"
+# Fields a query searches when it names none, with their weights: in articles, and in quotes.
 DEFAULT_FIELDS = {"title": 3.0, "quotes": 1.5, "body": 1.0}
+QUOTE_DEFAULT_FIELDS = {"quotes": 1.0, "speaker": 1.0}
+# Stemmed field → its unstemmed twin, which a "quoted phrase" searches instead.
+EXACT_FIELDS = {"title": "title_exact", "body": "body_exact", "quotes": "quotes_exact"}
 # Field names users may write in queries (field:term).
 QUERY_FIELDS = ("title", "body", "quotes", "author", "source", "location", "speaker", "site", "url")
 
@@ -29,9 +36,16 @@ def _facet() -> TEXT:
     return TEXT(analyzer=FACET_ANALYZER, stored=False, phrase=False)
 
 
+def _exact() -> TEXT:
+    return TEXT(analyzer=EXACT_ANALYZER, stored=False, chars=True)
+
+
 def build_schema() -> Schema:
     return Schema(
-        id=ID(stored=True, unique=True),
+        id=ID(stored=True, unique=True),  # an article's id; "<article id>#q<n>" for a quote
+        kind=ID(stored=True),  # ARTICLE or QUOTE
+        article=ID(stored=True),  # the article's id, on the article and on each of its quotes
+        n=STORED(),  # a quote's position in its article, from 1
         file=ID(stored=True),  # absolute path of the source file: incremental reindex key
         path=STORED(),
         format=ID(stored=True),
@@ -39,12 +53,17 @@ def build_schema() -> Schema:
         url=ID(stored=True),
         title=TEXT(analyzer=TEXT_ANALYZER, stored=True, chars=True, field_boost=1.0),
         body=TEXT(analyzer=TEXT_ANALYZER, stored=True, chars=True),
-        quotes=TEXT(analyzer=TEXT_ANALYZER, stored=True, chars=True),
+        quotes=TEXT(analyzer=TEXT_ANALYZER, stored=True, chars=True),  # a quote's text
+        title_exact=_exact(),
+        body_exact=_exact(),
+        quotes_exact=_exact(),
+        article_title=STORED(),  # on a quote: its article's title (not indexed)
         author=TEXT(stored=True),
         author_role=STORED(),
         source=TEXT(stored=True),
         location=TEXT(stored=True),
-        speaker=TEXT(stored=False),
+        speaker=TEXT(stored=True),
+        speaker_role=STORED(),  # on a quote
         date=DATETIME(stored=True, sortable=True),
         date_text=STORED(),  # the ISO string as parsed, kept verbatim
         day=NUMERIC(int, bits=32, stored=False, signed=True, sortable=True),  # days since 1970
@@ -60,8 +79,8 @@ def build_schema() -> Schema:
 
 SCHEMA = build_schema()
 EPOCH = date(1970, 1, 1)
-NO_VALUE = "\x00"
-QUOTE_SEP = " … "  # sentinel so every document has a value in each facet field
+NO_VALUE = "\x00"  # sentinel so every document has a value in each facet field
+QUOTE_SEP = " … "
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -103,33 +122,77 @@ def _facet_values(facet: str, values: list[str | None]) -> str:
     return FACET_SEP.join(dict.fromkeys(clean)) or NO_VALUE
 
 
+def article_documents(article: Article, file_key: str) -> list[dict[str, Any]]:
+    """The article's document followed by one document per quotation (all share `article`)."""
+    return [article_to_document(article, file_key), *quote_documents(article, file_key)]
+
+
 def article_to_document(article: Article, file_key: str) -> dict[str, Any]:
     """The Whoosh document for an article."""
-    when = parse_date(article.date)
     speakers = article.speakers
+    quotes = QUOTE_SEP.join(q.text for q in article.quotes)
     doc: dict[str, Any] = {
+        **_shared_fields(article, file_key),
         "id": article.id,
-        "file": file_key,
+        "kind": ARTICLE,
         "path": article.path,
         "format": article.format or "",
         "site": article.site or "",
         "url": article.url or "",
         "title": article.title or "",
+        "title_exact": article.title or "",
         "body": article.body or "",
+        "body_exact": article.body or "",
         # Separated so that a snippet running from one quotation into the next shows the break.
-        "quotes": QUOTE_SEP.join(q.text for q in article.quotes),
+        "quotes": quotes,
+        "quotes_exact": quotes,
+        "speaker": "\n".join(speakers),
+        "quotes_json": json.dumps([q.to_dict() for q in article.quotes], ensure_ascii=False),
+        "explain_json": json.dumps(article.explain, ensure_ascii=False),
+        "f_speaker": _facet_values("speaker", list(speakers)),
+    }
+    return doc
+
+
+def quote_documents(article: Article, file_key: str) -> list[dict[str, Any]]:
+    """One document per quotation: its text and speaker, with the article's facets and date."""
+    shared = _shared_fields(article, file_key)
+    return [
+        {
+            **shared,
+            "id": quote_id(article.id, n),
+            "kind": QUOTE,
+            "n": n,
+            "article_title": article.title or "",
+            "quotes": quote.text,
+            "quotes_exact": quote.text,
+            "speaker": quote.speaker or "",
+            "speaker_role": quote.speaker_role,
+            "f_speaker": _facet_values("speaker", [quote.speaker]),
+        }
+        for n, quote in enumerate(article.quotes, start=1)
+    ]
+
+
+def quote_id(article_id: str, n: int) -> str:
+    """The id of an article's n-th quotation (from 1); also its anchor in the article page."""
+    return f"{article_id}#q{n}"
+
+
+def _shared_fields(article: Article, file_key: str) -> dict[str, Any]:
+    """Fields an article and its quotations have in common: file, byline, place, date."""
+    when = parse_date(article.date)
+    doc: dict[str, Any] = {
+        "article": article.id,
+        "file": file_key,
         "author": article.author or "",
         "author_role": article.author_role,
         "source": article.source or "",
         "location": article.location or "",
-        "speaker": "\n".join(speakers),
         "date_text": article.date,
-        "quotes_json": json.dumps([q.to_dict() for q in article.quotes], ensure_ascii=False),
-        "explain_json": json.dumps(article.explain, ensure_ascii=False),
         "f_author": _facet_values("author", split_authors(article.author)),
         "f_source": _facet_values("source", [article.source]),
         "f_location": _facet_values("location", [article.location]),
-        "f_speaker": _facet_values("speaker", list(speakers)),
         "f_month": _facet_values("month", [when.strftime("%Y-%m")] if when else []),
     }
     if when:

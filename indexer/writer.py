@@ -4,7 +4,8 @@ The index directory holds the Whoosh index and a manifest (`newsdesk.json`) that
 corpus roots and, per source file, its size, mtime and content hash. A file whose size and
 mtime are unchanged is skipped; otherwise its hash decides. The manifest is replaced atomically
 after each Whoosh commit; if a run dies between the two, the next run redoes those files, which
-is harmless because a file's articles are always deleted before they are added again.
+is harmless because a file's articles (and their quote records) are always deleted before they
+are added again.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from whoosh.writing import CLEAR
 from indexer.errors import IndexBusy, NewsdeskError, ParseError
 from indexer.model import Article
 from indexer.readers import iter_corpus, parse_file
-from indexer.schema import SCHEMA, article_to_document
+from indexer.schema import SCHEMA, article_documents
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
 INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
 MANIFEST = "newsdesk.json"
 COMMIT_EVERY = 20_000  # articles per intermediate commit: bounds the work an interrupt loses
@@ -311,11 +312,11 @@ def _write_file(
     if old is not None and not rebuild:
         writer.delete_by_term("file", parsed.key)
     for article in parsed.articles:
-        doc = article_to_document(article, parsed.key)
-        if rebuild and article.id not in written_ids:
-            writer.add_document(**doc)  # a fresh build has nothing to replace: skip the lookup
-        else:
-            writer.update_document(**doc)
+        if not rebuild or article.id in written_ids:
+            # The article and every quote record of its previous version, wherever it was.
+            writer.delete_by_term("article", article.id)
+        for doc in article_documents(article, parsed.key):
+            writer.add_document(**doc)
         written_ids.add(article.id)
     if old is not None:
         summary.updated += len(parsed.articles)

@@ -170,7 +170,8 @@ def test_parse_then_jsonl_then_reindex_is_lossless(tmp_path: Path) -> None:
 
 def articles(index_dir: Path) -> dict[str, dict]:
     with open_index(str(index_dir)).searcher() as searcher:
-        docs = [document_to_article(d).to_dict() for d in searcher.all_stored_fields()]
+        stored = searcher.documents(kind="article")  # not the quotes' own records
+        docs = [document_to_article(d).to_dict() for d in stored]
     return {d["id"]: d for d in docs}
 
 

@@ -1,13 +1,17 @@
 """Search over a Newsdesk index: requests, results, facets and highlights. Imports no Flask.
 
+The index holds two kinds of document, articles and quotes (each quotation is also a record of
+its own); a `SearchKind` says which one a search returns and how its hits look.
+
 The read path, per request: validate a `SearchRequest`, parse the query once, collect the set of
-matching document numbers once (query AND filters), count facets over that set with the
+matching document numbers once (kind AND query AND filters), count facets over that set with the
 per-generation `FacetTable`, then rank only the requested page (by score, or by the
 per-generation `DateOrder`) and highlight only its hits.
 
     handle = IndexHandle("index")
     result = run_search(handle, SearchRequest.from_args({"q": ["grain"], "author": ["Ann Lee"]}))
     result.to_dict()  # the JSON API's answer
+    quotes = run_search(handle, SearchRequest.from_args({"speaker": ["Ann Lee"]}), QUOTES)
 """
 
 from __future__ import annotations
@@ -22,22 +26,26 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from whoosh import highlight, scoring
-from whoosh.qparser import AndGroup, MultifieldParser, QueryParser
+from whoosh.qparser import AndGroup, MultifieldParser, PhrasePlugin, Plugin, QueryParser, syntax
 from whoosh.qparser.common import QueryParserError
-from whoosh.query import And, Every, NumericRange, Or, Query, QueryError, Term
+from whoosh.query import And, NumericRange, Or, Query, QueryError, Term
 from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
 
 from indexer.errors import NewsdeskError
 from indexer.model import Article
 from indexer.schema import (
+    ARTICLE,
     DEFAULT_FIELDS,
+    EXACT_FIELDS,
     FACETS,
     NO_VALUE,
     QUERY_FIELDS,
+    QUOTE,
+    QUOTE_DEFAULT_FIELDS,
     day_number,
     document_to_article,
     facet_value,
@@ -80,6 +88,12 @@ class BadQuery(BadRequest):
 
 class ArticleNotFound(WebError):
     """No article has the requested id."""
+
+    status = 404
+
+
+class SpeakerNotFound(WebError):
+    """No quote has the requested speaker."""
 
     status = 404
 
@@ -269,13 +283,41 @@ class Hit:
 
 
 @dataclass
+class QuoteHit:
+    """One quotation as shown, with its article's title, byline, date and place.
+
+    `text` is the quotation as stored; `highlight` is the same text as HTML (escaped, `<mark>`
+    around matched words); `link` is the quotation's place in its article page.
+    """
+
+    id: str
+    article_id: str
+    n: int
+    speaker: str | None
+    speaker_role: str | None
+    text: str
+    highlight: str
+    title: str
+    author: str | None
+    date: str | None
+    location: str | None
+    source: str | None
+    link: str
+    score: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class SearchResult:
     """What a search found: the total, one page of hits and the facet counts of all matches."""
 
     request: SearchRequest
     total: int
-    hits: list[Hit]
+    hits: list[Any]  # Hit for articles, QuoteHit for quotes
     facets: dict[str, list[FacetCount]]
+    kind: str = ARTICLE
 
     @property
     def pages(self) -> int:
@@ -336,10 +378,10 @@ class FacetTable:
     Whoosh's `FieldFacet(allow_overlap=True)` machinery (see whoosh-notes.md).
     """
 
-    def __init__(self, columns: dict[str, _FacetColumn], live: int) -> None:
+    def __init__(self, columns: dict[str, _FacetColumn], live: dict[str, int]) -> None:
         self.columns = columns
-        self.live = live
-        self._everything: dict[str, list[FacetCount]] | None = None
+        self.live = live  # kind → live documents of that kind
+        self._everything: dict[tuple[str, int | None], dict[str, list[FacetCount]]] = {}
 
     @classmethod
     def build(cls, reader: Any) -> FacetTable:
@@ -347,18 +389,35 @@ class FacetTable:
         size = reader.doc_count_all()
         deleted = set(range(size)) - set(reader.all_doc_ids()) if reader.has_deletions() else set()
         columns = {name: _read_column(reader, f"f_{name}", size, deleted) for name in FACETS}
-        return cls(columns, size - len(deleted))
+        live = {kind: _live_count(reader, kind, deleted) for kind in (ARTICLE, QUOTE)}
+        return cls(columns, live)
 
-    def counts(self, docnums: set[int]) -> dict[str, list[FacetCount]]:
-        """Facet name → values with their counts among `docnums`, most frequent first."""
-        if len(docnums) == self.live:  # every document matches: the answer is always the same
-            if self._everything is None:
-                self._everything = self._count(docnums)
-            return self._everything
-        return self._count(docnums)
+    def counts(
+        self, docnums: set[int], kind: str = ARTICLE, limit: int | None = FACET_LIMIT
+    ) -> dict[str, list[FacetCount]]:
+        """Facet name → values with their counts among `docnums`, most frequent first.
 
-    def _count(self, docnums: set[int]) -> dict[str, list[FacetCount]]:
-        return {name: _ranked(name, col, col.count(docnums)) for name, col in self.columns.items()}
+        `docnums` are documents of one `kind`; `limit` caps the values per facet (months: none).
+        """
+        if len(docnums) != self.live.get(kind):
+            return self._count(docnums, limit)
+        # Every document of the kind matches (browsing): the answer is always the same.
+        key = (kind, limit)
+        if key not in self._everything:
+            self._everything[key] = self._count(docnums, limit)
+        return self._everything[key]
+
+    def _count(self, docnums: set[int], limit: int | None) -> dict[str, list[FacetCount]]:
+        return {
+            name: _ranked(name, col, col.count(docnums), limit)
+            for name, col in self.columns.items()
+        }
+
+
+def _live_count(reader: Any, kind: str, deleted: set[int]) -> int:
+    if ("kind", kind) not in reader:
+        return 0
+    return sum(1 for docnum in reader.postings("kind", kind).all_ids() if docnum not in deleted)
 
 
 def _read_column(reader: Any, fieldname: str, size: int, deleted: set[int]) -> _FacetColumn:
@@ -379,11 +438,13 @@ def _read_column(reader: Any, fieldname: str, size: int, deleted: set[int]) -> _
     return column
 
 
-def _ranked(name: str, column: _FacetColumn, counts: Counter[int]) -> list[FacetCount]:
+def _ranked(
+    name: str, column: _FacetColumn, counts: Counter[int], limit: int | None
+) -> list[FacetCount]:
     items = [FacetCount(column.values[vid], n) for vid, n in counts.items()]
     if name == "month":
         return sorted(items, key=lambda fc: fc.value, reverse=True)  # newest month first
-    return sorted(items, key=lambda fc: (-fc.count, fc.value))[:FACET_LIMIT]
+    return sorted(items, key=lambda fc: (-fc.count, fc.value))[:limit]
 
 
 # ---------------------------------------------------------------- date order
@@ -452,7 +513,7 @@ class IndexHandle:
         self.index_dir = index_dir
         self.weighting = scoring.BM25F()
         self._ix: Any = None
-        self._parser: QueryParser | None = None
+        self._parsers: dict[str, QueryParser] = {}  # kind → its parser
         self._lock = threading.Lock()
         self._searchers: dict[int, Searcher] = {}  # thread id → that thread's searcher
         self._cache: dict[tuple[Callable[[Any], Any], int], Any] = {}  # (builder, generation)
@@ -480,15 +541,13 @@ class IndexHandle:
             current.close()  # only this thread ever used it
         return fresh
 
-    def parser(self) -> QueryParser:
-        """The query parser: AND by default, over title, quotes and body with their weights."""
-        if self._parser is None:
-            fields = list(DEFAULT_FIELDS)
-            schema = self.index().schema
-            self._parser = MultifieldParser(
-                fields, schema, fieldboosts=DEFAULT_FIELDS, group=AndGroup
-            )
-        return self._parser
+    def parser(self, kind: SearchKind | None = None) -> QueryParser:
+        """The query parser of a kind: AND by default, over its fields with their weights, and
+        "quoted phrases" sent to the unstemmed twin fields."""
+        kind = kind or ARTICLES
+        if kind.name not in self._parsers:
+            self._parsers[kind.name] = make_parser(self.index().schema, kind.fields)
+        return self._parsers[kind.name]
 
     def facet_table(self, searcher: Searcher) -> FacetTable:
         """The facet table of the searcher's generation, built on first use."""
@@ -527,13 +586,43 @@ def _is_current(searcher: Searcher) -> bool:
 # ---------------------------------------------------------------- the query
 
 
-def parse_query(handle: IndexHandle, text: str) -> Query | None:
+def make_parser(schema: Any, fields: Mapping[str, float]) -> QueryParser:
+    """A parser over `fields` (name → weight), AND by default, exact phrases on the twins."""
+    parser = MultifieldParser(list(fields), schema, fieldboosts=dict(fields), group=AndGroup)
+    parser.add_plugin(ExactPhrasePlugin(EXACT_FIELDS))
+    return parser
+
+
+class ExactPhrasePlugin(Plugin):
+    """Sends each "quoted phrase" to the unstemmed twin of its field; plain words stay stemmed.
+
+    So `exports` finds "export" (stemmed `body`), while `"grain exports"` matches only those
+    words (`body_exact`). Runs after the multifield filter (priority 110) has given every
+    unfielded phrase its fields, so `title:"a b"` and a bare `"a b"` are both rewritten.
+    """
+
+    def __init__(self, twins: Mapping[str, str]) -> None:
+        self.twins = dict(twins)
+
+    def filters(self, parser: QueryParser) -> list[tuple[Callable[..., Any], int]]:
+        return [(self.do_exact_phrases, 120)]
+
+    def do_exact_phrases(self, parser: QueryParser, group: syntax.GroupNode) -> syntax.GroupNode:
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                self.do_exact_phrases(parser, node)
+            elif isinstance(node, PhrasePlugin.PhraseNode) and node.fieldname in self.twins:
+                node.set_fieldname(self.twins[node.fieldname], override=True)
+        return group
+
+
+def parse_query(handle: IndexHandle, text: str, kind: SearchKind | None = None) -> Query | None:
     """The Whoosh query for the user's text (None when empty); BadQuery when it is malformed."""
     if not text.strip():
         return None
     check_query_syntax(text)
     try:
-        return handle.parser().parse(text)
+        return handle.parser(kind).parse(text)
     except (QueryParserError, QueryError, ValueError) as exc:
         raise BadQuery(f"cannot parse the query: {exc}") from exc
 
@@ -591,26 +680,45 @@ def filter_query(request: SearchRequest) -> Query | None:
 
 # ---------------------------------------------------------------- searching
 
+MakeHit = Callable[[Mapping[str, Any], float | None, WhooshHit | None], Any]
 
-def run_search(handle: IndexHandle, request: SearchRequest) -> SearchResult:
-    """Run a search: total and facet counts over every match, hits for the requested page.
+
+@dataclass(frozen=True)
+class SearchKind:
+    """What a search returns: its documents' `kind`, the fields a query searches and its hits."""
+
+    name: str  # the `kind` field's value, also the noun shown ("article", "quote")
+    fields: Mapping[str, float]  # default query fields and their weights
+    make_hit: MakeHit  # stored fields, score, Whoosh hit (when matched) → a hit
+
+
+def run_search(
+    handle: IndexHandle,
+    request: SearchRequest,
+    kind: SearchKind | None = None,
+    facet_limit: int | None = FACET_LIMIT,
+) -> SearchResult:
+    """Run a search of one kind (articles by default, or QUOTES): total and facet counts over
+    every match, hits for the requested page.
 
     Raises BadQuery for a malformed query and IndexUnavailable when there is no index.
     """
-    query = parse_query(handle, request.q)
+    kind = kind or ARTICLES
+    query = parse_query(handle, request.q, kind)
     searcher = handle.searcher()
-    matching = matching_docs(searcher, query, filter_query(request))
-    facets = handle.facet_table(searcher).counts(matching)
-    hits = page_hits(searcher, query, matching, request, handle.date_order(searcher))
-    return SearchResult(request, len(matching), hits, facets)
+    matching = matching_docs(searcher, query, filter_query(request), kind.name)
+    facets = handle.facet_table(searcher).counts(matching, kind.name, facet_limit)
+    hits = page_hits(searcher, query, matching, request, handle.date_order(searcher), kind)
+    return SearchResult(request, len(matching), hits, facets, kind.name)
 
 
-def matching_docs(searcher: Searcher, query: Query | None, filters: Query | None) -> set[int]:
-    """Document numbers matching the query and the filters, unscored."""
-    parts = [q for q in (query, filters) if q is not None]
-    combined = And(parts) if len(parts) > 1 else (parts[0] if parts else Every())
+def matching_docs(
+    searcher: Searcher, query: Query | None, filters: Query | None, kind: str = ARTICLE
+) -> set[int]:
+    """Document numbers of one kind matching the query and the filters, unscored."""
+    parts = [q for q in (Term("kind", kind), query, filters) if q is not None]
     try:
-        return set(searcher.docs_for_query(combined))
+        return set(searcher.docs_for_query(And(parts) if len(parts) > 1 else parts[0]))
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
 
@@ -621,42 +729,48 @@ def page_hits(
     matching: set[int],
     request: SearchRequest,
     dates: DateOrder,
-) -> list[Hit]:
+    kind: SearchKind | None = None,
+) -> list[Any]:
     """The hits of the requested page, ranked among `matching`, with highlights."""
+    make_hit = (kind or ARTICLES).make_hit
     start = (request.page - 1) * request.per_page
     if start >= len(matching):
         return []
     sort = request.effective_sort
     if sort == "relevance" and query is not None:
-        return _scored_page(searcher, query, matching, start, request.per_page)
+        return _scored_page(searcher, query, matching, start, request.per_page, make_hit)
     page = dates.first(matching, start + request.per_page, sort)[start:]
     if query is None:
-        return [_hit(searcher.reader().stored_fields(d), None, None) for d in page]
-    return _highlighted(searcher, query, page)
+        return [make_hit(searcher.reader().stored_fields(d), None, None) for d in page]
+    return _highlighted(searcher, query, page, make_hit)
 
 
 def _scored_page(
-    searcher: Searcher, query: Query, matching: set[int], start: int, count: int
-) -> list[Hit]:
+    searcher: Searcher, query: Query, matching: set[int], start: int, count: int, make_hit: MakeHit
+) -> list[Any]:
     try:
         results = searcher.search(query, limit=start + count, filter=matching, terms=True)
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
-    return [_hit(hit.fields(), hit.score, hit) for hit in results[start:]]
+    return [make_hit(hit.fields(), hit.score, hit) for hit in results[start:]]
 
 
-def _highlighted(searcher: Searcher, query: Query, page: list[int]) -> list[Hit]:
+def _highlighted(searcher: Searcher, query: Query, page: list[int], make_hit: MakeHit) -> list[Any]:
     """Hits for documents already put in order (by date): search them only to highlight."""
     try:
         results = searcher.search(query, limit=len(page), filter=set(page), terms=True)
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
     by_docnum = {hit.docnum: hit for hit in results}
-    return [_hit(by_docnum[d].fields(), None, by_docnum[d]) for d in page if d in by_docnum]
+    return [make_hit(by_docnum[d].fields(), None, by_docnum[d]) for d in page if d in by_docnum]
 
 
-def _hit(stored: Mapping[str, Any], score: float | None, matched: WhooshHit | None) -> Hit:
-    """A Hit from stored fields; highlighted when there is a Whoosh hit with matched terms."""
+def _score(score: float | None) -> float | None:
+    return round(score, 4) if score is not None else None
+
+
+def article_hit(stored: Mapping[str, Any], score: float | None, matched: WhooshHit | None) -> Hit:
+    """An article Hit from stored fields; highlighted when there is a Whoosh hit."""
     return Hit(
         id=stored.get("id", ""),
         title=stored.get("title") or "",
@@ -666,9 +780,44 @@ def _hit(stored: Mapping[str, Any], score: float | None, matched: WhooshHit | No
         location=stored.get("location") or None,
         source=stored.get("source") or None,
         url=stored.get("url") or None,
-        score=round(score, 4) if score is not None else None,
+        score=_score(score),
         highlights=highlights(matched, stored) if matched else plain_highlights(stored),
     )
+
+
+def quote_hit(
+    stored: Mapping[str, Any], score: float | None, matched: WhooshHit | None
+) -> QuoteHit:
+    """A QuoteHit from a quote record's stored fields; highlighted when there is a Whoosh hit."""
+    text = stored.get("quotes") or ""
+    marked = quote_highlight(matched, text) if matched else ""
+    article_id, n = stored.get("article", ""), int(stored.get("n") or 0)
+    return QuoteHit(
+        id=stored.get("id", ""),
+        article_id=article_id,
+        n=n,
+        speaker=stored.get("speaker") or None,
+        speaker_role=stored.get("speaker_role") or None,
+        text=text,
+        highlight=marked or html.escape(text),
+        title=stored.get("article_title") or "",
+        author=stored.get("author") or None,
+        date=stored.get("date_text"),
+        location=stored.get("location") or None,
+        source=stored.get("source") or None,
+        link=quote_link(article_id, n),
+        score=_score(score),
+    )
+
+
+def quote_link(article_id: str, n: int) -> str:
+    """The path of a quotation's place in its article page: /articles/<id>#q<n>."""
+    return f"/articles/{quote(article_id, safe='')}#q{n}"
+
+
+ARTICLES = SearchKind(ARTICLE, DEFAULT_FIELDS, article_hit)
+QUOTES = SearchKind(QUOTE, QUOTE_DEFAULT_FIELDS, quote_hit)
+KINDS = {kind.name: kind for kind in (ARTICLES, QUOTES)}
 
 
 # ---------------------------------------------------------------- highlighting
@@ -718,8 +867,21 @@ def _trim_to_words(fragment: highlight.Fragment, length: int) -> highlight.Fragm
     return fragment
 
 
+class WholeTextFragmenter(highlight.Fragmenter):
+    """The whole text as one fragment, from matched positions (pinpoint, no re-tokenizing)."""
+
+    def __init__(self, charlimit: int = 1_000_000) -> None:
+        self.charlimit = charlimit
+
+    def must_retokenize(self) -> bool:
+        return False
+
+    def fragment_matches(self, text: str, tokens: Any) -> Iterator[highlight.Fragment]:
+        yield highlight.Fragment(text, list(tokens), 0, len(text))
+
+
 _TITLE_HIGHLIGHTER = highlight.Highlighter(
-    fragmenter=highlight.WholeFragmenter(charlimit=1_000_000), formatter=EscapingFormatter()
+    fragmenter=WholeTextFragmenter(), formatter=EscapingFormatter()
 )
 _TEXT_HIGHLIGHTER = highlight.Highlighter(
     fragmenter=WordFragmenter(maxchars=240, surround=80, charlimit=1_000_000),
@@ -734,6 +896,11 @@ def highlights(hit: WhooshHit, stored: Mapping[str, Any]) -> dict[str, str]:
     body = _highlight(_TEXT_HIGHLIGHTER, hit, "body", stored, top=3)
     quotes = _highlight(_TEXT_HIGHLIGHTER, hit, "quotes", stored, top=2)
     return {"title": title or plain["title"], "body": body or plain["body"], "quotes": quotes}
+
+
+def quote_highlight(hit: WhooshHit, text: str) -> str:
+    """The whole quotation with its matched words marked (escaped HTML); "" when none matched."""
+    return highlight_fields(_TITLE_HIGHLIGHTER, hit, ("quotes", "quotes_exact"), text, top=1)
 
 
 def plain_highlights(stored: Mapping[str, Any]) -> dict[str, str]:
@@ -755,7 +922,60 @@ def _highlight(
     text = stored.get(fieldname) or ""
     if not text:
         return ""
-    return highlighter.highlight_hit(hit, fieldname, text=text, top=top) or ""
+    return highlight_fields(highlighter, hit, (fieldname, EXACT_FIELDS[fieldname]), text, top)
+
+
+def highlight_fields(
+    highlighter: highlight.Highlighter,
+    hit: WhooshHit,
+    fieldnames: Sequence[str],
+    text: str,
+    top: int,
+) -> str:
+    """Like `Highlighter.highlight_hit`, over the words matched in any of `fieldnames`.
+
+    A field and its unstemmed twin index the same text with the same tokenizer, so the
+    character offsets of a stemmed word and of an exact phrase both point into `text`.
+    """
+    charlimit = getattr(highlighter.fragmenter, "charlimit", None)
+    tokens = _matched_tokens(hit, fieldnames, charlimit)
+    if not tokens:
+        return ""
+    fragments = highlighter.fragmenter.fragment_matches(text, tokens)
+    best = highlight.top_fragments(
+        fragments, top, highlighter.scorer, highlighter.order, minscore=1
+    )
+    return highlighter.formatter.format(best) or ""
+
+
+def _matched_tokens(
+    hit: WhooshHit, fieldnames: Sequence[str], charlimit: int | None
+) -> list[highlight.Token]:
+    """The hit's matched words in these fields, from the character offsets in the postings."""
+    tokens = [
+        token
+        for fieldname, term in hit.matched_terms()
+        if fieldname in fieldnames
+        for token in _term_tokens(hit, fieldname, term)
+        if not charlimit or token.endchar <= charlimit
+    ]
+    tokens.sort(key=lambda t: (t.startchar, -t.endchar))
+    firsts: dict[int, highlight.Token] = {}
+    for token in tokens:  # one token per position: the longest
+        firsts.setdefault(token.startchar, token)
+    return list(firsts.values())
+
+
+def _term_tokens(hit: WhooshHit, fieldname: str, term: bytes) -> list[highlight.Token]:
+    postings = hit.searcher.postings(fieldname, term)
+    postings.skip_to(hit.docnum)
+    if not postings.is_active() or postings.id() != hit.docnum:
+        return []
+    word = term.decode("utf-8")
+    return [
+        highlight.Token(text=word, pos=pos, startchar=start, endchar=end, matched=True)
+        for pos, start, end in postings.value_as("characters")
+    ]
 
 
 def opening(text: str, limit: int = SNIPPET_CHARS) -> str:
@@ -772,7 +992,7 @@ def opening(text: str, limit: int = SNIPPET_CHARS) -> str:
 
 def get_article(handle: IndexHandle, article_id: str) -> Article:
     """The article with this id, rebuilt from its stored fields; ArticleNotFound if none."""
-    stored = handle.searcher().document(id=article_id) if article_id else None
+    stored = handle.searcher().document(id=article_id, kind=ARTICLE) if article_id else None
     if stored is None:
         raise ArticleNotFound(f"no article with id {article_id!r}")
     return document_to_article(stored)
