@@ -42,3 +42,21 @@ test: lint typecheck pytest
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# ---------------------------------------------------------------- bench
+# Scale benchmark against Datasette (issue 7); results in docs/benchmarks.md, data in bench/data/.
+PEER := bench/.venv-peer
+
+$(PEER)/bin/datasette:
+	$(PYTHON) -m venv $(PEER)
+	$(PEER)/bin/pip install --quiet datasette sqlite-utils
+
+.PHONY: bench bench-quick
+
+## N = 20k, 100k and 200k articles: about an hour on 2 cores
+bench: install $(PEER)/bin/datasette
+	$(BIN)/python -m bench.scale --n 20000 100000 200000
+
+## N = 5k articles, 200 queries, nothing written to docs/: a few minutes
+bench-quick: install $(PEER)/bin/datasette
+	$(BIN)/python -m bench.scale --n 5000 --queries 200 --no-doc

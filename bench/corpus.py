@@ -5,6 +5,8 @@
 articles with new ids and dates (for the scale benchmarks). Generated data stays out of git.
 
     python -m bench.corpus --n 20000 --out bench/data/reuters-20k.jsonl
+
+`write_corpus(n, root)` lays the n articles out as the scale benchmark reads them (bench/scale.py).
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ DATA = REPO / "bench" / "data"
 _DOC = re.compile(r"<REUTERS(.*?)</REUTERS>", re.S)
 _FIELD = {
     name: re.compile(rf"<{name}>(.*?)</{name}>", re.S)
-    for name in ("DATE", "TITLE", "DATELINE", "BODY")
+    for name in ("DATE", "TITLE", "DATELINE", "BODY", "AUTHOR")
 }
 _PLACES = re.compile(r"<PLACES>(.*?)</PLACES>", re.S)
 _NEWID = re.compile(r'NEWID="(\d+)"')
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"])")
+_BYLINE = re.compile(r"^by\s+|,?\s*reuters?\s*$", re.I)
 
 
 def _field(name: str, doc: str) -> str:
@@ -51,6 +54,12 @@ def _date(raw: str) -> str | None:
         return None
 
 
+def _author(raw: str) -> str | None:
+    """'By ROBERT TRAUTMAN, Reuters' -> 'Robert Trautman' (875 documents have a byline)."""
+    name = _BYLINE.sub("", " ".join(raw.split())).strip(" ,")
+    return (name.title() if name.isupper() else name) or None
+
+
 def reuters_records(root: Path = REUTERS) -> Iterator[dict]:
     """Every Reuters document with a body, as a record with the keys of `newsdesk parse`."""
     for sgm in sorted(root.glob("reut2-*.sgm")):
@@ -65,6 +74,7 @@ def reuters_records(root: Path = REUTERS) -> Iterator[dict]:
             yield {
                 "id": f"reuters-{_NEWID.search(doc).group(1)}",  # type: ignore[union-attr]
                 "title": title,
+                "author": _author(_field("AUTHOR", doc)),
                 "date": _date(_field("DATE", doc)),
                 "location": dateline or None,
                 "source": "Reuters",
@@ -101,6 +111,77 @@ def write_jsonl(records: Iterator[dict], out: Path) -> int:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
     return count
+
+
+# ---------------------------------------------------------------- the scale corpus layout
+
+FILES_PER_DIR = 250
+CORRECTION = "This story corrects the figure given in the second paragraph."
+
+
+def scale_dir(n: int) -> Path:
+    """Where everything generated for one scale run lives: bench/data/scale-<n>/."""
+    return DATA / f"scale-{n}"
+
+
+def write_corpus(n: int, root: Path, seed: int = 1987) -> int:
+    """Write `scaled_records(n)` as a newsroom export: many small JSON Lines files.
+
+    Each file holds 1 to 10 articles (seeded), files go 250 to a directory:
+    `root/batch-000/export-000000.jsonl`. Returns the number of files. A stamp file
+    (`root` + `.json`) records n and seed, so an existing corpus is reused only if it matches.
+    """
+    stamp = root.with_suffix(".json")
+    wanted = {"n": n, "seed": seed, "layout": "1-10 articles per file, 250 files per dir"}
+    if stamp.exists() and json.loads(stamp.read_text())["params"] == wanted:
+        return int(json.loads(stamp.read_text())["files"])
+    if root.exists():
+        for old in sorted(root.glob("batch-*/*.jsonl")):
+            old.unlink()
+    rng = random.Random(seed + 1)
+    records = scaled_records(n, seed)
+    files = 0
+    while True:
+        batch = [r for _, r in zip(range(rng.randint(1, 10)), records, strict=False)]
+        if not batch:
+            break
+        path = root / f"batch-{files // FILES_PER_DIR:03d}" / f"export-{files:06d}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in batch))
+        files += 1
+    stamp.write_text(json.dumps({"params": wanted, "files": files}))
+    return files
+
+
+def corpus_files(root: Path) -> list[Path]:
+    return sorted(root.glob("batch-*/*.jsonl"))
+
+
+def change_files(root: Path, backup: Path, count: int = 100, seed: int = 7) -> list[Path]:
+    """Edit `count` seeded files as a newsroom correction would: the first article of each gets
+    a sentence appended to its body. Originals are kept under `backup` (see restore_files)."""
+    restore_files(root, backup)
+    chosen = random.Random(seed).sample(corpus_files(root), count)
+    for path in chosen:
+        rel = path.relative_to(root)
+        (backup / rel).parent.mkdir(parents=True, exist_ok=True)
+        original = path.read_text(encoding="utf-8")
+        (backup / rel).write_text(original, encoding="utf-8")
+        lines = original.splitlines()
+        first = json.loads(lines[0])
+        first["body"] += "\n\n" + CORRECTION
+        lines[0] = json.dumps(first, ensure_ascii=False)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return chosen
+
+
+def restore_files(root: Path, backup: Path) -> int:
+    """Put back every original saved by change_files; returns how many."""
+    restored = 0
+    for saved in sorted(backup.glob("**/*.jsonl")):
+        saved.replace(root / saved.relative_to(backup))
+        restored += 1
+    return restored
 
 
 def main() -> None:
