@@ -72,7 +72,7 @@ def page_facets(doc: Any) -> dict[str, dict[str, int]]:
     facets = {}
     for section in doc.xpath(f"//aside//section[{C('facet')} and not({C('dates')})]"):
         name = section.xpath(".//h3")[0].text_content().strip().lower()
-        items = section.xpath(".//li/a")
+        items = section.xpath(f".//li/a[not({C('speaker-page')})]")  # not the speaker page link
         facets[name] = {
             a.xpath(f".//*[{C('value')}]")[0].text_content(): int(
                 a.xpath(f".//*[{C('count')}]")[0].text_content()

@@ -51,6 +51,7 @@ from indexer.schema import (
     facet_value,
 )
 from indexer.writer import open_index
+from webapp.quotemarks import paragraph_spans
 
 SORTS = ("relevance", "newest", "oldest")
 FILTER_FACETS = FACETS  # author, source, location, speaker, month: each a repeatable parameter
@@ -190,6 +191,10 @@ class SearchRequest:
 
     def with_page(self, page: int) -> SearchRequest:
         return replace(self, page=page)
+
+    def page_query(self, page: int) -> str:
+        """The query string of another page of this search."""
+        return self.with_page(page).query_string()
 
     def _changed(self, **changes: Any) -> SearchRequest:
         return replace(self, page=1, **changes)  # a new filter or order starts at page 1
@@ -987,6 +992,64 @@ def opening(text: str, limit: int = SNIPPET_CHARS) -> str:
     return cut + " …"
 
 
+# ---------------------------------------------------------------- speakers
+
+
+@dataclass
+class SpeakerQuotes:
+    """One speaker's quotations over time: a page of them, newest first, and over all of them
+    the number per month (newest month first) and per source (most first)."""
+
+    name: str
+    result: SearchResult  # the quote search speaker=name, sort=newest
+
+    @property
+    def months(self) -> list[FacetCount]:
+        return self.result.facets["month"]
+
+    @property
+    def sources(self) -> list[FacetCount]:
+        return self.result.facets["source"]
+
+    def page_query(self, page: int) -> str:
+        """The query string of another page of this speaker's quotes."""
+        request = self.result.request
+        pairs = [("page", str(page))] if page != 1 else []
+        pairs += (
+            [("per_page", str(request.per_page))] if request.per_page != DEFAULT_PER_PAGE else []
+        )
+        return urlencode(pairs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON API's answer for /api/speakers/<name>."""
+        request = self.result.request
+        return {
+            "speaker": self.name,
+            "total": self.result.total,
+            "page": request.page,
+            "per_page": request.per_page,
+            "quotes": [hit.to_dict() for hit in self.result.hits],
+            "months": [asdict(fc) for fc in self.months],
+            "sources": [asdict(fc) for fc in self.sources],
+        }
+
+
+def speaker_quotes(
+    handle: IndexHandle, name: str, args: Mapping[str, Sequence[str]]
+) -> SpeakerQuotes:
+    """The quotations of the speaker `name` (page and per_page from `args`), newest first.
+
+    Raises SpeakerNotFound when no quotation has that speaker, BadRequest for a bad page.
+    """
+    paging = SearchRequest.from_args({k: v for k, v in args.items() if k in ("page", "per_page")})
+    canonical = facet_value("speaker", name)
+    request = replace(paging, speaker=(canonical,) if canonical else (), sort="newest")
+    result = run_search(handle, request, QUOTES, facet_limit=None) if canonical else None
+    if result is None or not result.total:
+        raise SpeakerNotFound(f"no quotes by {name!r}")
+    return SpeakerQuotes(canonical, result)
+
+
 # ---------------------------------------------------------------- articles
 
 
@@ -1005,7 +1068,4 @@ def facet_labels() -> dict[str, str]:
 
 def iter_paragraphs(body: str) -> Iterable[str]:
     """The body's paragraphs: blank-line separated, or one per line when there are no blanks."""
-    blocks = [b.strip() for b in re.split(r"\n\s*\n", body) if b.strip()]
-    if len(blocks) == 1:
-        blocks = [line.strip() for line in blocks[0].splitlines() if line.strip()]
-    return blocks
+    return [body[start:end] for start, end in paragraph_spans(body)]

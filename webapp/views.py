@@ -13,16 +13,20 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from werkzeug.exceptions import HTTPException
 
 from indexer.model import Article
-from indexer.schema import split_authors
+from indexer.schema import ARTICLE, QUOTE, split_authors
+from webapp.quotemarks import mark_quotes
 from webapp.search import (
+    ARTICLES,
+    QUOTES,
     IndexHandle,
+    SearchKind,
     SearchRequest,
     SearchResult,
     WebError,
     facet_labels,
     get_article,
-    iter_paragraphs,
     run_search,
+    speaker_quotes,
 )
 
 bp = Blueprint("newsdesk", __name__)
@@ -33,30 +37,73 @@ def _handle() -> IndexHandle:
     return current_app.extensions["newsdesk"]
 
 
-def _search() -> SearchResult:
-    return run_search(_handle(), SearchRequest.from_args(request.args.to_dict(flat=False)))
+# The page and the JSON endpoint of each kind of search.
+ENDPOINTS = {
+    ARTICLE: ("newsdesk.search_page", "newsdesk.search_api"),
+    QUOTE: ("newsdesk.quotes_page", "newsdesk.quotes_api"),
+}
+
+
+def _args() -> dict[str, list[str]]:
+    return request.args.to_dict(flat=False)
+
+
+def _search(kind: SearchKind) -> SearchResult:
+    return run_search(_handle(), SearchRequest.from_args(_args()), kind)
+
+
+def _search_page(kind: SearchKind) -> Any:
+    result = _search(kind)
+    page, api = ENDPOINTS[kind.name]
+    return render_template(
+        "search.html", result=result, labels=facet_labels(), page_endpoint=page, api_endpoint=api
+    )
 
 
 @bp.get("/")
 @bp.get("/search")
 def search_page() -> Any:
     """The search page: query box, hits, facet sidebar, sort and pages (browse when q is empty)."""
-    result = _search()
-    return render_template("search.html", result=result, labels=facet_labels())
+    return _search_page(ARTICLES)
 
 
 @bp.get("/api/search")
 def search_api() -> Any:
     """The search as JSON (see SearchResult.to_dict); an empty q lists every match, newest first."""
-    result = _search()
-    return jsonify(result.to_dict())
+    return jsonify(_search(ARTICLES).to_dict())
+
+
+@bp.get("/quotes")
+def quotes_page() -> Any:
+    """The search page over quotations: the same parameters, each hit a quote and its speaker."""
+    return _search_page(QUOTES)
+
+
+@bp.get("/api/quotes")
+def quotes_api() -> Any:
+    """The quote search as JSON: the shape of /api/search, each hit a QuoteHit."""
+    return jsonify(_search(QUOTES).to_dict())
+
+
+@bp.get("/speakers/<path:name>")
+def speaker_page(name: str) -> Any:
+    """A speaker's quotes over time, per month and per source; 404 for an unknown speaker."""
+    speaker = speaker_quotes(_handle(), name, _args())
+    return render_template("speaker.html", speaker=speaker)
+
+
+@bp.get("/api/speakers/<path:name>")
+def speaker_api(name: str) -> Any:
+    """A speaker's quotes as JSON (see SpeakerQuotes.to_dict); 404 for an unknown speaker."""
+    return jsonify(speaker_quotes(_handle(), name, _args()).to_dict())
 
 
 @bp.get("/articles/<article_id>")
 def article_page(article_id: str) -> Any:
     """One article with every field, its paragraphs and its quotes; 404 for an unknown id."""
     article = get_article(_handle(), article_id)
-    return render_template("article.html", article=article)
+    marked = mark_quotes(article.body or "", article.quotes)
+    return render_template("article.html", article=article, marked=marked)
 
 
 @bp.get("/api/articles/<article_id>")
@@ -76,11 +123,6 @@ def http_url(url: str | None) -> str | None:
         return None
     parts = urlsplit(url.strip())
     return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
-
-
-@bp.app_template_filter("paragraphs")
-def paragraphs(body: str) -> list[str]:
-    return list(iter_paragraphs(body or ""))
 
 
 @bp.app_template_filter("authors")
