@@ -351,7 +351,8 @@ def report(n: int, res: dict[str, Any]) -> str:
     lines = [
         f"### N = {n:,} articles",
         "",
-        f"{res['date']}, `{res['command']}`; {res['cpus']} cores, Python {res['python']}, "
+        f"{res['date']}, `{res['command']}` at commit {res.get('code', '?')}; "
+        f"{res['cpus']} cores, Python {res['python']}, "
         f"{res['files']:,} corpus files, {res['queries']} queries "
         f"({res['filtered']} with a filter).",
         "",
@@ -526,6 +527,7 @@ def run(n: int, query_count: int, command: str) -> dict[str, Any]:
     files = write_corpus(n, corpus)
     print(f"N={n}: {files} files in {corpus} ({time.perf_counter() - started:.0f}s)")
     queries = build_queries(query_count)
+    version = code_version()
     try:
         ours = newsdesk_side(n, root, queries)
         peer = peer_side(n, root, queries, ours["changed"])
@@ -541,6 +543,7 @@ def run(n: int, query_count: int, command: str) -> dict[str, Any]:
     return {
         "n": n,
         "date": date.today().isoformat(),
+        "code": version,
         "command": command,
         "cpus": os.cpu_count(),
         "python": sys.version.split()[0],
@@ -553,6 +556,16 @@ def run(n: int, query_count: int, command: str) -> dict[str, Any]:
         "datasette": peer,
         "profile": profile,
     }
+
+
+def code_version() -> str:
+    """The commit measured, marked dirty when indexer/ or webapp/ have uncommitted changes."""
+    git = ["git", "-C", str(REPO)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "--", "indexer", "webapp"], capture_output=True, text=True
+    )
+    return head.stdout.strip() + (" (indexer/webapp modified)" if dirty.stdout.strip() else "")
 
 
 def _close(a: int, b: int) -> bool:
