@@ -480,20 +480,24 @@ otherwise pick, in the same run, on the same corpus and the same queries (issue 
 
 
 def write_doc(n: int, section: str) -> None:
-    """Replace this N's subsection (and the growth table) inside "## Scale", keep the rest."""
+    """Replace this N's subsection (and the growth table) inside "## Scale", keep the rest.
+
+    Other subsections of "## Scale" (profiles added by hand) are kept after the figures.
+    """
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
     head, scale, tail = _split_section(text, "## Scale")
     subsections = _subsections(scale)
     subsections[f"N = {n:,} articles"] = section
-    growth = growth_table()
-    parts = [SCALE_INTRO]
-    if growth:
-        parts.append(growth)
-    for title in sorted(
+    figures = sorted(
         (t for t in subsections if t.startswith("N = ")),
         key=lambda t: int(t.split()[2].replace(",", "")),
-    ):
-        parts.append(subsections[title].rstrip() + "\n")
+    )
+    others = [t for t in subsections if not t.startswith(("N = ", "Growth from"))]
+    parts = [SCALE_INTRO]
+    growth = growth_table()
+    if growth:
+        parts.append(growth)
+    parts += [subsections[t].rstrip() + "\n" for t in figures + others]
     DOC.write_text(head.rstrip() + "\n\n" + "\n".join(parts).rstrip() + "\n" + tail)
 
 
