@@ -40,6 +40,11 @@ CUE_VERBS = _words(
 # Cues that only count when they come right after the quotation or its speaker.
 WEAK_CUES = _words("called calls put puts went go goes read reads began begins")
 
+# Words opening a clause before a sentence's subject: "When Kirby spoke, ..." (up to the comma).
+SUBORDINATORS = _words(
+    "when after before as while if since although though because once until like"
+)
+
 # Pronouns that stand for a person speaking.
 PERSON_PRONOUNS = frozenset({"he", "she"})
 
@@ -105,10 +110,9 @@ NON_PERSON_WORDS = _words(
     """
 )
 
-# Words written right before a name that belong to the name's role, never to the name.
-NAME_PARTICLES = frozenset(
-    {"de", "da", "del", "della", "der", "van", "von", "bin", "al", "la", "le"}
-)
+# Lower-case words inside a name that belong to it: Ursula von der Leyen, Osama bin Laden.
+# Only the lower-case spelling counts: "Al Gore" and "Robert De Niro" hold no particle.
+NAME_PARTICLES = _words("de da del della der van von bin ibn al la le du di dos das den ter")
 
 # Title abbreviations spelled out, so "the senator" finds "Sen. Gordon Humphrey".
 TITLE_ALIASES = {
@@ -140,4 +144,74 @@ ABBREVIATIONS = _words(
 # Words that may stay lower case inside a title: "Man of the World", "Jeb Can Fix It".
 TITLE_SMALL_WORDS = _words(
     "a an the and or nor but of in on at to for from by with as vs via into onto"
+)
+
+# Titles of office written before a name, beyond the honorifics above: "County Auditor Sharon
+# Lindgren". Words that are also common first names (Dean, Major) are left out on purpose.
+OFFICE_WORDS = _words(
+    """
+    auditor clerk treasurer comptroller controller assessor recorder coroner prosecutor
+    solicitor chancellor provost principal chief officer trooper detective sergeant
+    corporal lieutenant colonel captain commander admiral marshal magistrate alderman
+    alderwoman supervisor administrator registrar trustee regent councillor councilor
+    premier king queen prince princess pope cardinal bishop archbishop rabbi imam
+    professor coach lawmaker legislator envoy attorney
+    """
+)
+
+
+def _phrases(text: str) -> frozenset[str]:
+    """The comma-separated phrases of a block of text, spaces inside a phrase kept."""
+    return frozenset(" ".join(p.split()) for p in text.split(",") if p.strip())
+
+
+# Countries and regions: never a speaker, even when a sentence makes one its subject.
+PLACE_NAMES = _phrases(
+    """
+    afghanistan, albania, algeria, andorra, angola, argentina, armenia, australia, austria,
+    azerbaijan, bahamas, bahrain, bangladesh, barbados, belarus, belgium, belize, benin,
+    bhutan, bolivia, bosnia, botswana, brazil, brunei, bulgaria, burkina faso, burundi,
+    cambodia, cameroon, canada, chile, china, colombia, comoros, congo, costa rica,
+    croatia, cuba, cyprus, czechia, czech republic, denmark, djibouti, dominica, ecuador,
+    egypt, el salvador, eritrea, estonia, eswatini, ethiopia, fiji, finland, france, gabon,
+    gambia, germany, ghana, greece, grenada, guatemala, guinea, guyana, haiti, honduras,
+    hungary, iceland, india, indonesia, iran, iraq, ireland, israel, italy, jamaica, japan,
+    kazakhstan, kenya, kiribati, kosovo, kuwait, kyrgyzstan, laos, latvia, lebanon,
+    lesotho, liberia, libya, liechtenstein, lithuania, luxembourg, madagascar, malawi,
+    malaysia, maldives, mali, malta, mauritania, mauritius, mexico, moldova, monaco,
+    mongolia, montenegro, morocco, mozambique, myanmar, burma, namibia, nauru, nepal,
+    netherlands, new zealand, nicaragua, niger, nigeria, north korea, north macedonia,
+    norway, oman, pakistan, palau, palestine, panama, paraguay, peru, philippines, poland,
+    portugal, qatar, romania, russia, rwanda, samoa, san marino, saudi arabia, senegal,
+    serbia, seychelles, sierra leone, singapore, slovakia, slovenia, somalia, south africa,
+    south korea, south sudan, spain, sri lanka, sudan, suriname, sweden, switzerland, syria,
+    taiwan, tajikistan, tanzania, thailand, togo, tonga, tunisia, turkey, turkmenistan,
+    tuvalu, uganda, ukraine, united arab emirates, united kingdom, britain, great britain,
+    england, scotland, wales, united states, america, uruguay, uzbekistan, vanuatu,
+    venezuela, vietnam, yemen, zambia, zimbabwe, crimea, gaza, kashmir, tibet, hong kong,
+    europe, asia, africa, oceania, latin america, north america, south america, middle east,
+    balkans, baltics, scandinavia
+    """
+)
+
+# Nationality and regional adjectives: "Ukrainian officials said" names no speaker.
+NATIONALITIES = _words(
+    """
+    afghan albanian algerian american argentine argentinian armenian australian austrian
+    azerbaijani bahraini bangladeshi belarusian belgian bolivian bosnian brazilian british
+    bulgarian burmese cambodian cameroonian canadian chadian chilean chinese colombian
+    congolese croatian cuban cypriot czech danish dutch ecuadorian egyptian emirati english
+    eritrean estonian ethiopian european filipino finnish french georgian german ghanaian
+    greek guatemalan haitian honduran hungarian icelandic indian indonesian iranian iraqi
+    irish israeli italian jamaican japanese jordanian kazakh kenyan korean kosovar kuwaiti
+    kyrgyz lao latvian lebanese liberian libyan lithuanian luxembourgish malaysian malian
+    maltese mexican moldovan mongolian montenegrin moroccan mozambican namibian nepali
+    nicaraguan nigerian nigerien norwegian omani pakistani palestinian panamanian paraguayan
+    peruvian polish portuguese qatari romanian russian rwandan saudi scottish senegalese
+    serbian singaporean slovak slovenian somali spanish sudanese swedish swiss syrian
+    taiwanese tajik tanzanian thai tunisian turkish turkmen ugandan ukrainian uruguayan
+    uzbek venezuelan vietnamese welsh yemeni zambian zimbabwean african asian arab
+    baltic balkan nordic scandinavian western eastern
+    americans russians ukrainians europeans chinese israelis palestinians iranians
+    """
 )

@@ -32,6 +32,7 @@ from indexer.model import Quote
 
 MASK = "~"
 MIN_WORDS = 3
+SUBJECT_REACH = 400
 
 
 def _alternation(words: frozenset[str] | set[str]) -> str:
@@ -89,7 +90,13 @@ _TOKEN = (
     r"|\.?)"  # initials
 )
 _PARTICLES = "|".join(sorted(rules.NAME_PARTICLES | {"of"}))
-_RUN = rf"{_TOKEN}(?:[ \u00a0]+(?:{_TOKEN}|(?:{_PARTICLES})(?=[ \u00a0]+[{_UPPER}])))*"
+_PARTICLE_CHAIN = rf"(?:{_PARTICLES})(?:[ \u00a0]+(?:{_PARTICLES}))*(?=[ \u00a0]+[{_UPPER}])"
+_RUN = rf"{_TOKEN}(?:[ \u00a0]+(?:{_TOKEN}|{_PARTICLE_CHAIN}))*"
+_NAME_PARTICLES = "|".join(sorted(rules.NAME_PARTICLES))
+_PARTICLES_BEFORE = re.compile(
+    rf"(?<![\w\u2019'\-.])(?:(?:{_NAME_PARTICLES})[ \u00a0]+)+$"  # "von der " before "Leyen"
+)
+_PARTICLE_ENDINGS = tuple(rules.NAME_PARTICLES)
 _NAME_RUN = re.compile(_RUN)
 _CUES = _alternation(rules.CUE_VERBS)
 _ROLE_WORDS = _alternation(rules.ROLE_NOUNS)
@@ -122,12 +129,9 @@ _LATER_CUE = re.compile(
     rf"|(?:{_CUES})\s+(?P<np>[^,;:\u201c\"~(]+?))[\s.!?]*$"
 )
 _ROLE_BEFORE = re.compile(rf"\b(?:{_ROLE_WORDS})\s*$", re.IGNORECASE)
-_SUBORDINATE_OPENING = re.compile(
-    r"\W*(?:when|after|before|as|while|if|since|although|though|because|once|until|like)\b"
-    r"[^,]*,",
-    re.IGNORECASE,
-)
+_FIRST_WORD = re.compile(r"\W*(\w*)")
 _SUBJECT_BEFORE_CUE = re.compile(rf"(?P<subj>{_SUBJECT}){_APPOSITIVE}\s+{_ADVERBS}$")
+_APPOSITIVE_NAME = re.compile(rf",\s+(?P<name>{_RUN})(?=\s*[,;.!?]|\s*$)")
 _COLON_INTRO = re.compile(rf"(?P<subj>{_RUN})\s*:\s*$")
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:of|by|to|with|for|from|about|against|on|at|in|into|like|than|and|or|as|"
@@ -135,6 +139,7 @@ _PREPOSITION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
+_PREPOSITION = re.compile(r"\b(?:of|at|for|from|with|in|on|by)\b")
 _SENTENCE_END = re.compile(
     r"[.!?][\u201d\"\u2019')\]]*\s+(?=[\u201c\"\u2018'(\[0-9" + _UPPER + "])"
 )
@@ -145,7 +150,6 @@ _ROLE_BEFORE_ENDINGS = (*rules.ROLE_NOUNS, "campaign", "former")
 _ROLE_AFTER_NAME = re.compile(r",\s+(?:an?|the)\s+([^,;:.\u201c\"~()]{3,100})")
 _ROLE_NP_SEARCH = re.compile(_ROLE_NP)
 _ARTICLE_OPENING = re.compile(r"(?:the|an?)\s", re.IGNORECASE)
-_PRONOUN_OPENING = re.compile(r"\W*(?:[Hh]e|[Ss]he)\b")
 _RUN_BEFORE_SPACE = re.compile(rf"({_RUN})\s+$")
 _POSSESSIVE_END = re.compile(r"[\u2019']s?$")
 _ROLE_WORD = re.compile(r"[\w.]+")
@@ -173,6 +177,7 @@ class _Person:
     tokens: list[str]
     role: str | None = None
     is_person: bool = True
+    is_place: bool = False  # a country or a nationality: never a speaker
 
     @property
     def name(self) -> str:
@@ -354,9 +359,13 @@ def _split_title(tokens: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _is_title_token(token: str) -> bool:
+    if token in rules.NAME_PARTICLES:
+        return False  # "del" in "Armando del Rey"; the title is "Del."
     word = token.lower().rstrip(".")
     return (
         word in rules.TITLE_WORDS
+        or word in rules.OFFICE_WORDS
+        or word in rules.ROLE_NOUNS
         or word in rules.NOT_NAME_WORDS
         or _is_dotted(token)
         or token.endswith(("\u2019s", "'s"))
@@ -368,11 +377,26 @@ def _is_dotted(token: str) -> bool:
 
 
 def _clean_name(tokens: list[str]) -> list[str]:
-    """Name tokens without a possessive ending."""
+    """Name tokens without a possessive ending; "Von der Leyen" opening a sentence is "von der
+    Leyen" (a capital particle followed by a lower-case one was capitalised by its position)."""
     out = list(tokens)
     if out:
         out[-1] = _POSSESSIVE_END.sub("", out[-1])
-    return [t for t in out if t]
+    out = [t for t in out if t]
+    if len(out) > 2 and out[1] in rules.NAME_PARTICLES and out[0].lower() in rules.NAME_PARTICLES:
+        out[0] = out[0].lower()
+    return out
+
+
+def _core(name: Sequence[str]) -> list[str]:
+    """The tokens of a name that are not lower-case particles: Ursula, Leyen."""
+    return [t for t in name if t not in rules.NAME_PARTICLES]
+
+
+def _is_place(name: Sequence[str]) -> bool:
+    """True for a country, region or nationality: "Lithuania", "South Korea", "Ukrainian"."""
+    full = " ".join(name).lower()
+    return full in rules.PLACE_NAMES or full in rules.NATIONALITIES
 
 
 class _Cast:
@@ -383,13 +407,19 @@ class _Cast:
         self._by_name: dict[str, _Person] = {}  # full names are unique within a cast
         self._by_last: dict[str, list[_Person]] = {}  # a person's last token never changes
 
-    def add(self, title: Sequence[str], name: Sequence[str], role: str | None) -> _Person:
-        """The person for a mention, merged with an earlier mention of the same name."""
+    def add(self, titled: bool, name: Sequence[str], role: str | None) -> _Person:
+        """The person for a mention, merged with an earlier mention of the same name; a name
+        given with a title (`titled`) is a person's unless its words say otherwise."""
         person = self.find(name)
         if person is None:
             lower = {t.lower().rstrip(".") for t in name}
-            is_person = not lower & rules.NON_PERSON_WORDS and (len(name) > 1 or bool(title))
-            person = _Person(list(name), is_person=is_person)
+            is_place = _is_place(name)
+            is_person = (
+                not lower & rules.NON_PERSON_WORDS
+                and not is_place
+                and (len(_core(name)) > 1 or titled)
+            )
+            person = _Person(list(name), is_person=is_person, is_place=is_place)
             self.people.append(person)
             self._by_name[person.name] = person
             self._by_last.setdefault(name[-1], []).append(person)
@@ -397,12 +427,14 @@ class _Cast:
             del self._by_name[person.name]
             person.tokens = list(name)
             self._by_name[person.name] = person
-            person.is_person = person.is_person or not (
-                {t.lower() for t in name} & rules.NON_PERSON_WORDS
+            person.is_place = _is_place(name)
+            person.is_person = not person.is_place and (
+                person.is_person or not ({t.lower() for t in name} & rules.NON_PERSON_WORDS)
             )
         if (
-            title
+            titled
             and not person.is_person
+            and not person.is_place
             and not {t.lower() for t in name} & rules.NON_PERSON_WORDS
         ):
             person.is_person = True
@@ -411,14 +443,22 @@ class _Cast:
         return person
 
     def find(self, name: Sequence[str]) -> _Person | None:
-        """The known person this name refers to: same full name, or a shared surname."""
+        """The known person this name refers to: same full name, or a shared surname.
+
+        A surname takes its particles along: "von der Leyen" and "Leyen" are "Ursula von der
+        Leyen"; "Le Pen" opening a sentence is "Marine Le Pen" as much as "le Pen" would be.
+        """
         person = self._by_name.get(" ".join(name))
         if person is not None:
             return person
-        single = len(name) == 1
+        single = len(_core(name)) == 1
         for person in reversed(self._by_last.get(name[-1], ())):
-            if (len(person.tokens) > 1) == single:
+            if (len(_core(person.tokens)) > 1) == single:
                 return person
+        if len(name) == 2 and name[0].lower() in rules.NAME_PARTICLES:
+            for person in reversed(self._by_last.get(name[-1], ())):
+                if len(person.tokens) > 2 and person.tokens[-2].lower() == name[0].lower():
+                    return person
         return None
 
     def by_role(self, noun_phrase: str, people: list[_Person]) -> _Person | None:
@@ -441,6 +481,8 @@ def _role_before(masked: str, start: int) -> str | None:
 
 def _role_after(masked: str, end: int) -> str | None:
     """An appositive role: "Randy Evans, a Republican National Committeeman from Georgia"."""
+    if masked[end : end + 1] != ",":
+        return None
     m = _ROLE_AFTER_NAME.match(masked[end : end + 140])
     return m.group(1).strip() if m else None
 
@@ -449,29 +491,50 @@ def _mentions(masked: str, cast: _Cast) -> list[_Mention]:
     """Every capitalised run in the masked body that holds a name, in order."""
     found: list[_Mention] = []
     for m in _NAME_RUN.finditer(masked):
-        title, name = _title_and_name(m.group())
+        title, name, offset, titled = _title_and_name(m.group())
         if not name:
             continue
+        if not title:
+            name = _particles_before(masked, m.start()) + name
         role_parts = [" ".join(title)] if title else []
         before = _role_before(masked, m.start())
         role_parts = [before, *role_parts] if before else role_parts
         role = " ".join(role_parts) or _role_after(masked, m.end())
-        start = m.start() + m.group().rfind(name[0]) if title else m.start()
-        found.append(_Mention(start, m.end(), cast.add(title, name, role or None)))
+        person = cast.add(titled, name, role or None)
+        found.append(_Mention(m.start() + offset, m.end(), person))
     return found
 
 
-@functools.lru_cache(maxsize=16384)
-def _title_and_name(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The title and the name of a capitalised run; no name when the run starts no name.
+def _particles_before(masked: str, start: int) -> tuple[str, ...]:
+    """Lower-case particles that open a name: "von der" in "said von der Leyen"."""
+    if not masked[max(0, start - 5) : start].rstrip(" \u00a0").endswith(_PARTICLE_ENDINGS):
+        return ()
+    m = _PARTICLES_BEFORE.search(masked, max(0, start - 30), start)
+    return tuple(m.group().split()) if m else ()
 
+
+@functools.lru_cache(maxsize=16384)
+def _title_and_name(run: str) -> tuple[tuple[str, ...], tuple[str, ...], int, bool]:
+    """The title, the name and the name's offset in a capitalised run, and whether anything
+    came before the name; no name when the run starts no name.
+
+    Words that open a sentence ("But", "Since") are no part of the title, yet a name they
+    introduce is taken for a person's, as a title would make it ("But Teneo said").
     Runs repeat within an article and across articles, so the split is worked out once.
     """
-    title, name = _split_title(run.split())
+    tokens = run.split()
+    title, name = _split_title(tokens)
     name = _clean_name(name)
     if not name or name[0].lower().rstrip(".") in rules.NOT_NAME_WORDS:
-        return (), ()
-    return tuple(title), tuple(name)
+        return (), (), 0, False
+    offset = 0
+    for token in title:
+        offset = run.index(token, offset) + len(token)
+    offset = run.index(tokens[len(title)], offset) if title else 0
+    titled = bool(title)
+    while title and title[0].lower().rstrip(".") in rules.NOT_NAME_WORDS:
+        title = title[1:]
+    return tuple(title), tuple(name), offset, titled
 
 
 def _sentences(masked: str) -> list[tuple[int, int]]:
@@ -606,7 +669,8 @@ def _note_sentence_subjects(article: _Article) -> None:
             article.note_subject(*first)
         lo = bisect.bisect_left(cues, start)
         for cue in cues[lo : bisect.bisect_left(cues, end, lo)]:
-            subj = _SUBJECT_BEFORE_CUE.search(masked, start, cue)
+            # a subject with its appositive and adverbs is never near SUBJECT_REACH characters
+            subj = _SUBJECT_BEFORE_CUE.search(masked, max(start, cue - SUBJECT_REACH), cue)
             if subj:
                 pos = subj.start("subj")
                 person = _phrase_speaker(article, subj.group("subj"), pos)
@@ -618,12 +682,16 @@ def _note_sentence_subjects(article: _Article) -> None:
 def _first_subject(article: _Article, start: int, end: int) -> tuple[int, _Person] | None:
     """The first person or pronoun within a sentence's first words, not after a preposition."""
     masked = article.masked
-    pronoun = _PRONOUN_OPENING.match(masked, start, end)
-    if pronoun:
+    first = _FIRST_WORD.match(masked, start, end)
+    word = first.group(1) if first else ""
+    if word in ("he", "He", "she", "She"):
         person = article.subject_before(start)
         return (start, person) if person else None
-    opening = _SUBORDINATE_OPENING.match(masked, start, end)
-    lead = opening.end() if opening else start
+    lead = start
+    if (
+        word.lower() in rules.SUBORDINATORS
+    ):  # "When Kirby spoke, ...": the subject follows the clause
+        lead = masked.find(",", first.end() if first else start, end) + 1 or start
     for m in article.mentions_in(lead, end):
         words_before = masked[lead : m.start]
         if len(words_before.split()) > 6:
@@ -649,7 +717,10 @@ def _speaker_after(article: _Article, span: _Span) -> _Speaker | None:
     if m:
         offset = start + len(text) - len(text.lstrip(" ,")) if m.re is _ACCORDING_TO else start
         np = _noun_phrase_head(m.group("np"))
-        return _Speaker(_phrase_speaker(article, np, offset + m.start("np")), "cue after")
+        person = _phrase_speaker(article, np, offset + m.start("np"))
+        if person is None and m.re is _CUE_SUBJECT_AFTER:
+            person = _appositive_speaker(article, m, start)
+        return _Speaker(person, "cue after")
     return None
 
 
@@ -673,12 +744,38 @@ def _phrase_speaker(article: _Article, phrase: str, pos: int) -> _Person | None:
         return None
     if phrase.lower() in rules.PERSON_PRONOUNS:
         return article.subject_before(pos)
-    mentions = article.mentions_in(pos, pos + len(phrase))
-    people = [m.person for m in mentions if m.person.is_person]
+    mentions = [m for m in article.mentions_in(pos, pos + len(phrase)) if not m.person.is_place]
+    people = [m.person for m in _before_preposition(article.masked, pos, mentions)]
+    people = [p for p in people if p.is_person] or [
+        m.person for m in mentions if m.person.is_person
+    ]
     if people or mentions:
         return people[-1] if people else mentions[-1].person
     role = _ROLE_NP_SEARCH.search(phrase)
     return article.resolve(role.group(), pos + role.start()) if role else None
+
+
+def _before_preposition(masked: str, pos: int, mentions: list[_Mention]) -> list[_Mention]:
+    """The mentions of a phrase at `pos` before a preposition that joins two of them: "Nadia
+    Farouk" in "Nadia Farouk of the Digital Rights Project"."""
+    done = pos
+    for i, m in enumerate(mentions):
+        if i and _PREPOSITION.search(masked, done, m.start):
+            return mentions[:i]
+        done = m.end
+    return mentions
+
+
+def _appositive_speaker(article: _Article, cue: re.Match[str], offset: int) -> _Person | None:
+    """The name set off after a role that names nobody: "said Lithuania's deputy foreign
+    minister, Gediminas Raudonis, in an interview"; the role goes to the person."""
+    m = _APPOSITIVE_NAME.match(cue.string, cue.end("np"))
+    if m is None:
+        return None
+    person = _phrase_speaker(article, m.group("name"), offset + m.start("name"))
+    if person is not None and person.role is None:
+        person.role = cue.group("np").strip()
+    return person
 
 
 def _speaker_before(article: _Article, span: _Span) -> _Speaker | None:
