@@ -48,6 +48,9 @@ SUBORDINATORS = _words(
 # Pronouns that stand for a person speaking.
 PERSON_PRONOUNS = frozenset({"he", "she"})
 
+# Words opening a phrase that brings in someone new: "said a manager", "another official said".
+INDEFINITE_WORDS = _words("a an another one some several many two three four five")
+
 # Titles and honorifics written before a name; not part of the name, kept as speaker_role.
 TITLE_WORDS = _words(
     """

@@ -712,7 +712,8 @@ def _speaker_after(article: _Article, span: _Span) -> _Speaker | None:
     m = _SUBJECT_CUE_AFTER.match(text)
     if m:
         pos = start + m.start("subj")
-        return _Speaker(_phrase_speaker(article, m.group("subj"), pos), "cue after")
+        person = _phrase_speaker(article, m.group("subj"), pos)
+        return _Speaker(person, _cue_rule(person, m.group("subj")))
     m = _CUE_SUBJECT_AFTER.match(text) or _ACCORDING_TO.match(text.lstrip(" ,"))
     if m:
         offset = start + len(text) - len(text.lstrip(" ,")) if m.re is _ACCORDING_TO else start
@@ -720,8 +721,18 @@ def _speaker_after(article: _Article, span: _Span) -> _Speaker | None:
         person = _phrase_speaker(article, np, offset + m.start("np"))
         if person is None and m.re is _CUE_SUBJECT_AFTER:
             person = _appositive_speaker(article, m, start)
-        return _Speaker(person, "cue after")
+        return _Speaker(person, _cue_rule(person, np or m.group("np")))
     return None
+
+
+def _cue_rule(person: _Person | None, phrase: str) -> str:
+    """ "unnamed" when the cue's subject introduces someone new without a name ("said a
+    manager"), so that no earlier speaker is carried over to the quotation; a definite phrase
+    ("the company said") may point back at someone named before."""
+    words = phrase.split()
+    if person is None and words and words[0].lower() in rules.INDEFINITE_WORDS:
+        return "unnamed"
+    return "cue after"
 
 
 def _noun_phrase_head(np: str) -> str:
@@ -852,12 +863,16 @@ def _sentence_subject(article: _Article, sent_start: int, end: int) -> _Speaker 
 
 
 def _attribute(article: _Article, span: _Span) -> _Speaker | None:
-    """The speaker from the quotation's own sentence, or None."""
+    """The speaker from the quotation's own sentence; a Speaker without a person when a cue
+    right after the quotation names nobody ("said a manager"); or None."""
+    unnamed = None
     for rule in (_speaker_after, _speaker_before, _speaker_later, _speaker_subject):
         found = rule(article, span)
         if found is not None and found.person is not None:
             return found
-    return None
+        if found is not None and found.rule == "unnamed":
+            unnamed = found
+    return unnamed
 
 
 def _attribute_all(article: _Article, spans: list[_Span]) -> list[_Person | None]:
@@ -867,7 +882,7 @@ def _attribute_all(article: _Article, spans: list[_Span]) -> list[_Person | None
     _share_within_chains(spans, speakers)
     _share_within_sentences(article, spans, speakers)
     for i, span in enumerate(spans):
-        if speakers[i] is None:
+        if speakers[i] is None and own[i] is None:  # "said a manager" continues nobody
             speakers[i] = _continuation(article, spans, speakers, i)
         if speakers[i] is not None:
             article.note_subject(span.mark_start, speakers[i])

@@ -285,6 +285,138 @@ def test_titles_go_to_the_role(body: str, speaker: str, role_part: str) -> None:
     assert quote.speaker_role is not None and role_part in quote.speaker_role
 
 
+NAME_CASES = [
+    pytest.param(
+        "European Commission President Ursula von der Leyen spoke.\n\n"
+        "\u201cWe will stand with Ukraine,\u201d von der Leyen said.",
+        "Ursula von der Leyen",
+        "European Commission President",
+        id="particles-stay-in-the-name",
+    ),
+    pytest.param(
+        "\u201cWe have known this date for a long time,\u201d said von der Leyen.\n\n"
+        "Von der Leyen said more on Monday.",
+        "von der Leyen",
+        None,
+        id="particle-capitalised-by-the-sentence-start-is-lower-case",
+    ),
+    pytest.param(
+        "\u201cThe market has turned for good,\u201d said Pieter de Vries, an analyst.",
+        "Pieter de Vries",
+        "analyst",
+        id="lower-case-particle-inside-a-name",
+    ),
+    pytest.param(
+        "Armando del Rey spoke first.\n\n\u201cWe are ready for the storm,\u201d del Rey said.",
+        "Armando del Rey",
+        None,
+        id="particle-that-is-also-a-title-abbreviation",
+    ),
+    pytest.param(
+        "\u201cThe climate is changing fast,\u201d said Al Gore.",
+        "Al Gore",
+        None,
+        id="capitalised-first-name-is-no-particle",
+    ),
+    pytest.param(
+        "County Auditor Sharon Lindgren spoke.\n\n"
+        "\u201cWe feed test ballots through each machine,\u201d Lindgren said.",
+        "Sharon Lindgren",
+        "County Auditor",
+        id="office-title-leaves-the-name",
+    ),
+    pytest.param(
+        "In Cass County, Auditor Sharon Lindgren said turnout was high.\n\n"
+        "\u201cThe lines are long because people are showing up,\u201d Lindgren said.",
+        "Sharon Lindgren",
+        "Auditor",
+        id="office-title-after-a-place",
+    ),
+    pytest.param(
+        "But Senator Mary Jones disagreed.\n\n\u201cThe vote is close,\u201d Jones said.",
+        "Mary Jones",
+        "Senator",
+        id="sentence-opener-is-no-part-of-the-role",
+    ),
+    pytest.param(
+        "\u201cWe have watched Russia fire missiles at Ukrainian cities,\u201d said "
+        "Lithuania\u2019s deputy foreign minister, Gediminas Raudonis, in an interview.",
+        "Gediminas Raudonis",
+        "Lithuania\u2019s deputy foreign minister",
+        id="country-before-a-role-is-not-the-speaker",
+    ),
+    pytest.param(
+        "\u201cDisclosure is the floor, not the ceiling,\u201d said Nadia Farouk of the "
+        "Digital Rights Project.",
+        "Nadia Farouk",
+        None,
+        id="organisation-after-of-is-not-the-speaker",
+    ),
+    pytest.param(
+        "\u201cDisclosure is the floor, not the ceiling,\u201d the Digital Rights Project said "
+        "in a statement.",
+        "Digital Rights Project",
+        None,
+        id="organisation-named-as-the-speaker",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "speaker", "role"), NAME_CASES)
+def test_speaker_names(body: str, speaker: str, role: str | None) -> None:
+    (quote,) = extract_quotes(body)
+    assert (quote.speaker, quote.speaker_role) == (speaker, role)
+
+
+NOT_A_SPEAKER_CASES = [
+    pytest.param(
+        "President Volodymyr Zelensky said the operation was about \u201cpushing the war "
+        "back to where it came from.\u201d Ukrainian officials have suggested more.",
+        ["Volodymyr Zelensky"],
+        id="nationality-after-a-closed-quotation",
+    ),
+    pytest.param(
+        "President Volodymyr Zelensky spoke in his evening address. "
+        "\u201cWe need more air defence for Odesa,\u201d he said.\n\n"
+        "Ukraine expects to harvest 56 million tonnes of grain this year.\n\n"
+        "\u201cWe have been hit before, and we keep working,\u201d said a manager.\n\n"
+        "Since Ukraine opened its own corridor, Russia has struck the ports.",
+        ["Volodymyr Zelensky", None],
+        id="country-as-sentence-subject-and-an-unnamed-speaker",
+    ),
+    pytest.param(
+        "\u201cWe will not give up a single town,\u201d Ukraine said.",
+        [None],
+        id="country-with-a-cue",
+    ),
+    pytest.param(
+        "\u201cWe will not give up a single town,\u201d Ukrainians said.",
+        [None],
+        id="nationality-with-a-cue",
+    ),
+    pytest.param(
+        "\u201cWe will not give up a single town,\u201d said South Korea.",
+        [None],
+        id="two-word-country",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), NOT_A_SPEAKER_CASES)
+def test_places_and_nationalities_never_speak(body: str, expected: list[str | None]) -> None:
+    assert [q.speaker for q in extract_quotes(body)] == expected
+
+
+def test_short_form_with_particles_takes_the_full_name() -> None:
+    body = (
+        "\u201cWe will stand with Ukraine,\u201d von der Leyen said.\n\n"
+        "European Commission President Ursula von der Leyen visited Kyiv later.\n\n"
+        "\u201cOur support will not stop,\u201d said von der Leyen.\n\n"
+        "\u201cIt is financial and military,\u201d Leyen added."
+    )
+    assert [q.speaker for q in extract_quotes(body)] == ["Ursula von der Leyen"] * 3
+
+
 def test_role_noun_resolves_to_the_person_holding_it() -> None:
     body = (
         "U.S. Secretary of Defense Lloyd Austin spoke on Monday.\n\n"
