@@ -383,9 +383,8 @@ class FacetTable:
     Whoosh's `FieldFacet(allow_overlap=True)` machinery (see whoosh-notes.md).
     """
 
-    def __init__(self, columns: dict[str, _FacetColumn], live: dict[str, int]) -> None:
+    def __init__(self, columns: dict[str, _FacetColumn]) -> None:
         self.columns = columns
-        self.live = live  # kind → live documents of that kind
         self._everything: dict[tuple[str, int | None], dict[str, list[FacetCount]]] = {}
 
     @classmethod
@@ -394,20 +393,19 @@ class FacetTable:
         size = reader.doc_count_all()
         deleted = set(range(size)) - set(reader.all_doc_ids()) if reader.has_deletions() else set()
         columns = {name: _read_column(reader, f"f_{name}", size, deleted) for name in FACETS}
-        live = {kind: _live_count(reader, kind, deleted) for kind in (ARTICLE, QUOTE)}
-        return cls(columns, live)
+        return cls(columns)
 
     def counts(
-        self, docnums: set[int], kind: str = ARTICLE, limit: int | None = FACET_LIMIT
+        self, docnums: set[int], limit: int | None = FACET_LIMIT, every: str | None = None
     ) -> dict[str, list[FacetCount]]:
         """Facet name → values with their counts among `docnums`, most frequent first.
 
-        `docnums` are documents of one `kind`; `limit` caps the values per facet (months: none).
+        `limit` caps the values per facet (months: none). `every` names the kind when `docnums`
+        are all the documents of that kind (browsing): that answer never changes, so it is kept.
         """
-        if len(docnums) != self.live.get(kind):
+        if every is None:
             return self._count(docnums, limit)
-        # Every document of the kind matches (browsing): the answer is always the same.
-        key = (kind, limit)
+        key = (every, limit)
         if key not in self._everything:
             self._everything[key] = self._count(docnums, limit)
         return self._everything[key]
@@ -417,12 +415,6 @@ class FacetTable:
             name: _ranked(name, col, col.count(docnums), limit)
             for name, col in self.columns.items()
         }
-
-
-def _live_count(reader: Any, kind: str, deleted: set[int]) -> int:
-    if ("kind", kind) not in reader:
-        return 0
-    return sum(1 for docnum in reader.postings("kind", kind).all_ids() if docnum not in deleted)
 
 
 def _read_column(reader: Any, fieldname: str, size: int, deleted: set[int]) -> _FacetColumn:
@@ -450,6 +442,35 @@ def _ranked(
     if name == "month":
         return sorted(items, key=lambda fc: fc.value, reverse=True)  # newest month first
     return sorted(items, key=lambda fc: (-fc.count, fc.value))[:limit]
+
+
+# ---------------------------------------------------------------- kinds
+
+
+class KindDocs:
+    """The live document numbers of each kind (articles, quotes), built once per generation.
+
+    Intersecting a query's matches with this set is cheaper than adding `kind:...` to the query
+    (measured on Reuters: 9 ms instead of 17 ms per search for the matching set).
+    """
+
+    def __init__(self, docs: dict[str, frozenset[int]]) -> None:
+        self.docs = docs
+
+    @classmethod
+    def build(cls, reader: Any) -> KindDocs:
+        live = set(reader.all_doc_ids()) if reader.has_deletions() else None
+        return cls({kind: _kind_docs(reader, kind, live) for kind in (ARTICLE, QUOTE)})
+
+    def of(self, kind: str) -> frozenset[int]:
+        return self.docs.get(kind, frozenset())
+
+
+def _kind_docs(reader: Any, kind: str, live: set[int] | None) -> frozenset[int]:
+    if ("kind", kind) not in reader:
+        return frozenset()
+    docs = reader.postings("kind", kind).all_ids()
+    return frozenset(d for d in docs if d in live) if live is not None else frozenset(docs)
 
 
 # ---------------------------------------------------------------- date order
@@ -561,6 +582,10 @@ class IndexHandle:
     def date_order(self, searcher: Searcher) -> DateOrder:
         """The date ranks of the searcher's generation, built on first use."""
         return self._derived(searcher, DateOrder.build)
+
+    def kind_docs(self, searcher: Searcher) -> KindDocs:
+        """The documents of each kind in the searcher's generation, built on first use."""
+        return self._derived(searcher, KindDocs.build)
 
     def _derived(self, searcher: Searcher, build: Callable[[Any], T]) -> T:
         generation = searcher.reader().generation()
@@ -685,7 +710,7 @@ def filter_query(request: SearchRequest) -> Query | None:
 
 # ---------------------------------------------------------------- searching
 
-MakeHit = Callable[[Mapping[str, Any], float | None, WhooshHit | None], Any]
+MakeHit = Callable[[Mapping[str, Any], float | None, "Matched | None"], Any]
 
 
 @dataclass(frozen=True)
@@ -694,7 +719,7 @@ class SearchKind:
 
     name: str  # the `kind` field's value, also the noun shown ("article", "quote")
     fields: Mapping[str, float]  # default query fields and their weights
-    make_hit: MakeHit  # stored fields, score, Whoosh hit (when matched) → a hit
+    make_hit: MakeHit  # stored fields, score, the matched hit (with a query) → a hit
 
 
 def run_search(
@@ -711,21 +736,27 @@ def run_search(
     kind = kind or ARTICLES
     query = parse_query(handle, request.q, kind)
     searcher = handle.searcher()
-    matching = matching_docs(searcher, query, filter_query(request), kind.name)
-    facets = handle.facet_table(searcher).counts(matching, kind.name, facet_limit)
+    kind_docs = handle.kind_docs(searcher).of(kind.name)
+    matching = matching_docs(searcher, query, filter_query(request), kind_docs)
+    every = kind.name if len(matching) == len(kind_docs) else None
+    facets = handle.facet_table(searcher).counts(matching, facet_limit, every)
     hits = page_hits(searcher, query, matching, request, handle.date_order(searcher), kind)
     return SearchResult(request, len(matching), hits, facets, kind.name)
 
 
 def matching_docs(
-    searcher: Searcher, query: Query | None, filters: Query | None, kind: str = ARTICLE
+    searcher: Searcher, query: Query | None, filters: Query | None, kind_docs: frozenset[int]
 ) -> set[int]:
-    """Document numbers of one kind matching the query and the filters, unscored."""
-    parts = [q for q in (Term("kind", kind), query, filters) if q is not None]
+    """Document numbers among `kind_docs` (one kind) matching the query and the filters."""
+    parts = [q for q in (query, filters) if q is not None]
+    if not parts:
+        return set(kind_docs)
     try:
-        return set(searcher.docs_for_query(And(parts) if len(parts) > 1 else parts[0]))
+        docs = set(searcher.docs_for_query(And(parts) if len(parts) > 1 else parts[0]))
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
+    docs &= kind_docs
+    return docs
 
 
 def page_hits(
@@ -757,7 +788,9 @@ def _scored_page(
         results = searcher.search(query, limit=start + count, filter=matching, terms=True)
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
-    return [make_hit(hit.fields(), hit.score, hit) for hit in results[start:]]
+    page = results[start:]
+    chars = PageChars(searcher, [hit.docnum for hit in page])
+    return [make_hit(hit.fields(), hit.score, Matched(hit, chars)) for hit in page]
 
 
 def _highlighted(searcher: Searcher, query: Query, page: list[int], make_hit: MakeHit) -> list[Any]:
@@ -767,14 +800,19 @@ def _highlighted(searcher: Searcher, query: Query, page: list[int], make_hit: Ma
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
     by_docnum = {hit.docnum: hit for hit in results}
-    return [make_hit(by_docnum[d].fields(), None, by_docnum[d]) for d in page if d in by_docnum]
+    chars = PageChars(searcher, list(by_docnum))
+    return [
+        make_hit(by_docnum[d].fields(), None, Matched(by_docnum[d], chars))
+        for d in page
+        if d in by_docnum
+    ]
 
 
 def _score(score: float | None) -> float | None:
     return round(score, 4) if score is not None else None
 
 
-def article_hit(stored: Mapping[str, Any], score: float | None, matched: WhooshHit | None) -> Hit:
+def article_hit(stored: Mapping[str, Any], score: float | None, matched: Matched | None) -> Hit:
     """An article Hit from stored fields; highlighted when there is a Whoosh hit."""
     return Hit(
         id=stored.get("id", ""),
@@ -790,9 +828,7 @@ def article_hit(stored: Mapping[str, Any], score: float | None, matched: WhooshH
     )
 
 
-def quote_hit(
-    stored: Mapping[str, Any], score: float | None, matched: WhooshHit | None
-) -> QuoteHit:
+def quote_hit(stored: Mapping[str, Any], score: float | None, matched: Matched | None) -> QuoteHit:
     """A QuoteHit from a quote record's stored fields; highlighted when there is a Whoosh hit."""
     text = stored.get("quotes") or ""
     marked = quote_highlight(matched, text) if matched else ""
@@ -822,7 +858,6 @@ def quote_link(article_id: str, n: int) -> str:
 
 ARTICLES = SearchKind(ARTICLE, DEFAULT_FIELDS, article_hit)
 QUOTES = SearchKind(QUOTE, QUOTE_DEFAULT_FIELDS, quote_hit)
-KINDS = {kind.name: kind for kind in (ARTICLES, QUOTES)}
 
 
 # ---------------------------------------------------------------- highlighting
@@ -894,7 +929,7 @@ _TEXT_HIGHLIGHTER = highlight.Highlighter(
 )
 
 
-def highlights(hit: WhooshHit, stored: Mapping[str, Any]) -> dict[str, str]:
+def highlights(hit: Matched, stored: Mapping[str, Any]) -> dict[str, str]:
     """Snippets of title, body and quotes around the matched terms (escaped HTML)."""
     plain = plain_highlights(stored)
     title = _highlight(_TITLE_HIGHLIGHTER, hit, "title", stored, top=1)
@@ -903,7 +938,7 @@ def highlights(hit: WhooshHit, stored: Mapping[str, Any]) -> dict[str, str]:
     return {"title": title or plain["title"], "body": body or plain["body"], "quotes": quotes}
 
 
-def quote_highlight(hit: WhooshHit, text: str) -> str:
+def quote_highlight(hit: Matched, text: str) -> str:
     """The whole quotation with its matched words marked (escaped HTML); "" when none matched."""
     return highlight_fields(_TITLE_HIGHLIGHTER, hit, ("quotes", "quotes_exact"), text, top=1)
 
@@ -919,7 +954,7 @@ def plain_highlights(stored: Mapping[str, Any]) -> dict[str, str]:
 
 def _highlight(
     highlighter: highlight.Highlighter,
-    hit: WhooshHit,
+    hit: Matched,
     fieldname: str,
     stored: Mapping[str, Any],
     top: int,
@@ -932,7 +967,7 @@ def _highlight(
 
 def highlight_fields(
     highlighter: highlight.Highlighter,
-    hit: WhooshHit,
+    hit: Matched,
     fieldnames: Sequence[str],
     text: str,
     top: int,
@@ -943,7 +978,7 @@ def highlight_fields(
     character offsets of a stemmed word and of an exact phrase both point into `text`.
     """
     charlimit = getattr(highlighter.fragmenter, "charlimit", None)
-    tokens = _matched_tokens(hit, fieldnames, charlimit)
+    tokens = hit.tokens(fieldnames, charlimit)
     if not tokens:
         return ""
     fragments = highlighter.fragmenter.fragment_matches(text, tokens)
@@ -953,34 +988,56 @@ def highlight_fields(
     return highlighter.formatter.format(best) or ""
 
 
-def _matched_tokens(
-    hit: WhooshHit, fieldnames: Sequence[str], charlimit: int | None
-) -> list[highlight.Token]:
-    """The hit's matched words in these fields, from the character offsets in the postings."""
-    tokens = [
-        token
-        for fieldname, term in hit.matched_terms()
-        if fieldname in fieldnames
-        for token in _term_tokens(hit, fieldname, term)
-        if not charlimit or token.endchar <= charlimit
-    ]
-    tokens.sort(key=lambda t: (t.startchar, -t.endchar))
-    firsts: dict[int, highlight.Token] = {}
-    for token in tokens:  # one token per position: the longest
-        firsts.setdefault(token.startchar, token)
-    return list(firsts.values())
+@dataclass
+class Matched:
+    """A Whoosh hit of a query, with the character offsets of its page's matched words."""
+
+    hit: WhooshHit
+    chars: PageChars
+
+    def tokens(self, fieldnames: Sequence[str], charlimit: int | None) -> list[highlight.Token]:
+        """The hit's matched words in these fields, one per position (the longest), in order."""
+        tokens = [
+            highlight.Token(
+                text=term.decode("utf-8"), pos=pos, startchar=s, endchar=e, matched=True
+            )
+            for fieldname, term in self.hit.matched_terms()
+            if fieldname in fieldnames
+            for pos, s, e in self.chars.get(fieldname, term, self.hit.docnum)
+            if not charlimit or e <= charlimit
+        ]
+        tokens.sort(key=lambda t: (t.startchar, -t.endchar))
+        firsts: dict[int, highlight.Token] = {}
+        for token in tokens:
+            firsts.setdefault(token.startchar, token)
+        return list(firsts.values())
 
 
-def _term_tokens(hit: WhooshHit, fieldname: str, term: bytes) -> list[highlight.Token]:
-    postings = hit.searcher.postings(fieldname, term)
-    postings.skip_to(hit.docnum)
-    if not postings.is_active() or postings.id() != hit.docnum:
-        return []
-    word = term.decode("utf-8")
-    return [
-        highlight.Token(text=word, pos=pos, startchar=start, endchar=end, matched=True)
-        for pos, start, end in postings.value_as("characters")
-    ]
+class PageChars:
+    """Character offsets of matched terms in a page of hits: one postings read per term."""
+
+    def __init__(self, searcher: Searcher, docnums: Iterable[int]) -> None:
+        self.searcher = searcher
+        self.docnums = sorted(docnums)
+        self._loaded: dict[tuple[str, bytes], dict[int, Any]] = {}
+
+    def get(self, fieldname: str, term: bytes, docnum: int) -> Any:
+        """(position, startchar, endchar) of each occurrence of the term in the document."""
+        key = (fieldname, term)
+        if key not in self._loaded:
+            self._loaded[key] = self._load(fieldname, term)
+        return self._loaded[key].get(docnum, ())
+
+    def _load(self, fieldname: str, term: bytes) -> dict[int, Any]:
+        postings = self.searcher.postings(fieldname, term)
+        found = {}
+        for docnum in self.docnums:
+            postings.skip_to(docnum)
+            if not postings.is_active():
+                break
+            if postings.id() == docnum:
+                found[docnum] = postings.value_as("characters")
+        return found
 
 
 def opening(text: str, limit: int = SNIPPET_CHARS) -> str:
