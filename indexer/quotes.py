@@ -97,6 +97,19 @@ _PARTICLES_BEFORE = re.compile(
     rf"(?<![\w\u2019'\-.])(?:(?:{_NAME_PARTICLES})[ \u00a0]+)+$"  # "von der " before "Leyen"
 )
 _PARTICLE_ENDINGS = tuple(rules.NAME_PARTICLES)
+
+
+def _endings_by_tail(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """`words` grouped by their last two letters, for a dictionary look-up before `endswith`."""
+    tails: dict[str, list[str]] = {}
+    for word in words:
+        tails.setdefault(word[-2:], []).append(word)
+    return {tail: tuple(group) for tail, group in tails.items()}
+
+
+_NAME_WORD_ENDINGS = _endings_by_tail(
+    rules.ROLE_NOUNS | rules.NAME_PARTICLES | {"campaign", "former"}
+)
 _NAME_RUN = re.compile(_RUN)
 _CUES = _alternation(rules.CUE_VERBS)
 _ROLE_WORDS = _alternation(rules.ROLE_NOUNS)
@@ -481,8 +494,6 @@ def _role_before(masked: str, start: int) -> str | None:
 
 def _role_after(masked: str, end: int) -> str | None:
     """An appositive role: "Randy Evans, a Republican National Committeeman from Georgia"."""
-    if masked[end : end + 1] != ",":
-        return None
     m = _ROLE_AFTER_NAME.match(masked[end : end + 140])
     return m.group(1).strip() if m else None
 
@@ -494,15 +505,28 @@ def _mentions(masked: str, cast: _Cast) -> list[_Mention]:
         title, name, offset, titled = _title_and_name(m.group())
         if not name:
             continue
-        if not title:
-            name = _particles_before(masked, m.start()) + name
+        start, end = m.span()
         role_parts = [" ".join(title)] if title else []
-        before = _role_before(masked, m.start())
-        role_parts = [before, *role_parts] if before else role_parts
-        role = " ".join(role_parts) or _role_after(masked, m.end())
-        person = cast.add(titled, name, role or None)
-        found.append(_Mention(m.start() + offset, m.end(), person))
+        if _follows_name_word(masked, start):
+            if not title:
+                name = _particles_before(masked, start) + name
+            before = _role_before(masked, start)
+            role_parts = [before, *role_parts] if before else role_parts
+        role = " ".join(role_parts)
+        if not role and masked[end : end + 1] == ",":
+            role = _role_after(masked, end) or ""
+        found.append(_Mention(start + offset, end, cast.add(titled, name, role or None)))
     return found
+
+
+def _follows_name_word(masked: str, start: int) -> bool:
+    """True when a role word or a name particle ends right before the name at `start`; the
+    cheap test that spares most names the searches of _role_before and _particles_before."""
+    if not masked[start - 1 : start].isspace():
+        return False
+    text = masked[max(0, start - 40) : start].rstrip()
+    endings = _NAME_WORD_ENDINGS.get(text[-2:])
+    return endings is not None and text.endswith(endings)
 
 
 def _particles_before(masked: str, start: int) -> tuple[str, ...]:
