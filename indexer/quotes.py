@@ -24,8 +24,9 @@ import bisect
 import functools
 import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from indexer import quote_rules as rules
 from indexer.model import Quote
@@ -191,6 +192,7 @@ class _Person:
     role: str | None = None
     is_person: bool = True
     is_place: bool = False  # a country or a nationality: never a speaker
+    given: bool = False  # the name has a word besides the surname: "Ursula von der Leyen"
 
     @property
     def name(self) -> str:
@@ -265,11 +267,17 @@ def _paragraph_spans(body: str, start: int, end: int, index: int) -> list[_Span]
     return spans
 
 
-def _find_spans(body: str) -> list[_Span]:
+def _find_spans(body: str, paragraphs: list[tuple[int, int]]) -> list[_Span]:
     """All quoted spans in reading order, the parts of broken quotations chained together."""
     spans: list[_Span] = []
-    for index, (start, end) in enumerate(_paragraphs(body)):
-        spans.extend(_paragraph_spans(body, start, end, index))
+    starts = [start for start, _ in paragraphs]
+    index = -1
+    for mark in _MARKS.finditer(body):
+        if index >= 0 and mark.start() < paragraphs[index][1]:
+            continue  # this paragraph's marks are paired already
+        index = bisect.bisect_right(starts, mark.start()) - 1
+        if index >= 0 and mark.start() < paragraphs[index][1]:
+            spans.extend(_paragraph_spans(body, *paragraphs[index], index))
     chain = 0
     for i, span in enumerate(spans):
         if i and _continues(body, spans[i - 1], span):
@@ -401,15 +409,22 @@ def _clean_name(tokens: list[str]) -> list[str]:
     return out
 
 
-def _core(name: Sequence[str]) -> list[str]:
-    """The tokens of a name that are not lower-case particles: Ursula, Leyen."""
-    return [t for t in name if t not in rules.NAME_PARTICLES]
+class _NameFacts(NamedTuple):
+    """What the words of a name say about its bearer, worked out once per spelling."""
+
+    text: str  # "Ursula von der Leyen"
+    given: bool  # has a word besides the surname and its particles
+    is_place: bool  # a country, region or nationality: "Lithuania", "Ukrainian"
+    non_person: bool  # has a word of an organisation or place: "County", "Times"
 
 
-def _is_place(name: Sequence[str]) -> bool:
-    """True for a country, region or nationality: "Lithuania", "South Korea", "Ukrainian"."""
-    full = " ".join(name).lower()
-    return full in rules.PLACE_NAMES or full in rules.NATIONALITIES
+@functools.lru_cache(maxsize=16384)
+def _name_facts(name: tuple[str, ...]) -> _NameFacts:
+    text = " ".join(name)
+    core = [t for t in name if t not in rules.NAME_PARTICLES]
+    lower = {t.lower().rstrip(".") for t in name}
+    is_place = text.lower() in rules.PLACE_NAMES or text.lower() in rules.NATIONALITIES
+    return _NameFacts(text, len(core) > 1, is_place, bool(lower & rules.NON_PERSON_WORDS))
 
 
 class _Cast:
@@ -420,53 +435,40 @@ class _Cast:
         self._by_name: dict[str, _Person] = {}  # full names are unique within a cast
         self._by_last: dict[str, list[_Person]] = {}  # a person's last token never changes
 
-    def add(self, titled: bool, name: Sequence[str], role: str | None) -> _Person:
+    def add(self, titled: bool, name: tuple[str, ...]) -> _Person:
         """The person for a mention, merged with an earlier mention of the same name; a name
         given with a title (`titled`) is a person's unless its words say otherwise."""
-        person = self.find(name)
+        facts = _name_facts(name)
+        person = self.find(name, facts)
         if person is None:
-            lower = {t.lower().rstrip(".") for t in name}
-            is_place = _is_place(name)
-            is_person = (
-                not lower & rules.NON_PERSON_WORDS
-                and not is_place
-                and (len(_core(name)) > 1 or titled)
-            )
-            person = _Person(list(name), is_person=is_person, is_place=is_place)
+            is_person = not facts.non_person and not facts.is_place and (facts.given or titled)
+            person = _Person(list(name), is_person=is_person, is_place=facts.is_place)
+            person.given = facts.given
             self.people.append(person)
-            self._by_name[person.name] = person
+            self._by_name[facts.text] = person
             self._by_last.setdefault(name[-1], []).append(person)
         elif len(name) > len(person.tokens):
             del self._by_name[person.name]
             person.tokens = list(name)
-            self._by_name[person.name] = person
-            person.is_place = _is_place(name)
-            person.is_person = not person.is_place and (
-                person.is_person or not ({t.lower() for t in name} & rules.NON_PERSON_WORDS)
-            )
-        if (
-            titled
-            and not person.is_person
-            and not person.is_place
-            and not {t.lower() for t in name} & rules.NON_PERSON_WORDS
-        ):
+            person.given = facts.given
+            self._by_name[facts.text] = person
+            person.is_place = facts.is_place
+            person.is_person = not facts.is_place and (person.is_person or not facts.non_person)
+        if titled and not person.is_person and not person.is_place and not facts.non_person:
             person.is_person = True
-        if role and not person.role:
-            person.role = role
         return person
 
-    def find(self, name: Sequence[str]) -> _Person | None:
+    def find(self, name: tuple[str, ...], facts: _NameFacts) -> _Person | None:
         """The known person this name refers to: same full name, or a shared surname.
 
         A surname takes its particles along: "von der Leyen" and "Leyen" are "Ursula von der
         Leyen"; "Le Pen" opening a sentence is "Marine Le Pen" as much as "le Pen" would be.
         """
-        person = self._by_name.get(" ".join(name))
+        person = self._by_name.get(facts.text)
         if person is not None:
             return person
-        single = len(_core(name)) == 1
         for person in reversed(self._by_last.get(name[-1], ())):
-            if (len(_core(person.tokens)) > 1) == single:
+            if person.given != facts.given:
                 return person
         if len(name) == 2 and name[0].lower() in rules.NAME_PARTICLES:
             for person in reversed(self._by_last.get(name[-1], ())):
@@ -506,17 +508,27 @@ def _mentions(masked: str, cast: _Cast) -> list[_Mention]:
         if not name:
             continue
         start, end = m.span()
-        role_parts = [" ".join(title)] if title else []
-        if _follows_name_word(masked, start):
-            if not title:
-                name = _particles_before(masked, start) + name
-            before = _role_before(masked, start)
-            role_parts = [before, *role_parts] if before else role_parts
-        role = " ".join(role_parts)
-        if not role and masked[end : end + 1] == ",":
-            role = _role_after(masked, end) or ""
-        found.append(_Mention(start + offset, end, cast.add(titled, name, role or None)))
+        after_word = _follows_name_word(masked, start)
+        if after_word and not title:
+            name = _particles_before(masked, start) + name
+        person = cast.add(titled, name)
+        if person.role is None:  # the first role given stays
+            person.role = _role_of(masked, start, end, title, after_word)
+        found.append(_Mention(start + offset, end, person))
     return found
+
+
+def _role_of(
+    masked: str, start: int, end: int, title: tuple[str, ...], after_word: bool
+) -> str | None:
+    """The role given with a name: words before it, its title, or an appositive after it."""
+    role = " ".join(title)
+    before = _role_before(masked, start) if after_word else None
+    if before:
+        role = f"{before} {role}" if role else before
+    if not role and masked[end : end + 1] == ",":
+        return _role_after(masked, end)
+    return role or None
 
 
 def _follows_name_word(masked: str, start: int) -> bool:
@@ -561,10 +573,10 @@ def _title_and_name(run: str) -> tuple[tuple[str, ...], tuple[str, ...], int, bo
     return tuple(title), tuple(name), offset, titled
 
 
-def _sentences(masked: str) -> list[tuple[int, int]]:
+def _sentences(masked: str, paragraphs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """(start, end) of each sentence, never crossing a paragraph."""
     out: list[tuple[int, int]] = []
-    for p_start, p_end in _paragraphs(masked):
+    for p_start, p_end in paragraphs:
         start = p_start
         for m in _SENTENCE_END.finditer(masked, p_start, p_end):
             if _ends_in_abbreviation(masked, m.start()):
@@ -608,13 +620,8 @@ class _Article:
     def mentions_in(self, start: int, end: int) -> list[_Mention]:
         """The mentions lying inside [start, end), in order."""
         i = bisect.bisect_left(self._mention_starts, start)
-        out = []
-        for m in self.mentions[i:]:
-            if m.start >= end:
-                break
-            if m.end <= end:
-                out.append(m)
-        return out
+        j = bisect.bisect_left(self._mention_starts, end, i)
+        return [m for m in itertools.islice(self.mentions, i, j) if m.end <= end]
 
     def mention_at(self, start: int, end: int) -> _Mention | None:
         """The last mention lying inside [start, end)."""
@@ -675,10 +682,10 @@ class _Article:
         return mention.person if mention else None
 
 
-def _build_article(body: str, spans: list[_Span]) -> _Article:
-    masked = _mask(body, spans)
+def _build_article(body: str, paragraphs: list[tuple[int, int]], spans: list[_Span]) -> _Article:
+    masked = _mask(body, spans)  # blanks keep their places, so the paragraphs stay the same
     cast = _Cast()
-    article = _Article(masked, cast, _mentions(masked, cast), _sentences(masked))
+    article = _Article(masked, cast, _mentions(masked, cast), _sentences(masked, paragraphs))
     _note_sentence_subjects(article)
     return article
 
@@ -712,9 +719,7 @@ def _first_subject(article: _Article, start: int, end: int) -> tuple[int, _Perso
         person = article.subject_before(start)
         return (start, person) if person else None
     lead = start
-    if (
-        word.lower() in rules.SUBORDINATORS
-    ):  # "When Kirby spoke, ...": the subject follows the clause
+    if word.lower() in rules.SUBORDINATORS:  # "When Kirby spoke, he ...": after the clause
         lead = masked.find(",", first.end() if first else start, end) + 1 or start
     for m in article.mentions_in(lead, end):
         words_before = masked[lead : m.start]
@@ -968,13 +973,14 @@ def extract_quotes(body: str) -> list[Quote]:
     """
     if not _MARKS.search(body):
         return []
-    spans = _find_spans(body)
+    paragraphs = list(_paragraphs(body))
+    spans = _find_spans(body, paragraphs)
     for span in spans:
         span.start, span.end = _trim(body, span.start, span.end)
     quoted = [s for s in _broken_or_closed(spans) if _is_quotation(body, s)]
     if not quoted:
         return []
-    article = _build_article(body, spans)
+    article = _build_article(body, paragraphs, spans)
     speakers = _attribute_all(article, quoted)
     return [_quote(body, parts, person) for parts, person in _whole_quotations(quoted, speakers)]
 
