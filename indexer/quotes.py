@@ -98,6 +98,8 @@ _PARTICLES_BEFORE = re.compile(
     rf"(?<![\w\u2019'\-.])(?:(?:{_NAME_PARTICLES})[ \u00a0]+)+$"  # "von der " before "Leyen"
 )
 _PARTICLE_ENDINGS = tuple(rules.NAME_PARTICLES)
+# words that may stand before a name without being part of it: titles, offices, roles, openers
+_TITLE_OR_OPENER = rules.TITLE_WORDS | rules.OFFICE_WORDS | rules.ROLE_NOUNS | rules.NOT_NAME_WORDS
 
 
 def _endings_by_tail(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
@@ -145,6 +147,8 @@ _LATER_CUE = re.compile(
 _ROLE_BEFORE = re.compile(rf"\b(?:{_ROLE_WORDS})\s*$", re.IGNORECASE)
 _FIRST_WORD = re.compile(r"\W*(\w*)")
 _SUBJECT_BEFORE_CUE = re.compile(rf"(?P<subj>{_SUBJECT}){_APPOSITIVE}\s+{_ADVERBS}$")
+# the same without the appositive, for text with no comma or bracket, where none can be found
+_BARE_SUBJECT_BEFORE_CUE = re.compile(rf"(?P<subj>{_SUBJECT})\s+{_ADVERBS}$")
 _APPOSITIVE_NAME = re.compile(rf",\s+(?P<name>{_RUN})(?=\s*[,;.!?]|\s*$)")
 _COLON_INTRO = re.compile(rf"(?P<subj>{_RUN})\s*:\s*$")
 _PREPOSITION_BEFORE = re.compile(
@@ -382,12 +386,8 @@ def _split_title(tokens: list[str]) -> tuple[list[str], list[str]]:
 def _is_title_token(token: str) -> bool:
     if token in rules.NAME_PARTICLES:
         return False  # "del" in "Armando del Rey"; the title is "Del."
-    word = token.lower().rstrip(".")
     return (
-        word in rules.TITLE_WORDS
-        or word in rules.OFFICE_WORDS
-        or word in rules.ROLE_NOUNS
-        or word in rules.NOT_NAME_WORDS
+        token.lower().rstrip(".") in _TITLE_OR_OPENER
         or _is_dotted(token)
         or token.endswith(("\u2019s", "'s"))
     )
@@ -401,7 +401,7 @@ def _clean_name(tokens: list[str]) -> list[str]:
     """Name tokens without a possessive ending; "Von der Leyen" opening a sentence is "von der
     Leyen" (a capital particle followed by a lower-case one was capitalised by its position)."""
     out = list(tokens)
-    if out:
+    if out and out[-1].endswith(("s", "\u2019", "'")):
         out[-1] = _POSSESSIVE_END.sub("", out[-1])
     out = [t for t in out if t]
     if len(out) > 2 and out[1] in rules.NAME_PARTICLES and out[0].lower() in rules.NAME_PARTICLES:
@@ -701,13 +701,20 @@ def _note_sentence_subjects(article: _Article) -> None:
         lo = bisect.bisect_left(cues, start)
         for cue in cues[lo : bisect.bisect_left(cues, end, lo)]:
             # a subject with its appositive and adverbs is never near SUBJECT_REACH characters
-            subj = _SUBJECT_BEFORE_CUE.search(masked, max(start, cue - SUBJECT_REACH), cue)
+            subj = _subject_before_cue(masked, max(start, cue - SUBJECT_REACH), cue)
             if subj:
                 pos = subj.start("subj")
                 person = _phrase_speaker(article, subj.group("subj"), pos)
                 if person is not None and not _is_organisation(person):
                     person.is_person = True
                 article.note_subject(pos, person)
+
+
+def _subject_before_cue(text: str, start: int, cue: int) -> re.Match[str] | None:
+    """The subject (and appositive) that ends right before a cue verb at `cue`."""
+    if text.find(",", start, cue) < 0 and text.find("(", start, cue) < 0:
+        return _BARE_SUBJECT_BEFORE_CUE.search(text, start, cue)  # many times faster
+    return _SUBJECT_BEFORE_CUE.search(text, start, cue)
 
 
 def _first_subject(article: _Article, start: int, end: int) -> tuple[int, _Person] | None:
@@ -827,7 +834,7 @@ def _speaker_before(article: _Article, span: _Span) -> _Speaker | None:
     if not article.masked[sent_start : span.mark_start].strip():
         sent_start = article.colon_sentence_before(sent_start)
     before = article.masked[sent_start : span.mark_start]
-    colon = _COLON_INTRO.search(before)
+    colon = _COLON_INTRO.search(before) if before.rstrip().endswith(":") else None
     if colon:
         return _Speaker(article.resolve(colon.group("subj"), sent_start + colon.start()), "colon")
     m = _ACCORDING_TO.search(before)
@@ -855,7 +862,7 @@ def _cue_subject(article: _Article, before: str, offset: int, cue: re.Match[str]
             return _phrase_speaker(article, adjacent.group(1), offset + adjacent.start(1))
         found = _sentence_subject(article, offset, offset + cue.start())
         return found.person if found else None
-    subj = _SUBJECT_BEFORE_CUE.search(head)
+    subj = _subject_before_cue(head, 0, len(head))
     if subj is None:
         return None
     preposition = _PREPOSITION_BEFORE.search(head[: subj.start("subj")])
