@@ -202,14 +202,19 @@ class _Person:
     def name(self) -> str:
         return " ".join(self.tokens)
 
-    def role_words(self) -> set[str]:
+    def role_words(self) -> frozenset[str]:
         """Lower-case words of the role, with title abbreviations spelled out."""
-        words: set[str] = set()
-        for w in _ROLE_WORD.findall((self.role or "").lower()):
-            w = w.rstrip(".")
-            words.add(w)
-            words.update(rules.TITLE_ALIASES.get(w, "").split())
-        return words
+        return _role_words(self.role or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _role_words(role: str) -> frozenset[str]:
+    words: set[str] = set()
+    for w in _ROLE_WORD.findall(role.lower()):
+        w = w.rstrip(".")
+        words.add(w)
+        words.update(rules.TITLE_ALIASES.get(w, "").split())
+    return frozenset(words)
 
 
 @dataclass(slots=True)
@@ -432,12 +437,23 @@ class _Cast:
 
     def __init__(self) -> None:
         self.people: list[_Person] = []
-        self._by_name: dict[str, _Person] = {}  # full names are unique within a cast
+        self._by_name: dict[tuple[str, ...], _Person] = {}  # full names are unique in a cast
         self._by_last: dict[str, list[_Person]] = {}  # a person's last token never changes
+        # short forms already resolved ("Kirby"), until someone new shares the surname
+        self._aliases: dict[tuple[str, ...], _Person] = {}
 
     def add(self, titled: bool, name: tuple[str, ...]) -> _Person:
         """The person for a mention, merged with an earlier mention of the same name; a name
         given with a title (`titled`) is a person's unless its words say otherwise."""
+        person = self._by_name.get(name) or self._aliases.get(name)
+        if person is None:
+            person = self._new_or_renamed(titled, name)
+        elif titled and not person.is_person and not person.is_place:
+            person.is_person = not _name_facts(name).non_person
+        return person
+
+    def _new_or_renamed(self, titled: bool, name: tuple[str, ...]) -> _Person:
+        """The person for a name not met before: a new one, or one met under a shorter name."""
         facts = _name_facts(name)
         person = self.find(name, facts)
         if person is None:
@@ -445,28 +461,33 @@ class _Cast:
             person = _Person(list(name), is_person=is_person, is_place=facts.is_place)
             person.given = facts.given
             self.people.append(person)
-            self._by_name[facts.text] = person
+            self._by_name[name] = person
             self._by_last.setdefault(name[-1], []).append(person)
+            self._forget_aliases(name[-1])
         elif len(name) > len(person.tokens):
-            del self._by_name[person.name]
+            del self._by_name[tuple(person.tokens)]
             person.tokens = list(name)
             person.given = facts.given
-            self._by_name[facts.text] = person
+            self._by_name[name] = person
             person.is_place = facts.is_place
             person.is_person = not facts.is_place and (person.is_person or not facts.non_person)
+            self._forget_aliases(name[-1])
+        else:
+            self._aliases[name] = person
         if titled and not person.is_person and not person.is_place and not facts.non_person:
             person.is_person = True
         return person
 
+    def _forget_aliases(self, surname: str) -> None:
+        for alias in [a for a in self._aliases if a[-1] == surname]:
+            del self._aliases[alias]
+
     def find(self, name: tuple[str, ...], facts: _NameFacts) -> _Person | None:
-        """The known person this name refers to: same full name, or a shared surname.
+        """The person met before under another form of this name: a shared surname.
 
         A surname takes its particles along: "von der Leyen" and "Leyen" are "Ursula von der
         Leyen"; "Le Pen" opening a sentence is "Marine Le Pen" as much as "le Pen" would be.
         """
-        person = self._by_name.get(facts.text)
-        if person is not None:
-            return person
         for person in reversed(self._by_last.get(name[-1], ())):
             if person.given != facts.given:
                 return person
@@ -512,7 +533,8 @@ def _mentions(masked: str, cast: _Cast) -> list[_Mention]:
         if after_word and not title:
             name = _particles_before(masked, start) + name
         person = cast.add(titled, name)
-        if person.role is None:  # the first role given stays
+        # the first role given stays; most mentions come with none (no title, word or comma)
+        if person.role is None and (title or after_word or masked[end : end + 1] == ","):
             person.role = _role_of(masked, start, end, title, after_word)
         found.append(_Mention(start + offset, end, person))
     return found
@@ -623,6 +645,12 @@ class _Article:
         j = bisect.bisect_left(self._mention_starts, end, i)
         return [m for m in itertools.islice(self.mentions, i, j) if m.end <= end]
 
+    def mentions_from(self, start: int) -> Iterator[_Mention]:
+        """The mentions from `start` on, in order."""
+        return itertools.islice(
+            self.mentions, bisect.bisect_left(self._mention_starts, start), None
+        )
+
     def mention_at(self, start: int, end: int) -> _Mention | None:
         """The last mention lying inside [start, end)."""
         found = self.mentions_in(start, end)
@@ -712,8 +740,11 @@ def _note_sentence_subjects(article: _Article) -> None:
 
 def _subject_before_cue(text: str, start: int, cue: int) -> re.Match[str] | None:
     """The subject (and appositive) that ends right before a cue verb at `cue`."""
-    if text.find(",", start, cue) < 0 and text.find("(", start, cue) < 0:
-        return _BARE_SUBJECT_BEFORE_CUE.search(text, start, cue)  # many times faster
+    if text.find("(", start, cue) < 0:
+        # outside brackets no part of the match holds a blanked word: start after the last
+        start = text.rfind(MASK, start, cue) + 1 or start
+        if text.find(",", start, cue) < 0:
+            return _BARE_SUBJECT_BEFORE_CUE.search(text, start, cue)  # many times faster
     return _SUBJECT_BEFORE_CUE.search(text, start, cue)
 
 
@@ -728,7 +759,11 @@ def _first_subject(article: _Article, start: int, end: int) -> tuple[int, _Perso
     lead = start
     if word.lower() in rules.SUBORDINATORS:  # "When Kirby spoke, he ...": after the clause
         lead = masked.find(",", first.end() if first else start, end) + 1 or start
-    for m in article.mentions_in(lead, end):
+    for m in article.mentions_from(lead):
+        if m.start >= end:
+            break
+        if m.end > end:
+            continue
         words_before = masked[lead : m.start]
         if len(words_before.split()) > 6:
             break
