@@ -127,7 +127,8 @@ _APPOSITIVE = (
 )
 _LEAD = r"^[\s,;:\u2014\u2013\-\u201d\"]*"
 
-_CUE_WORD = re.compile(rf"\b(?:{_CUES})\b")
+# cue verbs are ASCII words, and ASCII word boundaries make the scan of a body much faster
+_CUE_WORD = re.compile(rf"\b(?:{_CUES})\b", re.ASCII)
 _PHRASE_WORD = r"[\w\u2019'&.\-]+"
 _SUBJECT_CUE_AFTER = re.compile(
     rf"{_LEAD}(?P<subj>(?:{_PHRASE_WORD}\s+){{0,9}}?{_PHRASE_WORD}){_APPOSITIVE}\s+{_ADVERBS}"
