@@ -6,9 +6,11 @@ The work runs in three passes over one article body:
    characters around them) into quoted spans; an opening mark left open at the end of a
    paragraph runs to the paragraph's end (news style reopens each paragraph of a long quote
    with the same style of mark); the parts of such a quotation make one Quote.
-2. People: every capitalised run is split into a title ("U.S. Secretary of Defense") and a
-   name ("Lloyd Austin"); a Cast merges "Zelensky" and "President Volodymyr Zelensky" into one
-   person, and sentence subjects are recorded so "he" can be resolved.
+2. People: every capitalised run is split into a title ("U.S. Secretary of Defense", "County
+   Auditor") and a name ("Lloyd Austin"), lower-case particles staying in the name ("Ursula von
+   der Leyen"); a Cast merges "Zelensky" and "President Volodymyr Zelensky" into one person;
+   countries and nationalities ("Lithuania", "Ukrainian") are never speakers; sentence subjects
+   are recorded so "he" can be resolved.
 3. Attribution: for each quotation, in order, the first rule that names a speaker wins: a cue
    right after it (`," Kirby said`), a cue before it in its sentence (`Austin said: "`), another
    quotation of the same sentence, the sentence's subject, then the speaker of the previous
@@ -459,8 +461,9 @@ class _Cast:
         person = self.find(name, facts)
         if person is None:
             is_person = not facts.non_person and not facts.is_place and (facts.given or titled)
-            person = _Person(list(name), is_person=is_person, is_place=facts.is_place)
-            person.given = facts.given
+            person = _Person(
+                list(name), is_person=is_person, is_place=facts.is_place, given=facts.given
+            )
             self.people.append(person)
             self._by_name[name] = person
             self._by_last.setdefault(name[-1], []).append(person)
