@@ -426,10 +426,12 @@ def growth_table() -> str:
     lines = [
         f"### Growth from {base['n']:,} articles",
         "",
-        "Latency at N divided by latency at the smallest N (1 client). Target: at most 3x at 200k.",
+        "Latency at N divided by latency at the smallest N (1 client). Target: at most 3x at 200k."
+        " The code under test moved between runs (others work on it concurrently): see the commit.",
         "",
-        "| N | Newsdesk p50 | Newsdesk p95 | Datasette p50 | Datasette p95 | Newsdesk build s |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| N | Newsdesk p50 | Newsdesk p95 | Datasette p50 | Datasette p95 | Newsdesk build s "
+        "| commit |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for run in runs:
         cells = []
@@ -440,6 +442,7 @@ def growth_table() -> str:
                 cells.append(f"{now:,.1f} ms ({now / was:.2f}x)")
         build = run["newsdesk"]["build"]["seconds"]
         cells.append(f"{build:,.0f} ({build / base['newsdesk']['build']['seconds']:.1f}x)")
+        cells.append(run.get("code", "?"))
         lines.append(f"| {run['n']:,} | " + " | ".join(cells) + " |")
     return "\n".join([*lines, ""])
 
@@ -581,7 +584,14 @@ def main() -> None:
     ap.add_argument("--n", type=int, nargs="+", default=[20_000])
     ap.add_argument("--queries", type=int, default=600)
     ap.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
+    ap.add_argument(
+        "--render", action="store_true", help="only rewrite the doc from bench/out/scale-N.json"
+    )
     a = ap.parse_args()
+    if a.render:
+        for n in a.n:
+            write_doc(n, report(n, json.loads((OUT / f"scale-{n}.json").read_text())))
+        return
     if not (PEER / "datasette").exists():
         raise SystemExit(f"{PEER}/datasette is missing: run `make bench` (it creates the venv)")
     command = "python -m bench.scale " + " ".join(sys.argv[1:])
