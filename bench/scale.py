@@ -480,7 +480,12 @@ otherwise pick, in the same run, on the same corpus and the same queries (issue 
   processes (one keep-alive connection each, loopback). Latency runs from sending the request to
   reading the whole response. Peak RSS sums a process and its children (gunicorn's master and
   workers; the reindex and its parsing processes), sampled every 50 ms from `/proc`.
-  Noise on these machines is about +-15%: compare within one run.
+  The clients share the 2 cores with the server, as do other engineers' test runs on this
+  machine: noise is about +-15%, compare within one run.
+- **Targets** (issue 7, at 200k on 2 cores): API p50 <= 0.3x and p95 <= 0.5x Datasette's with
+  5 facets, 3 snippets per hit and an exact total; full reindex <= 10 min (>= 350 articles/s)
+  on both cores; update after 100 changed files <= 5 s; server peak RSS <= 1 GB; latency grows
+  at most 3x from 20k to 200k. The tables mark each as met or missed at every N.
 """
 
 
