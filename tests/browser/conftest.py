@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browsing import CHROMIUM, CHROMIUM_ARGS, DESKTOP, SAMPLES, PageProblems, unavailable
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from browser.browsing import CHROMIUM, CHROMIUM_ARGS, DESKTOP, SAMPLES, PageProblems, unavailable
 from indexer.writer import reindex
 from webapp import create_app
 

@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 import pytest
-from browsing import PageProblems, require_playwright
+
+from browser.browsing import PageProblems, require_playwright
 
 require_playwright()
 
