@@ -68,17 +68,25 @@ def _parse_all(paths: tuple[str, ...]) -> Iterator:
 @click.argument("paths", nargs=-1, type=click.Path())
 @index_option
 @click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
-def reindex(paths: tuple[str, ...], index_dir: str, full: bool) -> None:
+@click.option(
+    "--wait",
+    default=0.0,
+    type=click.FloatRange(0),
+    metavar="SECONDS",
+    help="If another reindex of this index is running, wait this long for it (default: exit).",
+)
+def reindex(paths: tuple[str, ...], index_dir: str, full: bool, wait: float) -> None:
     """Add new, update changed and remove deleted articles of the corpus PATHS.
 
-    Without PATHS, the corpus paths recorded in the index are used again.
+    Without PATHS, the corpus paths recorded in the index are used again. One reindex runs per
+    index at a time: a second one exits with status 1 (or waits, with --wait).
     """
     from indexer.writer import reindex as run_reindex
 
     bar = _ProgressBar()
     try:
         summary = run_reindex(
-            list(paths), index_dir, full=full, progress=bar.update, on_total=bar.start
+            list(paths), index_dir, full=full, progress=bar.update, on_total=bar.start, wait=wait
         )
     except KeyboardInterrupt:
         bar.finish()
@@ -88,6 +96,11 @@ def reindex(paths: tuple[str, ...], index_dir: str, full: bool) -> None:
         bar.finish()
         raise click.ClickException(str(exc)) from exc
     bar.finish()
+    if summary.interrupted_pid:
+        click.echo(
+            f"an earlier reindex (pid {summary.interrupted_pid}) was killed; its work is done now",
+            err=True,
+        )
     for error in summary.errors:
         click.echo(str(error), err=True)
     click.echo(summary.line())

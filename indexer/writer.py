@@ -10,9 +10,12 @@ are added again.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -31,6 +34,7 @@ from indexer.schema import SCHEMA, article_documents
 SCHEMA_VERSION = 3  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
 INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
 MANIFEST = "newsdesk.json"
+LOCK_FILE = "newsdesk.lock"  # held (flock) by a reindex from start to end, with its pid in it
 COMMIT_EVERY = 20_000  # articles per intermediate commit: bounds the work an interrupt loses
 PARALLEL_MIN_FILES = 32
 
@@ -99,6 +103,7 @@ class ReindexSummary:
     failed: int = 0
     seconds: float = 0.0
     errors: list[ParseError] = field(default_factory=list)
+    interrupted_pid: int | None = None  # a killed earlier run whose work this one finished
 
     def line(self) -> str:
         return (
@@ -134,14 +139,89 @@ def reindex(
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     workers: int | None = None,
+    wait: float = 0.0,
 ) -> ReindexSummary:
     """Bring the index in `index_dir` up to date with the files under `paths`.
 
     Without paths, the corpus roots recorded in the index are used. Returns a summary whose
     `errors` lists every file or record that could not be parsed (the rest is indexed).
+    IndexBusy when another reindex of this index is still running after `wait` seconds.
     """
     started = time.monotonic()
     os.makedirs(index_dir, exist_ok=True)
+    with ReindexLock(index_dir, wait) as lock:
+        summary = _reindex(list(paths), index_dir, full, progress, on_total, workers)
+    summary.interrupted_pid = lock.stale_pid
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+class ReindexLock:
+    """One reindex per index at a time: an OS lock (flock) on `newsdesk.lock`, held from before
+    the manifest is read until after it is saved, with the holder's pid written in the file.
+
+    The OS drops the lock when its process dies, however it dies (SIGKILL included), so it is
+    never stale; a pid still in the file when the lock is free names a run that was killed
+    (`stale_pid`), and is overwritten. Parse workers drop their copies of it (`_parse_worker_init`).
+    """
+
+    def __init__(self, index_dir: str, wait: float = 0.0) -> None:
+        self.index_dir, self.wait = index_dir, wait
+        self.path = os.path.join(index_dir, LOCK_FILE)
+        self.fd: int | None = None
+        self.stale_pid: int | None = None
+
+    def __enter__(self) -> ReindexLock:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + max(0.0, self.wait)
+        while not _try_flock(fd):
+            if time.monotonic() >= deadline:
+                holder = _read_pid(fd)
+                os.close(fd)
+                who = f"another reindex (pid {holder})" if holder else "another reindex"
+                raise IndexBusy(
+                    f"{self.index_dir}: {who} is running; wait for it to finish "
+                    "(or pass --wait SECONDS)"
+                )
+            time.sleep(0.1)
+        self.fd, self.stale_pid = fd, _read_pid(fd)
+        _write_pid(fd, os.getpid())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            _write_pid(self.fd, None)  # finished (or failed) cleanly: no pid left behind
+            os.close(self.fd)  # closing the last descriptor releases the flock
+            self.fd = None
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _read_pid(fd: int) -> int | None:
+    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _write_pid(fd: int, pid: int | None) -> None:
+    os.ftruncate(fd, 0)
+    if pid is not None:
+        os.pwrite(fd, f"{pid}\n".encode("ascii"), 0)
+
+
+def _reindex(
+    paths: list[str],
+    index_dir: str,
+    full: bool,
+    progress: Callable[[int], None] | None,
+    on_total: Callable[[int], None] | None,
+    workers: int | None,
+) -> ReindexSummary:
     manifest = Manifest.load(index_dir)
     roots = [os.path.abspath(p) for p in paths] or list(manifest.roots)
     if not roots:
@@ -165,7 +245,6 @@ def reindex(
     manifest.roots = sorted(set(manifest.roots) | {r for r in roots if os.path.exists(r)})
     manifest.index_name = INDEX_NAME
     _apply(ix, index_dir, manifest, todo, gone, rebuild, summary, progress, workers)
-    summary.seconds = time.monotonic() - started
     return summary
 
 
@@ -233,8 +312,45 @@ def _parsed(paths: list[str], workers: int | None) -> Iterator[ParsedFile]:
     if workers <= 1 or len(paths) < PARALLEL_MIN_FILES:
         yield from map(parse_for_index, paths)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    context = multiprocessing.get_context("fork")  # fast: the readers are already imported
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_parse_worker_init
+    ) as pool:
         yield from pool.map(parse_for_index, paths, chunksize=8)
+
+
+def _parse_worker_init() -> None:
+    """In a forked parse worker: let go of the index locks and die with the reindex.
+
+    A forked worker inherits the reindex's open lock files (ours and Whoosh's WRITELOCK); an
+    flock lasts while any descriptor of it is open, so a worker orphaned by a SIGKILLed reindex
+    kept the index locked for good (seen in the crash test). Closing the copies here leaves
+    the parent's lock intact; the watchdog ends a worker whose reindex is gone.
+    """
+    _close_lock_descriptors()
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _close_lock_descriptors() -> None:
+    """Close this process's descriptors of index lock files (Linux: listed in /proc)."""
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return
+    for fd in fds:
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.endswith((os.sep + LOCK_FILE, "_WRITELOCK")):
+            os.close(int(fd))
 
 
 def _apply(
