@@ -29,6 +29,7 @@ PAGES = {
 }
 WIDTHS = [390, 1280]
 BLOCKING = ("serious", "critical")
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 def url_of(page: Page, site: str, name: str) -> str:
@@ -57,13 +58,21 @@ def test_page_is_accessible_and_fits(
     response = page.goto(url_of(page, site, name))
     assert response is not None and response.status == (400 if name == "error" else 200)
     screenshot(page, f"{name}-{width}")
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+    overflow = page.evaluate(OVERFLOW)
     assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
     violations = run_axe(page, f"{name}-{width}")
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, describe(blocking)
+
+
+@pytest.mark.parametrize("width", [360, 1440])
+@pytest.mark.parametrize("name", ["search", "quotes", "article", "speaker"])
+def test_page_fits_narrowest_and_widest(
+    new_page: Callable[..., Page], site: str, name: str, width: int
+) -> None:
+    page = new_page(viewport={"width": width, "height": 900})
+    page.goto(url_of(page, site, name))
+    assert page.evaluate(OVERFLOW) <= 0, f"{name} is wider than a {width}px screen"
 
 
 FOCUS_STYLE = """() => {

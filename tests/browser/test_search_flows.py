@@ -7,12 +7,13 @@ that the page shows what the API answers rather than repeating counts of the dem
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin
 
 import pytest
 
-from browser.browsing import PageProblems, require_playwright
+from browser.browsing import DESKTOP, PageProblems, require_playwright
 
 require_playwright()
 
@@ -127,6 +128,39 @@ def test_facet_narrows_results_and_counts(page: Page, site: str) -> None:
     page.get_by_role("link", name=f"Remove source {value}").click()
     expect(total_line(page)).to_contain_text(f"of {before_total} article")
     assert shown_facets(page) == before_facets
+
+
+def test_javascript_swaps_results_in_place(new_page: Callable[..., Page], site: str) -> None:
+    page = new_page(viewport=DESKTOP)
+    console = PageProblems()
+    console.watch(page)
+    page.goto(f"{site}/search?q={QUERY}")
+    page.evaluate("() => { window.samePage = true; }")
+    before = shown_total(page)
+    value, count = next((v, c) for v, c in shown_facets(page)["source"].items() if c < before)
+    tick(page, "Source", value)
+    expect(page).to_have_url(re.compile(r"[?&]source="))
+    expect(total_line(page)).to_contain_text(f"of {count} article")
+    assert page.evaluate("() => window.samePage === true"), "the click loaded a new page"
+    expect(page.get_by_role("status")).to_contain_text(f"of {count} article")
+    assert_page_matches_its_json(page)
+
+    page.go_back()
+    expect(total_line(page)).to_contain_text(f"of {before} article")
+    expect(page).not_to_have_url(re.compile(r"source="))
+    page.go_forward()
+    expect(total_line(page)).to_contain_text(f"of {count} article")
+    page.go_back()
+    expect(total_line(page)).to_contain_text(f"of {before} article")
+
+    box = page.get_by_role("searchbox", name=re.compile("search", re.I))
+    box.fill("grain")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]q=grain"))
+    expect(page.locator("ol.hits mark").first).to_have_text(re.compile("grain", re.I))
+    assert page.evaluate("() => window.samePage === true"), "the search loaded a new page"
+    assert_page_matches_its_json(page)
+    assert not console.unexpected(), console.unexpected()
 
 
 def test_histogram_bar_filters_by_date(page: Page, site: str) -> None:

@@ -1,0 +1,128 @@
+// Newsdesk: progressive enhancement of the search pages. Without this file every link and form
+// works as a plain page load; with it, a new search, facet, sort or page is fetched and swapped
+// into the page in place, and history.pushState keeps the address shareable and Back working.
+(function () {
+  "use strict";
+
+  var SEARCH_PATHS = ["/", "/search", "/quotes"];
+  if (!window.fetch || !window.DOMParser || !window.history.pushState) return;
+
+  var pending = null;
+  var shown = location.pathname + location.search; // the search the page shows now
+
+  function isSearchUrl(url) {
+    return url.origin === location.origin && SEARCH_PATHS.indexOf(url.pathname) !== -1;
+  }
+
+  function onSearchPage() {
+    return SEARCH_PATHS.indexOf(location.pathname) !== -1;
+  }
+
+  // The live region that tells screen readers the new result count.
+  function announce(text) {
+    var live = document.getElementById("live-status");
+    if (!live) {
+      live = document.createElement("p");
+      live.id = "live-status";
+      live.className = "visually-hidden";
+      live.setAttribute("role", "status");
+      document.body.appendChild(live);
+    }
+    live.textContent = text;
+  }
+
+  function syncSearchBox(doc) {
+    var mine = document.querySelector("form.searchbox");
+    var theirs = doc.querySelector("form.searchbox");
+    if (!mine || !theirs) return;
+    mine.setAttribute("action", theirs.getAttribute("action") || "");
+    Array.prototype.forEach.call(mine.querySelectorAll("input[type=hidden]"), function (el) {
+      el.remove();
+    });
+    Array.prototype.forEach.call(theirs.querySelectorAll("input[type=hidden]"), function (el) {
+      mine.insertBefore(document.importNode(el, true), mine.firstChild);
+    });
+    var box = mine.querySelector("input[name=q]");
+    var value = theirs.querySelector("input[name=q]");
+    if (box && value && box !== document.activeElement) box.value = value.value;
+  }
+
+  function swap(doc) {
+    var main = document.querySelector("main");
+    var fresh = doc.querySelector("main");
+    if (!main || !fresh) return false;
+    main.replaceWith(document.importNode(fresh, true));
+    document.title = doc.title;
+    var alt = document.querySelector('link[rel="alternate"][type="application/json"]');
+    var freshAlt = doc.querySelector('link[rel="alternate"][type="application/json"]');
+    if (alt && freshAlt) alt.setAttribute("href", freshAlt.getAttribute("href"));
+    syncSearchBox(doc);
+    var total = document.querySelector("main .summary .total");
+    if (total) announce(total.textContent.replace(/\s+/g, " ").trim());
+    var top = document.querySelector("main");
+    if (top && top.getBoundingClientRect().top < 0) top.scrollIntoView();
+    return true;
+  }
+
+  function load(url, push) {
+    if (pending) pending.abort();
+    var controller = window.AbortController ? new AbortController() : null;
+    pending = controller;
+    var main = document.querySelector("main");
+    if (main) main.setAttribute("aria-busy", "true");
+    fetch(url.href, { signal: controller ? controller.signal : undefined, credentials: "same-origin" })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (!response.ok || type.indexOf("text/html") === -1) throw new Error("not a page");
+        return response.text();
+      })
+      .then(function (text) {
+        var doc = new DOMParser().parseFromString(text, "text/html");
+        if (push) history.pushState({ newsdesk: true }, "", url.href);
+        shown = url.pathname + url.search;
+        if (!swap(doc)) location.assign(url.href);
+      })
+      .catch(function (error) {
+        if (error && error.name === "AbortError") return;
+        location.assign(url.href); // let the browser show whatever the server says
+      })
+      .then(function () {
+        if (pending === controller) pending = null;
+        var now = document.querySelector("main");
+        if (now) now.removeAttribute("aria-busy");
+      });
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.defaultPrevented || event.button !== 0) return;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (!link || link.target || link.hasAttribute("download") || !onSearchPage()) return;
+    var url = new URL(link.getAttribute("href"), location.href);
+    if (!isSearchUrl(url) || (url.hash && url.search === location.search)) return;
+    event.preventDefault();
+    load(url, true);
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !onSearchPage()) return;
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "get") return;
+    var url = new URL(form.getAttribute("action") || location.href, location.href);
+    if (!isSearchUrl(url)) return;
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string") params.append(name, value);
+    });
+    url.search = params.toString();
+    event.preventDefault();
+    load(url, true);
+  });
+
+  window.addEventListener("popstate", function () {
+    // a fragment link (the skip link) also pops state: only a different search is fetched
+    if (onSearchPage() && location.pathname + location.search !== shown) {
+      load(new URL(location.href), false);
+    }
+  });
+})();
