@@ -45,6 +45,7 @@ def build_schema() -> Schema:
         id=ID(stored=True, unique=True),  # an article's id; "<article id>#q<n>" for a quote
         kind=ID(stored=True),  # ARTICLE or QUOTE
         article=ID(stored=True),  # the article's id, on the article and on each of its quotes
+        cluster=ID(stored=True, sortable=True),  # syndicated copies: see indexer/dedupe.py
         n=STORED(),  # a quote's position in its article, from 1
         file=ID(stored=True),  # absolute path of the source file: incremental reindex key
         path=STORED(),

@@ -26,12 +26,14 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
+from indexer.dedupe import CopyStore, rewrite_clusters, signature
 from indexer.errors import IndexBusy, NewsdeskError, ParseError
 from indexer.model import Article
 from indexer.readers import iter_corpus, parse_file
 from indexer.schema import SCHEMA, article_documents
 
-SCHEMA_VERSION = 3  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
+SCHEMA_VERSION = 4  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
+# 4: `cluster` of syndicated copies (indexer/dedupe.py), signatures in a sidecar file
 INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
 MANIFEST = "newsdesk.json"
 LOCK_FILE = "newsdesk.lock"  # held (flock) by a reindex from start to end, with its pid in it
@@ -63,6 +65,7 @@ class Manifest:
     roots: list[str] = field(default_factory=list)
     files: dict[str, FileState] = field(default_factory=dict)
     build: str = ""
+    copies: CopyStore | None = field(default=None, repr=False)  # saved with it, just before
 
     @classmethod
     def load(cls, index_dir: str) -> Manifest:
@@ -78,6 +81,9 @@ class Manifest:
         return cls(data.get("index_name", ""), data.get("roots", []), files, data.get("build", ""))
 
     def save(self, index_dir: str) -> None:
+        if self.copies is not None:
+            self.copies.build = self.build
+            self.copies.save(index_dir)
         data = {
             "index_name": self.index_name,
             "schema_version": SCHEMA_VERSION,
@@ -121,6 +127,7 @@ class ParsedFile:
     state: FileState | None
     articles: list[Article]
     errors: list[ParseError]
+    signatures: list[Any] = field(default_factory=list)  # MinHash of each article's body
 
 
 def open_index(index_dir: str):
@@ -242,6 +249,7 @@ def _reindex(
     if on_total:
         on_total(len(todo))
     ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
+    manifest.copies = _copies(ix, index_dir, manifest, rebuild)
     manifest.roots = sorted(set(manifest.roots) | {r for r in roots if os.path.exists(r)})
     manifest.index_name = INDEX_NAME
     _apply(ix, index_dir, manifest, todo, gone, rebuild, summary, progress, workers)
@@ -304,7 +312,8 @@ def parse_for_index(path: str) -> ParsedFile:
     for item in parse_file(path):
         (errors if isinstance(item, ParseError) else articles).append(item)  # type: ignore[arg-type]
     state.articles = len(articles)
-    return ParsedFile(path, key, state, articles, errors)
+    signatures = [signature(article.body or "") for article in articles]
+    return ParsedFile(path, key, state, articles, errors, signatures)
 
 
 def _parsed(paths: list[str], workers: int | None) -> Iterator[ParsedFile]:
@@ -369,9 +378,12 @@ def _apply(
     pending = 0
     first_commit = rebuild
     written_ids: set[str] = set()
+    copies = manifest.copies or CopyStore()
+    manifest.copies = copies
     try:
         for key in gone:
             writer.delete_by_term("file", key)
+            copies.drop_file(key)
             summary.removed += manifest.files.pop(key).articles
         olds = {os.path.abspath(p): old for p, old in todo}
         for parsed in _parsed([p for p, _ in todo], workers):
@@ -389,6 +401,35 @@ def _apply(
         else:
             writer.cancel()
             manifest.save(index_dir)  # touched-but-unchanged files get their new mtimes
+    except BaseException:
+        writer.cancel()
+        raise
+    _recluster(ix, index_dir, manifest, copies)
+
+
+def _copies(ix, index_dir: str, manifest: Manifest, rebuild: bool) -> CopyStore:
+    """The signatures of the indexed articles: the sidecar, or rebuilt from the stored bodies
+    when it does not describe the index as committed (a run died between commit and save)."""
+    if rebuild:
+        return CopyStore()
+    store = CopyStore.load(index_dir, manifest.build, ix.latest_generation())
+    if store is None:
+        with ix.searcher() as searcher:
+            store = CopyStore.from_index(searcher)
+    return store
+
+
+def _recluster(ix, index_dir: str, manifest: Manifest, copies: CopyStore) -> None:
+    """Recompute the clusters of syndicated copies; rewrite the articles whose cluster changed."""
+    changes = copies.recluster()
+    if not changes:
+        return
+    writer = _writer(ix, index_dir)
+    try:
+        with ix.searcher() as searcher:
+            rewrite_clusters(searcher, writer, changes)
+        copies.mark_written(changes)
+        _commit(writer, manifest, index_dir, clear=False)
     except BaseException:
         writer.cancel()
         raise
@@ -427,12 +468,16 @@ def _write_file(
         return 0
     if old is not None and not rebuild:
         writer.delete_by_term("file", parsed.key)
-    for article in parsed.articles:
+    copies = manifest.copies or CopyStore()
+    copies.drop_file(parsed.key)
+    signatures = parsed.signatures or [None] * len(parsed.articles)
+    for article, sig in zip(parsed.articles, signatures, strict=True):
         if not rebuild or article.id in written_ids:
             # The article and every quote record of its previous version, wherever it was.
             writer.delete_by_term("article", article.id)
+        cluster = copies.put(article, parsed.key, sig)  # its last cluster, or its own id
         for doc in article_documents(article, parsed.key):
-            writer.add_document(**doc)
+            writer.add_document(**doc, cluster=cluster)
         written_ids.add(article.id)
     if old is not None:
         summary.updated += len(parsed.articles)
@@ -446,6 +491,8 @@ def _write_file(
 
 
 def _commit(writer, manifest: Manifest, index_dir: str, clear: bool) -> None:
+    if manifest.copies is not None:
+        manifest.copies.generation = writer.generation  # the generation this commit makes
     if clear:
         writer.commit(mergetype=CLEAR)
     else:
