@@ -239,9 +239,15 @@ def test_quotes_filtered_by_speaker(page: Page, site: str) -> None:
 
 
 def test_no_match_says_so(page: Page, site: str) -> None:
-    page.goto(f"{site}/search?q=zzyzx")
+    page.goto(f"{site}/search?q=zzyzx&source=Newsdesk+Wire")
     expect(total_line(page)).to_contain_text("No articles match")
     expect(hits(page)).to_have_count(0)
+    page.get_by_role("link", name="the same search without filters").click()
+    expect(page).not_to_have_url(re.compile(r"source="))
+    expect(total_line(page)).to_contain_text("No articles match")
+    page.locator(".empty-help").get_by_role("link", name="quotes").click()
+    expect(page).to_have_url(re.compile(r"/quotes\?q=zzyzx"))
+    expect(total_line(page)).to_contain_text("No quotes match")
 
 
 def test_bad_query_explains_itself(page: Page, site: str, console: PageProblems) -> None:
