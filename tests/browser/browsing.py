@@ -80,9 +80,9 @@ def run_axe(page: Page, name: str) -> list[dict[str, Any]]:
     return result
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """A full-page PNG in tests/artifacts/ (git-ignored)."""
+def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
+    """A PNG of the whole page (or of the first screen) in tests/artifacts/ (git-ignored)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
