@@ -84,5 +84,13 @@ def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
     """A PNG of the whole page (or of the first screen) in tests/artifacts/ (git-ignored)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    from playwright.sync_api import Error
+
+    try:
+        page.screenshot(path=str(path), full_page=full_page)
+    except Error as exc:  # seen once under load: "Unable to capture screenshot"; once more
+        if "Unable to capture screenshot" not in str(exc):
+            raise
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -160,6 +160,15 @@ def test_javascript_swaps_results_in_place(new_page: Callable[..., Page], site: 
     expect(page.locator("ol.hits mark").first).to_have_text(re.compile("grain", re.I))
     assert page.evaluate("() => window.samePage === true"), "the search loaded a new page"
     assert_page_matches_its_json(page)
+
+    # the keyboard stays where it was: on the chosen value, now selected
+    author = facet(page, "Author").locator("li a").first
+    name = author.locator(".value").inner_text()
+    author.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]author="))
+    expect(facet(page, "Author").locator("li.selected a")).to_be_focused()
+    expect(facet(page, "Author").locator("li.selected a")).to_contain_text(name)
     assert not console.unexpected(), console.unexpected()
 
 

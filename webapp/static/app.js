@@ -47,6 +47,37 @@
     if (box && value && box !== document.activeElement) box.value = value.value;
   }
 
+  // Which control the reader used, in terms that survive the swap: its group and its label.
+  function describe(el) {
+    var main = document.querySelector("main");
+    if (!el || !main || !main.contains(el)) return null;
+    var group = el.closest("section, nav, form, ul");
+    var heading = group && group.querySelector("h2, h3");
+    var label = el.querySelector(".value") || el;
+    return {
+      tag: el.tagName,
+      group: group ? group.getAttribute("aria-label") || (heading ? heading.textContent : "") : "",
+      text: (label.textContent || "").replace(/\s+/g, " ").trim()
+    };
+  }
+
+  function same(a, b) {
+    return a && b && a.tag === b.tag && a.group === b.group && a.text === b.text;
+  }
+
+  // Focus the same control in the new content, else the result count, so that a keyboard
+  // reader carries on where they were instead of at the top of the page.
+  function restoreFocus(key) {
+    if (!key) return;
+    var main = document.querySelector("main");
+    var found = Array.prototype.find.call(main.querySelectorAll(key.tag), function (el) {
+      return same(describe(el), key);
+    });
+    var target = found || main.querySelector(".summary .total") || main;
+    if (!found) target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: !!found });
+  }
+
   function swap(doc) {
     var main = document.querySelector("main");
     var fresh = doc.querySelector("main");
@@ -64,7 +95,7 @@
     return true;
   }
 
-  function load(url, push) {
+  function load(url, push, from) {
     if (pending) pending.abort();
     var controller = window.AbortController ? new AbortController() : null;
     pending = controller;
@@ -81,6 +112,7 @@
         if (push) history.pushState({ newsdesk: true }, "", url.href);
         shown = url.pathname + url.search;
         if (!swap(doc)) location.assign(url.href);
+        else restoreFocus(from);
       })
       .catch(function (error) {
         if (error && error.name === "AbortError") return;
@@ -101,7 +133,7 @@
     var url = new URL(link.getAttribute("href"), location.href);
     if (!isSearchUrl(url) || (url.hash && url.search === location.search)) return;
     event.preventDefault();
-    load(url, true);
+    load(url, true, describe(link));
   });
 
   document.addEventListener("submit", function (event) {
@@ -116,7 +148,7 @@
     });
     url.search = params.toString();
     event.preventDefault();
-    load(url, true);
+    load(url, true, describe(form.querySelector("input:not([type=hidden])")));
   });
 
   window.addEventListener("popstate", function () {
