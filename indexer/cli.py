@@ -182,8 +182,19 @@ def _terminal_snippet(html_snippet: str) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", default=lambda: os.cpu_count() or 2, type=int, help="Worker processes.")
-def serve(index_dir: str, host: str, port: int, workers: int) -> None:
-    """Serve the search page and JSON API with gunicorn."""
+@click.option(
+    "--token",
+    envvar="NEWSDESK_TOKEN",
+    default=None,
+    help="Access token every request must show (default: $NEWSDESK_TOKEN; none: open).",
+)
+def serve(index_dir: str, host: str, port: int, workers: int, token: str | None) -> None:
+    """Serve the search page and JSON API with gunicorn, on 127.0.0.1 unless told otherwise.
+
+    With a token (better passed as $NEWSDESK_TOKEN than on the command line, where `ps` shows
+    it), every page and endpoint needs it: `Authorization: Bearer TOKEN`, `?token=TOKEN` or
+    the cookie set by the login form.
+    """
     from indexer.writer import open_index
     from webapp.server import run_server
 
@@ -191,5 +202,10 @@ def serve(index_dir: str, host: str, port: int, workers: int) -> None:
         open_index(index_dir).close()
     except NewsdeskError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Newsdesk on http://{host}:{port}/ (index: {index_dir})", err=True)
-    run_server(index_dir, host, port, workers)
+    if not token and host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"warning: {host} without --token: anyone who can reach it reads the corpus", err=True
+        )
+    access = "a token required" if token else "open"
+    click.echo(f"Newsdesk on http://{host}:{port}/ (index: {index_dir}; {access})", err=True)
+    run_server(index_dir, host, port, workers, token=token or None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
@@ -14,17 +15,20 @@ EXTENSION = "newsdesk"
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application factory.
 
-    `config` overrides the defaults; "INDEX_DIR" (default "index") names the index directory.
+    `config` overrides the defaults; "INDEX_DIR" (default "index") names the index directory,
+    "TOKEN" (default $NEWSDESK_TOKEN, else none) the access token every request must show, and
+    "QUERY_SECONDS" the time budget of one request's searching (webapp/limits.py).
     The index is opened on the first request that needs it, not here, so an app can be created
     before its index exists.
     """
-    from webapp import views
+    from webapp import security, views
 
     app = Flask(__name__)
-    app.config.from_mapping(INDEX_DIR="index")
+    app.config.from_mapping(INDEX_DIR="index", TOKEN=os.environ.get("NEWSDESK_TOKEN") or None)
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = IndexHandle(app.config["INDEX_DIR"])
     app.register_blueprint(views.bp)
     views.register_error_handlers(app)
+    security.init_app(app)
     return app

@@ -51,6 +51,14 @@ from indexer.schema import (
     facet_value,
 )
 from indexer.writer import open_index
+from webapp.limits import (
+    budgeted,
+    budgeted_search,
+    check_depth,
+    check_query_cost,
+    check_query_text,
+    check_values,
+)
 from webapp.quotemarks import paragraph_spans
 
 SORTS = ("relevance", "newest", "oldest")
@@ -148,6 +156,7 @@ class SearchRequest:
         )
         if request.date_from and request.date_to and request.date_from > request.date_to:
             raise BadRequest("'from' is after 'to': the date range is empty")
+        check_depth(request.page, request.per_page, BadRequest)
         return request
 
     @property
@@ -215,7 +224,9 @@ class SearchRequest:
 
 
 def _values(args: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.strip() for v in args.get(name, ()) if v and v.strip()))
+    values = tuple(dict.fromkeys(v.strip() for v in args.get(name, ()) if v and v.strip()))
+    check_values(name, values, BadRequest)
+    return values
 
 
 def _single(args: Mapping[str, Sequence[str]], name: str) -> str:
@@ -664,6 +675,7 @@ def check_query_syntax(text: str) -> None:
     """Reject what Whoosh's lenient parser would silently misread: unterminated phrases,
     unbalanced parentheses, unknown field names and fields without a term."""
     outside = _outside_phrases(text)
+    check_query_text(text, outside, BadQuery)
     depth = 0
     for char in outside:
         depth += {"(": 1, ")": -1}.get(char, 0)
@@ -751,8 +763,10 @@ def matching_docs(
     parts = [q for q in (query, filters) if q is not None]
     if not parts:
         return set(kind_docs)
+    query = And(parts) if len(parts) > 1 else parts[0]
+    check_query_cost(searcher, query, BadQuery)
     try:
-        docs = set(searcher.docs_for_query(And(parts) if len(parts) > 1 else parts[0]))
+        docs = set(budgeted(searcher.docs_for_query(query)))
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
     docs &= kind_docs
@@ -785,7 +799,7 @@ def _scored_page(
     searcher: Searcher, query: Query, matching: set[int], start: int, count: int, make_hit: MakeHit
 ) -> list[Any]:
     try:
-        results = searcher.search(query, limit=start + count, filter=matching, terms=True)
+        results = budgeted_search(searcher, query, limit=start + count, filter=matching, terms=True)
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
     page = results[start:]
@@ -796,7 +810,7 @@ def _scored_page(
 def _highlighted(searcher: Searcher, query: Query, page: list[int], make_hit: MakeHit) -> list[Any]:
     """Hits for documents already put in order (by date): search them only to highlight."""
     try:
-        results = searcher.search(query, limit=len(page), filter=set(page), terms=True)
+        results = budgeted_search(searcher, query, limit=len(page), filter=set(page), terms=True)
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
     by_docnum = {hit.docnum: hit for hit in results}

@@ -10,9 +10,10 @@ from gunicorn.app.base import BaseApplication
 class NewsdeskServer(BaseApplication):
     """Gunicorn application that builds the Flask app in each worker (after the fork)."""
 
-    def __init__(self, index_dir: str, options: dict[str, Any]) -> None:
+    def __init__(self, index_dir: str, options: dict[str, Any], token: str | None = None) -> None:
         self.index_dir = index_dir
         self.options = options
+        self.token = token
         super().__init__()
 
     def load_config(self) -> None:
@@ -22,10 +23,14 @@ class NewsdeskServer(BaseApplication):
     def load(self):
         from webapp import create_app
 
-        return create_app({"INDEX_DIR": self.index_dir})
+        return create_app({"INDEX_DIR": self.index_dir, "TOKEN": self.token})
 
 
-def run_server(index_dir: str, host: str, port: int, workers: int) -> None:
+def run_server(
+    index_dir: str, host: str, port: int, workers: int, token: str | None = None
+) -> None:
+    """Run gunicorn until stopped; searches have a time budget (webapp/limits.py), so a
+    worker thread is never held for long by one request."""
     options = {
         "bind": f"{host}:{port}",
         "workers": max(1, workers),
@@ -35,4 +40,4 @@ def run_server(index_dir: str, host: str, port: int, workers: int) -> None:
         "accesslog": "-",
         "errorlog": "-",
     }
-    NewsdeskServer(index_dir, options).run()
+    NewsdeskServer(index_dir, options, token).run()

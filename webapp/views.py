@@ -98,6 +98,14 @@ def speaker_api(name: str) -> Any:
     return jsonify(speaker_quotes(_handle(), name, _args()).to_dict())
 
 
+@bp.get("/api/openapi.json")
+def openapi_api() -> Any:
+    """The OpenAPI 3.1 document of every route (webapp/openapi.py)."""
+    from webapp.openapi import document
+
+    return jsonify(document())
+
+
 @bp.get("/articles/<article_id>")
 def article_page(article_id: str) -> Any:
     """One article with every field, its paragraphs and its quotes; 404 for an unknown id."""

@@ -1,0 +1,194 @@
+"""Limits on what one request may cost: query size and shape, wildcard expansion, page depth,
+and a time budget per request. Imports no Flask (the app starts and ends the budget).
+
+Heavy queries are refused before they run when their shape says so (a 400 that says why); the
+time budget stops the rest while they run (a 503), so no request holds a worker for long.
+
+    with time_budget(1.5):
+        docs = set(budgeted(searcher.docs_for_query(query)))   # QueryTooSlow after 1.5 s
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from itertools import islice
+from typing import Any, TypeVar
+
+from whoosh.collectors import TimeLimitCollector
+from whoosh.query import MultiTerm, Query
+from whoosh.searching import Searcher, TimeLimit
+
+from indexer.errors import NewsdeskError
+
+MAX_QUERY_CHARS = 1_000  # characters in `q`
+MAX_QUERY_WORDS = 64  # words, operators included, in `q`
+MAX_NESTING = 10  # depth of (parentheses)
+MIN_WILDCARD_PREFIX = 2  # characters before the first * or ? of a word
+MAX_EXPANSION = 1_000  # index words one wildcard or range may stand for, per field
+MAX_DEPTH = 10_000  # page * per_page: how deep into the results a request may go
+MAX_VALUES = 50  # values of one repeatable parameter (author=..., source=...)
+MAX_VALUE_CHARS = 200  # characters in one filter value
+QUERY_SECONDS = 1.5  # time budget of one request's searching (the answer comes within ~2 s)
+CHECK_EVERY = 2048  # documents between two looks at the clock
+T = TypeVar("T")
+
+_local = threading.local()
+
+
+class QueryTooSlow(NewsdeskError):
+    """The request ran out of its time budget; rendered as a 503 by the app."""
+
+    status = 503
+
+    def __init__(self, seconds: float) -> None:
+        self.message = (
+            f"the search took longer than its {seconds:g} s budget and was stopped; "
+            "make the query narrower (fewer words, longer wildcard prefixes) or add filters"
+        )
+        super().__init__(self.message)
+
+
+# ---------------------------------------------------------------- the time budget
+
+
+@contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Give the calling thread `seconds` for its searching (None: no limit)."""
+    start_budget(seconds)
+    try:
+        yield
+    finally:
+        end_budget()
+
+
+def start_budget(seconds: float | None) -> None:
+    """Give this thread `seconds` of searching; the clock starts at the first look at it, so
+    that work done once per index generation (opening, caches) is not counted."""
+    _local.budget = seconds or None
+    _local.deadline = None
+
+
+def end_budget() -> None:
+    _local.budget = _local.deadline = None
+
+
+def seconds_left() -> float | None:
+    """Seconds left in this thread's budget (None: no budget); QueryTooSlow when none are."""
+    budget = getattr(_local, "budget", None)
+    if budget is None:
+        return None
+    if _local.deadline is None:
+        _local.deadline = time.monotonic() + budget
+    left = _local.deadline - time.monotonic()
+    if left <= 0:
+        raise QueryTooSlow(_local.budget)
+    return left
+
+
+def budgeted(items: Iterable[T]) -> Iterator[T]:
+    """`items`, checking the clock every CHECK_EVERY of them (QueryTooSlow when out of time)."""
+    if seconds_left() is None:
+        yield from items
+        return
+    iterator = iter(items)
+    while True:
+        chunk = list(islice(iterator, CHECK_EVERY))
+        yield from chunk
+        if len(chunk) < CHECK_EVERY:
+            return
+        seconds_left()
+
+
+def budgeted_search(searcher: Searcher, query: Query, **kwargs: Any) -> Any:
+    """`searcher.search(query, **kwargs)` under Whoosh's TimeLimitCollector for the time left."""
+    left = seconds_left()
+    if left is None:
+        return searcher.search(query, **kwargs)
+    collector = TimeLimitCollector(searcher.collector(**kwargs), timelimit=left, use_alarm=False)
+    try:
+        searcher.search_with_collector(query, collector)
+    except TimeLimit:
+        raise QueryTooSlow(_local.budget) from None
+    return collector.results()
+
+
+# ---------------------------------------------------------------- the shape of a query
+
+_WORD = re.compile(r"[^\s()\"]+")
+
+
+def check_query_text(text: str, outside_phrases: str, error: type[Exception]) -> None:
+    """Refuse, with `error`, a query too long, too deep or with a leading wildcard.
+
+    `outside_phrases` is the text with its quoted phrases blanked (wildcards in a phrase are
+    plain characters).
+    """
+    if len(text) > MAX_QUERY_CHARS:
+        raise error(f"the query is too long: {len(text)} characters (at most {MAX_QUERY_CHARS})")
+    if len(_WORD.findall(text.replace('"', " "))) > MAX_QUERY_WORDS:
+        raise error(f"the query has too many words and operators (at most {MAX_QUERY_WORDS})")
+    depth = deepest = 0
+    for char in outside_phrases:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise error(f"the query nests (parentheses) {deepest} deep (at most {MAX_NESTING})")
+    for word in _WORD.findall(outside_phrases):
+        _check_wildcard(word.split(":", 1)[-1], error)
+
+
+def _check_wildcard(word: str, error: type[Exception]) -> None:
+    first = min((i for i in (word.find("*"), word.find("?")) if i >= 0), default=-1)
+    if first < 0 or not word.strip("*?"):  # no wildcard, or only wildcards: cheap
+        return
+    if first < MIN_WILDCARD_PREFIX:
+        raise error(
+            f"'{word}': a wildcard needs at least {MIN_WILDCARD_PREFIX} letters before its first "
+            "* or ? (a leading wildcard would scan every word of the index)"
+        )
+
+
+def check_query_cost(searcher: Searcher, query: Query, error: type[Exception]) -> None:
+    """Refuse, with `error`, a query whose wildcards or ranges stand for too many index words."""
+    reader = searcher.reader()
+    for leaf in query.leaves():
+        if not isinstance(leaf, MultiTerm):
+            continue
+        texts = getattr(leaf, "_btexts", None)
+        words = texts(reader) if texts else (t for _, t in leaf.expanded_terms(reader))
+        if len(list(islice(words, MAX_EXPANSION + 1))) > MAX_EXPANSION:
+            raise error(
+                f"'{_describe(leaf)}' stands for more than {MAX_EXPANSION} words of the index; "
+                "add letters before the wildcard or narrow the range"
+            )
+        seconds_left()
+
+
+def _describe(leaf: Any) -> str:
+    text = getattr(leaf, "text", None)
+    if text is None and hasattr(leaf, "start"):
+        text = f"[{leaf.start} TO {leaf.end}]"
+    return f"{leaf.field()}:{text}"
+
+
+def check_depth(page: int, per_page: int, error: type[Exception]) -> None:
+    """Refuse a page beyond the first MAX_DEPTH results."""
+    if page * per_page > MAX_DEPTH:
+        raise error(
+            f"'page' {page} of {per_page} goes beyond result {MAX_DEPTH:,}, the deepest "
+            "served: narrow the search or sort the other way"
+        )
+
+
+def check_values(name: str, values: tuple[str, ...], error: type[Exception]) -> None:
+    """Refuse too many values of one parameter, or one too long (`q`: MAX_QUERY_CHARS)."""
+    if len(values) > MAX_VALUES:
+        raise error(f"'{name}' is given {len(values)} times (at most {MAX_VALUES})")
+    most = MAX_QUERY_CHARS if name == "q" else MAX_VALUE_CHARS
+    for value in values:
+        if len(value) > most:
+            raise error(f"'{name}' is too long: {len(value)} characters (at most {most})")

@@ -1,0 +1,483 @@
+"""The OpenAPI 3.1 document of Newsdesk's HTTP interface, as data (served at /api/openapi.json).
+
+To document a new route, add its path to PATHS with `json_get(...)` or `html_get(...)`, reusing
+the parameter components (`param("q")`, SEARCH_PARAMETERS, PAGING) and the schema components
+(`schema("Error")`); add a schema or parameter to SCHEMAS / PARAMETERS when a new shape appears.
+tests/test_openapi.py validates the document, checks that its paths are exactly the app's
+routes, and fuzzes every operation against it with schemathesis.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from indexer.schema import FACETS
+from webapp.limits import MAX_DEPTH, MAX_QUERY_CHARS, MAX_VALUE_CHARS, MAX_VALUES
+from webapp.search import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS
+
+JSON = "application/json"
+HTML = "text/html"
+
+
+def ref(section: str, name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/{section}/{name}"}
+
+
+def param(name: str) -> dict[str, str]:
+    return ref("parameters", name)
+
+
+def schema(name: str) -> dict[str, str]:
+    return ref("schemas", name)
+
+
+def _nullable(kind: str) -> dict[str, Any]:
+    return {"type": [kind, "null"]}
+
+
+def _filter(name: str, meaning: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "description": f"{meaning}; repeatable, values of one facet are OR-ed, facets AND-ed.",
+        "style": "form",
+        "explode": True,
+        "schema": {
+            "type": "array",
+            "maxItems": MAX_VALUES,
+            "items": {"type": "string", "maxLength": MAX_VALUE_CHARS},
+        },
+    }
+
+
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "q": {
+        "name": "q",
+        "in": "query",
+        "description": "The query (see the README's query syntax); empty lists every match. "
+        "Refused (400) when too long, too deep or with a leading wildcard.",
+        "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS},
+    },
+    **{
+        name: _filter(name, f"Only documents with this {name}" + (" (YYYY-MM)" * (name == "month")))
+        for name in FACETS
+    },
+    **{
+        f"not_{name}": _filter(f"not_{name}", f"Leave out documents with this {name}")
+        for name in FACETS
+    },
+    **{
+        f"facet_q_{name}": {
+            "name": f"facet_q_{name}",
+            "in": "query",
+            "description": f"List only the {name} values starting with this text (the value "
+            "or one of its words, any case) in `facets`.",
+            "schema": {"type": "string"},
+        }
+        for name in FACETS
+    },
+    "mode": {
+        "name": "mode",
+        "in": "query",
+        "description": "`all`: every word (when no document has them all, any word, with "
+        "`relaxed: true`); `any`: any word, ranked.",
+        "schema": {"type": "string", "enum": ["all", "any"], "default": "all"},
+    },
+    "prefix": {
+        "name": "prefix",
+        "in": "query",
+        "description": "Values starting with this text (the value or one of its words, any case).",
+        "schema": {"type": "string"},
+    },
+    "facet": {
+        "name": "facet",
+        "in": "path",
+        "required": True,
+        "description": "A facet name.",
+        "schema": {"type": "string", "enum": list(FACETS)},
+    },
+    "from": {
+        "name": "from",
+        "in": "query",
+        "description": "First day of the date range (inclusive).",
+        "schema": {"type": "string", "format": "date"},
+    },
+    "to": {
+        "name": "to",
+        "in": "query",
+        "description": "Last day of the date range (inclusive); not before `from`.",
+        "schema": {"type": "string", "format": "date"},
+    },
+    "sort": {
+        "name": "sort",
+        "in": "query",
+        "description": "Order of the hits; without a query, relevance means newest.",
+        "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
+    },
+    "page": {
+        "name": "page",
+        "in": "query",
+        "description": f"Page number; page * per_page is at most {MAX_DEPTH}.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_DEPTH, "default": 1},
+    },
+    "per_page": {
+        "name": "per_page",
+        "in": "query",
+        "description": "Hits per page.",
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_PER_PAGE,
+            "default": DEFAULT_PER_PAGE,
+        },
+    },
+    "article_id": {
+        "name": "article_id",
+        "in": "path",
+        "required": True,
+        "description": "An article id as given in hits (looked up in the index, never a path).",
+        "schema": {"type": "string"},
+    },
+    "speaker_name": {
+        "name": "name",
+        "in": "path",
+        "required": True,
+        "description": "A speaker's name exactly as in the `speaker` facet.",
+        "schema": {"type": "string"},
+    },
+}
+SEARCH_PARAMETERS = [
+    param(name)
+    for name in (
+        "q",
+        *FACETS,
+        *(f"not_{name}" for name in FACETS),
+        "from",
+        "to",
+        "mode",
+        "sort",
+        "page",
+        "per_page",
+        *(f"facet_q_{name}" for name in FACETS),
+    )
+]
+PAGING = [param("page"), param("per_page")]
+
+_FACET_COUNT = {
+    "type": "object",
+    "required": ["value", "count"],
+    "properties": {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 0}},
+}
+_COUNTS = {"type": "array", "items": schema("FacetCount")}
+_TEXT = {"type": "string"}
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "message"],
+                "properties": {"status": {"type": "integer"}, "message": _TEXT},
+            }
+        },
+    },
+    "FacetCount": _FACET_COUNT,
+    "Hit": {
+        "type": "object",
+        "description": "An article hit; highlights are HTML (escaped text, <mark> added).",
+        "required": ["id", "title", "highlights"],
+        "properties": {
+            "id": _TEXT,
+            "title": _TEXT,
+            **{k: _nullable("string") for k in ("author", "author_role", "date", "location")},
+            **{k: _nullable("string") for k in ("source", "url")},
+            "score": _nullable("number"),
+            "highlights": {"type": "object", "additionalProperties": _TEXT},
+        },
+    },
+    "QuoteHit": {
+        "type": "object",
+        "description": "A quotation hit; `highlight` is HTML, `link` its place in the article.",
+        "required": ["id", "article_id", "n", "text", "highlight", "link"],
+        "properties": {
+            "id": _TEXT,
+            "article_id": _TEXT,
+            "n": {"type": "integer"},
+            "speaker": _nullable("string"),
+            "speaker_role": _nullable("string"),
+            "text": _TEXT,
+            "highlight": _TEXT,
+            "title": _TEXT,
+            **{k: _nullable("string") for k in ("author", "date", "location", "source")},
+            "link": _TEXT,
+            "score": _nullable("number"),
+        },
+    },
+    "SearchResult": {
+        "type": "object",
+        "required": ["query", "total", "page", "per_page", "hits", "facets"],
+        "properties": {
+            "query": _TEXT,
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "hits": {"type": "array", "items": {"anyOf": [schema("Hit"), schema("QuoteHit")]}},
+            "facets": {
+                "type": "object",
+                "description": "Per facet, its top values; a facet with chosen values is "
+                "counted without its own choice (what a click gives).",
+                "additionalProperties": _COUNTS,
+            },
+            "facet_sizes": {
+                "type": "object",
+                "description": "Per facet, how many values it has among the matches.",
+                "additionalProperties": {"type": "integer"},
+            },
+            "mode": {"type": "string", "enum": ["all", "any"]},
+            "relaxed": {
+                "type": "boolean",
+                "description": "No document had every word: the hits have any of them.",
+            },
+            "suggestion": {
+                **_nullable("string"),
+                "description": "A query with likelier words, when this one finds little.",
+            },
+            "explanation": {**_TEXT, "description": "The search in words."},
+            "histogram": schema("Histogram"),
+        },
+    },
+    "Histogram": {
+        "type": "object",
+        "description": "Matches per month (per year beyond 36 months), every period from the "
+        "first match to the last; `total` counts all documents of the period within the "
+        "filters, without the query. Buckets sum to the total less `undated`.",
+        "required": ["interval", "buckets", "undated"],
+        "properties": {
+            "interval": {"type": "string", "enum": ["month", "year"]},
+            "buckets": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["key", "count", "total"],
+                    "properties": {
+                        "key": {**_TEXT, "description": "YYYY-MM or YYYY"},
+                        "count": {"type": "integer", "minimum": 0},
+                        "total": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+            "undated": {"type": "integer", "minimum": 0},
+        },
+    },
+    "FacetSearch": {
+        "type": "object",
+        "required": ["facet", "prefix", "values"],
+        "properties": {"facet": _TEXT, "prefix": _TEXT, "values": _COUNTS},
+    },
+    "SpeakerQuotes": {
+        "type": "object",
+        "required": ["speaker", "total", "page", "per_page", "quotes", "months", "sources"],
+        "properties": {
+            "speaker": _TEXT,
+            "total": {"type": "integer", "minimum": 1},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "quotes": {"type": "array", "items": schema("QuoteHit")},
+            "months": _COUNTS,
+            "sources": _COUNTS,
+        },
+    },
+    "Quote": {
+        "type": "object",
+        "required": ["text"],
+        "properties": {
+            "text": _TEXT,
+            "speaker": _nullable("string"),
+            "speaker_role": _nullable("string"),
+            "start": _nullable("integer"),
+            "end": _nullable("integer"),
+        },
+    },
+    "Article": {
+        "type": "object",
+        "required": ["id", "body", "quotes"],
+        "properties": {
+            "id": _TEXT,
+            "path": _TEXT,
+            "format": _TEXT,
+            **{
+                k: _nullable("string")
+                for k in ("site", "title", "author", "author_role", "date", "location", "source")
+            },
+            "url": _nullable("string"),
+            "body": _TEXT,
+            "quotes": {"type": "array", "items": schema("Quote")},
+        },
+    },
+    "OpenAPI": {"type": "object", "required": ["openapi", "paths"]},
+}
+
+_ERRORS = {
+    400: "A parameter or the query is invalid, or over a limit (README: Limits).",
+    401: "An access token is configured and the request shows none or a wrong one.",
+    404: "No such article, speaker or route.",
+    503: "No index yet, or the search ran out of its time budget.",
+}
+RESPONSES: dict[str, dict[str, Any]] = {
+    **{
+        f"Json{status}": {
+            "description": text,
+            "content": {JSON: {"schema": schema("Error")}},
+        }
+        for status, text in _ERRORS.items()
+    },
+    **{
+        f"Html{status}": {"description": text, "content": {HTML: {"schema": _TEXT}}}
+        for status, text in _ERRORS.items()
+    },
+}
+
+
+def json_get(
+    summary: str, result: str, parameters: list[dict[str, Any]], errors: tuple[int, ...]
+) -> dict[str, Any]:
+    """A GET operation answering JSON: `result` schema on 200, the error shape otherwise."""
+    responses: dict[str, Any] = {
+        "200": {"description": "OK", "content": {JSON: {"schema": schema(result)}}}
+    }
+    responses |= {str(s): ref("responses", f"Json{s}") for s in (*errors, 401)}
+    return {"get": {"summary": summary, "parameters": parameters, "responses": responses}}
+
+
+def html_get(
+    summary: str, parameters: list[dict[str, Any]], errors: tuple[int, ...]
+) -> dict[str, Any]:
+    """A GET operation answering an HTML page, and an HTML error page otherwise."""
+    responses: dict[str, Any] = {
+        "200": {"description": "The page", "content": {HTML: {"schema": _TEXT}}}
+    }
+    responses |= {str(s): ref("responses", f"Html{s}") for s in (*errors, 401)}
+    return {"get": {"summary": summary, "parameters": parameters, "responses": responses}}
+
+
+_SEARCH_ERRORS = (400, 503)
+_ONE_ERRORS = (400, 404, 503)
+_LOGIN = {
+    "get": {
+        "summary": "The login form (open without a token).",
+        "parameters": [
+            {
+                "name": "next",
+                "in": "query",
+                "description": "A path on this site to go back to.",
+                "schema": _TEXT,
+            }
+        ],
+        "security": [],
+        "responses": {"200": {"description": "The form", "content": {HTML: {"schema": _TEXT}}}},
+    },
+    "post": {
+        "summary": "Check a token; on success set the token cookie and redirect to `next`.",
+        "security": [],
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"token": _TEXT, "next": _TEXT},
+                    }
+                }
+            }
+        },
+        "responses": {
+            "303": {"description": "Signed in (or no token needed): back to `next`"},
+            "401": ref("responses", "Html401"),
+        },
+    },
+}
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/": html_get("The search page (same as /search).", SEARCH_PARAMETERS, _SEARCH_ERRORS),
+    "/search": html_get("Articles: hits, facets, sort, pages.", SEARCH_PARAMETERS, _SEARCH_ERRORS),
+    "/api/search": json_get(
+        "Articles as JSON: the data of /search.", "SearchResult", SEARCH_PARAMETERS, _SEARCH_ERRORS
+    ),
+    "/quotes": html_get("Quotations and their speakers.", SEARCH_PARAMETERS, _SEARCH_ERRORS),
+    "/api/quotes": json_get(
+        "Quotations as JSON: the shape of /api/search, hits are QuoteHit.",
+        "SearchResult",
+        SEARCH_PARAMETERS,
+        _SEARCH_ERRORS,
+    ),
+    "/speakers/{name}": html_get(
+        "One speaker's quotations, per month and per source.",
+        [param("speaker_name"), *PAGING],
+        _ONE_ERRORS,
+    ),
+    "/api/speakers/{name}": json_get(
+        "One speaker's quotations as JSON.",
+        "SpeakerQuotes",
+        [param("speaker_name"), *PAGING],
+        _ONE_ERRORS,
+    ),
+    "/articles/{article_id}": html_get(
+        "One article: every field, its paragraphs and its quotations marked.",
+        [param("article_id")],
+        _ONE_ERRORS,
+    ),
+    "/api/articles/{article_id}": json_get(
+        "One article as JSON (every field and its quotes).",
+        "Article",
+        [param("article_id")],
+        _ONE_ERRORS,
+    ),
+    "/api/facets/{facet}": json_get(
+        "One facet's values starting with `prefix`, counted among the articles the search "
+        "parameters find (as the sidebar counts them).",
+        "FacetSearch",
+        [param("facet"), param("prefix"), *SEARCH_PARAMETERS],
+        (*_SEARCH_ERRORS, 404),
+    ),
+    "/api/quotes/facets/{facet}": json_get(
+        "The same as /api/facets/{facet}, counting quotations.",
+        "FacetSearch",
+        [param("facet"), param("prefix"), *SEARCH_PARAMETERS],
+        (*_SEARCH_ERRORS, 404),
+    ),
+    "/help": html_get("The query syntax, with examples.", [], ()),
+    "/api/openapi.json": json_get("This document.", "OpenAPI", [], ()),
+    "/login": _LOGIN,
+}
+
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "The access token."},
+    "tokenQuery": {"type": "apiKey", "in": "query", "name": "token"},
+    "tokenCookie": {"type": "apiKey", "in": "cookie", "name": "newsdesk_token"},
+}
+
+
+def document() -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document (a fresh copy: callers may change it)."""
+    return copy.deepcopy(
+        {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "Newsdesk",
+                "version": "1",
+                "description": "Search news corpora for who said what, when, where. Every "
+                "operation needs the access token when the server has one (README: Security).",
+            },
+            # Optional auth: none needed unless the server was started with a token.
+            "security": [{}, {"bearer": []}, {"tokenQuery": []}, {"tokenCookie": []}],
+            "paths": PATHS,
+            "components": {
+                "parameters": PARAMETERS,
+                "schemas": SCHEMAS,
+                "responses": RESPONSES,
+                "securitySchemes": SECURITY_SCHEMES,
+            },
+        }
+    )
