@@ -267,3 +267,20 @@ def test_bad_query_explains_itself(page: Page, site: str, console: PageProblems)
     expect(page.locator("main")).to_contain_text("never closed")
     page.get_by_role("link", name="Start a new search").click()
     expect(page).to_have_url(re.compile(r"/(search)?$"))
+
+
+def test_every_linked_page_loads_cleanly(page: Page, site: str) -> None:
+    """Each distinct page linked from a search (pages, not data) loads without a console error."""
+    page.goto(f"{site}/search?q={QUERY}")
+    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+    seen: dict[str, str] = {}
+    for href in hrefs:
+        path = urljoin(site, href).split("#")[0]
+        kind = path.removeprefix(site).split("?")[0].strip("/").split("/")[0]
+        if path.startswith(site) and not kind.startswith(("api", "export", "feed")):
+            seen.setdefault(kind, path)  # one page of each kind: search, quotes, articles, …
+    assert {"articles", "quotes", "speakers"} <= set(seen), seen
+    for path in seen.values():
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        assert "text/html" in response.headers.get("content-type", ""), path
