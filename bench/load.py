@@ -294,7 +294,10 @@ def _default_corpus() -> Path:
     path = DATA / "load" / "reuters-5000.jsonl"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_jsonl(itertools.islice(reuters_records(), 5000), path)
+        partial = path.with_suffix(".partial")
+        if not write_jsonl(itertools.islice(reuters_records(), 5000), partial):
+            raise SystemExit("no Reuters data in ../shared/corpora/reuters21578: pass --corpus")
+        partial.replace(path)
     return path
 
 
