@@ -102,3 +102,14 @@ def test_skip_link_reaches_the_results(page: Page, site: str) -> None:
     expect(skip).to_be_visible()
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{site}/search?q=bakhmut#content")
+
+
+def test_narrow_screen_has_a_way_to_the_filters(new_page: Callable[..., Page], site: str) -> None:
+    page = new_page(viewport={"width": 390, "height": 800})
+    page.goto(url_of(page, site, "search"))
+    sidebar = page.get_by_role("complementary", name="Refine")
+    expect(sidebar).not_to_be_in_viewport()
+    page.get_by_role("link", name="Refine", exact=True).click()
+    expect(sidebar).to_be_in_viewport()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.get_by_role("link", name="Refine", exact=True)).to_be_hidden()
