@@ -49,9 +49,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         unavailable("the playwright package is not installed (pip install -e '.[dev]')")
+    expect.set_options(timeout=10_000)  # a loaded CI machine: twice the default
     with sync_playwright() as pw:
         yield pw
 

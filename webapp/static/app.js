@@ -84,9 +84,13 @@
     if (!main || !fresh) return false;
     main.replaceWith(document.importNode(fresh, true));
     document.title = doc.title;
-    var alt = document.querySelector('link[rel="alternate"][type="application/json"]');
-    var freshAlt = doc.querySelector('link[rel="alternate"][type="application/json"]');
-    if (alt && freshAlt) alt.setAttribute("href", freshAlt.getAttribute("href"));
+    // the JSON twin and any feed of this search follow it
+    Array.prototype.forEach.call(document.head.querySelectorAll('link[rel="alternate"]'), function (el) {
+      el.remove();
+    });
+    Array.prototype.forEach.call(doc.head.querySelectorAll('link[rel="alternate"]'), function (el) {
+      document.head.appendChild(document.importNode(el, true));
+    });
     syncSearchBox(doc);
     var total = document.querySelector("main .summary .total");
     if (total) announce(total.textContent.replace(/\s+/g, " ").trim());
