@@ -17,13 +17,15 @@ from flask.testing import FlaskClient
 from test_search import (
     RECORDS,
     XSS,
+    brute_disjunctive,
     brute_facets,
+    brute_filter,
     build_index,
     facet_dict,
     facet_values,
     write_jsonl,
 )
-from test_webapp import C, page, page_facets
+from test_webapp import RESPONSE_KEYS, C, page, page_facets
 
 from indexer.model import Quote
 from indexer.writer import open_index, reindex
@@ -128,21 +130,18 @@ def brute_quote_facets(rows: Iterable[tuple[dict[str, Any], int, dict]]) -> dict
     return {f: dict(Counter(v for row in rows for v in quote_facet_values(row, f))) for f in FACETS}
 
 
+def quote_date(row: tuple[dict[str, Any], int, dict]) -> str:
+    return row[0].get("date") or ""
+
+
 def brute_quote_filter(params: dict[str, list[str]]) -> list[tuple[dict[str, Any], int, dict]]:
-    """Quotes matching facet filters (OR within a facet, AND across) and a date window."""
-    chosen = []
-    for row in quote_rows(ALL):
-        facets_ok = all(
-            set(values) & set(quote_facet_values(row, name))
-            for name, values in params.items()
-            if name not in ("from", "to")
-        )
-        day = row[0].get("date", "")
-        from_ok = "from" not in params or (day and day >= params["from"][0])
-        to_ok = "to" not in params or (day and day <= params["to"][0])
-        if facets_ok and from_ok and to_ok:
-            chosen.append(row)
-    return chosen
+    """Quotes matching facet filters (OR within a facet, AND across), exclusions, dates."""
+    return brute_filter(params, quote_rows(ALL), quote_facet_values, quote_date)
+
+
+def brute_quote_disjunctive(params: dict[str, list[str]]) -> dict[str, dict[str, int]]:
+    """Each facet of the quotes counted without its own choice (disjunctive faceting)."""
+    return brute_disjunctive(params, quote_rows(ALL), quote_facet_values, quote_date)
 
 
 # ---------------------------------------------------------------- fixtures and helpers
@@ -235,7 +234,7 @@ def test_quote_filters_match_brute_force(client: FlaskClient, params: dict[str, 
     data = quotes_api(client, per_page=100, **params)
     assert sorted(h["id"] for h in data["hits"]) == sorted(map(row_id, expected))
     assert data["total"] == len(expected)
-    assert facet_dict(data["facets"]) == brute_quote_facets(expected)
+    assert facet_dict(data["facets"]) == brute_quote_disjunctive(params)
 
 
 def test_article_search_counts_and_facets_only_articles(client: FlaskClient) -> None:
@@ -268,7 +267,7 @@ def test_quote_facets_count_every_match_not_only_the_page(client: FlaskClient) -
 
 def test_api_quotes_shape(client: FlaskClient) -> None:
     data = quotes_api(client, q="corridor")
-    assert list(data) == ["query", "total", "page", "per_page", "hits", "facets"]
+    assert [key for key in data if key in RESPONSE_KEYS] == RESPONSE_KEYS
     assert list(data["facets"]) == list(FACETS)
     (hit,) = data["hits"]
     assert list(hit) == [
@@ -704,3 +703,33 @@ def test_quotes_found_in_plain_text_bodies_are_searchable(tmp_path: Path) -> Non
     (mark,) = doc.xpath(f"//mark[@id='q{hit['n']}']")
     assert "corridor works" in mark.text_content()
     app.extensions["newsdesk"].close()
+
+
+# ---------------------------------------------------------------- exclusions, histogram, facets
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"not_speaker": ["Volodymyr Zelensky"]},
+        {"speaker": ["Volodymyr Zelensky", "Oleksandr Kubrakov"], "not_source": ["Reuters"]},
+        {"not_month": ["2024-02"], "not_location": ["Kyiv"]},
+    ],
+)
+def test_quote_exclusions_and_disjunctive_facets(
+    client: FlaskClient, params: dict[str, list[str]]
+) -> None:
+    expected = brute_quote_filter(params)
+    data = quotes_api(client, per_page=100, **params)
+    assert sorted(h["id"] for h in data["hits"]) == sorted(map(row_id, expected))
+    assert facet_dict(data["facets"]) == brute_quote_disjunctive(params)
+    hist = data["histogram"]
+    assert sum(b["count"] for b in hist["buckets"]) + hist["undated"] == data["total"]
+
+
+def test_quote_facet_value_search_and_explanation(client: FlaskClient) -> None:
+    found = get_json(client, "/api/quotes/facets/speaker", prefix="zel")["values"]
+    zelensky = sum(1 for r in quote_rows(ALL) if r[2]["speaker"] == "Volodymyr Zelensky")
+    assert found == [{"value": "Volodymyr Zelensky", "count": zelensky}]
+    data = quotes_api(client, q="bakhmut", speaker="Yevgeny Prigozhin")
+    assert data["explanation"] == "quotes with bakhmut, said by Yevgeny Prigozhin"

@@ -434,6 +434,20 @@ PATHS: dict[str, dict[str, Any]] = {
         [param("article_id")],
         _ONE_ERRORS,
     ),
+    "/api/facets/{facet}": json_get(
+        "One facet's values starting with `prefix`, counted among the articles the search "
+        "parameters find (as the sidebar counts them).",
+        "FacetSearch",
+        [param("facet"), param("prefix"), *SEARCH_PARAMETERS],
+        (*_SEARCH_ERRORS, 404),
+    ),
+    "/api/quotes/facets/{facet}": json_get(
+        "The same as /api/facets/{facet}, counting quotations.",
+        "FacetSearch",
+        [param("facet"), param("prefix"), *SEARCH_PARAMETERS],
+        (*_SEARCH_ERRORS, 404),
+    ),
+    "/help": html_get("The query syntax, with examples.", [], ()),
     "/api/openapi.json": json_get("This document.", "OpenAPI", [], ()),
     "/login": _LOGIN,
 }

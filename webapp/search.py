@@ -22,16 +22,25 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from whoosh import highlight, scoring
-from whoosh.qparser import AndGroup, MultifieldParser, PhrasePlugin, Plugin, QueryParser, syntax
+from whoosh.qparser import (
+    AndGroup,
+    GtLtPlugin,
+    MultifieldParser,
+    OrGroup,
+    PhrasePlugin,
+    Plugin,
+    QueryParser,
+    syntax,
+)
 from whoosh.qparser.common import QueryParserError
-from whoosh.query import And, NumericRange, Or, Query, QueryError, Term
+from whoosh.query import And, Not, NullQuery, NumericRange, Or, Query, QueryError, Term
 from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
 
@@ -59,13 +68,25 @@ from webapp.limits import (
     check_query_text,
     check_values,
 )
+from webapp.querylang import DATE_FIELD, DateQueryError, DayRangePlugin, explain
 from webapp.quotemarks import paragraph_spans
+from webapp.spelling import suggest_query
 
 SORTS = ("relevance", "newest", "oldest")
+MODES = ("all", "any")  # every word (falls back to any word when none has all), or any word
 FILTER_FACETS = FACETS  # author, source, location, speaker, month: each a repeatable parameter
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
 FACET_LIMIT = 20  # values shown per facet; months are all shown
+FACET_SEARCH_LIMIT = 100  # values listed by a search within a facet
+YEARS_AFTER_MONTHS = 36  # a histogram spanning more months than this has year buckets
+SUGGEST_BELOW = 3  # a query with fewer matches (all words) gets a "did you mean"
+ANY_BONUS = 0.0  # mode "any": Whoosh's bonus for matching more of the words (0: plain sum)
+SCOPES_KEPT = 256  # filter sets remembered per generation
+# BM25F: length normalisation B (Whoosh's default 0.75) and term saturation K1, tuned on the
+# Reuters proxy of bench/ranking.py (B 0.3 beats 0.5 and 0.75 there, K1 matters little).
+BM25_B = 0.3
+BM25_K1 = 1.2
 SNIPPET_CHARS = 200  # the body's opening shown when the body has no match
 T = TypeVar("T")
 
@@ -107,6 +128,12 @@ class SpeakerNotFound(WebError):
     status = 404
 
 
+class FacetNotFound(WebError):
+    """No facet has the requested name."""
+
+    status = 404
+
+
 class IndexUnavailable(WebError):
     """The index directory holds no index (yet)."""
 
@@ -118,7 +145,7 @@ class IndexUnavailable(WebError):
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """A validated search: query, filters, date window, sort and page.
+    """A validated search: query, match mode, filters and exclusions, date window, sort, page.
 
     An empty `q` browses: every article matching the filters (all articles when there are none),
     newest first unless `sort` asks for oldest — relevance means nothing without a query.
@@ -135,16 +162,26 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    not_author: tuple[str, ...] = ()
+    not_source: tuple[str, ...] = ()
+    not_location: tuple[str, ...] = ()
+    not_speaker: tuple[str, ...] = ()
+    not_month: tuple[str, ...] = ()
+    mode: str = "all"
+    facet_q: tuple[tuple[str, str], ...] = ()  # (facet, text): that facet's list, searched
+    dedupe: bool = True  # syndicated copies collapsed into their earliest article (dedupe=0: not)
 
     @classmethod
     def from_args(cls, args: Mapping[str, Sequence[str]]) -> SearchRequest:
         """Build from query parameters (name → list of values); BadRequest when one is invalid.
 
-        Parameters: q, author, source, location, speaker, month (repeatable), from, to
-        (YYYY-MM-DD, inclusive), sort (relevance|newest|oldest), page (>=1), per_page (1-100).
-        Unknown parameters are ignored.
+        Parameters: q, author, source, location, speaker, month (repeatable), the same with
+        `not_` (exclusions, repeatable), from, to (YYYY-MM-DD, inclusive), mode (all|any),
+        sort (relevance|newest|oldest), page (>=1), per_page (1-100), facet_q_<facet> (search
+        within a facet's values). Unknown parameters are ignored.
         """
         filters = {name: _values(args, name) for name in FILTER_FACETS}
+        excluded = {f"not_{name}": _values(args, f"not_{name}") for name in FILTER_FACETS}
         request = cls(
             q=_single(args, "q"),
             date_from=_date_param(args, "from"),
@@ -152,7 +189,11 @@ class SearchRequest:
             sort=_choice_param(args, "sort", SORTS, "relevance"),
             page=_int_param(args, "page", 1, 1, None),
             per_page=_int_param(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+            mode=_choice_param(args, "mode", MODES, "all"),
+            facet_q=_facet_searches(args),
+            dedupe=_flag_param(args, "dedupe", True),
             **filters,
+            **excluded,
         )
         if request.date_from and request.date_to and request.date_from > request.date_to:
             raise BadRequest("'from' is after 'to': the date range is empty")
@@ -172,11 +213,30 @@ class SearchRequest:
         """The active facet filters, facet name → values."""
         return {name: getattr(self, name) for name in FILTER_FACETS if getattr(self, name)}
 
+    def exclusions(self) -> dict[str, tuple[str, ...]]:
+        """The excluded facet values, facet name → values."""
+        return {n: getattr(self, f"not_{n}") for n in FILTER_FACETS if getattr(self, f"not_{n}")}
+
+    def facet_search(self, facet: str) -> str:
+        """The text searched for in a facet's values ("" when its list is not searched)."""
+        return dict(self.facet_q).get(facet, "")
+
+    def filter_key(self) -> tuple[Any, ...]:
+        """Everything that narrows the documents before the query: a cache key."""
+        chosen = tuple(sorted(self.filters().items()))
+        return (chosen, tuple(sorted(self.exclusions().items())), self.date_from, self.date_to)
+
     def active_filters(self) -> list[tuple[str, str, SearchRequest]]:
-        """(label, value, request without it) for each active filter, dates included."""
+        """(parameter, value, request without it) for each active filter, exclusions (not_*)
+        and dates included."""
         active = [
             (name, value, self.without_filter(name, value))
             for name, values in self.filters().items()
+            for value in values
+        ]
+        active += [
+            (f"not_{name}", value, self.without_exclusion(name, value))
+            for name, values in self.exclusions().items()
             for value in values
         ]
         if self.date_from:
@@ -187,16 +247,41 @@ class SearchRequest:
 
     def with_filter(self, facet: str, value: str) -> SearchRequest:
         values = getattr(self, facet)
-        return self if value in values else self._changed(**{facet: (*values, value)})
+        changed = self.without_exclusion(facet, value)._changed(facet_q=self._other_q(facet))
+        return changed if value in values else changed._changed(**{facet: (*values, value)})
 
     def without_filter(self, facet: str, value: str) -> SearchRequest:
         return self._changed(**{facet: tuple(v for v in getattr(self, facet) if v != value)})
 
+    def with_exclusion(self, facet: str, value: str) -> SearchRequest:
+        """This search without the documents that have `value` in `facet`."""
+        name = f"not_{facet}"
+        values = getattr(self, name)
+        changed = self.without_filter(facet, value)._changed(facet_q=self._other_q(facet))
+        return changed if value in values else changed._changed(**{name: (*values, value)})
+
+    def without_exclusion(self, facet: str, value: str) -> SearchRequest:
+        name = f"not_{facet}"
+        return self._changed(**{name: tuple(v for v in getattr(self, name) if v != value)})
+
     def without_filters(self) -> SearchRequest:
-        return SearchRequest(q=self.q, sort=self.sort, per_page=self.per_page)
+        return SearchRequest(q=self.q, sort=self.sort, per_page=self.per_page, mode=self.mode)
+
+    def with_dates(self, first: str, last: str) -> SearchRequest:
+        """This search within the days `first` to `last` (YYYY-MM-DD)."""
+        return self._changed(date_from=date.fromisoformat(first), date_to=date.fromisoformat(last))
+
+    def without_facet_search(self, facet: str) -> SearchRequest:
+        return self._changed(facet_q=self._other_q(facet))
 
     def with_sort(self, sort: str) -> SearchRequest:
         return self._changed(sort=sort)
+
+    def with_mode(self, mode: str) -> SearchRequest:
+        return self._changed(mode=mode)
+
+    def with_query(self, q: str) -> SearchRequest:
+        return self._changed(q=q)
 
     def with_page(self, page: int) -> SearchRequest:
         return replace(self, page=page)
@@ -205,6 +290,9 @@ class SearchRequest:
         """The query string of another page of this search."""
         return self.with_page(page).query_string()
 
+    def _other_q(self, facet: str) -> tuple[tuple[str, str], ...]:
+        return tuple((name, text) for name, text in self.facet_q if name != facet)
+
     def _changed(self, **changes: Any) -> SearchRequest:
         return replace(self, page=1, **changes)  # a new filter or order starts at page 1
 
@@ -212,12 +300,24 @@ class SearchRequest:
         """The request as query parameters, defaults left out."""
         pairs = [("q", self.q)] if self.q else []
         pairs += [(name, v) for name, values in self.filters().items() for v in values]
+        pairs += [(f"not_{n}", v) for n, values in self.exclusions().items() for v in values]
         pairs += [("from", self.date_from.isoformat())] if self.date_from else []
         pairs += [("to", self.date_to.isoformat())] if self.date_to else []
+        pairs += [("mode", self.mode)] if self.mode != "all" else []
         pairs += [("sort", self.sort)] if self.sort != "relevance" else []
         pairs += [("page", str(self.page))] if self.page != 1 else []
         pairs += [("per_page", str(self.per_page))] if self.per_page != DEFAULT_PER_PAGE else []
+        pairs += [(f"facet_q_{name}", text) for name, text in self.facet_q]
+        pairs += [] if self.dedupe else [("dedupe", "0")]
         return pairs
+
+    def form_params(self, *drop: str) -> list[tuple[str, str]]:
+        """The parameters a form keeps as hidden fields: all but the page and those in `drop`."""
+        return [(name, v) for name, v in self.params() if name not in drop and name != "page"]
+
+    def box_params(self) -> list[tuple[str, str]]:
+        """What the search box keeps when the query changes: filters, mode, order, page size."""
+        return [(n, v) for n, v in self.form_params("q") if not n.startswith("facet_q_")]
 
     def query_string(self) -> str:
         return urlencode(self.params())
@@ -232,6 +332,11 @@ def _values(args: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:
 def _single(args: Mapping[str, Sequence[str]], name: str) -> str:
     values = _values(args, name)
     return values[-1] if values else ""
+
+
+def _facet_searches(args: Mapping[str, Sequence[str]]) -> tuple[tuple[str, str], ...]:
+    pairs = ((name, _single(args, f"facet_q_{name}")) for name in FILTER_FACETS)
+    return tuple((name, text) for name, text in pairs if text)
 
 
 def _int_param(
@@ -293,6 +398,9 @@ class Hit:
     url: str | None
     score: float | None
     highlights: dict[str, str]
+    cluster: str | None = None  # its syndicated copies' cluster: the earliest copy's id
+    copy_count: int = 0  # further matching copies collapsed into this hit (dedupe=1)
+    copies: list[Copy] = field(default_factory=list)  # the first COPIES_LISTED of them
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -326,14 +434,48 @@ class QuoteHit:
 
 
 @dataclass
+class Bucket:
+    """One period of the histogram: matching documents, and all documents in scope."""
+
+    key: str  # "2024-05" or "2024"
+    count: int
+    total: int
+
+
+@dataclass
+class Histogram:
+    """Matches per month (per year beyond YEARS_AFTER_MONTHS), every period from the first
+    match to the last, each with the number of documents in scope (the same kind and filters,
+    without the query) so that attention can be normalised. Buckets sum to the total less
+    `undated`."""
+
+    interval: str  # "month" or "year"
+    buckets: list[Bucket]
+    undated: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def peak(self) -> int:
+        return max((b.count for b in self.buckets), default=0)
+
+
+@dataclass
 class SearchResult:
-    """What a search found: the total, one page of hits and the facet counts of all matches."""
+    """What a search found: the total, one page of hits, the facet counts and the histogram of
+    all matches, and how the query was read."""
 
     request: SearchRequest
     total: int
     hits: list[Any]  # Hit for articles, QuoteHit for quotes
     facets: dict[str, list[FacetCount]]
     kind: str = ARTICLE
+    histogram: Histogram = field(default_factory=lambda: Histogram("month", []))
+    explanation: str = ""
+    relaxed: bool = False  # no document had every word: these match any of them
+    suggestion: str | None = None  # a query with words from the index, when this one finds little
+    facet_sizes: dict[str, int] = field(default_factory=dict)  # values per facet, listed or not
 
     @property
     def pages(self) -> int:
@@ -363,6 +505,29 @@ class SearchResult:
             "per_page": self.request.per_page,
             "hits": [hit.to_dict() for hit in self.hits],
             "facets": {name: [asdict(fc) for fc in counts] for name, counts in self.facets.items()},
+            "facet_sizes": self.facet_sizes,
+            "mode": self.request.mode,
+            "relaxed": self.relaxed,
+            "suggestion": self.suggestion,
+            "explanation": self.explanation,
+            "histogram": self.histogram.to_dict(),
+        }
+
+
+@dataclass
+class FacetSearch:
+    """The values of one facet that match a text, with their counts (as the sidebar counts)."""
+
+    facet: str
+    prefix: str
+    values: list[FacetCount]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON API's answer for /api/facets/<facet>."""
+        return {
+            "facet": self.facet,
+            "prefix": self.prefix,
+            "values": [asdict(fc) for fc in self.values],
         }
 
 
@@ -377,7 +542,7 @@ class _FacetColumn:
     first: list[int]  # docnum → value id, -1 for none
     extra: dict[int, tuple[int, ...]]  # docnum → further value ids (several authors, speakers)
 
-    def count(self, docnums: set[int]) -> Counter[int]:
+    def count(self, docnums: Collection[int]) -> Counter[int]:
         counts = Counter(map(self.first.__getitem__, docnums))
         counts.pop(-1, None)
         small, large = sorted((self.extra.keys(), docnums), key=len)
@@ -396,7 +561,7 @@ class FacetTable:
 
     def __init__(self, columns: dict[str, _FacetColumn]) -> None:
         self.columns = columns
-        self._everything: dict[tuple[str, int | None], dict[str, list[FacetCount]]] = {}
+        self._everything: dict[str, dict[str, Counter[int]]] = {}
 
     @classmethod
     def build(cls, reader: Any) -> FacetTable:
@@ -406,26 +571,66 @@ class FacetTable:
         columns = {name: _read_column(reader, f"f_{name}", size, deleted) for name in FACETS}
         return cls(columns)
 
-    def counts(
-        self, docnums: set[int], limit: int | None = FACET_LIMIT, every: str | None = None
-    ) -> dict[str, list[FacetCount]]:
-        """Facet name → values with their counts among `docnums`, most frequent first.
+    def count(self, name: str, docnums: Collection[int], every: str | None = None) -> Counter[int]:
+        """Value id → number of `docnums` with that value in facet `name`.
 
-        `limit` caps the values per facet (months: none). `every` names the kind when `docnums`
-        are all the documents of that kind (browsing): that answer never changes, so it is kept.
+        `every` names the kind when `docnums` are all the documents of that kind (browsing):
+        that answer never changes, so it is kept.
         """
         if every is None:
-            return self._count(docnums, limit)
-        key = (every, limit)
-        if key not in self._everything:
-            self._everything[key] = self._count(docnums, limit)
-        return self._everything[key]
+            return self.columns[name].count(docnums)
+        kept = self._everything.setdefault(every, {})
+        if name not in kept:
+            kept[name] = self.columns[name].count(docnums)
+        return kept[name]
 
-    def _count(self, docnums: set[int], limit: int | None) -> dict[str, list[FacetCount]]:
-        return {
-            name: _ranked(name, col, col.count(docnums), limit)
-            for name, col in self.columns.items()
-        }
+    def ranked(
+        self,
+        name: str,
+        counts: Counter[int],
+        limit: int | None = FACET_LIMIT,
+        search: str = "",
+        keep: Collection[str] = (),
+    ) -> list[FacetCount]:
+        """The counted values (those matching `search`, if any), most frequent first and cut at
+        `limit`, but with every value in `keep` (the chosen ones); months: all, newest first."""
+        values = self.columns[name].values
+        wanted = _value_matcher(search)
+        items = [FacetCount(values[v], n) for v, n in counts.items() if wanted(values[v])]
+        if name == "month":
+            return sorted(items, key=lambda fc: fc.value, reverse=True)
+        ranked = sorted(items, key=lambda fc: (-fc.count, fc.value))
+        if limit is None:
+            return ranked
+        return ranked[:limit] + [fc for fc in ranked[limit:] if fc.value in keep]
+
+    def size(self, name: str, counts: Counter[int], search: str = "") -> int:
+        """How many values of facet `name` were counted (those matching `search`, if any)."""
+        if not search:
+            return len(counts)
+        values, wanted = self.columns[name].values, _value_matcher(search)
+        return sum(1 for v in counts if wanted(values[v]))
+
+    def named(self, name: str, counts: Counter[int]) -> dict[str, int]:
+        """The counts by value (not value id)."""
+        values = self.columns[name].values
+        return {values[v]: n for v, n in counts.items()}
+
+
+def _value_matcher(search: str) -> Callable[[str], bool]:
+    """A test for facet values: the value or one of its words starts with `search` (any case)."""
+    text = " ".join(search.lower().split())
+    if not text:
+        return lambda value: True
+
+    def matches(value: str) -> bool:
+        low = value.lower()
+        return low.startswith(text) or any(w.startswith(text) for w in _VALUE_WORD.split(low))
+
+    return matches
+
+
+_VALUE_WORD = re.compile(r"[\s\-/.,;:()'’]+")
 
 
 def _read_column(reader: Any, fieldname: str, size: int, deleted: set[int]) -> _FacetColumn:
@@ -444,15 +649,6 @@ def _read_column(reader: Any, fieldname: str, size: int, deleted: set[int]) -> _
             else:
                 column.extra[docnum] = (*column.extra.get(docnum, ()), vid)
     return column
-
-
-def _ranked(
-    name: str, column: _FacetColumn, counts: Counter[int], limit: int | None
-) -> list[FacetCount]:
-    items = [FacetCount(column.values[vid], n) for vid, n in counts.items()]
-    if name == "month":
-        return sorted(items, key=lambda fc: fc.value, reverse=True)  # newest month first
-    return sorted(items, key=lambda fc: (-fc.count, fc.value))[:limit]
 
 
 # ---------------------------------------------------------------- kinds
@@ -548,9 +744,9 @@ class IndexHandle:
 
     def __init__(self, index_dir: str) -> None:
         self.index_dir = index_dir
-        self.weighting = scoring.BM25F()
+        self.weighting = scoring.BM25F(B=BM25_B, K1=BM25_K1)
         self._ix: Any = None
-        self._parsers: dict[str, QueryParser] = {}  # kind → its parser
+        self._parsers: dict[tuple[str, str], QueryParser] = {}  # (kind, mode) → its parser
         self._lock = threading.Lock()
         self._searchers: dict[int, Searcher] = {}  # thread id → that thread's searcher
         self._cache: dict[tuple[Callable[[Any], Any], int], Any] = {}  # (builder, generation)
@@ -578,13 +774,22 @@ class IndexHandle:
             current.close()  # only this thread ever used it
         return fresh
 
-    def parser(self, kind: SearchKind | None = None) -> QueryParser:
-        """The query parser of a kind: AND by default, over its fields with their weights, and
-        "quoted phrases" sent to the unstemmed twin fields."""
+    def parser(self, kind: SearchKind | None = None, mode: str = "all") -> QueryParser:
+        """The query parser of a kind: AND (mode "all") or OR (mode "any") by default, over its
+        fields with their weights, "quoted phrases" sent to the unstemmed twin fields."""
         kind = kind or ARTICLES
-        if kind.name not in self._parsers:
-            self._parsers[kind.name] = make_parser(self.index().schema, kind.fields)
-        return self._parsers[kind.name]
+        key = (kind.name, mode)
+        if key not in self._parsers:
+            group = AndGroup if mode == "all" else ANY_GROUP
+            self._parsers[key] = make_parser(self.index().schema, kind.fields, group)
+        return self._parsers[key]
+
+    def scopes(self, searcher: Searcher) -> dict[tuple[Any, ...], Scope]:
+        """The scopes (documents before the query) of recent filter sets, per generation."""
+        cache = self._derived(searcher, _scope_cache)
+        if len(cache) > SCOPES_KEPT:
+            cache.clear()
+        return cache
 
     def facet_table(self, searcher: Searcher) -> FacetTable:
         """The facet table of the searcher's generation, built on first use."""
@@ -626,11 +831,20 @@ def _is_current(searcher: Searcher) -> bool:
 
 # ---------------------------------------------------------------- the query
 
+# Mode "any": a document with more of the words ranks above one with fewer (Whoosh's coord-like
+# bonus, tuned on bench/ranking.py).
+ANY_GROUP = OrGroup.factory(ANY_BONUS)
+# Field names a query may use: the schema's, and `date:` (read into day numbers).
+QUERY_FIELD_NAMES = (*QUERY_FIELDS, DATE_FIELD)
 
-def make_parser(schema: Any, fields: Mapping[str, float]) -> QueryParser:
-    """A parser over `fields` (name → weight), AND by default, exact phrases on the twins."""
-    parser = MultifieldParser(list(fields), schema, fieldboosts=dict(fields), group=AndGroup)
+
+def make_parser(schema: Any, fields: Mapping[str, float], group: Any = AndGroup) -> QueryParser:
+    """A parser over `fields` (name → weight), AND by default, exact phrases on the twins,
+    `date:` clauses on day numbers, `>`/`<` ranges."""
+    parser = MultifieldParser(list(fields), schema, fieldboosts=dict(fields), group=group)
     parser.add_plugin(ExactPhrasePlugin(EXACT_FIELDS))
+    parser.add_plugin(GtLtPlugin())
+    parser.add_plugin(DayRangePlugin())
     return parser
 
 
@@ -657,15 +871,42 @@ class ExactPhrasePlugin(Plugin):
         return group
 
 
-def parse_query(handle: IndexHandle, text: str, kind: SearchKind | None = None) -> Query | None:
-    """The Whoosh query for the user's text (None when empty); BadQuery when it is malformed."""
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query as Whoosh runs it, and told in words ("zelensky and bakhmut")."""
+
+    query: Query
+    words: str
+
+
+def read_query(
+    handle: IndexHandle, text: str, kind: SearchKind | None = None, mode: str = "all"
+) -> ParsedQuery | None:
+    """The parsed query (None when empty); BadQuery, saying where, when it is malformed."""
     if not text.strip():
         return None
     check_query_syntax(text)
+    kind = kind or ARTICLES
+    parser = handle.parser(kind, mode)
     try:
-        return handle.parser(kind).parse(text)
+        nodes = parser.process(text)
+        query = (nodes.query(parser) or NullQuery).normalize()
+    except DateQueryError as exc:
+        raise BadQuery(str(exc)) from exc
     except (QueryParserError, QueryError, ValueError) as exc:
         raise BadQuery(f"cannot parse the query: {exc}") from exc
+    except IndexError as exc:  # Whoosh's >/< plugin on a '>' with nothing before it
+        raise BadQuery(
+            "cannot parse the query: '>' and '<' go after a field, as in date:>2024"
+        ) from exc
+    fields = {*kind.fields, *(EXACT_FIELDS.get(name, name) for name in kind.fields)}
+    return ParsedQuery(query, explain(nodes, fields))
+
+
+def parse_query(handle: IndexHandle, text: str, kind: SearchKind | None = None) -> Query | None:
+    """The Whoosh query for the user's text (None when empty); BadQuery when it is malformed."""
+    parsed = read_query(handle, text, kind)
+    return parsed.query if parsed else None
 
 
 _FIELD_PREFIX = re.compile(r"(?<![\w.])([A-Za-z_]\w*):(\S?)")
@@ -673,43 +914,117 @@ _FIELD_PREFIX = re.compile(r"(?<![\w.])([A-Za-z_]\w*):(\S?)")
 
 def check_query_syntax(text: str) -> None:
     """Reject what Whoosh's lenient parser would silently misread: unterminated phrases,
-    unbalanced parentheses, unknown field names and fields without a term."""
+    unbalanced parentheses, unknown field names and fields without a term. The message says
+    where (1-based character position)."""
     outside = _outside_phrases(text)
     check_query_text(text, outside, BadQuery)
-    depth = 0
-    for char in outside:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            raise BadQuery("unbalanced parentheses: a ')' has no matching '('")
-    if depth:
-        raise BadQuery("unbalanced parentheses: a '(' is never closed")
+    opened: list[int] = []
+    for at, char in enumerate(outside, start=1):
+        if char == "(":
+            opened.append(at)
+        elif char == ")" and not opened:
+            raise BadQuery(f"unbalanced parentheses: the ')' at position {at} has no matching '('")
+        elif char == ")":
+            opened.pop()
+    if opened:
+        raise BadQuery(f"unbalanced parentheses: the '(' at position {opened[-1]} is never closed")
     for match in _FIELD_PREFIX.finditer(outside):
-        _check_field(match.group(1), match.group(2))
+        _check_field(match.group(1), match.group(2), match.start(1) + 1)
 
 
 def _outside_phrases(text: str) -> str:
     """The query with its quoted phrases blanked out; BadQuery on an unterminated phrase."""
     parts = text.split('"')
     if len(parts) % 2 == 0:
-        raise BadQuery('unterminated phrase: a " has no closing "')
-    return '"'.join(part if i % 2 == 0 else " " for i, part in enumerate(parts))
+        at = text.rindex('"') + 1
+        raise BadQuery(f'unterminated phrase: the " at position {at} has no closing "')
+    return '"'.join(part if i % 2 == 0 else " " * len(part) for i, part in enumerate(parts))
 
 
-def _check_field(name: str, following: str) -> None:
-    if name not in QUERY_FIELDS:
-        known = ", ".join(QUERY_FIELDS)
+def _check_field(name: str, following: str, at: int) -> None:
+    if name not in QUERY_FIELD_NAMES:
+        known = ", ".join(QUERY_FIELD_NAMES)
         raise BadQuery(
-            f"unknown field '{name}:' (fields: {known}); put text with a colon in quotes"
+            f"unknown field '{name}:' at position {at} (fields: {known}); "
+            "put text with a colon in quotes"
         )
     if not following or following == ")":
-        raise BadQuery(f"'{name}:' needs a term, a \"phrase\" or a (group) after it")
+        raise BadQuery(
+            f"'{name}:' at position {at} needs a term, a \"phrase\" or a (group) after it"
+        )
+
+
+# ---------------------------------------------------------------- the scope: filters
+
+
+@dataclass
+class Scope:
+    """The documents of one kind a search may return before its query is applied.
+
+    `base` is the kind within the date window, less every excluded value; `chosen` holds, per
+    facet with chosen values, the documents of `base` having one of them (values of a facet
+    OR-ed); `docs` is `base` within every chosen set (facets AND-ed). Kept apart so that each
+    facet can be counted without its own choice (disjunctive faceting).
+    """
+
+    base: frozenset[int]
+    chosen: dict[str, frozenset[int]]
+    docs: frozenset[int]
+    months: Counter[int] | None = None  # month value id → documents in scope (histogram totals)
+
+    def without(self, facet: str) -> frozenset[int]:
+        """The scope if `facet` had no chosen values."""
+        others = [docs for name, docs in self.chosen.items() if name != facet]
+        return _intersect(self.base, others)
+
+
+def _scope_cache(reader: Any) -> dict[tuple[Any, ...], Scope]:
+    return {}
+
+
+def build_scope(searcher: Searcher, request: SearchRequest, kind_docs: frozenset[int]) -> Scope:
+    """The scope of a request's filters, exclusions and date window within one kind."""
+    base = set(kind_docs)
+    if request.date_from or request.date_to:
+        low = day_number(request.date_from) if request.date_from else None
+        high = day_number(request.date_to) if request.date_to else None
+        base &= set(searcher.docs_for_query(NumericRange("day", low, high)))
+    for facet, values in request.exclusions().items():
+        base -= _docs_with(searcher, facet, values)
+    frozen = frozenset(base)
+    chosen = {
+        facet: frozenset(base & _docs_with(searcher, facet, values))
+        for facet, values in request.filters().items()
+    }
+    return Scope(frozen, chosen, _intersect(frozen, list(chosen.values())))
+
+
+def _docs_with(searcher: Searcher, facet: str, values: Iterable[str]) -> set[int]:
+    terms = [Term(f"f_{facet}", facet_value(facet, value)) for value in values]
+    return set(searcher.docs_for_query(Or(terms)))
+
+
+def _intersect(first: frozenset[int], others: Sequence[frozenset[int]]) -> frozenset[int]:
+    if not others:
+        return first
+    smallest = min(others, key=len)
+    docs = smallest & first
+    for other in others:
+        if other is not smallest:
+            docs &= other
+    return docs
 
 
 def filter_query(request: SearchRequest) -> Query | None:
-    """Facet values OR-ed within a facet, facets AND-ed, and the date window on `day`."""
+    """The filters as one Whoosh query: values OR-ed within a facet, facets AND-ed, excluded
+    values left out, the date window on `day` (run_search uses `build_scope` instead)."""
     parts: list[Query] = [
         Or([Term(f"f_{facet}", facet_value(facet, value)) for value in values])
         for facet, values in request.filters().items()
+    ]
+    parts += [
+        Not(Or([Term(f"f_{facet}", facet_value(facet, value)) for value in values]))
+        for facet, values in request.exclusions().items()
     ]
     if request.date_from or request.date_to:
         low = day_number(request.date_from) if request.date_from else None
@@ -740,37 +1055,227 @@ def run_search(
     kind: SearchKind | None = None,
     facet_limit: int | None = FACET_LIMIT,
 ) -> SearchResult:
-    """Run a search of one kind (articles by default, or QUOTES): total and facet counts over
-    every match, hits for the requested page.
+    """Run a search of one kind (articles by default, or QUOTES): total, facet counts and
+    histogram over every match, hits for the requested page, the query told in words, and a
+    suggestion when the query finds little.
 
+    Each facet with chosen values is counted without its own choice (disjunctive faceting), so
+    every count says how many documents a click on that value gives.
     Raises BadQuery for a malformed query and IndexUnavailable when there is no index.
     """
     kind = kind or ARTICLES
-    query = parse_query(handle, request.q, kind)
     searcher = handle.searcher()
+    matches = collapse_copies(
+        handle, searcher, request, find_matches(handle, searcher, request, kind)
+    )
     kind_docs = handle.kind_docs(searcher).of(kind.name)
-    matching = matching_docs(searcher, query, filter_query(request), kind_docs)
-    every = kind.name if len(matching) == len(kind_docs) else None
-    facets = handle.facet_table(searcher).counts(matching, facet_limit, every)
-    hits = page_hits(searcher, query, matching, request, handle.date_order(searcher), kind)
-    return SearchResult(request, len(matching), hits, facets, kind.name)
+    every = kind.name if len(matches.docs) == len(kind_docs) else None
+    table = handle.facet_table(searcher)
+    facets, sizes = count_facets(table, request, matches, facet_limit, every)
+    query = matches.parsed.query if matches.parsed else None
+    hits = page_hits(searcher, query, matches.docs, request, handle.date_order(searcher), kind)
+    add_copies(handle, searcher, hits, matches)
+    return SearchResult(
+        request,
+        len(matches.docs),
+        hits,
+        facets,
+        kind.name,
+        histogram=month_histogram(table, matches, every),
+        explanation=describe(request, kind, matches.parsed),
+        relaxed=matches.relaxed,
+        suggestion=suggestion(searcher, request, kind, matches),
+        facet_sizes=sizes,
+    )
 
 
-def matching_docs(
-    searcher: Searcher, query: Query | None, filters: Query | None, kind_docs: frozenset[int]
-) -> set[int]:
-    """Document numbers among `kind_docs` (one kind) matching the query and the filters."""
-    parts = [q for q in (query, filters) if q is not None]
-    if not parts:
-        return set(kind_docs)
-    query = And(parts) if len(parts) > 1 else parts[0]
+def search_facet(
+    handle: IndexHandle,
+    request: SearchRequest,
+    facet: str,
+    prefix: str = "",
+    kind: SearchKind | None = None,
+    limit: int = FACET_SEARCH_LIMIT,
+) -> FacetSearch:
+    """The values of `facet` starting with `prefix` (the value or one of its words, any case)
+    among the request's matches, counted as the sidebar counts them; FacetNotFound if unknown."""
+    if facet not in FACETS:
+        raise FacetNotFound(f"no facet {facet!r} (facets: {', '.join(FACETS)})")
+    kind = kind or ARTICLES
+    searcher = handle.searcher()
+    matches = collapse_copies(
+        handle, searcher, request, find_matches(handle, searcher, request, kind)
+    )
+    table = handle.facet_table(searcher)
+    counts = table.count(facet, matches.facet_docs(facet))
+    return FacetSearch(facet, prefix, table.ranked(facet, counts, limit, prefix))
+
+
+@dataclass
+class Matches:
+    """What a request matches before ranking: the query as run, its scope and documents."""
+
+    parsed: ParsedQuery | None
+    scope: Scope
+    query_docs: frozenset[int] | None  # documents of the kind matching the query; None: browse
+    docs: set[int]  # the matches: query_docs within the scope
+    strict_total: int  # matches with every word, before relaxing to any word
+    relaxed: bool = False
+
+    def facet_docs(self, facet: str) -> Collection[int]:
+        """The documents a facet is counted over: the matches, but without the facet's own
+        choice if it has one."""
+        if facet not in self.scope.chosen:
+            return self.docs
+        others = self.scope.without(facet)
+        return others if self.query_docs is None else others & self.query_docs
+
+
+def find_matches(
+    handle: IndexHandle, searcher: Searcher, request: SearchRequest, kind: SearchKind
+) -> Matches:
+    """The request's matches; in mode "all", when no document has every word but some have
+    one, the any-word matches (`relaxed`)."""
+    kind_docs = handle.kind_docs(searcher).of(kind.name)
+    scope = request_scope(handle, searcher, request, kind_docs)
+    parsed = read_query(handle, request.q, kind, request.mode)
+    if parsed is None:
+        return Matches(None, scope, None, set(scope.docs), len(scope.docs))
+    found = query_docs(searcher, parsed.query, kind_docs)
+    docs = set(found & scope.docs)
+    if docs or request.mode != "all" or OPERATOR.search(request.q):
+        return Matches(parsed, scope, found, docs, len(docs))
+    loose = read_query(handle, request.q, kind, "any")
+    if loose is None or loose.query == parsed.query:
+        return Matches(parsed, scope, found, docs, 0)
+    loose_found = query_docs(searcher, loose.query, kind_docs)
+    loose_docs = set(loose_found & scope.docs)
+    if not loose_docs:
+        return Matches(parsed, scope, found, docs, 0)
+    return Matches(loose, scope, loose_found, loose_docs, 0, relaxed=True)
+
+
+OPERATOR = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b")  # a query using one is not relaxed
+
+
+def request_scope(
+    handle: IndexHandle, searcher: Searcher, request: SearchRequest, kind_docs: frozenset[int]
+) -> Scope:
+    """The request's scope, built once per generation and set of filters."""
+    scopes = handle.scopes(searcher)
+    key = (id(kind_docs), request.filter_key())
+    scope = scopes.get(key)
+    if scope is None:
+        scope = scopes[key] = build_scope(searcher, request, kind_docs)
+    return scope
+
+
+def query_docs(searcher: Searcher, query: Query, kind_docs: frozenset[int]) -> frozenset[int]:
+    """The documents of one kind matching the query."""
     check_query_cost(searcher, query, BadQuery)
     try:
-        docs = set(budgeted(searcher.docs_for_query(query)))
+        return kind_docs.intersection(budgeted(searcher.docs_for_query(query)))
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
-    docs &= kind_docs
-    return docs
+
+
+def count_facets(
+    table: FacetTable,
+    request: SearchRequest,
+    matches: Matches,
+    limit: int | None,
+    every: str | None,
+) -> tuple[dict[str, list[FacetCount]], dict[str, int]]:
+    """Each facet's top values (or those matching its facet_q) and its number of values."""
+    facets, sizes = {}, {}
+    for name in FACETS:
+        if name in matches.scope.chosen:
+            counts = table.count(name, matches.facet_docs(name))
+        else:
+            counts = table.count(name, matches.docs, every)
+        search = request.facet_search(name)
+        keep = {facet_value(name, value) for value in getattr(request, name)}
+        facets[name] = table.ranked(name, counts, limit, search, keep)
+        sizes[name] = table.size(name, counts, search)
+    return facets, sizes
+
+
+def month_histogram(table: FacetTable, matches: Matches, every: str | None) -> Histogram:
+    """The matches per month (or year), each period with the documents in scope."""
+    counts = table.named("month", table.count("month", matches.docs, every))
+    scope = matches.scope
+    if scope.months is None:
+        scope.months = table.count("month", scope.docs, every)
+    return histogram(counts, table.named("month", scope.months), len(matches.docs))
+
+
+def histogram(counts: Mapping[str, int], totals: Mapping[str, int], total: int) -> Histogram:
+    """Buckets for every month from the first month counted to the last; years when that is
+    more than YEARS_AFTER_MONTHS months. `total` less the buckets' sum is `undated`."""
+    dated = sum(counts.values())
+    if not counts:
+        return Histogram("month", [], total - dated)
+    months = _month_keys(min(counts), max(counts))
+    interval = "year" if len(months) > YEARS_AFTER_MONTHS else "month"
+    width = 4 if interval == "year" else 7
+    keys = list(dict.fromkeys(month[:width] for month in months))
+    count_by, total_by = Counter[str](), Counter[str]()
+    for month, n in counts.items():
+        count_by[month[:width]] += n
+    for month, n in totals.items():
+        total_by[month[:width]] += n
+    buckets = [Bucket(key, count_by[key], total_by[key]) for key in keys]
+    return Histogram(interval, buckets, total - dated)
+
+
+def _month_keys(first: str, last: str) -> list[str]:
+    """Every "YYYY-MM" from `first` to `last`."""
+    start = int(first[:4]) * 12 + int(first[5:7]) - 1
+    end = int(last[:4]) * 12 + int(last[5:7]) - 1
+    return [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(start, end + 1)]
+
+
+# How each facet's filter reads in words, for articles (quotes: `speaker` is "said by").
+FILTER_WORDS = {
+    "author": "by",
+    "source": "from",
+    "location": "in",
+    "speaker": "quoting",
+    "month": "in",
+}
+
+
+def describe(request: SearchRequest, kind: SearchKind, parsed: ParsedQuery | None) -> str:
+    """The search in words: "articles with zelensky and bakhmut, from Reuters"."""
+    noun = f"{kind.name}s"
+    parts = [f"{noun} with {parsed.words}" if parsed else f"all {noun}"]
+    for name, values in request.filters().items():
+        parts.append(f"{_filter_word(name, kind)} {' or '.join(values)}")
+    for name, values in request.exclusions().items():
+        parts.append(f"not {_filter_word(name, kind)} {' or '.join(values)}")
+    if request.date_from or request.date_to:
+        parts.append(_window_words(request.date_from, request.date_to))
+    return ", ".join(parts)
+
+
+def _filter_word(facet: str, kind: SearchKind) -> str:
+    return "said by" if facet == "speaker" and kind.name == QUOTE else FILTER_WORDS[facet]
+
+
+def _window_words(first: date | None, last: date | None) -> str:
+    if first and last:
+        return f"dated {first} to {last}"
+    return f"dated from {first}" if first else f"dated up to {last}"
+
+
+def suggestion(
+    searcher: Searcher, request: SearchRequest, kind: SearchKind, matches: Matches
+) -> str | None:
+    """A "did you mean" query, asked for only when the query finds little (with every word)."""
+    if matches.parsed is None or matches.strict_total >= SUGGEST_BELOW:
+        return None
+    fields = [EXACT_FIELDS.get(name, name) for name in kind.fields]
+    return suggest_query(searcher.reader(), request.q, fields)
 
 
 def page_hits(
@@ -839,6 +1344,7 @@ def article_hit(stored: Mapping[str, Any], score: float | None, matched: Matched
         url=stored.get("url") or None,
         score=_score(score),
         highlights=highlights(matched, stored) if matched else plain_highlights(stored),
+        cluster=stored.get("cluster") or None,
     )
 
 
@@ -1140,3 +1646,196 @@ def facet_labels() -> dict[str, str]:
 def iter_paragraphs(body: str) -> Iterable[str]:
     """The body's paragraphs: blank-line separated, or one per line when there are no blanks."""
     return [body[start:end] for start, end in paragraph_spans(body)]
+
+
+# ---------------------------------------------------------------- syndicated copies
+
+COPIES_LISTED = 10  # copies named under a collapsed hit; `copy_count` counts them all
+
+
+@dataclass
+class Copy:
+    """Another copy of a hit's story (an article of the same cluster)."""
+
+    id: str
+    title: str
+    source: str | None
+    site: str | None
+    date: str | None
+
+
+def _flag_param(args: Mapping[str, Sequence[str]], name: str, default: bool) -> bool:
+    text = _single(args, name).lower()
+    if not text:
+        return default
+    if text not in ("0", "1", "true", "false"):
+        raise BadRequest(f"'{name}' must be 0 or 1, not {text!r}")
+    return text in ("1", "true")
+
+
+class Clusters:
+    """Per generation: the articles that have syndicated copies (indexer/dedupe.py), grouped by
+    cluster. Lone articles are left out, so collapsing touches only the copies among a set."""
+
+    def __init__(
+        self, of: dict[int, str], members: dict[str, tuple[int, ...]], heads: dict[str, int]
+    ):
+        self.of = of  # docnum → cluster, for articles in clusters of two or more
+        self.members = members  # cluster → its articles' docnums
+        self.heads = heads  # cluster → docnum of the article whose id names it
+        self.docs = frozenset(of)
+
+    @classmethod
+    def build(cls, reader: Any) -> Clusters:
+        """Read the sortable `cluster` column of the live articles."""
+        if ("kind", ARTICLE) not in reader:
+            return cls({}, {}, {})
+        keys = [key for leaf, _ in reader.leaf_readers() for key in _cluster_keys(leaf)]
+        groups: dict[str, list[int]] = {}
+        for docnum in reader.postings("kind", ARTICLE).all_ids():
+            if keys[docnum] and not reader.is_deleted(docnum):
+                groups.setdefault(keys[docnum], []).append(docnum)
+        members = {key: tuple(docs) for key, docs in groups.items() if len(docs) > 1}
+        of = {docnum: key for key, docs in members.items() for docnum in docs}
+        heads = {key: _first_id(reader, key) for key in members}
+        return cls(of, members, {key: d for key, d in heads.items() if d is not None})
+
+    def collapse(self, docs: Collection[int], oldest: Sequence[int]) -> set[int]:
+        """`docs` with each cluster down to one representative: the article naming the
+        cluster if it is among them, else the oldest of them."""
+        copies = self.docs.intersection(docs)
+        kept = set(docs).difference(copies)
+        best: dict[str, int] = {}
+        for docnum in copies:
+            key = self.of[docnum]
+            current = best.get(key)
+            if current is None or self._before(key, docnum, current, oldest):
+                best[key] = docnum
+        kept.update(best.values())
+        return kept
+
+    def _before(self, key: str, docnum: int, other: int, oldest: Sequence[int]) -> bool:
+        head = self.heads.get(key)
+        if docnum == head or other == head:
+            return docnum == head
+        return oldest[docnum] < oldest[other]
+
+    def copies(self, docnum: int, among: Collection[int], oldest: Sequence[int]) -> list[int]:
+        """The other articles of `docnum`'s cluster within `among`, oldest first."""
+        key = self.of.get(docnum)
+        if key is None:
+            return []
+        others = [d for d in self.members[key] if d != docnum and d in among]
+        return sorted(others, key=oldest.__getitem__)
+
+
+def _cluster_keys(segment: Any) -> list[str]:
+    if segment.has_column("cluster"):
+        return list(segment.column_reader("cluster"))
+    return [""] * segment.doc_count_all()
+
+
+def _first_id(reader: Any, value: str) -> int | None:
+    try:
+        return reader.first_id("id", value)
+    except Exception:  # whoosh raises TermNotFound, a plain Exception subclass
+        return None
+
+
+@dataclass
+class CollapsedMatches(Matches):
+    """Matches with each cluster of copies down to one article; a facet counted without its
+    own choice is collapsed the same way, so every number on the page counts stories."""
+
+    uncollapsed: Collection[int] = frozenset()
+    fold: Callable[[Collection[int]], set[int]] | None = None
+
+    def facet_docs(self, facet: str) -> Collection[int]:
+        if facet not in self.scope.chosen or self.fold is None:
+            return self.docs
+        return self.fold(super().facet_docs(facet))
+
+
+def clusters(handle: IndexHandle, searcher: Searcher) -> Clusters:
+    """The clusters of copies of the searcher's generation, built on first use."""
+    return handle._derived(searcher, Clusters.build)
+
+
+def collapse_copies(
+    handle: IndexHandle, searcher: Searcher, request: SearchRequest, matches: Matches
+) -> Matches:
+    """The hook between matching and counting: with `dedupe` on, the matches (and the scope
+    the histogram compares them with) keep one article per cluster of syndicated copies."""
+    groups = clusters(handle, searcher)
+    if not request.dedupe or not groups.of or not groups.docs.intersection(matches.docs):
+        return matches
+    oldest = handle.date_order(searcher).ranks["oldest"]
+
+    def fold(docs: Collection[int]) -> set[int]:
+        return groups.collapse(docs, oldest)
+
+    scope = replace(matches.scope, docs=frozenset(fold(matches.scope.docs)), months=None)
+    values = {f.name: getattr(matches, f.name) for f in fields(Matches)}
+    values.update(scope=scope, docs=fold(matches.docs))
+    return CollapsedMatches(**values, uncollapsed=matches.docs, fold=fold)
+
+
+def add_copies(handle: IndexHandle, searcher: Searcher, hits: list[Any], matches: Matches) -> None:
+    """Name under each article hit the matching copies collapsed into it."""
+    if not isinstance(matches, CollapsedMatches):
+        return
+    groups, reader = clusters(handle, searcher), searcher.reader()
+    oldest = handle.date_order(searcher).ranks["oldest"]
+    for hit in hits:
+        docnum = _first_id(reader, hit.id) if isinstance(hit, Hit) else None
+        if docnum is None:
+            continue
+        others = groups.copies(docnum, matches.uncollapsed, oldest)
+        hit.copy_count = len(others)
+        hit.copies = [copy_of(reader.stored_fields(d)) for d in others[:COPIES_LISTED]]
+
+
+def copy_of(stored: Mapping[str, Any]) -> Copy:
+    return Copy(
+        id=stored.get("id", ""),
+        title=stored.get("title") or "",
+        source=stored.get("source") or None,
+        site=stored.get("site") or None,
+        date=stored.get("date_text"),
+    )
+
+
+@dataclass
+class Related:
+    """An article's other copies (its cluster) and the articles most like it (Whoosh's
+    `more_like` over the body, copies left out)."""
+
+    copies: list[Copy]
+    similar: list[Copy]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "copies": [asdict(c) for c in self.copies],
+            "similar": [asdict(c) for c in self.similar],
+        }
+
+
+def related_articles(handle: IndexHandle, article_id: str, top: int = 5) -> Related:
+    """The copies of an article and `top` articles like it; ArticleNotFound if none has the id."""
+    searcher = handle.searcher()
+    reader = searcher.reader()
+    docnum = _first_id(reader, article_id) if article_id else None
+    if docnum is None or reader.stored_fields(docnum).get("kind") != ARTICLE:
+        raise ArticleNotFound(f"no article with id {article_id!r}")
+    oldest = handle.date_order(searcher).ranks["oldest"]
+    articles = handle.kind_docs(searcher).of(ARTICLE)
+    copies = clusters(handle, searcher).copies(docnum, articles, oldest)
+    others = articles.difference(copies, (docnum,))
+    try:
+        like = searcher.more_like(docnum, "body", top=top, filter=set(others))
+    except QueryError:
+        like = []
+    return Related(
+        [copy_of(reader.stored_fields(d)) for d in copies],
+        [copy_of(hit.fields()) for hit in like],
+    )
