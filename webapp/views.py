@@ -26,6 +26,7 @@ from webapp.search import (
     facet_labels,
     get_article,
     run_search,
+    search_facet,
     speaker_quotes,
 )
 
@@ -83,6 +84,32 @@ def quotes_page() -> Any:
 def quotes_api() -> Any:
     """The quote search as JSON: the shape of /api/search, each hit a QuoteHit."""
     return jsonify(_search(QUOTES).to_dict())
+
+
+@bp.get("/api/facets/<facet>")
+def facet_api(facet: str) -> Any:
+    """Values of one facet starting with `prefix`, counted among the articles the same search
+    parameters find (see search_facet); 404 for an unknown facet."""
+    return _facet_search(facet, ARTICLES)
+
+
+@bp.get("/api/quotes/facets/<facet>")
+def quote_facet_api(facet: str) -> Any:
+    """The same as /api/facets/<facet>, counting quotations."""
+    return _facet_search(facet, QUOTES)
+
+
+def _facet_search(facet: str, kind: SearchKind) -> Any:
+    found = search_facet(
+        _handle(), SearchRequest.from_args(_args()), facet, request.args.get("prefix", ""), kind
+    )
+    return jsonify(found.to_dict())
+
+
+@bp.get("/help")
+def help_page() -> Any:
+    """The query syntax, parameters and examples."""
+    return render_template("help.html")
 
 
 @bp.get("/speakers/<path:name>")
