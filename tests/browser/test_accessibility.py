@@ -67,6 +67,15 @@ def test_page_is_accessible_and_fits(
     assert not blocking, describe(blocking)
 
 
+@pytest.mark.parametrize("name", ["search", "quotes", "article", "speaker", "empty"])
+def test_dark_scheme_is_accessible(new_page: Callable[..., Page], site: str, name: str) -> None:
+    page = new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark", bypass_csp=True)
+    page.goto(url_of(page, site, name))
+    screenshot(page, f"{name}-1280-dark")
+    blocking = [v for v in run_axe(page, f"{name}-1280-dark") if v["impact"] in BLOCKING]
+    assert not blocking, describe(blocking)
+
+
 @pytest.mark.parametrize("width", [360, 1440])
 @pytest.mark.parametrize("name", ["search", "quotes", "article", "speaker"])
 def test_page_fits_narrowest_and_widest(
