@@ -26,6 +26,7 @@ PAGES = {
     "article": None,  # the first hit of the search above
     "empty": "/search?q=zzyzx",
     "error": "/search?q=title:(",
+    "help": "/help",
 }
 WIDTHS = [390, 1280]
 BLOCKING = ("serious", "critical")
