@@ -601,6 +601,8 @@ def main() -> None:
         return
     if not (PEER / "datasette").exists():
         raise SystemExit(f"{PEER}/datasette is missing: run `make bench` (it creates the venv)")
+    # a SIGTERM (timeout, kill) unwinds like Ctrl-C: servers stopped, edited files restored
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     command = "python -m bench.scale " + " ".join(sys.argv[1:])
     OUT.mkdir(exist_ok=True)
     for n in a.n:
