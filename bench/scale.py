@@ -400,7 +400,9 @@ def report(n: int, res: dict[str, Any]) -> str:
         f"{res['queries']} queries (within 5%: {res['close_total']}). Known causes: a quoted "
         'phrase is exact in Newsdesk but stemmed in FTS5 (`"figures showed"`: 382 against '
         "1,673 at 100k); Whoosh keeps dotted tokens such as tickers (`<KNBW.T>`) whole where "
-        "FTS5 splits them, so `knbw` finds nothing in Newsdesk; the two Porter stemmers differ.",
+        "FTS5 splits them, so `knbw` finds nothing in Newsdesk; the two Porter stemmers differ; "
+        "since commit 460bc5d Newsdesk relaxes a query that finds nothing to any of its words "
+        "(`relaxed: true`) and counts those matches.",
         "",
         f"Newsdesk: `{ours['build']['summary'].splitlines()[-1]}`; incremental: "
         f"`{ours['incremental']['summary']}`.",
