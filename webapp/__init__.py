@@ -21,7 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     The index is opened on the first request that needs it, not here, so an app can be created
     before its index exists.
     """
-    from webapp import security, views
+    from webapp import exports, feeds, security, views
 
     app = Flask(__name__)
     app.config.from_mapping(INDEX_DIR="index", TOKEN=os.environ.get("NEWSDESK_TOKEN") or None)
@@ -29,6 +29,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = IndexHandle(app.config["INDEX_DIR"])
     app.register_blueprint(views.bp)
+    app.register_blueprint(exports.bp)  # /api/search.csv|.jsonl, /api/quotes.csv|.jsonl
+    app.register_blueprint(feeds.bp)  # /search.atom, /opensearch.xml, /api/articles/<id>/similar
     views.register_error_handlers(app)
     security.init_app(app)
     return app

@@ -139,6 +139,20 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "description": "An article id as given in hits (looked up in the index, never a path).",
         "schema": {"type": "string"},
     },
+    "dedupe": {
+        "name": "dedupe",
+        "in": "query",
+        "description": "1 (default): syndicated copies collapse into their earliest article, "
+        "and totals, facets and the histogram count each story once; 0: every copy.",
+        "schema": {"type": "string", "enum": ["0", "1", "true", "false"], "default": "1"},
+    },
+    "cursor": {
+        "name": "cursor",
+        "in": "query",
+        "description": "The `next` token of a previous page: the page after it (API clients; "
+        "a token made for other parameters or an older index is a 400).",
+        "schema": {"type": "string"},
+    },
     "speaker_name": {
         "name": "name",
         "in": "path",
@@ -147,6 +161,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
 }
+PAGING_REFS = [param("page"), param("per_page")]
 SEARCH_PARAMETERS = [
     param(name)
     for name in (
@@ -156,12 +171,15 @@ SEARCH_PARAMETERS = [
         "from",
         "to",
         "mode",
+        "dedupe",
         "sort",
         "page",
         "per_page",
         *(f"facet_q_{name}" for name in FACETS),
     )
 ]
+API_SEARCH_PARAMETERS = [*SEARCH_PARAMETERS, param("cursor")]
+EXPORT_PARAMETERS = [p for p in SEARCH_PARAMETERS if p not in PAGING_REFS]
 PAGING = [param("page"), param("per_page")]
 
 _FACET_COUNT = {
@@ -196,6 +214,23 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             **{k: _nullable("string") for k in ("source", "url")},
             "score": _nullable("number"),
             "highlights": {"type": "object", "additionalProperties": _TEXT},
+            "cluster": _nullable("string"),
+            "copy_count": {"type": "integer", "minimum": 0},
+            "copies": {"type": "array", "items": schema("Copy")},
+        },
+    },
+    "Copy": {
+        "type": "object",
+        "description": "Another article: a syndicated copy, or one like it.",
+        "required": ["id"],
+        "properties": {"id": _TEXT, "title": _nullable("string")},
+    },
+    "Related": {
+        "type": "object",
+        "required": ["copies", "similar"],
+        "properties": {
+            "copies": {"type": "array", "items": schema("Copy")},
+            "similar": {"type": "array", "items": schema("Copy")},
         },
     },
     "QuoteHit": {
@@ -247,6 +282,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             },
             "explanation": {**_TEXT, "description": "The search in words."},
             "histogram": schema("Histogram"),
+            "next": {
+                **_nullable("string"),
+                "description": "A cursor to the following page (API only); null on the last.",
+            },
         },
     },
     "Histogram": {
@@ -363,6 +402,18 @@ def html_get(
     return {"get": {"summary": summary, "parameters": parameters, "responses": responses}}
 
 
+def stream_get(
+    summary: str, mimetype: str, parameters: list[dict[str, Any]], errors: str = "Json"
+) -> dict[str, Any]:
+    """A GET operation answering a document of another type (CSV, JSON Lines, XML); errors
+    in JSON under /api/, as an HTML page elsewhere (`errors="Html"`)."""
+    responses: dict[str, Any] = {
+        "200": {"description": "OK", "content": {mimetype: {"schema": _TEXT}}}
+    }
+    responses |= {str(s): ref("responses", f"{errors}{s}") for s in (400, 401, 503)}
+    return {"get": {"summary": summary, "parameters": parameters, "responses": responses}}
+
+
 _SEARCH_ERRORS = (400, 503)
 _ONE_ERRORS = (400, 404, 503)
 _LOGIN = {
@@ -403,13 +454,17 @@ PATHS: dict[str, dict[str, Any]] = {
     "/": html_get("The search page (same as /search).", SEARCH_PARAMETERS, _SEARCH_ERRORS),
     "/search": html_get("Articles: hits, facets, sort, pages.", SEARCH_PARAMETERS, _SEARCH_ERRORS),
     "/api/search": json_get(
-        "Articles as JSON: the data of /search.", "SearchResult", SEARCH_PARAMETERS, _SEARCH_ERRORS
+        "Articles as JSON: the data of /search; `next` and a Link rel=next header give the "
+        "following page's cursor.",
+        "SearchResult",
+        API_SEARCH_PARAMETERS,
+        _SEARCH_ERRORS,
     ),
     "/quotes": html_get("Quotations and their speakers.", SEARCH_PARAMETERS, _SEARCH_ERRORS),
     "/api/quotes": json_get(
         "Quotations as JSON: the shape of /api/search, hits are QuoteHit.",
         "SearchResult",
-        SEARCH_PARAMETERS,
+        API_SEARCH_PARAMETERS,
         _SEARCH_ERRORS,
     ),
     "/speakers/{name}": html_get(
@@ -446,6 +501,35 @@ PATHS: dict[str, dict[str, Any]] = {
         "FacetSearch",
         [param("facet"), param("prefix"), *SEARCH_PARAMETERS],
         (*_SEARCH_ERRORS, 404),
+    ),
+    "/api/articles/{article_id}/similar": json_get(
+        "An article's syndicated copies and the articles most like it.",
+        "Related",
+        [param("article_id")],
+        _ONE_ERRORS,
+    ),
+    **{
+        f"/api/{kind}.{fmt}": stream_get(
+            f"Every {kind[:-1]} the search finds, streamed as {fmt.upper()}, with a manifest "
+            "(query, filters, dedupe mode, index build, time, count) first and in the "
+            "X-Newsdesk-Manifest header.",
+            mime,
+            EXPORT_PARAMETERS,
+        )
+        for kind in ("search", "quotes")
+        for fmt, mime in (("csv", "text/csv"), ("jsonl", "application/x-ndjson"))
+    },
+    "/search.atom": stream_get(
+        "An Atom feed of the search, newest first.",
+        "application/atom+xml",
+        EXPORT_PARAMETERS,
+        errors="Html",
+    ),
+    "/opensearch.xml": stream_get(
+        "The OpenSearch description: add Newsdesk to a browser's search engines.",
+        "application/opensearchdescription+xml",
+        [],
+        errors="Html",
     ),
     "/help": html_get("The query syntax, with examples.", [], ()),
     "/api/openapi.json": json_get("This document.", "OpenAPI", [], ()),

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from indexer.model import Article
 from indexer.schema import ARTICLE, QUOTE, split_authors
+from webapp import exports
 from webapp.quotemarks import mark_quotes
 from webapp.search import (
     ARTICLES,
@@ -71,7 +72,7 @@ def search_page() -> Any:
 @bp.get("/api/search")
 def search_api() -> Any:
     """The search as JSON (see SearchResult.to_dict); an empty q lists every match, newest first."""
-    return jsonify(_search(ARTICLES).to_dict())
+    return exports.api_search(ARTICLES)  # with `next` cursors (webapp/exports.py)
 
 
 @bp.get("/quotes")
@@ -83,7 +84,7 @@ def quotes_page() -> Any:
 @bp.get("/api/quotes")
 def quotes_api() -> Any:
     """The quote search as JSON: the shape of /api/search, each hit a QuoteHit."""
-    return jsonify(_search(QUOTES).to_dict())
+    return exports.api_search(QUOTES)
 
 
 @bp.get("/api/facets/<facet>")

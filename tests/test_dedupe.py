@@ -1,0 +1,136 @@
+"""Syndicated copies: detection (indexer.dedupe), incremental clusters, collapse through HTTP."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from corpus_copies import edited, story, syndicated_records, write_jsonl
+
+from indexer.dedupe import THRESHOLD, CopyStore, signature, similarity
+from indexer.model import Article
+from indexer.writer import open_index, reindex
+from webapp import create_app
+
+
+def clusters_in(index_dir: Path) -> dict[str, str]:
+    with open_index(str(index_dir)).searcher() as searcher:
+        return {
+            d["id"]: d["cluster"] for d in searcher.all_stored_fields() if d["kind"] == "article"
+        }
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[Path, Path]:
+    corpus = write_jsonl(tmp_path / "corpus" / "wire.jsonl", syndicated_records())
+    reindex([str(corpus.parent)], str(tmp_path / "ix"))
+    return corpus, tmp_path / "ix"
+
+
+def test_copies_are_similar_and_unrelated_stories_are_not() -> None:
+    rng = random.Random(1)
+    body = story(rng)
+    copy = "VALLEY POST - " + edited(body, rng) + " Read more at the Valley Post."
+    assert similarity(signature(body), signature(copy)) >= THRESHOLD
+    assert similarity(signature(body), signature(story(rng))) < 0.2
+    assert similarity(signature("too short"), signature("too short")) == 0.0
+
+
+def test_each_story_is_one_cluster_named_by_its_earliest_copy(built: tuple[Path, Path]) -> None:
+    clusters = clusters_in(built[1])
+    for n in range(4):
+        assert {clusters[f"s{n}-{i}"] for i in range(3)} == {f"s{n}-0"}
+        assert clusters[f"u{n}"] == f"u{n}"
+
+
+def test_incremental_reindex_keeps_clusters_right(built: tuple[Path, Path]) -> None:
+    corpus, ix = built
+    records = [r for r in syndicated_records() if r["id"] != "s0-0"]  # the earliest copy goes
+    write_jsonl(corpus, records)
+    extra = dict(syndicated_records()[4], id="late", date="2024-03-11T09:00:00")
+    write_jsonl(corpus.parent / "late.jsonl", [extra])  # a fourth copy of story 1, added
+    reindex([str(corpus.parent)], str(ix))
+    clusters = clusters_in(ix)
+    assert clusters["s0-1"] == clusters["s0-2"] == "s0-1"
+    assert clusters["late"] == "s1-0"
+    (corpus.parent / "late.jsonl").unlink()  # and removed again
+    reindex([str(corpus.parent)], str(ix))
+    incremental = clusters_in(ix)
+    reindex([str(corpus.parent)], str(ix), full=True)
+    assert incremental == clusters_in(ix)
+
+
+def test_stale_sidecar_is_rebuilt_from_the_index(built: tuple[Path, Path]) -> None:
+    _, ix = built
+    (ix / "newsdesk-copies.npz").unlink()
+    reindex([], str(ix))
+    assert clusters_in(ix)["s2-2"] == "s2-0"
+    with open_index(str(ix)).searcher() as searcher:
+        assert CopyStore.from_index(searcher).recluster() == {}
+
+
+def test_store_put_and_drop() -> None:
+    store = CopyStore()
+    a = Article(id="a", body=story(random.Random(3)), date="2024-01-01")
+    assert store.put(a, "f1") == "a"
+    store.drop_file("f1")
+    assert store.recluster() == {}
+    assert store.ids == []
+
+
+# ---------------------------------------------------------------- through HTTP
+
+
+@pytest.fixture
+def client(built: tuple[Path, Path]) -> Iterator[Any]:
+    app = create_app({"INDEX_DIR": str(built[1]), "TESTING": True})
+    yield app.test_client()
+    app.extensions["newsdesk"].close()
+
+
+def _search(client: Any, **params: Any) -> dict[str, Any]:
+    response = client.get("/api/search", query_string={"per_page": 100, **params})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "read"}, {"source": "Valley Post"}])
+def test_collapse_keeps_every_number_consistent(client: Any, params: dict[str, str]) -> None:
+    collapsed, every = _search(client, **params), _search(client, dedupe="0", **params)
+    assert every["total"] == collapsed["total"] + sum(h["copy_count"] for h in collapsed["hits"])
+    for result in (collapsed, every):
+        assert (
+            sum(b["count"] for b in result["histogram"]["buckets"])
+            + result["histogram"].get("undated", 0)
+            == result["total"]
+        )
+        assert sum(fc["count"] for fc in result["facets"]["month"]) == result["total"]
+        assert len(result["hits"]) == result["total"]
+    assert all(h["copy_count"] == 0 for h in every["hits"])
+
+
+def test_collapsed_hit_is_the_earliest_matching_copy_with_its_sources(client: Any) -> None:
+    hits = {h["id"]: h for h in _search(client)["hits"]}
+    assert "s1-1" not in hits and hits["s1-0"]["copy_count"] == 2
+    assert {c["source"] for c in hits["s1-0"]["copies"]} == {"Coast Courier", "Valley Post"}
+    only_later = _search(client, source="Valley Post")["hits"]  # the earliest copy is filtered out
+    assert "s1-2" in {h["id"] for h in only_later}
+
+
+def test_search_page_shows_copies(client: Any) -> None:
+    page = client.get("/search").get_data(as_text=True)
+    assert "+2 copies" in page
+    assert "+2 copies" not in client.get("/search?dedupe=0").get_data(as_text=True)
+
+
+def test_article_page_and_similar_endpoint(client: Any) -> None:
+    similar = client.get("/api/articles/s2-1/similar").get_json()
+    assert {c["id"] for c in similar["copies"]} == {"s2-0", "s2-2"}
+    assert not {c["id"] for c in similar["similar"]} & {"s2-0", "s2-1", "s2-2"}
+    page = client.get("/articles/s2-1").get_data(as_text=True)
+    assert "Other copies" in page and "/articles/s2-2" in page
+    assert client.get("/api/articles/nope/similar").status_code == 404
+    assert client.get("/api/search?dedupe=maybe").status_code == 400

@@ -1,0 +1,102 @@
+"""Exports (CSV, JSON Lines) and cursor pages through HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tracemalloc
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from corpus_copies import syndicated_records, write_jsonl
+
+from indexer.writer import reindex
+from webapp import create_app
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    root = tmp_path_factory.mktemp("exports")
+    records = syndicated_records(stories=6)
+    records += [
+        {"id": f"b{n}", "title": f"Brief {n}", "date": f"2023-{n % 12 + 1:02d}-01",
+         "source": "Wire", "body": f"Brief number {n} about the harbour."}
+        for n in range(3000)
+    ]  # fmt: skip
+    write_jsonl(root / "corpus" / "all.jsonl", records)
+    reindex([str(root / "corpus")], str(root / "ix"))
+    app = create_app({"INDEX_DIR": str(root / "ix"), "TESTING": True})
+    yield app.test_client()
+    app.extensions["newsdesk"].close()
+
+
+@pytest.mark.parametrize("params", [{}, {"dedupe": "0"}, {"q": "harbour", "sort": "oldest"}])
+def test_jsonl_export_has_a_manifest_and_every_hit(client: Any, params: dict[str, str]) -> None:
+    total = client.get("/api/search", query_string=params).get_json()["total"]
+    response = client.get("/api/search.jsonl", query_string=params)
+    lines = response.get_data(as_text=True).splitlines()
+    manifest = json.loads(lines[0])["manifest"]
+    assert manifest["count"] == total == len(lines) - 1
+    assert manifest["dedupe"] == (params.get("dedupe") != "0") and manifest["build"]
+    assert json.loads(response.headers["X-Newsdesk-Manifest"])["count"] == total
+    ids = [json.loads(line)["id"] for line in lines[1:]]
+    assert len(set(ids)) == total
+
+
+def test_csv_export_rows_equal_the_total(client: Any) -> None:
+    total = client.get("/api/search?q=brief").get_json()["total"]
+    text = client.get("/api/search.csv?q=brief").get_data(as_text=True)
+    body = [line for line in text.splitlines(keepends=True) if not line.startswith("#")]
+    rows = list(csv.DictReader(io.StringIO("".join(body))))
+    assert len(rows) == total and rows[0]["id"]
+    assert client.get("/api/quotes.jsonl").status_code == 200
+    assert client.get("/api/quotes.csv").status_code == 200
+
+
+def _export_peak(client: Any, query: str) -> tuple[int, int]:
+    tracemalloc.start()
+    response = client.get(f"/api/search.jsonl?{query}", buffered=False)
+    size = sum(len(chunk) for chunk in response.response)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return size, peak
+
+
+def test_export_streams_in_flat_memory(client: Any) -> None:
+    """Ten times the rows, not ten times the memory: rows are streamed, not collected."""
+    client.get("/api/search.jsonl?dedupe=0&month=2023-01").get_data()  # warm the caches
+    client.get("/api/search.jsonl?dedupe=0").get_data()
+    small_size, small_peak = _export_peak(client, "dedupe=0&month=2023-01")
+    size, peak = _export_peak(client, "dedupe=0")
+    assert size > 10 * small_size
+    assert peak < 3 * small_peak + 500_000
+
+
+def test_cursor_walk_gives_every_hit_once(client: Any) -> None:
+    first = client.get("/api/search?q=harbour&per_page=100&sort=newest")
+    body, seen = first.get_json(), []
+    assert 'rel="next"' in first.headers["Link"]
+    while True:
+        seen += [h["id"] for h in body["hits"]]
+        if not body["next"]:
+            break
+        body = client.get(
+            "/api/search",
+            query_string={
+                "q": "harbour",
+                "per_page": 100,
+                "sort": "newest",
+                "cursor": body["next"],
+            },
+        ).get_json()
+    assert len(seen) == len(set(seen)) == body["total"]
+
+
+def test_tampered_or_foreign_cursor_is_a_400(client: Any) -> None:
+    token = client.get("/api/search?per_page=5").get_json()["next"]
+    altered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    assert client.get(f"/api/search?per_page=5&cursor={altered}").status_code == 400
+    assert client.get(f"/api/search?per_page=5&q=other&cursor={token}").status_code == 400
+    assert client.get("/api/search?cursor=%%%").status_code == 400

@@ -1,0 +1,97 @@
+"""Atom feeds of searches, the OpenSearch description, and an article's copies and likes.
+
+`/search.atom` takes the parameters of /search and lists the newest matches (sort is always
+newest first; per_page up to 100, default FEED_SIZE); `/opensearch.xml` lets a browser add
+Newsdesk as a search engine (every page links it with rel="search").
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import replace
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+
+from indexer.schema import parse_date
+from webapp.search import (
+    ARTICLES,
+    IndexHandle,
+    Related,
+    SearchRequest,
+    opening,
+    related_articles,
+    run_search,
+)
+
+bp = Blueprint("feeds", __name__)
+FEED_SIZE = 20
+ATOM = "application/atom+xml; charset=utf-8"
+OPENSEARCH = "application/opensearchdescription+xml; charset=utf-8"
+
+
+def _handle() -> IndexHandle:
+    return current_app.extensions["newsdesk"]
+
+
+def atom_time(date_text: str | None) -> str | None:
+    """An article's date as an RFC 3339 timestamp (UTC assumed), or None when undated."""
+    when = parse_date(date_text)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+
+
+@bp.get("/search.atom")
+def search_atom() -> Response:
+    """The newest articles matching a search, as an Atom feed."""
+    args = request.args.to_dict(flat=False)
+    args.setdefault("per_page", [str(FEED_SIZE)])
+    search = replace(SearchRequest.from_args(args), sort="newest", page=1)
+    result = run_search(_handle(), search, ARTICLES)
+    entries = [
+        {
+            "hit": hit,
+            "link": url_for("newsdesk.article_page", article_id=hit.id, _external=True),
+            "updated": atom_time(hit.date),
+            "summary": opening(_plain(hit.highlights.get("body", ""))),
+        }
+        for hit in result.hits
+    ]
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    dated = [e["updated"] for e in entries if e["updated"]]
+    page_query = search.query_string()
+    body = render_template(
+        "feed.xml",
+        result=result,
+        entries=entries,
+        updated=max(dated) if dated else now,
+        fallback=now,
+        self_url=request.url,
+        html_url=url_for("newsdesk.search_page", _external=True) + "?" + page_query,
+        feed_id=url_for("feeds.search_atom", _external=True) + "?" + page_query,
+    )
+    return Response(body, mimetype=None, content_type=ATOM)
+
+
+def _plain(highlighted: str) -> str:
+    """A highlighted snippet back to plain text (marks dropped, entities decoded)."""
+    return html.unescape(highlighted.replace("<mark>", "").replace("</mark>", ""))
+
+
+@bp.get("/opensearch.xml")
+def opensearch() -> Response:
+    """The OpenSearch description: the search page, its Atom feed and its JSON twin."""
+    body = render_template("opensearch.xml", root=url_for("newsdesk.search_page", _external=True))
+    return Response(body, content_type=OPENSEARCH)
+
+
+@bp.get("/api/articles/<article_id>/similar")
+def similar_api(article_id: str) -> Any:
+    """An article's other copies and the articles most like it; 404 for an unknown id."""
+    return jsonify(related_articles(_handle(), article_id).to_dict())
+
+
+@bp.app_template_global()
+def related_to(article_id: str) -> Related:
+    """For article.html: the article's copies and the articles like it."""
+    return related_articles(_handle(), article_id)
