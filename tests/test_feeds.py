@@ -48,7 +48,7 @@ def test_opensearch_description_is_valid_and_linked(client: Any) -> None:
     assert 'type="application/atom+xml"' in page
 
 
-@pytest.mark.parametrize("path", ["/", "/search?q=read", "/quotes", "/articles/s0-0"])
+@pytest.mark.parametrize("path", ["/", "/search?q=read", "/quotes", "/articles/s0-0", "/help"])
 def test_every_page_links_its_json_twin(client: Any, path: str) -> None:
     page = client.get(path).get_data(as_text=True)
     twin = re.search(r'<link rel="alternate" type="application/json" href="([^"]+)"', page)
