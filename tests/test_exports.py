@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tracemalloc
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from corpus_copies import syndicated_records, write_jsonl
@@ -100,3 +102,32 @@ def test_tampered_or_foreign_cursor_is_a_400(client: Any) -> None:
     assert client.get(f"/api/search?per_page=5&cursor={altered}").status_code == 400
     assert client.get(f"/api/search?per_page=5&q=other&cursor={token}").status_code == 400
     assert client.get("/api/search?cursor=%%%").status_code == 400
+
+
+def test_result_page_offers_the_whole_result_set_for_download(client: Any) -> None:
+    html = client.get("/search?q=read&sort=newest&page=2&per_page=2").get_data(as_text=True)
+    links = re.findall(r'<a href="([^"]+)" download>(CSV|JSON Lines)</a>', html)
+    assert [label for _, label in links] == ["CSV", "JSON Lines"]
+    total = client.get("/api/search?q=read").get_json()["total"]
+    for href, label in links:
+        url = urlsplit(href.replace("&amp;", "&"))
+        assert url.path == f"/api/search.{'csv' if label == 'CSV' else 'jsonl'}"
+        params = parse_qs(url.query)
+        assert "page" not in params and params["sort"] == ["newest"]  # every page, same order
+        body = client.get(f"{url.path}?{url.query}").get_data(as_text=True)
+        if label == "CSV":
+            data = "".join(x for x in body.splitlines(keepends=True) if not x.startswith("#"))
+            rows = list(csv.reader(io.StringIO(data)))
+        else:
+            rows = body.splitlines()
+        assert len(rows) - 1 == total  # a header line or a manifest record, then every hit
+
+
+def test_exports_stop_at_the_row_limit_and_say_so(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("webapp.limits.MAX_EXPORT_ROWS", 3)
+    lines = client.get("/api/search.jsonl?dedupe=0").get_data(as_text=True).splitlines()
+    manifest = json.loads(lines[0])["manifest"]
+    assert manifest["truncated"] is True and manifest["count"] == 3 < manifest["total"]
+    assert len(lines) == 1 + 3

@@ -27,6 +27,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,6 +37,7 @@ from whoosh.searching import Searcher
 
 from indexer.schema import QUOTE
 from indexer.writer import Manifest
+from webapp import limits
 from webapp.search import (
     ARTICLES,
     QUOTES,
@@ -211,9 +213,13 @@ def export_rows(
 ) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
     """The manifest of a whole-result-set export and a generator of its rows, in order."""
     found = ordered(handle, search, kind)
-    manifest = export_manifest(handle, search, kind, len(found.matches.docs))
+    total = len(found.matches.docs)
+    manifest = export_manifest(handle, search, kind, min(total, limits.MAX_EXPORT_ROWS))
+    manifest["total"] = total
+    manifest["truncated"] = total > limits.MAX_EXPORT_ROWS
     to_row = quote_row if kind.name == QUOTE else article_row
-    rows = (to_row(s) for s in stored_rows(found.searcher, docnums_in_order(handle, found)))
+    docnums = islice(docnums_in_order(handle, found), limits.MAX_EXPORT_ROWS)
+    rows = (to_row(s) for s in stored_rows(found.searcher, docnums))
     return manifest, rows
 
 

@@ -30,6 +30,7 @@ MAX_NESTING = 10  # depth of (parentheses)
 MIN_WILDCARD_PREFIX = 2  # characters before the first * or ? of a word
 MAX_EXPANSION = 1_000  # index words one wildcard or range may stand for, per field
 MAX_DEPTH = 10_000  # page * per_page: how deep into the results a request may go
+MAX_EXPORT_ROWS = 250_000  # rows of one CSV / JSON Lines export (the manifest says when cut)
 MAX_VALUES = 50  # values of one repeatable parameter (author=..., source=...)
 MAX_VALUE_CHARS = 200  # characters in one filter value
 QUERY_SECONDS = 1.5  # time budget of one request's searching (the answer comes within ~2 s)
