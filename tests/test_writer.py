@@ -182,3 +182,14 @@ def test_manifest_records_roots_and_hashes(corpus: Path, tmp_path: Path) -> None
     assert {Path(k).name for k in manifest.files} == {"a.txt", "b.txt", "c.txt"}
     raw = json.loads((tmp_path / "ix" / "newsdesk.json").read_text())
     assert all(len(f["sha1"]) == 40 for f in raw["files"].values())
+
+
+def test_full_build_reports_a_duplicate_id_and_keeps_the_first(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rows = [{"id": "same", "title": f"Version {n}", "body": "Text of the story."} for n in (1, 2)]
+    (corpus / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, out, err = run("reindex", str(corpus), "--index", str(tmp_path / "ix"))
+    assert code == 1 and "1 added" in out and "1 failed" in out
+    assert "duplicate article id 'same', skipped" in err
+    assert list(stored_titles(tmp_path / "ix").values()) == ["Version 1"]
