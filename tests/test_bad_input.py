@@ -88,6 +88,8 @@ def build_messy_corpus(root: Path) -> tuple[dict[str, str], int]:
     locked = put("locked.txt", GOOD_TEXT.encode(), "Permission denied")
     locked.chmod(0)
     (root / "loop").symlink_to(root)  # a symlink loop: must not trap the walk
+    (root / "dangling.txt").symlink_to(root / "gone.txt")  # unreadable even for root
+    bad["dangling.txt"] = "No such file or directory"
     return bad, good
 
 
