@@ -89,7 +89,7 @@ def page_facets(doc: Any) -> dict[str, dict[str, int]]:
     sections = f"//aside//section[{C('facet')} and not({C('dates')}) and not({C('histogram')})]"
     for section in doc.xpath(sections):
         name = section.xpath(".//h3")[0].text_content().strip().lower()
-        items = section.xpath(f".//li/a[.//*[{C('value')}]]")  # not the speaker or exclude links
+        items = section.xpath(f".//li/label[.//*[{C('value')}]]")  # not the links beside
         facets[name] = {
             a.xpath(f".//*[{C('value')}]")[0].text_content(): int(
                 a.xpath(f".//*[{C('count')}]")[0].text_content()
@@ -329,22 +329,24 @@ def test_search_page_shows_hits(client: FlaskClient) -> None:
     assert [m.text for m in hit.xpath(".//mark")] == ["corridor", "corridor"]
 
 
-def test_facet_links_add_and_remove_filters(client: FlaskClient) -> None:
+def test_facet_checkboxes_add_and_remove_filters(client: FlaskClient) -> None:
+    source_form = f"//form[{C('facet-values')}][.//input[@type='checkbox'][@name='source']]"
     doc = page(client, "/search?q=grain")
-    link = next(
-        a
-        for a in doc.xpath(f"//section[{C('facet')}]//li/a")
-        if a.text_content().split()[0] == "Reuters"
-    )
-    assert parse_qs(urlsplit(link.get("href")).query) == {"q": ["grain"], "source": ["Reuters"]}
-    filtered = page(client, "/search" + link.get("href"))
+    (form,) = doc.xpath(source_form)
+    hidden = [(i.get("name"), i.get("value")) for i in form.xpath(".//input[@type='hidden']")]
+    assert hidden == [("q", "grain")]
+    assert not form.xpath(".//input[@type='checkbox'][@checked]")
+    assert "Reuters" in form.xpath(".//input[@type='checkbox']/@value")
+    filtered = page(client, "/search?" + urlencode([*hidden, ("source", "Reuters")]))
     assert page_hits(filtered) == [
         h["id"] for h in api(client, q="grain", source="Reuters")["hits"]
     ]
     (remove,) = filtered.xpath(f"//*[{C('active-filters')}]//a[{C('remove')}]")
     assert parse_qs(urlsplit(remove.get("href")).query) == {"q": ["grain"]}
-    selected = filtered.xpath(f"//section[{C('facet')}]//li[{C('selected')}]/a")
-    assert parse_qs(urlsplit(selected[0].get("href")).query) == {"q": ["grain"]}
+    (form,) = filtered.xpath(source_form)
+    (box,) = form.xpath(f".//li[{C('selected')}]//input[@type='checkbox']")
+    assert (box.get("value"), box.get("checked")) == ("Reuters", "checked")
+    assert [i.get("name") for i in form.xpath(".//input[@type='hidden']")] == ["q"]
 
 
 def test_pager_links(client: FlaskClient) -> None:

@@ -53,7 +53,8 @@
     if (!el || !main || !main.contains(el)) return null;
     var group = el.closest("section, nav, form, ul");
     var heading = group && group.querySelector("h2, h3");
-    var label = el.querySelector(".value") || el;
+    var box = el.labels && el.labels[0];
+    var label = el.querySelector(".value") || (box && (box.querySelector(".value") || box)) || el;
     return {
       tag: el.tagName,
       group: group ? group.getAttribute("aria-label") || (heading ? heading.textContent : "") : "",
@@ -78,6 +79,13 @@
     target.focus({ preventScroll: !!found });
   }
 
+  // Facet checkboxes apply as soon as they change: their forms need no Apply button.
+  function enliven() {
+    Array.prototype.forEach.call(document.querySelectorAll("form.facet-values"), function (form) {
+      form.dataset.live = "true";
+    });
+  }
+
   function swap(doc) {
     var main = document.querySelector("main");
     var fresh = doc.querySelector("main");
@@ -92,6 +100,7 @@
       document.head.appendChild(document.importNode(el, true));
     });
     syncSearchBox(doc);
+    enliven();
     var total = document.querySelector("main .summary .total");
     if (total) announce(total.textContent.replace(/\s+/g, " ").trim());
     var top = document.querySelector("main");
@@ -133,27 +142,43 @@
     if (event.defaultPrevented || event.button !== 0) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     var link = event.target.closest ? event.target.closest("a[href]") : null;
-    if (!link || link.target || link.hasAttribute("download") || !onSearchPage()) return;
+    if (!link || link.getAttribute("target") || link.hasAttribute("download") || !onSearchPage()) return;
     var url = new URL(link.getAttribute("href"), location.href);
     if (!isSearchUrl(url) || (url.hash && url.search === location.search)) return;
     event.preventDefault();
     load(url, true, describe(link));
   });
 
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (event.defaultPrevented || !onSearchPage()) return;
-    if ((form.getAttribute("method") || "get").toLowerCase() !== "get") return;
+  // The address a GET form would load, or null when it is not a search.
+  function formUrl(form) {
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "get") return null;
     var url = new URL(form.getAttribute("action") || location.href, location.href);
-    if (!isSearchUrl(url)) return;
+    if (!isSearchUrl(url)) return null;
     var params = new URLSearchParams();
     new FormData(form).forEach(function (value, name) {
       if (typeof value === "string") params.append(name, value);
     });
     url.search = params.toString();
+    return url;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !onSearchPage()) return;
+    var url = formUrl(form);
+    if (!url) return;
     event.preventDefault();
     load(url, true, describe(form.querySelector("input:not([type=hidden])")));
   });
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.type !== "checkbox" || !box.form || !box.form.dataset.live || !onSearchPage()) return;
+    var url = formUrl(box.form);
+    if (url) load(url, true, describe(box));
+  });
+
+  enliven();
 
   window.addEventListener("popstate", function () {
     // a fragment link (the skip link) also pops state: only a different search is fetched
