@@ -102,6 +102,10 @@ def ordered(handle: IndexHandle, search: SearchRequest, kind: SearchKind) -> Ord
     matches = collapse_copies(
         handle, searcher, search, find_matches(handle, searcher, search, kind)
     )
+    return _ordered(searcher, matches, search)
+
+
+def _ordered(searcher: Searcher, matches: Matches, search: SearchRequest) -> Ordered:
     generation = searcher.reader().generation()
     return Ordered(
         searcher, matches, search.effective_sort, -1 if generation is None else generation
@@ -375,8 +379,10 @@ def api_search(kind: SearchKind) -> Response:
     handle, args = _handle(), _args()
     search = SearchRequest.from_args(args)
     token = (args.get("cursor") or [""])[-1]
-    result = run_search(handle, search, kind)
-    found = ordered(handle, search, kind)
+    result = run_search(handle, search, kind, hits=not token)  # a cursor's page is found below
+    ranking = result.ranking
+    assert ranking is not None
+    found = _ordered(ranking.searcher, ranking.matches, search)  # run_search's matches, reused
     digest, key = params_digest(search, kind), _key()
     if token:
         after = _check(decode_cursor(token, key), found, digest)
@@ -387,28 +393,15 @@ def api_search(kind: SearchKind) -> Response:
     else:
         start = (search.page - 1) * search.per_page
         more = start + search.per_page < result.total
-        last = _page_end(handle, found, start + search.per_page) if more else None
+        last = ranking.page_end if more else None  # ranked with the page by run_search
     body = result.to_dict()
     body["next"] = None
-    response = jsonify(body)
     if last is not None:
         payload = {"v": CURSOR_VERSION, "p": digest, "s": found.sort, "g": found.generation}
         body["next"] = encode_cursor({**payload, "k": last[0], "d": last[1]}, key)
-        response = jsonify(body)
+    response = jsonify(body)  # once, with `next` set
+    if last is not None:
         pairs = [(n, v) for n, v in search.params() if n not in ("page", "cursor")]
         pairs.append(("cursor", body["next"]))
         response.headers["Link"] = f'<{request.base_url}?{urlencode(pairs)}>; rel="next"'
     return response
-
-
-def _page_end(handle: IndexHandle, found: Ordered, end: int) -> tuple[Any, int] | None:
-    """The position of the `end`-th match (1-based): where the next page starts after."""
-    if found.scored:  # Whoosh's top-`end` heap, as for the page itself
-        try:
-            results = found.searcher.search(found.query, limit=end, filter=found.matches.docs)
-        except QueryError as exc:
-            raise BadQuery(f"cannot run the query: {exc}") from exc
-        top = results[end - 1 : end]
-        return (top[0].score or 0.0, top[0].docnum) if len(top) else None
-    page = page_after(handle, found, None, end)
-    return page[-1] if page else None

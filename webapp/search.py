@@ -476,6 +476,7 @@ class SearchResult:
     relaxed: bool = False  # no document had every word: these match any of them
     suggestion: str | None = None  # a query with words from the index, when this one finds little
     facet_sizes: dict[str, int] = field(default_factory=dict)  # values per facet, listed or not
+    ranking: Ranking | None = field(default=None, repr=False, compare=False)  # not in to_dict
 
     @property
     def pages(self) -> int:
@@ -512,6 +513,16 @@ class SearchResult:
             "explanation": self.explanation,
             "histogram": self.histogram.to_dict(),
         }
+
+
+@dataclass
+class Ranking:
+    """How run_search found and ranked its matches, kept for a caller that pages on from them
+    (the API's cursors) so that it need not find them again."""
+
+    searcher: Searcher
+    matches: Matches
+    page_end: tuple[Any, int] | None  # (score or date rank, docnum) of the page's last place
 
 
 @dataclass
@@ -1054,10 +1065,11 @@ def run_search(
     request: SearchRequest,
     kind: SearchKind | None = None,
     facet_limit: int | None = FACET_LIMIT,
+    hits: bool = True,
 ) -> SearchResult:
     """Run a search of one kind (articles by default, or QUOTES): total, facet counts and
-    histogram over every match, hits for the requested page, the query told in words, and a
-    suggestion when the query finds little.
+    histogram over every match, hits for the requested page (none with `hits=False`), the
+    query told in words, and a suggestion when the query finds little.
 
     Each facet with chosen values is counted without its own choice (disjunctive faceting), so
     every count says how many documents a click on that value gives.
@@ -1073,12 +1085,16 @@ def run_search(
     table = handle.facet_table(searcher)
     facets, sizes = count_facets(table, request, matches, facet_limit, every)
     query = matches.parsed.query if matches.parsed else None
-    hits = page_hits(searcher, query, matches.docs, request, handle.date_order(searcher), kind)
-    add_copies(handle, searcher, hits, matches)
+    page: list[Any] = []
+    page_end = None
+    if hits:
+        dates = handle.date_order(searcher)
+        page, page_end = ranked_page(searcher, query, matches.docs, request, dates, kind)
+        add_copies(handle, searcher, page, matches)
     return SearchResult(
         request,
         len(matches.docs),
-        hits,
+        page,
         facets,
         kind.name,
         histogram=month_histogram(table, matches, every),
@@ -1086,6 +1102,7 @@ def run_search(
         relaxed=matches.relaxed,
         suggestion=suggestion(searcher, request, kind, matches),
         facet_sizes=sizes,
+        ranking=Ranking(searcher, matches, page_end),
     )
 
 
@@ -1287,29 +1304,48 @@ def page_hits(
     kind: SearchKind | None = None,
 ) -> list[Any]:
     """The hits of the requested page, ranked among `matching`, with highlights."""
+    return ranked_page(searcher, query, matching, request, dates, kind)[0]
+
+
+def ranked_page(
+    searcher: Searcher,
+    query: Query | None,
+    matching: set[int],
+    request: SearchRequest,
+    dates: DateOrder,
+    kind: SearchKind | None = None,
+) -> tuple[list[Any], tuple[Any, int] | None]:
+    """The page's hits (as `page_hits`) and the position of its last place, the
+    `page * per_page`-th match: (score, docnum), or (date rank, docnum) when sorted by date;
+    None when there are fewer matches (or the page is past the last)."""
     make_hit = (kind or ARTICLES).make_hit
     start = (request.page - 1) * request.per_page
+    end = start + request.per_page
     if start >= len(matching):
-        return []
+        return [], None
     sort = request.effective_sort
     if sort == "relevance" and query is not None:
         return _scored_page(searcher, query, matching, start, request.per_page, make_hit)
-    page = dates.first(matching, start + request.per_page, sort)[start:]
+    first = dates.first(matching, end, sort)
+    page = first[start:]
+    last = (dates.ranks[sort][first[-1]], first[-1]) if len(first) == end else None
     if query is None:
-        return [make_hit(searcher.reader().stored_fields(d), None, None) for d in page]
-    return _highlighted(searcher, query, page, make_hit)
+        return [make_hit(searcher.reader().stored_fields(d), None, None) for d in page], last
+    return _highlighted(searcher, query, page, make_hit), last
 
 
 def _scored_page(
     searcher: Searcher, query: Query, matching: set[int], start: int, count: int, make_hit: MakeHit
-) -> list[Any]:
+) -> tuple[list[Any], tuple[Any, int] | None]:
     try:
         results = budgeted_search(searcher, query, limit=start + count, filter=matching, terms=True)
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
     page = results[start:]
+    top = results[start + count - 1 : start + count]
+    last = (top[0].score or 0.0, top[0].docnum) if len(top) else None
     chars = PageChars(searcher, [hit.docnum for hit in page])
-    return [make_hit(hit.fields(), hit.score, Matched(hit, chars)) for hit in page]
+    return [make_hit(hit.fields(), hit.score, Matched(hit, chars)) for hit in page], last
 
 
 def _highlighted(searcher: Searcher, query: Query, page: list[int], make_hit: MakeHit) -> list[Any]:
