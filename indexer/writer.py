@@ -183,7 +183,7 @@ class ReindexLock:
         deadline = time.monotonic() + max(0.0, self.wait)
         while not _try_flock(fd):
             if time.monotonic() >= deadline:
-                holder = _read_pid(fd)
+                holder = _holder_pid(fd)
                 os.close(fd)
                 who = f"another reindex (pid {holder})" if holder else "another reindex"
                 raise IndexBusy(
@@ -208,6 +208,15 @@ def _try_flock(fd: int) -> bool:
     except BlockingIOError:
         return False
     return True
+
+
+def _holder_pid(fd: int, patience: float = 1.0) -> int | None:
+    """The pid of the lock's holder, which writes it just after taking the lock: a moment's
+    patience covers a holder that has the lock but has not written its pid yet."""
+    until = time.monotonic() + patience
+    while (pid := _read_pid(fd)) is None and time.monotonic() < until:
+        time.sleep(0.02)
+    return pid
 
 
 def _read_pid(fd: int) -> int | None:
