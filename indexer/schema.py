@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -217,19 +218,27 @@ def split_authors(author: str | None) -> list[str | None]:
 def document_to_article(stored: dict[str, Any]) -> Article:
     """Rebuild the Article from a document's stored fields."""
     data = {
-        "id": stored.get("id", ""),
-        "path": stored.get("path", ""),
-        "format": stored.get("format", ""),
-        "site": stored.get("site") or None,
-        "title": stored.get("title") or None,
-        "author": stored.get("author") or None,
-        "author_role": stored.get("author_role"),
-        "date": stored.get("date_text"),
-        "location": stored.get("location") or None,
-        "source": stored.get("source") or None,
-        "url": stored.get("url") or None,
-        "body": stored.get("body") or "",
+        **stored_fields(stored),
         "quotes": json.loads(stored.get("quotes_json") or "[]"),
         "explain": json.loads(stored.get("explain_json") or "{}"),
     }
     return Article.from_dict(data)
+
+
+def stored_fields(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """An article document's plain fields under their Article names (the reverse of
+    article_to_document for them): empty strings become None, `date` is the ISO text as parsed.
+    Hits, exports and rebuilt Articles all read stored fields through this one mapping."""
+    return {
+        "id": stored.get("id", ""),
+        "path": stored.get("path", ""),
+        "format": stored.get("format", ""),
+        **{name: stored.get(name) or None for name in _OPTIONAL_TEXT},
+        "author_role": stored.get("author_role"),
+        "date": stored.get("date_text"),
+        "body": stored.get("body") or "",
+        "cluster": stored.get("cluster") or None,
+    }
+
+
+_OPTIONAL_TEXT = ("site", "title", "author", "location", "source", "url")

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from webapp import create_app
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -22,6 +27,19 @@ def shared_path(*parts: str) -> Path:
             pytest.fail(f"CI=true but {reason}")
         pytest.skip(reason)
     return path
+
+
+@pytest.fixture
+def app(index_dir: Path) -> Iterator[Flask]:
+    """The app over the requesting module's `index_dir` (each test module builds its own)."""
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
+    yield app
+    app.extensions["newsdesk"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import lxml.html
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from test_search import (
     RECORDS,
@@ -150,18 +149,6 @@ def brute_quote_disjunctive(params: dict[str, list[str]]) -> dict[str, dict[str,
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_index(tmp_path_factory.mktemp("quotes"), ALL)[1]
-
-
-@pytest.fixture
-def app(index_dir: Path) -> Iterator[Flask]:
-    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
-    yield app
-    app.extensions["newsdesk"].close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def get_json(client: FlaskClient, url: str, status: int = 200, **params: Any) -> dict[str, Any]:

@@ -39,18 +39,6 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app(index_dir: Path) -> Iterator[Flask]:
-    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
-    yield app
-    app.extensions["newsdesk"].close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
 def private(index_dir: Path) -> Iterator[Flask]:
     app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir), "TOKEN": TOKEN})
     yield app

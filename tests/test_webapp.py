@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import lxml.html
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from test_search import (
     RECORDS,
@@ -47,18 +45,6 @@ RESPONSE_KEYS = [
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_index(tmp_path_factory.mktemp("webapp"))[1]
-
-
-@pytest.fixture
-def app(index_dir: Path) -> Iterator[Flask]:
-    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
-    yield app
-    app.extensions["newsdesk"].close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def api(client: FlaskClient, **params: Any) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 from whoosh.query import QueryError
 from whoosh.searching import Searcher
 
-from indexer.schema import QUOTE
+from indexer.schema import QUOTE, stored_fields
 from indexer.writer import Manifest
 from webapp import limits
 from webapp.search import (
@@ -155,19 +155,10 @@ def stored_rows(searcher: Searcher, docnums: Iterable[int]) -> Iterator[Mapping[
 
 
 def article_row(stored: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": stored.get("id", ""),
-        "title": stored.get("title") or "",
-        "author": stored.get("author") or None,
-        "author_role": stored.get("author_role"),
-        "date": stored.get("date_text"),
-        "location": stored.get("location") or None,
-        "source": stored.get("source") or None,
-        "site": stored.get("site") or None,
-        "url": stored.get("url") or None,
-        "cluster": stored.get("cluster") or None,
-        "body": stored.get("body") or "",
-    }
+    fields = stored_fields(stored)
+    row = {name: fields[name] for name in ARTICLE_COLUMNS}
+    row["title"] = row["title"] or ""
+    return row
 
 
 def quote_row(stored: Mapping[str, Any]) -> dict[str, Any]:

@@ -58,6 +58,7 @@ from indexer.schema import (
     day_number,
     document_to_article,
     facet_value,
+    stored_fields,
 )
 from indexer.writer import open_index
 from webapp.limits import (
@@ -1369,19 +1370,16 @@ def _score(score: float | None) -> float | None:
 
 def article_hit(stored: Mapping[str, Any], score: float | None, matched: Matched | None) -> Hit:
     """An article Hit from stored fields; highlighted when there is a Whoosh hit."""
+    fields = stored_fields(stored)
     return Hit(
-        id=stored.get("id", ""),
-        title=stored.get("title") or "",
-        author=stored.get("author") or None,
-        author_role=stored.get("author_role"),
-        date=stored.get("date_text"),
-        location=stored.get("location") or None,
-        source=stored.get("source") or None,
-        url=stored.get("url") or None,
+        **{name: fields[name] for name in _HIT_FIELDS},
+        title=fields["title"] or "",
         score=_score(score),
         highlights=highlights(matched, stored) if matched else plain_highlights(stored),
-        cluster=stored.get("cluster") or None,
     )
+
+
+_HIT_FIELDS = ("id", "author", "author_role", "date", "location", "source", "url", "cluster")
 
 
 def quote_hit(stored: Mapping[str, Any], score: float | None, matched: Matched | None) -> QuoteHit:
@@ -1832,12 +1830,13 @@ def add_copies(handle: IndexHandle, searcher: Searcher, hits: list[Any], matches
 
 
 def copy_of(stored: Mapping[str, Any]) -> Copy:
+    fields = stored_fields(stored)
     return Copy(
-        id=stored.get("id", ""),
-        title=stored.get("title") or "",
-        source=stored.get("source") or None,
-        site=stored.get("site") or None,
-        date=stored.get("date_text"),
+        id=fields["id"],
+        title=fields["title"] or "",
+        source=fields["source"],
+        site=fields["site"],
+        date=fields["date"],
     )
 
 
