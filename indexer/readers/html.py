@@ -384,6 +384,9 @@ def find_author_role(page: Page) -> Found | None:
 
 def find_date(page: Page) -> Found | None:
     """The publication date on the publisher's calendar (see `html_dates`)."""
+    revision = first(xpath_values(page, X.WIKI_REVISION_XPATHS, limit=1), date_in_text)
+    if revision:
+        return revision
     jsonld = (Found(v, r) for v, r in jsonld_values(page, "date") if isinstance(v, str))
     candidates = _chain(
         jsonld,

@@ -179,6 +179,12 @@ DATE_TEXT_XPATHS: tuple[tuple[str, str], ...] = (
     (f"(//h1)[1]/following::*[{_DATE_CLASS}][{_NOT_ASIDE}][1]", "date text after h1"),
     (f"(//*[{_DATE_CLASS}][{_NOT_ASIDE}])[1]", "date text"),
 )
+# A MediaWiki revision view (a diff or an `oldid=` permalink) shows one revision: its own
+# timestamp is the date of that document, not the JSON-LD datePublished of the page's first edit.
+WIKI_REVISION_XPATHS: tuple[tuple[str, str], ...] = (
+    ("//*[@id='mw-diff-ntitle1']//a[contains(@href, 'oldid=')]", "MediaWiki revision shown (diff)"),
+    ("//*[@id='mw-revision-date']", "MediaWiki revision shown (oldid)"),
+)
 # Unix timestamps in data attributes (seconds or milliseconds).
 EPOCH_XPATHS: tuple[tuple[str, str], ...] = (
     (f"//*[@data-time][{_NOT_ASIDE}]/@data-time", "data-time"),
