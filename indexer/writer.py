@@ -131,9 +131,15 @@ class ParsedFile:
 
 
 def open_index(index_dir: str):
-    """Open the index for reading; NewsdeskError when there is none."""
+    """Open the index for reading; NewsdeskError when there is none, or when it was built by
+    an earlier version of Newsdesk (other fields: `newsdesk reindex` rebuilds it)."""
     manifest = Manifest.load(index_dir)
     name = manifest.index_name or INDEX_NAME
+    if name != INDEX_NAME:
+        raise NewsdeskError(
+            f"the index in {index_dir} was built by an earlier version of Newsdesk ({name}, "
+            f"this version reads {INDEX_NAME}): run `newsdesk reindex` to rebuild it"
+        )
     if not whoosh_index.exists_in(index_dir, indexname=name):
         raise NewsdeskError(f"no index in {index_dir}: run `newsdesk reindex CORPUS` first")
     return whoosh_index.open_dir(index_dir, indexname=name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -267,6 +268,25 @@ def test_missing_index_is_503(tmp_path: Path) -> None:
     client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path)}).test_client()
     response = client.get("/api/search")
     assert response.status_code == 503 and "no index" in response.get_json()["error"]["message"]
+
+
+def test_index_of_an_earlier_version_is_503_asking_for_a_reindex(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Grain prices rise\n\nWheat and corn rose on Monday.\n")
+    index = tmp_path / "index"
+    reindex([str(corpus)], str(index))
+    manifest = index / "newsdesk.json"
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "index_name": "newsdesk_v3", "schema_version": 3}))
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    for url in ("/api/search?q=grain", "/search?q=grain"):
+        response = client.get(url)
+        assert response.status_code == 503
+        assert b"newsdesk reindex" in response.data and b"earlier version" in response.data
+    reindex([str(corpus)], str(index))  # rebuilt by the current version
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    assert client.get("/api/search?q=grain").get_json()["total"] == 1
 
 
 # ---------------------------------------------------------------- pages
