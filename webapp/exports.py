@@ -32,7 +32,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
-from whoosh.query import QueryError
 from whoosh.searching import Searcher
 
 from indexer.schema import QUOTE, stored_fields
@@ -41,7 +40,6 @@ from webapp import limits
 from webapp.search import (
     ARTICLES,
     QUOTES,
-    BadQuery,
     BadRequest,
     IndexHandle,
     Matches,
@@ -114,11 +112,7 @@ def _ordered(searcher: Searcher, matches: Matches, search: SearchRequest) -> Ord
 
 def ranked_scores(found: Ordered) -> list[tuple[float, int]]:
     """(score, docnum) of every match, best first (ties by docnum, as Whoosh ranks them)."""
-    try:
-        results = found.searcher.search(found.query, limit=None, filter=found.matches.docs)
-    except QueryError as exc:
-        raise BadQuery(f"cannot run the query: {exc}") from exc
-    return sorted(((hit.score or 0.0, hit.docnum) for hit in results), key=lambda p: (-p[0], p[1]))
+    return found.matches.scored().ranked()
 
 
 def docnums_in_order(handle: IndexHandle, found: Ordered) -> Iterator[int]:
@@ -361,7 +355,7 @@ def _hits(found: Ordered, kind: SearchKind, docnums: list[int]) -> list[Any]:
     if found.query is None:
         reader = found.searcher.reader()
         return [kind.make_hit(reader.stored_fields(d), None, None) for d in docnums]
-    return _highlighted(found.searcher, found.query, docnums, kind.make_hit)
+    return _highlighted(_handle(), found.searcher, found.query, docnums, kind.make_hit)
 
 
 def api_search(kind: SearchKind) -> Response:

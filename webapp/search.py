@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
+import numpy as np
 from whoosh import highlight, scoring
 from whoosh.qparser import (
     AndGroup,
@@ -41,7 +42,6 @@ from whoosh.qparser import (
 )
 from whoosh.qparser.common import QueryParserError
 from whoosh.query import And, Not, NullQuery, NumericRange, Or, Query, QueryError, Term
-from whoosh.searching import Hit as WhooshHit
 from whoosh.searching import Searcher
 
 from indexer.errors import NewsdeskError
@@ -61,9 +61,8 @@ from indexer.schema import (
     stored_fields,
 )
 from indexer.writer import open_index
+from webapp.engine import DOCNUM, Engine, Found
 from webapp.limits import (
-    budgeted,
-    budgeted_search,
     check_depth,
     check_query_cost,
     check_query_text,
@@ -811,6 +810,10 @@ class IndexHandle:
         """The date ranks of the searcher's generation, built on first use."""
         return self._derived(searcher, DateOrder.build)
 
+    def engine(self, searcher: Searcher) -> Engine:
+        """The query engine (postings arrays) of the searcher's generation."""
+        return self._derived(searcher, _new_engine)
+
     def kind_docs(self, searcher: Searcher) -> KindDocs:
         """The documents of each kind in the searcher's generation, built on first use."""
         return self._derived(searcher, KindDocs.build)
@@ -832,6 +835,10 @@ class IndexHandle:
             self._cache = {}
         for searcher in searchers:
             searcher.close()
+
+
+def _new_engine(reader: Any) -> Engine:
+    return Engine(reader, BM25_B, BM25_K1)
 
 
 def _is_current(searcher: Searcher) -> bool:
@@ -1085,12 +1092,10 @@ def run_search(
     every = kind.name if len(matches.docs) == len(kind_docs) else None
     table = handle.facet_table(searcher)
     facets, sizes = count_facets(table, request, matches, facet_limit, every)
-    query = matches.parsed.query if matches.parsed else None
     page: list[Any] = []
     page_end = None
     if hits:
-        dates = handle.date_order(searcher)
-        page, page_end = ranked_page(searcher, query, matches.docs, request, dates, kind)
+        page, page_end = ranked_page(handle, searcher, matches, request, kind)
         add_copies(handle, searcher, page, matches)
     return SearchResult(
         request,
@@ -1139,6 +1144,18 @@ class Matches:
     docs: set[int]  # the matches: query_docs within the scope
     strict_total: int  # matches with every word, before relaxing to any word
     relaxed: bool = False
+    found: Found | None = None  # query_docs with their scores (None: browse)
+
+    def scored(self) -> Found:
+        """The matches (`docs`) with their scores; EMPTY when browsing."""
+        if self.found is None:
+            return Found(np.zeros(0, DOCNUM), np.zeros(0))
+        if len(self.docs) == len(self.found):
+            return self.found
+        mask = np.zeros(int(self.found.docs[-1]) + 1 if len(self.found) else 0, dtype=bool)
+        chosen = np.fromiter(self.docs, DOCNUM, len(self.docs))
+        mask[chosen[chosen < len(mask)]] = True
+        return self.found.within(mask)
 
     def facet_docs(self, facet: str) -> Collection[int]:
         """The documents a facet is counted over: the matches, but without the facet's own
@@ -1159,18 +1176,20 @@ def find_matches(
     parsed = read_query(handle, request.q, kind, request.mode)
     if parsed is None:
         return Matches(None, scope, None, set(scope.docs), len(scope.docs))
-    found = query_docs(searcher, parsed.query, kind_docs)
+    scored = query_found(handle, searcher, parsed.query, kind.name)
+    found = frozenset(scored.docs.tolist())
     docs = set(found & scope.docs)
     if docs or request.mode != "all" or OPERATOR.search(request.q):
-        return Matches(parsed, scope, found, docs, len(docs))
+        return Matches(parsed, scope, found, docs, len(docs), found=scored)
     loose = read_query(handle, request.q, kind, "any")
     if loose is None or loose.query == parsed.query:
-        return Matches(parsed, scope, found, docs, 0)
-    loose_found = query_docs(searcher, loose.query, kind_docs)
+        return Matches(parsed, scope, found, docs, 0, found=scored)
+    loose_scored = query_found(handle, searcher, loose.query, kind.name)
+    loose_found = frozenset(loose_scored.docs.tolist())
     loose_docs = set(loose_found & scope.docs)
     if not loose_docs:
-        return Matches(parsed, scope, found, docs, 0)
-    return Matches(loose, scope, loose_found, loose_docs, 0, relaxed=True)
+        return Matches(parsed, scope, found, docs, 0, found=scored)
+    return Matches(loose, scope, loose_found, loose_docs, 0, relaxed=True, found=loose_scored)
 
 
 OPERATOR = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b")  # a query using one is not relaxed
@@ -1188,11 +1207,12 @@ def request_scope(
     return scope
 
 
-def query_docs(searcher: Searcher, query: Query, kind_docs: frozenset[int]) -> frozenset[int]:
-    """The documents of one kind matching the query."""
+def query_found(handle: IndexHandle, searcher: Searcher, query: Query, kind: str) -> Found:
+    """The documents of one kind matching the query, with their scores."""
     check_query_cost(searcher, query, BadQuery)
+    engine = handle.engine(searcher)
     try:
-        return kind_docs.intersection(budgeted(searcher.docs_for_query(query)))
+        return engine.run(searcher, query).within(engine.kind_mask(searcher, kind))
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
 
@@ -1296,71 +1316,70 @@ def suggestion(
     return suggest_query(searcher.reader(), request.q, fields)
 
 
-def page_hits(
-    searcher: Searcher,
-    query: Query | None,
-    matching: set[int],
-    request: SearchRequest,
-    dates: DateOrder,
-    kind: SearchKind | None = None,
-) -> list[Any]:
-    """The hits of the requested page, ranked among `matching`, with highlights."""
-    return ranked_page(searcher, query, matching, request, dates, kind)[0]
-
-
 def ranked_page(
+    handle: IndexHandle,
     searcher: Searcher,
-    query: Query | None,
-    matching: set[int],
+    matches: Matches,
     request: SearchRequest,
-    dates: DateOrder,
     kind: SearchKind | None = None,
 ) -> tuple[list[Any], tuple[Any, int] | None]:
-    """The page's hits (as `page_hits`) and the position of its last place, the
-    `page * per_page`-th match: (score, docnum), or (date rank, docnum) when sorted by date;
-    None when there are fewer matches (or the page is past the last)."""
+    """The hits of the requested page, ranked among the matches, with highlights, and the
+    position of the page's last place, the `page * per_page`-th match: (score, docnum), or
+    (date rank, docnum) when sorted by date; None when there are fewer matches (or the page
+    is past the last)."""
     make_hit = (kind or ARTICLES).make_hit
     start = (request.page - 1) * request.per_page
     end = start + request.per_page
-    if start >= len(matching):
+    if start >= len(matches.docs):
         return [], None
+    query = matches.parsed.query if matches.parsed else None
     sort = request.effective_sort
     if sort == "relevance" and query is not None:
-        return _scored_page(searcher, query, matching, start, request.per_page, make_hit)
-    first = dates.first(matching, end, sort)
-    page = first[start:]
+        best = matches.scored().best(end)
+        page = best[start:]
+        last = best[-1] if len(best) == end else None
+        docs, scores = [d for _, d in page], [score for score, _ in page]
+        return _highlighted(handle, searcher, query, docs, make_hit, scores), last
+    dates = handle.date_order(searcher)
+    first = dates.first(matches.docs, end, sort)
+    page_docs = first[start:]
     last = (dates.ranks[sort][first[-1]], first[-1]) if len(first) == end else None
     if query is None:
-        return [make_hit(searcher.reader().stored_fields(d), None, None) for d in page], last
-    return _highlighted(searcher, query, page, make_hit), last
+        reader = searcher.reader()
+        return [make_hit(reader.stored_fields(d), None, None) for d in page_docs], last
+    return _highlighted(handle, searcher, query, page_docs, make_hit), last
 
 
-def _scored_page(
-    searcher: Searcher, query: Query, matching: set[int], start: int, count: int, make_hit: MakeHit
-) -> tuple[list[Any], tuple[Any, int] | None]:
-    try:
-        results = budgeted_search(searcher, query, limit=start + count, filter=matching, terms=True)
-    except QueryError as exc:
-        raise BadQuery(f"cannot run the query: {exc}") from exc
-    page = results[start:]
-    top = results[start + count - 1 : start + count]
-    last = (top[0].score or 0.0, top[0].docnum) if len(top) else None
-    chars = PageChars(searcher, [hit.docnum for hit in page])
-    return [make_hit(hit.fields(), hit.score, Matched(hit, chars)) for hit in page], last
+@dataclass
+class PageHit:
+    """A document of a page of hits and the query's terms it contains (for highlighting)."""
+
+    docnum: int
+    terms: set[tuple[str, bytes]]
+
+    def matched_terms(self) -> set[tuple[str, bytes]]:
+        return self.terms
 
 
-def _highlighted(searcher: Searcher, query: Query, page: list[int], make_hit: MakeHit) -> list[Any]:
-    """Hits for documents already put in order (by date): search them only to highlight."""
-    try:
-        results = budgeted_search(searcher, query, limit=len(page), filter=set(page), terms=True)
-    except QueryError as exc:
-        raise BadQuery(f"cannot run the query: {exc}") from exc
-    by_docnum = {hit.docnum: hit for hit in results}
-    chars = PageChars(searcher, list(by_docnum))
+def _highlighted(
+    handle: IndexHandle,
+    searcher: Searcher,
+    query: Query,
+    page: list[int],
+    make_hit: MakeHit,
+    scores: Sequence[float] | None = None,
+) -> list[Any]:
+    """Hits for documents already put in order, highlighted (with `scores`, if given)."""
+    terms = handle.engine(searcher).matched_terms(searcher, query, page)
+    chars = PageChars(searcher, page)
+    reader = searcher.reader()
     return [
-        make_hit(by_docnum[d].fields(), None, Matched(by_docnum[d], chars))
-        for d in page
-        if d in by_docnum
+        make_hit(
+            reader.stored_fields(d),
+            scores[i] if scores is not None else None,
+            Matched(PageHit(d, terms[d]), chars),
+        )
+        for i, d in enumerate(page)
     ]
 
 
@@ -1546,7 +1565,7 @@ def highlight_fields(
 class Matched:
     """A Whoosh hit of a query, with the character offsets of its page's matched words."""
 
-    hit: WhooshHit
+    hit: PageHit
     chars: PageChars
 
     def tokens(self, fieldnames: Sequence[str], charlimit: int | None) -> list[highlight.Token]:

@@ -1,0 +1,404 @@
+"""Matching and BM25F scoring of parsed Whoosh queries over numpy postings arrays.
+
+Whoosh finds the documents of a query by walking a tree of pure-Python matchers, one posting at
+a time, and does it again to score them: at 20k articles that was 55 of the 70 ms of a search
+(docs/benchmarks.md). This module reads each term's postings once into arrays (document
+numbers and term frequencies), keeps the recently used ones, and evaluates the query tree with
+array operations: And is an intersection, Or a union summing the scores, Not a difference.
+Scores are Whoosh's own BM25F, computed with the same formula, statistics (idf, average field
+length) and quantised field lengths, so rankings are Whoosh's (tests/test_engine.py compares
+them). Query nodes without an array form here (phrases, ranges, wildcards: their matching needs
+positions or term expansion) are run by Whoosh's own matcher, scored by it, and combined with
+the rest as arrays.
+
+    engine = Engine(searcher.reader(), B=0.3, K1=1.2)  # once per index generation
+    found = engine.run(searcher, query)   # Found: sorted document numbers and their scores
+    engine.matched_terms(searcher, query, [12])  # {12: {("body", b"grain"), ...}}
+
+An engine is shared by the threads serving one generation (its arrays are read-only once made);
+each call reads through the calling thread's own searcher, as Whoosh readers are not meant to be
+shared between threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching import FilterMatcher
+from whoosh.query import And, AndMaybe, AndNot, Not, NullQuery, Or, Query, Term
+from whoosh.query.qcore import _NullQuery
+from whoosh.reading import TermNotFound
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+from webapp.limits import seconds_left
+
+DOCNUM = np.int32
+POSTINGS_BUDGET = 64 * 2**20  # bytes of decoded postings kept per index generation
+CHECK_EVERY = 4096  # documents a Whoosh-run node matches between looks at the clock
+SCORE_DECIMALS = 9  # scores are rounded: summing in another order must not reorder equal scores
+_BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Found:
+    """Matching documents (sorted, unique) and the score of each."""
+
+    docs: np.ndarray  # DOCNUM
+    scores: np.ndarray  # float64, one per document
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def within(self, mask: np.ndarray) -> Found:
+        """The documents for which `mask` (indexed by document number) is true."""
+        keep = mask[self.docs]
+        return Found(self.docs[keep], self.scores[keep])
+
+    def best(self, count: int) -> list[tuple[float, int]]:
+        """The `count` best (score, docnum): highest score first, ties by document number
+        (Whoosh's order)."""
+        scores, docs = self.scores, self.docs
+        if count < len(docs):
+            threshold = np.partition(scores, len(scores) - count)[len(scores) - count]
+            keep = scores >= threshold
+            scores, docs = scores[keep], docs[keep]
+        order = np.lexsort((docs, -scores))[:count]
+        return [(float(scores[i]), int(docs[i])) for i in order]
+
+    def ranked(self) -> list[tuple[float, int]]:
+        """Every (score, docnum), in the order of `best`."""
+        return self.best(len(self.docs))
+
+
+EMPTY = Found(np.zeros(0, DOCNUM), np.zeros(0, np.float64))
+
+
+class Engine:
+    """The arrays of one index generation (live documents, postings read so far, field
+    lengths) and the query evaluator over them. Safe to share between threads."""
+
+    def __init__(self, reader: Any, B: float, K1: float) -> None:
+        self.B, self.K1 = B, K1
+        self.size = reader.doc_count_all()
+        self.live = np.zeros(self.size, dtype=bool)
+        if reader.has_deletions():
+            self.live[np.fromiter(reader.all_doc_ids(), DOCNUM)] = True
+        else:
+            self.live[:] = True
+        self._postings: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = (
+            OrderedDict()
+        )
+        self._held = 0
+        self._lengths: dict[str, np.ndarray] = {}
+        self._kinds: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ reading
+
+    def postings(
+        self, searcher: Searcher, fieldname: str, text: bytes
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Live documents containing the term, sorted, and the term's frequency in each."""
+        key = (fieldname, text)
+        with self._lock:
+            got = self._postings.get(key)
+            if got is not None:
+                self._postings.move_to_end(key)
+                return got
+        got = self._read_postings(searcher, fieldname, text)
+        size = got[0].nbytes + got[1].nbytes
+        with self._lock:
+            if key not in self._postings:
+                self._postings[key] = got
+                self._held += size
+            while self._held > POSTINGS_BUDGET and len(self._postings) > 1:
+                _, (docs, weights) = self._postings.popitem(last=False)
+                self._held -= docs.nbytes + weights.nbytes
+        return got
+
+    def _read_postings(
+        self, searcher: Searcher, fieldname: str, text: bytes
+    ) -> tuple[np.ndarray, np.ndarray]:
+        docs, weights = [], []
+        for leaf, offset in searcher.reader().leaf_readers():
+            try:
+                matcher = leaf.postings(fieldname, text)
+            except TermNotFound:
+                continue
+            for ids, tf in _blocks(matcher):
+                docs.append(ids + offset)
+                weights.append(tf)
+        if not docs:
+            return EMPTY.docs, np.zeros(0, np.float32)
+        ids, tf = np.concatenate(docs).astype(DOCNUM), np.concatenate(weights)
+        keep = self.live[ids]
+        return ids[keep], tf[keep]
+
+    def lengths(self, searcher: Searcher, fieldname: str) -> np.ndarray:
+        """Every document's length in the field as Whoosh scores it (quantised to a byte)."""
+        got = self._lengths.get(fieldname)
+        if got is None:
+            leaves = searcher.reader().leaf_readers()
+            parts = [_field_length_bytes(leaf, fieldname) for leaf, _ in leaves]
+            codes = np.concatenate(parts) if parts else np.zeros(0, np.uint8)
+            got = self._lengths[fieldname] = _BYTE_LENGTHS[codes]
+        return got
+
+    # ------------------------------------------------------------ evaluating
+
+    def run(self, searcher: Searcher, query: Query) -> Found:
+        """Every live document matching `query`, with its score (BM25F, as Whoosh scores it,
+        rounded to SCORE_DECIMALS)."""
+        found = _Run(self, searcher).eval(query)
+        return Found(found.docs, np.round(found.scores, SCORE_DECIMALS))
+
+    def kind_mask(self, searcher: Searcher, kind: str) -> np.ndarray:
+        """Which documents are of this kind (the `kind` field), by document number."""
+        got = self._kinds.get(kind)
+        if got is None:
+            got = np.zeros(self.size, dtype=bool)
+            got[self.postings(searcher, "kind", kind.encode("utf-8"))[0]] = True
+            self._kinds[kind] = got
+        return got
+
+    def every(self) -> Found:
+        docs = np.flatnonzero(self.live).astype(DOCNUM)
+        return Found(docs, np.ones(len(docs)))
+
+    # ------------------------------------------------------------ highlighting
+
+    def matched_terms(
+        self, searcher: Searcher, query: Query, docnums: Iterable[int]
+    ) -> dict[int, set[tuple[str, bytes]]]:
+        """For each of `docnums`, the query's terms (field, text) that the document contains;
+        the words of phrases and other Whoosh-run nodes count when the document matches them."""
+        wanted = np.array(sorted(set(docnums)), DOCNUM)
+        found: dict[int, set[tuple[str, bytes]]] = {int(d): set() for d in wanted}
+        run = _Run(self, searcher)
+        for node, terms in _leaf_terms(query):
+            docs = run.eval(node).docs if not isinstance(node, Term) else None
+            for fieldname, text in terms:
+                btext = _btext(searcher, fieldname, text)
+                if btext is None:
+                    continue
+                has = self.postings(searcher, fieldname, btext)[0]
+                if docs is not None:
+                    has = np.intersect1d(has, docs, assume_unique=True)
+                if len(has):
+                    for docnum in wanted[_contains(has, wanted)]:
+                        found[int(docnum)].add((fieldname, btext))
+        return found
+
+
+class _Run:
+    """One evaluation of a query tree through one searcher."""
+
+    def __init__(self, engine: Engine, searcher: Searcher) -> None:
+        self.engine = engine
+        self.searcher = searcher
+
+    def eval(self, q: Query) -> Found:
+        seconds_left()  # QueryTooSlow once the request's time budget is spent
+        if isinstance(q, Term):
+            return _boosted(self._term(q.fieldname, q.text), q.boost)
+        if isinstance(q, _NullQuery) or q is NullQuery:
+            return EMPTY
+        if isinstance(q, And):
+            return _boosted(self._and(q.subqueries), q.boost)
+        if isinstance(q, Or) and not q.minmatch and not q.scale:
+            return _boosted(_union([self.eval(sub) for sub in q.subqueries]), q.boost)
+        if isinstance(q, AndNot):
+            return _boosted(_minus(self.eval(q.a), self.eval(q.b).docs), q.boost)
+        if isinstance(q, AndMaybe):
+            return _boosted(_maybe(self.eval(q.a), self.eval(q.b)), q.boost)
+        if isinstance(q, Not):  # Whoosh's InverseMatcher scores 1 for each document it keeps
+            return _boosted(_minus(self.engine.every(), self.eval(q.query).docs), q.boost)
+        return self._whoosh(q)
+
+    def _term(self, fieldname: str, text: Any) -> Found:
+        btext = _btext(self.searcher, fieldname, text)
+        if btext is None:
+            return EMPTY
+        docs, tf = self.engine.postings(self.searcher, fieldname, btext)
+        if not len(docs):
+            return EMPTY
+        weight = tf.astype(np.float64)
+        if not self.searcher.schema[fieldname].scorable:
+            return Found(docs, weight)
+        idf = self.searcher.idf(fieldname, btext)
+        avgfl = self.searcher.avg_field_length(fieldname) or 1
+        fl = self.engine.lengths(self.searcher, fieldname)[docs]
+        b, k1 = self.engine.B, self.engine.K1
+        # whoosh.scoring.bm25, element by element with the same order of operations
+        scores = idf * ((weight * (k1 + 1)) / (weight + k1 * ((1 - b) + b * fl / avgfl)))
+        return Found(docs, scores)
+
+    def _and(self, subs: Iterable[Query]) -> Found:
+        subs = list(subs)
+        positive = [sub for sub in subs if not isinstance(sub, Not)]
+        negative = [sub.query for sub in subs if isinstance(sub, Not)]
+        if positive:
+            parts = sorted((self.eval(sub) for sub in positive), key=len)
+            found = parts[0]
+            for part in parts[1:]:
+                if not len(found):
+                    break
+                found = _intersect(found, part)
+        else:
+            every = self.engine.every()
+            found = Found(every.docs, np.zeros(len(every.docs)))
+        for sub in negative:  # each adds its InverseMatcher's score of 1
+            if not len(found):
+                break
+            kept = _minus(found, self.eval(sub).docs)
+            found = Found(kept.docs, kept.scores + 1.0)
+        return found
+
+    def _whoosh(self, q: Query) -> Found:
+        """A node with no array form here: Whoosh's own matcher finds and scores it."""
+        matcher = q.matcher(self.searcher, self.searcher.context())
+        docs, scores = [], []
+        while matcher.is_active():
+            docs.append(matcher.id())
+            scores.append(matcher.score())
+            matcher.next()
+            if not len(docs) % CHECK_EVERY:
+                seconds_left()
+        if not docs:
+            return EMPTY
+        return Found(np.array(docs, DOCNUM), np.array(scores, np.float64))
+
+
+# ---------------------------------------------------------------- array helpers
+
+
+def _boosted(found: Found, boost: float) -> Found:
+    return found if boost == 1.0 else Found(found.docs, found.scores * boost)
+
+
+def _union(parts: list[Found]) -> Found:
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return EMPTY
+    if len(parts) == 1:
+        return parts[0]
+    docs = np.concatenate([part.docs for part in parts])
+    scores = np.concatenate([part.scores for part in parts])
+    order = np.argsort(docs, kind="stable")
+    docs, scores = docs[order], scores[order]
+    starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+    return Found(docs[starts], np.add.reduceat(scores, starts))
+
+
+def _intersect(a: Found, b: Found) -> Found:
+    docs, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
+    return Found(docs.astype(DOCNUM), a.scores[ia] + b.scores[ib])
+
+
+def _minus(a: Found, docs: np.ndarray) -> Found:
+    if not len(docs):
+        return a
+    keep = ~_contains(docs, a.docs)
+    return Found(a.docs[keep], a.scores[keep])
+
+
+def _maybe(a: Found, b: Found) -> Found:
+    if not len(b):
+        return a
+    _, ia, ib = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
+    scores = a.scores.copy()
+    scores[ia] += b.scores[ib]
+    return Found(a.docs, scores)
+
+
+def _contains(sorted_docs: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """For each of `docs`, whether it is in `sorted_docs` (sorted, unique)."""
+    at = np.searchsorted(sorted_docs, docs)
+    at[at == len(sorted_docs)] = 0
+    return sorted_docs[at] == docs
+
+
+def _btext(searcher: Searcher, fieldname: str, text: Any) -> bytes | None:
+    if fieldname not in searcher.schema:
+        return None
+    if isinstance(text, bytes):
+        return text
+    try:
+        return searcher.schema[fieldname].to_bytes(text)
+    except ValueError:
+        return None
+
+
+def _blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """A leaf's postings as arrays, a block at a time: document numbers (in the segment) and
+    term frequencies. Deleted documents are left in (the caller masks them)."""
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    if isinstance(matcher, W3LeafMatcher) and hasattr(matcher, "_read_data"):
+        yield from _w3_blocks(matcher)
+        return
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    yield np.array(ids, np.int64), np.array(weights, np.float32)
+
+
+def _w3_blocks(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    # The block's data as Whoosh's own _read_ids/_read_weights see it: (ids, weights, values),
+    # ids delta-coded unless the posting list stores them as bytes.
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        data: Any = matcher._data
+        ids, weights = data[0], data[1]
+        docs = np.asarray(ids, dtype=np.int64)
+        if not matcher._byteids:
+            docs = np.cumsum(docs)
+        n = len(docs)
+        if weights is None:
+            tf = np.ones(n, np.float32)
+        elif isinstance(weights, float):
+            tf = np.full(n, weights, np.float32)
+        else:
+            tf = np.asarray(weights, np.float32)
+        yield docs, tf
+        matcher._next_block()
+
+
+def _field_length_bytes(leaf: Any, fieldname: str) -> np.ndarray:
+    """A segment's per-document length bytes of a field (0: the document has none)."""
+    count = leaf.doc_count_all()
+    perdoc = getattr(leaf, "_perdoc", None)
+    lenfield = _lenfield(fieldname)
+    if perdoc is not None and perdoc.has_column(lenfield):
+        column = perdoc.column_reader(lenfield, LENGTHS_COLUMN)
+        return np.frombuffer(column.load(), dtype=np.uint8)[:count]
+    return np.zeros(count, np.uint8)
+
+
+def _leaf_terms(query: Query) -> Iterator[tuple[Query, list[tuple[str, Any]]]]:
+    """The query's positive leaves (Terms, and nodes run by Whoosh) with their terms."""
+    if isinstance(query, Not):
+        return
+    if isinstance(query, Term):
+        yield query, [(query.fieldname, query.text)]
+        return
+    if isinstance(query, AndNot):
+        yield from _leaf_terms(query.a)
+        return
+    if isinstance(query, (And, Or, AndMaybe)):
+        for sub in query.children():
+            yield from _leaf_terms(sub)
+        return
+    terms = list(query.terms(phrases=True))
+    if terms:
+        yield query, terms
