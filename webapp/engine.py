@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +77,8 @@ class Found:
         return self.best(len(self.docs))
 
 
-EMPTY = Found(np.zeros(0, DOCNUM), np.zeros(0, np.float64))
+EMPTY_DOCS = np.zeros(0, DOCNUM)
+EMPTY = Found(EMPTY_DOCS, np.zeros(0, np.float64))
 
 
 class Engine:
@@ -277,6 +278,30 @@ class _Run:
 
 
 # ---------------------------------------------------------------- array helpers
+
+
+def docs_array(docs: Collection[int]) -> np.ndarray:
+    """Document numbers as a sorted array without repeats (arrays are taken as they are)."""
+    if isinstance(docs, np.ndarray):
+        return docs
+    return np.unique(np.fromiter(docs, DOCNUM, len(docs)))
+
+
+def term_docs(reader: Any, fieldname: str, text: bytes) -> np.ndarray:
+    """Every document (deleted ones too) containing the term, sorted; not cached."""
+    parts: list[np.ndarray] = []
+    for leaf, offset in reader.leaf_readers():
+        try:
+            matcher = leaf.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        parts.extend(ids + offset for ids, _ in _blocks(matcher))
+    return np.concatenate(parts).astype(DOCNUM) if parts else EMPTY.docs
+
+
+def contains(sorted_docs: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """For each of `docs`, whether it is in `sorted_docs` (sorted, unique)."""
+    return _contains(sorted_docs, docs)
 
 
 def _boosted(found: Found, boost: float) -> Found:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
-import heapq
 import hmac
 import io
 import json
@@ -37,6 +36,7 @@ from whoosh.searching import Searcher
 from indexer.schema import QUOTE, stored_fields
 from indexer.writer import Manifest
 from webapp import limits
+from webapp.engine import docs_array
 from webapp.search import (
     ARTICLES,
     QUOTES,
@@ -121,8 +121,8 @@ def docnums_in_order(handle: IndexHandle, found: Ordered) -> Iterator[int]:
         for _, docnum in ranked_scores(found):
             yield docnum
         return
-    ranks = handle.date_order(found.searcher).ranks[found.sort]
-    yield from sorted(found.matches.docs, key=ranks.__getitem__)
+    dates = handle.date_order(found.searcher)
+    yield from dates.first(found.matches.docs, len(found.matches.docs), found.sort)
 
 
 def in_batches(items: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
@@ -343,12 +343,11 @@ def page_after(
             score, docnum = after
             ranked = [p for p in ranked if (-p[0], p[1]) > (-score, docnum)]
         return ranked[:count]
-    ranks = handle.date_order(found.searcher).ranks[found.sort]
-    docs: Iterable[int] = found.matches.docs
+    dates = handle.date_order(found.searcher)
+    docs = docs_array(found.matches.docs)
     if after is not None:
-        floor = after[0]
-        docs = (d for d in docs if ranks[d] > floor)
-    return [(ranks[d], d) for d in heapq.nsmallest(count, docs, key=ranks.__getitem__)]
+        docs = docs[dates.ranks[found.sort][docs] > after[0]]
+    return [(dates.rank(found.sort, d), d) for d in dates.first(docs, count, found.sort)]
 
 
 def _hits(found: Ordered, kind: SearchKind, docnums: list[int]) -> list[Any]:

@@ -16,7 +16,6 @@ per-generation `DateOrder`) and highlight only its hits.
 
 from __future__ import annotations
 
-import heapq
 import html
 import math
 import re
@@ -61,7 +60,7 @@ from indexer.schema import (
     stored_fields,
 )
 from indexer.writer import open_index
-from webapp.engine import DOCNUM, Engine, Found
+from webapp.engine import DOCNUM, EMPTY_DOCS, Engine, Found, contains, docs_array, term_docs
 from webapp.limits import (
     check_depth,
     check_query_cost,
@@ -550,17 +549,19 @@ class _FacetColumn:
     """One facet's values and, per document, the ids of its values (most have at most one)."""
 
     values: list[str]
-    first: list[int]  # docnum → value id, -1 for none
-    extra: dict[int, tuple[int, ...]]  # docnum → further value ids (several authors, speakers)
+    first: np.ndarray  # docnum → value id, -1 for none
+    extra_docs: np.ndarray  # documents with further values (several authors, speakers), sorted
+    extra_values: np.ndarray  # the further value id of each entry of extra_docs
 
     def count(self, docnums: Collection[int]) -> Counter[int]:
-        counts = Counter(map(self.first.__getitem__, docnums))
-        counts.pop(-1, None)
-        small, large = sorted((self.extra.keys(), docnums), key=len)
-        for docnum in small:
-            if docnum in large:
-                counts.update(self.extra[docnum])
-        return counts
+        docs = docs_array(docnums)
+        first = self.first[docs]
+        counts = np.bincount(first[first >= 0], minlength=len(self.values))
+        if len(self.extra_docs) and len(docs):
+            chosen = contains(docs, self.extra_docs)
+            counts += np.bincount(self.extra_values[chosen], minlength=len(self.values))
+        present = np.flatnonzero(counts)
+        return Counter(dict(zip(present.tolist(), counts[present].tolist(), strict=True)))
 
 
 class FacetTable:
@@ -578,8 +579,11 @@ class FacetTable:
     def build(cls, reader: Any) -> FacetTable:
         """Read every f_* field's lexicon and postings, skipping NO_VALUE and deleted documents."""
         size = reader.doc_count_all()
-        deleted = set(range(size)) - set(reader.all_doc_ids()) if reader.has_deletions() else set()
-        columns = {name: _read_column(reader, f"f_{name}", size, deleted) for name in FACETS}
+        live = np.ones(size, dtype=bool)
+        if reader.has_deletions():
+            live[:] = False
+            live[np.fromiter(reader.all_doc_ids(), DOCNUM)] = True
+        columns = {name: _read_column(reader, f"f_{name}", live) for name in FACETS}
         return cls(columns)
 
     def count(self, name: str, docnums: Collection[int], every: str | None = None) -> Counter[int]:
@@ -644,22 +648,29 @@ def _value_matcher(search: str) -> Callable[[str], bool]:
 _VALUE_WORD = re.compile(r"[\s\-/.,;:()'’]+")
 
 
-def _read_column(reader: Any, fieldname: str, size: int, deleted: set[int]) -> _FacetColumn:
-    column = _FacetColumn([], [-1] * size, {})
+def _read_column(reader: Any, fieldname: str, live: np.ndarray) -> _FacetColumn:
+    values: list[str] = []
+    first = np.full(len(live), -1, dtype=np.int32)
+    extra_docs: list[np.ndarray] = []
+    extra_values: list[np.ndarray] = []
     sentinel = NO_VALUE.encode("utf-8")
     for term in reader.lexicon(fieldname):
         if term == sentinel:
             continue
-        vid = len(column.values)
-        column.values.append(term.decode("utf-8"))
-        for docnum in reader.postings(fieldname, term).all_ids():
-            if docnum in deleted:
-                continue
-            if column.first[docnum] < 0:
-                column.first[docnum] = vid
-            else:
-                column.extra[docnum] = (*column.extra.get(docnum, ()), vid)
-    return column
+        vid = len(values)
+        values.append(term.decode("utf-8"))
+        docs = term_docs(reader, fieldname, term)
+        docs = docs[live[docs]]
+        taken = first[docs] >= 0
+        first[docs[~taken]] = vid
+        if taken.any():
+            extra_docs.append(docs[taken])
+            extra_values.append(np.full(int(taken.sum()), vid, dtype=np.int32))
+    if not extra_docs:
+        return _FacetColumn(values, first, EMPTY_DOCS, np.zeros(0, np.int32))
+    docs, vids = np.concatenate(extra_docs), np.concatenate(extra_values)
+    order = np.argsort(docs, kind="stable")
+    return _FacetColumn(values, first, docs[order], vids[order])
 
 
 # ---------------------------------------------------------------- kinds
@@ -703,21 +714,34 @@ class DateOrder:
     then the `n` smallest ranks among the matching documents: no per-request sort key calls.
     """
 
-    def __init__(self, newest: list[int], oldest: list[int]) -> None:
+    def __init__(self, newest: np.ndarray, oldest: np.ndarray) -> None:
         self.ranks = {"newest": newest, "oldest": oldest}
 
     @classmethod
     def build(cls, reader: Any) -> DateOrder:
         """Read the sortable `date` column (raw values) of every document."""
-        keys = [key for leaf, _ in reader.leaf_readers() for key in _date_keys(leaf)]
-        size = len(keys)
-        newest = sorted(range(size), key=lambda d: (keys[d] == _MISSING, -keys[d]))
-        oldest = sorted(range(size), key=lambda d: (keys[d] == _MISSING, keys[d]))
+        keys = np.array(
+            [key for leaf, _ in reader.leaf_readers() for key in _date_keys(leaf)], dtype=np.uint64
+        )
+        missing = keys == _MISSING
+        known = np.where(missing, 0, keys).astype(np.int64)
+        docnums = np.arange(len(keys))
+        newest = np.lexsort((docnums, -known, missing))
+        oldest = np.lexsort((docnums, known, missing))
         return cls(_ranks(newest), _ranks(oldest))
 
-    def first(self, docnums: Iterable[int], count: int, sort: str) -> list[int]:
+    def first(self, docnums: Collection[int], count: int, sort: str) -> list[int]:
         """The `count` first documents of `docnums` in the `sort` order (newest or oldest)."""
-        return heapq.nsmallest(count, docnums, key=self.ranks[sort].__getitem__)
+        docs = docs_array(docnums)
+        ranks = self.ranks[sort][docs]
+        if count < len(docs):
+            chosen = np.argpartition(ranks, count - 1)[:count]
+        else:
+            chosen = np.arange(len(docs))
+        return docs[chosen[np.argsort(ranks[chosen])]].tolist()
+
+    def rank(self, sort: str, docnum: int) -> int:
+        return int(self.ranks[sort][docnum])
 
 
 def _date_keys(segment: Any) -> list[int]:
@@ -727,10 +751,9 @@ def _date_keys(segment: Any) -> list[int]:
     return [_MISSING] * segment.doc_count_all()
 
 
-def _ranks(order: list[int]) -> list[int]:
-    rank = [0] * len(order)
-    for position, docnum in enumerate(order):
-        rank[docnum] = position
+def _ranks(order: np.ndarray) -> np.ndarray:
+    rank = np.zeros(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
     return rank
 
 
@@ -1343,7 +1366,7 @@ def ranked_page(
     dates = handle.date_order(searcher)
     first = dates.first(matches.docs, end, sort)
     page_docs = first[start:]
-    last = (dates.ranks[sort][first[-1]], first[-1]) if len(first) == end else None
+    last = (dates.rank(sort, first[-1]), first[-1]) if len(first) == end else None
     if query is None:
         reader = searcher.reader()
         return [make_hit(reader.stored_fields(d), None, None) for d in page_docs], last
@@ -1753,7 +1776,7 @@ class Clusters:
         heads = {key: _first_id(reader, key) for key in members}
         return cls(of, members, {key: d for key, d in heads.items() if d is not None})
 
-    def collapse(self, docs: Collection[int], oldest: Sequence[int]) -> set[int]:
+    def collapse(self, docs: Collection[int], oldest: Any) -> set[int]:
         """`docs` with each cluster down to one representative: the article naming the
         cluster if it is among them, else the oldest of them."""
         copies = self.docs.intersection(docs)
@@ -1767,13 +1790,13 @@ class Clusters:
         kept.update(best.values())
         return kept
 
-    def _before(self, key: str, docnum: int, other: int, oldest: Sequence[int]) -> bool:
+    def _before(self, key: str, docnum: int, other: int, oldest: Any) -> bool:
         head = self.heads.get(key)
         if docnum == head or other == head:
             return docnum == head
         return oldest[docnum] < oldest[other]
 
-    def copies(self, docnum: int, among: Collection[int], oldest: Sequence[int]) -> list[int]:
+    def copies(self, docnum: int, among: Collection[int], oldest: Any) -> list[int]:
         """The other articles of `docnum`'s cluster within `among`, oldest first."""
         key = self.of.get(docnum)
         if key is None:
