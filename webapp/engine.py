@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching import FilterMatcher
-from whoosh.query import And, AndMaybe, AndNot, Not, NullQuery, Or, Query, Term
+from whoosh.query import And, AndMaybe, AndNot, Not, NullQuery, Or, Phrase, Query, Term
 from whoosh.query.qcore import _NullQuery
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
@@ -42,6 +42,7 @@ from webapp.limits import seconds_left
 DOCNUM = np.int32
 POSTINGS_BUDGET = 64 * 2**20  # bytes of decoded postings kept per index generation
 CHECK_EVERY = 4096  # documents a Whoosh-run node matches between looks at the clock
+NODES_KEPT = 64  # results of Whoosh-run nodes kept (highlighting asks for them again)
 SCORE_DECIMALS = 9  # scores are rounded: summing in another order must not reorder equal scores
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
@@ -99,6 +100,7 @@ class Engine:
         self._held = 0
         self._lengths: dict[str, np.ndarray] = {}
         self._kinds: dict[str, np.ndarray] = {}
+        self._nodes: OrderedDict[Query, Found] = OrderedDict()
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ reading
@@ -160,6 +162,34 @@ class Engine:
         found = _Run(self, searcher).eval(query)
         return Found(found.docs, np.round(found.scores, SCORE_DECIMALS))
 
+    def positions(
+        self, searcher: Searcher, fieldname: str, text: bytes, docs: np.ndarray
+    ) -> list[list[int]]:
+        """The term's positions in each of `docs` (sorted live documents containing it)."""
+        out: list[list[int]] = []
+        at = 0
+        for leaf, offset in searcher.reader().leaf_readers():
+            end = offset + leaf.doc_count_all()
+            stop = int(np.searchsorted(docs, end))
+            if stop > at:
+                matcher = leaf.postings(fieldname, text)
+                for docnum in docs[at:stop].tolist():
+                    matcher.skip_to(docnum - offset)
+                    out.append(list(matcher.value_as("positions")))
+            at = stop
+        return out
+
+    def node(self, query: Query) -> Found | None:
+        """A Whoosh-run node's result, if kept."""
+        with self._lock:
+            return self._nodes.get(query)
+
+    def keep_node(self, query: Query, found: Found) -> None:
+        with self._lock:
+            self._nodes[query] = found
+            while len(self._nodes) > NODES_KEPT:
+                self._nodes.popitem(last=False)
+
     def kind_mask(self, searcher: Searcher, kind: str) -> np.ndarray:
         """Which documents are of this kind (the `kind` field), by document number."""
         got = self._kinds.get(kind)
@@ -219,6 +249,8 @@ class _Run:
             return _boosted(_minus(self.eval(q.a), self.eval(q.b).docs), q.boost)
         if isinstance(q, AndMaybe):
             return _boosted(_maybe(self.eval(q.a), self.eval(q.b)), q.boost)
+        if isinstance(q, Phrase) and q.slop == 1 and len(q.words) > 1:
+            return _boosted(self._kept(q, lambda: self._phrase(q.fieldname, q.words)), q.boost)
         if isinstance(q, Not):  # Whoosh's InverseMatcher scores 1 for each document it keeps
             return _boosted(_minus(self.engine.every(), self.eval(q.query).docs), q.boost)
         return self._whoosh(q)
@@ -262,8 +294,44 @@ class _Run:
             found = Found(kept.docs, kept.scores + 1.0)
         return found
 
+    def _phrase(self, fieldname: str, words: list[Any]) -> Found:
+        """Documents with the words one after the other (Whoosh's SpanNear2 with slop 1),
+        scored as Whoosh scores a phrase: the sum of its words' scores."""
+        schema = self.searcher.schema
+        field = schema[fieldname] if fieldname in schema.names() else None
+        if field is None or not field.format or not field.format.supports("positions"):
+            return self._whoosh(Phrase(fieldname, words))
+        texts = [text for word in words if (text := _btext(self.searcher, fieldname, word))]
+        if len(texts) < len(words):
+            return EMPTY
+        found = self._and(Term(fieldname, text) for text in texts)
+        if not len(found):
+            return found
+        positions = [self.engine.positions(self.searcher, fieldname, t, found.docs) for t in texts]
+        keep = np.zeros(len(found), dtype=bool)
+        for i in range(len(found)):
+            starts = set(positions[0][i])
+            for k in range(1, len(texts)):
+                if not starts:
+                    break
+                following = set(positions[k][i])
+                starts = {p for p in starts if p + k in following}
+            keep[i] = bool(starts)
+        return Found(found.docs[keep], found.scores[keep])
+
     def _whoosh(self, q: Query) -> Found:
         """A node with no array form here: Whoosh's own matcher finds and scores it."""
+        return self._kept(q, lambda: self._whoosh_run(q))
+
+    def _kept(self, q: Query, compute: Callable[[], Found]) -> Found:
+        """A costly node's result, computed once while the engine keeps it."""
+        found = self.engine.node(q)
+        if found is None:
+            found = compute()
+            self.engine.keep_node(q, found)
+        return found
+
+    def _whoosh_run(self, q: Query) -> Found:
         matcher = q.matcher(self.searcher, self.searcher.context())
         docs, scores = [], []
         while matcher.is_active():
