@@ -359,8 +359,10 @@ def rewrite_clusters(searcher: Any, writer: Any, changes: dict[str, str]) -> set
     new cluster, rebuilt from the stored fields; returns the ids no longer in the index."""
     missing = set()
     for article_id, cluster in changes.items():
-        stored = searcher.document(id=article_id, kind=ARTICLE)
-        if stored is None:
+        # By the unique id alone: adding `kind` makes Whoosh walk every article's posting.
+        docnum = searcher.document_number(id=article_id)
+        stored = searcher.stored_fields(docnum) if docnum is not None else None
+        if stored is None or stored.get("kind") != ARTICLE:
             missing.add(article_id)
             continue
         writer.delete_by_term("article", article_id)
