@@ -91,7 +91,9 @@ class _Vocabulary:
             title = list(dict.fromkeys(w for w in _words(r["title"]) if self._content(w)))
             if len(title) >= 3:
                 self.titles.append(title)
-        ranked = [w for w, _ in self.df.most_common() if self._content(w)]
+        # Ties by word: most_common() keeps first-seen order, which came from a set (hash-seeded)
+        ordered = sorted(self.df.items(), key=lambda item: (-item[1], item[0]))
+        ranked = [w for w, _ in ordered if self._content(w)]
         self.frequent = ranked[:400]
         self.rare = sorted(w for w in ranked if 3 <= self.df[w] <= 25)
         self.phrases = sorted(

@@ -23,6 +23,7 @@ shared between threads.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,20 @@ CHECK_EVERY = 4096  # documents a Whoosh-run node matches between looks at the c
 NODES_KEPT = 64  # results of Whoosh-run nodes kept (highlighting asks for them again)
 SCORE_DECIMALS = 9  # scores are rounded: summing in another order must not reorder equal scores
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class _Postings:
+    """A term's live postings, and where each of its blocks starts (leaf, file position)."""
+
+    docs: np.ndarray
+    tf: np.ndarray
+    blocks: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # first docnum, leaf, position
+
+    @property
+    def nbytes(self) -> int:
+        extra = sum(a.nbytes for a in self.blocks) if self.blocks is not None else 0
+        return self.docs.nbytes + self.tf.nbytes + extra
 
 
 @dataclass(frozen=True)
@@ -94,9 +109,7 @@ class Engine:
             self.live[np.fromiter(reader.all_doc_ids(), DOCNUM)] = True
         else:
             self.live[:] = True
-        self._postings: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = (
-            OrderedDict()
-        )
+        self._postings: OrderedDict[tuple[str, bytes], _Postings] = OrderedDict()
         self._held = 0
         self._lengths: dict[str, np.ndarray] = {}
         self._kinds: dict[str, np.ndarray] = {}
@@ -109,6 +122,10 @@ class Engine:
         self, searcher: Searcher, fieldname: str, text: bytes
     ) -> tuple[np.ndarray, np.ndarray]:
         """Live documents containing the term, sorted, and the term's frequency in each."""
+        got = self._postings_of(searcher, fieldname, text)
+        return got.docs, got.tf
+
+    def _postings_of(self, searcher: Searcher, fieldname: str, text: bytes) -> _Postings:
         key = (fieldname, text)
         with self._lock:
             got = self._postings.get(key)
@@ -116,33 +133,67 @@ class Engine:
                 self._postings.move_to_end(key)
                 return got
         got = self._read_postings(searcher, fieldname, text)
-        size = got[0].nbytes + got[1].nbytes
         with self._lock:
             if key not in self._postings:
                 self._postings[key] = got
-                self._held += size
+                self._held += got.nbytes
             while self._held > POSTINGS_BUDGET and len(self._postings) > 1:
-                _, (docs, weights) = self._postings.popitem(last=False)
-                self._held -= docs.nbytes + weights.nbytes
+                _, dropped = self._postings.popitem(last=False)
+                self._held -= dropped.nbytes
         return got
 
-    def _read_postings(
-        self, searcher: Searcher, fieldname: str, text: bytes
-    ) -> tuple[np.ndarray, np.ndarray]:
-        docs, weights = [], []
-        for leaf, offset in searcher.reader().leaf_readers():
+    def _read_postings(self, searcher: Searcher, fieldname: str, text: bytes) -> _Postings:
+        docs, weights, blocks = [], [], []
+        for number, (leaf, offset) in enumerate(searcher.reader().leaf_readers()):
             try:
                 matcher = leaf.postings(fieldname, text)
             except TermNotFound:
                 continue
-            for ids, tf in _blocks(matcher):
+            for ids, tf, start in _blocks(matcher):
                 docs.append(ids + offset)
                 weights.append(tf)
+                blocks.append((int(ids[0]) + offset if len(ids) else -1, number, start))
         if not docs:
-            return EMPTY.docs, np.zeros(0, np.float32)
+            return _Postings(EMPTY_DOCS, np.zeros(0, np.float32), None)
         ids, tf = np.concatenate(docs).astype(DOCNUM), np.concatenate(weights)
         keep = self.live[ids]
-        return ids[keep], tf[keep]
+        index = None
+        if all(start is not None for _, _, start in blocks):
+            firsts, leaves, starts = zip(*blocks, strict=True)
+            index = (np.array(firsts), np.array(leaves), np.array(starts, dtype=np.int64))
+        return _Postings(ids[keep], tf[keep], index)
+
+    def characters(
+        self, searcher: Searcher, fieldname: str, text: bytes, docnums: Iterable[int]
+    ) -> dict[int, list[tuple[int, int, int]]] | None:
+        """(position, startchar, endchar) of each occurrence of the term in each of `docnums`
+        that has it, reading only the postings blocks that hold them; None when the term's
+        postings have no block index (then the caller walks them)."""
+        postings = self._postings_of(searcher, fieldname, text)
+        if postings.blocks is None:
+            return None
+        firsts, leaf_numbers, starts = postings.blocks
+        leaves = searcher.reader().leaf_readers()
+        decode = searcher.schema[fieldname].format.decoder("characters")
+        matchers: dict[int, Any] = {}
+        found: dict[int, list[tuple[int, int, int]]] = {}
+        for docnum in sorted(set(docnums)):
+            block = int(np.searchsorted(firsts, docnum, side="right")) - 1
+            if block < 0:
+                continue
+            number = int(leaf_numbers[block])
+            leaf, offset = leaves[number]
+            matcher = matchers.get(number)
+            if matcher is None:
+                matcher = matchers[number] = _unwrapped(leaf.postings(fieldname, text))
+            matcher._goto(int(starts[block]))
+            matcher._read_ids()
+            ids = matcher._ids
+            at = bisect_left(ids, docnum - offset)
+            if at < len(ids) and ids[at] == docnum - offset:
+                matcher._read_values()
+                found[docnum] = list(decode(matcher._values[at]))
+        return found
 
     def lengths(self, searcher: Searcher, fieldname: str) -> np.ndarray:
         """Every document's length in the field as Whoosh scores it (quantised to a byte)."""
@@ -363,7 +414,7 @@ def term_docs(reader: Any, fieldname: str, text: bytes) -> np.ndarray:
             matcher = leaf.postings(fieldname, text)
         except TermNotFound:
             continue
-        parts.extend(ids + offset for ids, _ in _blocks(matcher))
+        parts.extend(ids + offset for ids, _, _ in _blocks(matcher))
     return np.concatenate(parts).astype(DOCNUM) if parts else EMPTY.docs
 
 
@@ -429,11 +480,15 @@ def _btext(searcher: Searcher, fieldname: str, text: Any) -> bytes | None:
         return None
 
 
-def _blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """A leaf's postings as arrays, a block at a time: document numbers (in the segment) and
-    term frequencies. Deleted documents are left in (the caller masks them)."""
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
+def _unwrapped(matcher: Any) -> Any:
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
+
+
+def _blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray, int | None]]:
+    """A leaf's postings as arrays, a block at a time: document numbers (in the segment),
+    term frequencies, and the block's position in the postings file (None if unknown).
+    Deleted documents are left in (the caller masks them)."""
+    matcher = _unwrapped(matcher)
     if isinstance(matcher, W3LeafMatcher) and hasattr(matcher, "_read_data"):
         yield from _w3_blocks(matcher)
         return
@@ -442,12 +497,14 @@ def _blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         ids.append(matcher.id())
         weights.append(matcher.weight())
         matcher.next()
-    yield np.array(ids, np.int64), np.array(weights, np.float32)
+    yield np.array(ids, np.int64), np.array(weights, np.float32), None
 
 
-def _w3_blocks(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _w3_blocks(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray, int | None]]:
     # The block's data as Whoosh's own _read_ids/_read_weights see it: (ids, weights, values),
-    # ids delta-coded unless the posting list stores them as bytes.
+    # ids delta-coded unless the posting list stores them as bytes. A block starts where the
+    # previous one said the next one would (the first at the list's base offset).
+    start = matcher._baseoffset
     while matcher.is_active():
         if matcher._data is None:
             matcher._read_data()
@@ -463,7 +520,8 @@ def _w3_blocks(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]
             tf = np.full(n, weights, np.float32)
         else:
             tf = np.asarray(weights, np.float32)
-        yield docs, tf
+        yield docs, tf, start
+        start = matcher._nextoffset
         matcher._next_block()
 
 

@@ -1430,8 +1430,9 @@ def _highlighted(
     scores: Sequence[float] | None = None,
 ) -> list[Any]:
     """Hits for documents already put in order, highlighted (with `scores`, if given)."""
-    terms = handle.engine(searcher).matched_terms(searcher, query, page)
-    chars = PageChars(searcher, page)
+    engine = handle.engine(searcher)
+    terms = engine.matched_terms(searcher, query, page)
+    chars = PageChars(searcher, page, engine)
     reader = searcher.reader()
     return [
         make_hit(
@@ -1647,10 +1648,12 @@ class Matched:
 
 
 class PageChars:
-    """Character offsets of matched terms in a page of hits: one postings read per term."""
+    """Character offsets of matched terms in a page of hits: per term, only the postings
+    blocks holding the page's documents are read (the engine knows where they start)."""
 
-    def __init__(self, searcher: Searcher, docnums: Iterable[int]) -> None:
+    def __init__(self, searcher: Searcher, docnums: Iterable[int], engine: Engine) -> None:
         self.searcher = searcher
+        self.engine = engine
         self.docnums = sorted(docnums)
         self._loaded: dict[tuple[str, bytes], dict[int, Any]] = {}
 
@@ -1662,15 +1665,18 @@ class PageChars:
         return self._loaded[key].get(docnum, ())
 
     def _load(self, fieldname: str, term: bytes) -> dict[int, Any]:
+        found = self.engine.characters(self.searcher, fieldname, term, self.docnums)
+        if found is not None:
+            return dict(found)
         postings = self.searcher.postings(fieldname, term)
-        found = {}
+        walked: dict[int, Any] = {}
         for docnum in self.docnums:
             postings.skip_to(docnum)
             if not postings.is_active():
                 break
             if postings.id() == docnum:
-                found[docnum] = postings.value_as("characters")
-        return found
+                walked[docnum] = postings.value_as("characters")
+        return walked
 
 
 def opening(text: str, limit: int = SNIPPET_CHARS) -> str:
