@@ -532,6 +532,14 @@ def _field_length_bytes(leaf: Any, fieldname: str) -> np.ndarray:
     lenfield = _lenfield(fieldname)
     if perdoc is not None and perdoc.has_column(lenfield):
         column = perdoc.column_reader(lenfield, LENGTHS_COLUMN)
+        raw = getattr(column, "_dbfile", None)
+        if raw is not None and getattr(column, "_fixedlen", None) == 1:
+            # One byte per document, stored contiguously; documents past the column's end
+            # (none written) have length 0, as the column's default says.
+            codes = np.zeros(count, dtype=np.uint8)
+            stored = min(count, column._count)
+            codes[:stored] = np.frombuffer(raw.get(column._basepos, stored), dtype=np.uint8)
+            return codes
         return np.frombuffer(column.load(), dtype=np.uint8)[:count]
     return np.zeros(count, np.uint8)
 
