@@ -169,29 +169,43 @@ class Engine:
         """(position, startchar, endchar) of each occurrence of the term in each of `docnums`
         that has it, reading only the postings blocks that hold them; None when the term's
         postings have no block index (then the caller walks them)."""
+        return self._values(searcher, fieldname, text, docnums, "characters")
+
+    def _values(
+        self, searcher: Searcher, fieldname: str, text: bytes, docnums: Iterable[int], kind: str
+    ) -> dict[int, list[Any]] | None:
+        """The term's posting values (decoded as `kind`) in each of `docnums` that has it,
+        each postings block read at most once; None without a block index."""
         postings = self._postings_of(searcher, fieldname, text)
         if postings.blocks is None:
             return None
         firsts, leaf_numbers, starts = postings.blocks
         leaves = searcher.reader().leaf_readers()
-        decode = searcher.schema[fieldname].format.decoder("characters")
+        decode = searcher.schema[fieldname].format.decoder(kind)
         matchers: dict[int, Any] = {}
-        found: dict[int, list[tuple[int, int, int]]] = {}
-        for docnum in sorted(set(docnums)):
-            block = int(np.searchsorted(firsts, docnum, side="right")) - 1
+        found: dict[int, list[Any]] = {}
+        wanted = np.array(sorted(set(docnums)), dtype=DOCNUM)
+        blocks = np.searchsorted(firsts, wanted, side="right") - 1
+        current = -1
+        ids: Any = ()
+        offset = 0
+        matcher: Any = None
+        for docnum, block in zip(wanted.tolist(), blocks.tolist(), strict=True):
             if block < 0:
                 continue
-            number = int(leaf_numbers[block])
-            leaf, offset = leaves[number]
-            matcher = matchers.get(number)
-            if matcher is None:
-                matcher = matchers[number] = _unwrapped(leaf.postings(fieldname, text))
-            matcher._goto(int(starts[block]))
-            matcher._read_ids()
-            ids = matcher._ids
+            if block != current:
+                number = int(leaf_numbers[block])
+                leaf, offset = leaves[number]
+                matcher = matchers.get(number)
+                if matcher is None:
+                    matcher = matchers[number] = _unwrapped(leaf.postings(fieldname, text))
+                matcher._goto(int(starts[block]))
+                matcher._read_ids()
+                ids, current = matcher._ids, block
             at = bisect_left(ids, docnum - offset)
             if at < len(ids) and ids[at] == docnum - offset:
-                matcher._read_values()
+                if matcher._values is None:
+                    matcher._read_values()
                 found[docnum] = list(decode(matcher._values[at]))
         return found
 
@@ -217,6 +231,9 @@ class Engine:
         self, searcher: Searcher, fieldname: str, text: bytes, docs: np.ndarray
     ) -> list[list[int]]:
         """The term's positions in each of `docs` (sorted live documents containing it)."""
+        found = self._values(searcher, fieldname, text, docs, "positions")
+        if found is not None:
+            return [found.get(docnum, []) for docnum in docs.tolist()]
         out: list[list[int]] = []
         at = 0
         for leaf, offset in searcher.reader().leaf_readers():
