@@ -170,21 +170,6 @@ def newsdesk_ranker(
     return rank
 
 
-def fast_ranker(handle: IndexHandle, kind: SearchKind) -> Callable[[str], list[str]]:
-    """The same ranking without highlights, for the parameter grid."""
-
-    def rank(text: str) -> list[str]:
-        searcher = handle.searcher()
-        parsed = read_query(handle, text, kind, "any")
-        if parsed is None:
-            return []
-        docs = set(handle.kind_docs(searcher).of(kind.name))
-        hits = searcher.search(parsed.query, limit=DEPTH, filter=docs)
-        return [hit["id"] for hit in hits]
-
-    return rank
-
-
 def tuned_handle(index: str, b: float, k1: float) -> IndexHandle:
     handle = IndexHandle(index)
     handle.weighting = scoring.BM25F(B=b, K1=k1)

@@ -104,15 +104,10 @@ class Engine:
     def __init__(self, reader: Any, B: float, K1: float) -> None:
         self.B, self.K1 = B, K1
         self.size = reader.doc_count_all()
-        self.live = np.zeros(self.size, dtype=bool)
-        if reader.has_deletions():
-            self.live[np.fromiter(reader.all_doc_ids(), DOCNUM)] = True
-        else:
-            self.live[:] = True
+        self.live = live_mask(reader)
         self._postings: OrderedDict[tuple[str, bytes], _Postings] = OrderedDict()
         self._held = 0
         self._lengths: dict[str, np.ndarray] = {}
-        self._kinds: dict[str, np.ndarray] = {}
         self._nodes: OrderedDict[Query, Found] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -165,26 +160,33 @@ class Engine:
 
     def characters(
         self, searcher: Searcher, fieldname: str, text: bytes, docnums: Iterable[int]
-    ) -> dict[int, list[tuple[int, int, int]]] | None:
+    ) -> dict[int, list[tuple[int, int, int]]]:
         """(position, startchar, endchar) of each occurrence of the term in each of `docnums`
-        that has it, reading only the postings blocks that hold them; None when the term's
-        postings have no block index (then the caller walks them)."""
+        that has it."""
         return self._values(searcher, fieldname, text, docnums, "characters")
+
+    def positions(
+        self, searcher: Searcher, fieldname: str, text: bytes, docs: np.ndarray
+    ) -> list[list[int]]:
+        """The term's positions in each of `docs` (sorted live documents containing it)."""
+        found = self._values(searcher, fieldname, text, docs, "positions")
+        return [found.get(docnum, []) for docnum in docs.tolist()]
 
     def _values(
         self, searcher: Searcher, fieldname: str, text: bytes, docnums: Iterable[int], kind: str
-    ) -> dict[int, list[Any]] | None:
-        """The term's posting values (decoded as `kind`) in each of `docnums` that has it,
-        each postings block read at most once; None without a block index."""
+    ) -> dict[int, list[Any]]:
+        """The term's posting values (decoded as `kind`) in each of `docnums` that has it:
+        only the blocks holding them are read, each once (without a block index, the
+        postings are walked to them)."""
+        wanted = np.array(sorted(set(docnums)), dtype=DOCNUM)
         postings = self._postings_of(searcher, fieldname, text)
-        if postings.blocks is None:
-            return None
-        firsts, leaf_numbers, starts = postings.blocks
         leaves = searcher.reader().leaf_readers()
+        if postings.blocks is None:
+            return _walked(leaves, fieldname, text, wanted, kind)
+        firsts, leaf_numbers, starts = postings.blocks
         decode = searcher.schema[fieldname].format.decoder(kind)
         matchers: dict[int, Any] = {}
         found: dict[int, list[Any]] = {}
-        wanted = np.array(sorted(set(docnums)), dtype=DOCNUM)
         blocks = np.searchsorted(firsts, wanted, side="right") - 1
         current = -1
         ids: Any = ()
@@ -227,26 +229,6 @@ class Engine:
         found = _Run(self, searcher).eval(query)
         return Found(found.docs, np.round(found.scores, SCORE_DECIMALS))
 
-    def positions(
-        self, searcher: Searcher, fieldname: str, text: bytes, docs: np.ndarray
-    ) -> list[list[int]]:
-        """The term's positions in each of `docs` (sorted live documents containing it)."""
-        found = self._values(searcher, fieldname, text, docs, "positions")
-        if found is not None:
-            return [found.get(docnum, []) for docnum in docs.tolist()]
-        out: list[list[int]] = []
-        at = 0
-        for leaf, offset in searcher.reader().leaf_readers():
-            end = offset + leaf.doc_count_all()
-            stop = int(np.searchsorted(docs, end))
-            if stop > at:
-                matcher = leaf.postings(fieldname, text)
-                for docnum in docs[at:stop].tolist():
-                    matcher.skip_to(docnum - offset)
-                    out.append(list(matcher.value_as("positions")))
-            at = stop
-        return out
-
     def node(self, query: Query) -> Found | None:
         """A Whoosh-run node's result, if kept."""
         with self._lock:
@@ -257,15 +239,6 @@ class Engine:
             self._nodes[query] = found
             while len(self._nodes) > NODES_KEPT:
                 self._nodes.popitem(last=False)
-
-    def kind_mask(self, searcher: Searcher, kind: str) -> np.ndarray:
-        """Which documents are of this kind (the `kind` field), by document number."""
-        got = self._kinds.get(kind)
-        if got is None:
-            got = np.zeros(self.size, dtype=bool)
-            got[self.postings(searcher, "kind", kind.encode("utf-8"))[0]] = True
-            self._kinds[kind] = got
-        return got
 
     def every(self) -> Found:
         docs = np.flatnonzero(self.live).astype(DOCNUM)
@@ -416,6 +389,15 @@ class _Run:
 # ---------------------------------------------------------------- array helpers
 
 
+def live_mask(reader: Any) -> np.ndarray:
+    """Which document numbers are live (not deleted)."""
+    live = np.ones(reader.doc_count_all(), dtype=bool)
+    if reader.has_deletions():
+        live[:] = False
+        live[np.fromiter(reader.all_doc_ids(), DOCNUM)] = True
+    return live
+
+
 def docs_array(docs: Collection[int]) -> np.ndarray:
     """Document numbers as a sorted array without repeats (arrays are taken as they are)."""
     if isinstance(docs, np.ndarray):
@@ -495,6 +477,26 @@ def _btext(searcher: Searcher, fieldname: str, text: Any) -> bytes | None:
         return searcher.schema[fieldname].to_bytes(text)
     except ValueError:
         return None
+
+
+def _walked(
+    leaves: list[tuple[Any, int]], fieldname: str, text: bytes, wanted: np.ndarray, kind: str
+) -> dict[int, list[Any]]:
+    """Posting values for `wanted` (sorted) by skipping through each segment's postings."""
+    found: dict[int, list[Any]] = {}
+    at = 0
+    for leaf, offset in leaves:
+        stop = int(np.searchsorted(wanted, offset + leaf.doc_count_all()))
+        if stop > at and (fieldname, text) in leaf:
+            matcher = leaf.postings(fieldname, text)
+            for docnum in wanted[at:stop].tolist():
+                matcher.skip_to(docnum - offset)
+                if not matcher.is_active():
+                    break
+                if matcher.id() == docnum - offset:
+                    found[docnum] = list(matcher.value_as(kind))
+        at = stop
+    return found
 
 
 def _unwrapped(matcher: Any) -> Any:

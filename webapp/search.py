@@ -40,7 +40,7 @@ from whoosh.qparser import (
     syntax,
 )
 from whoosh.qparser.common import QueryParserError
-from whoosh.query import And, Not, NullQuery, NumericRange, Or, Query, QueryError, Term
+from whoosh.query import NullQuery, Query, QueryError
 from whoosh.searching import Searcher
 
 from indexer.errors import NewsdeskError
@@ -61,7 +61,16 @@ from indexer.schema import (
     stored_fields,
 )
 from indexer.writer import open_index
-from webapp.engine import DOCNUM, EMPTY_DOCS, Engine, Found, contains, docs_array, term_docs
+from webapp.engine import (
+    DOCNUM,
+    EMPTY_DOCS,
+    Engine,
+    Found,
+    contains,
+    docs_array,
+    live_mask,
+    term_docs,
+)
 from webapp.limits import (
     check_depth,
     check_query_cost,
@@ -594,7 +603,7 @@ class FacetTable:
     @classmethod
     def build(cls, reader: Any) -> FacetTable:
         """Read every f_* field's lexicon and postings, skipping NO_VALUE and deleted documents."""
-        live = _live(reader)
+        live = live_mask(reader)
         columns = {name: _read_column(reader, f"f_{name}", live) for name in FACETS}
         return cls(columns)
 
@@ -702,7 +711,7 @@ class KindDocs:
 
     @classmethod
     def build(cls, reader: Any) -> KindDocs:
-        live = _live(reader)
+        live = live_mask(reader)
         docs = {}
         for kind in (ARTICLE, QUOTE):
             found = term_docs(reader, "kind", kind.encode("utf-8"))
@@ -711,15 +720,6 @@ class KindDocs:
 
     def of(self, kind: str) -> np.ndarray:
         return self.docs.get(kind, EMPTY_DOCS)
-
-
-def _live(reader: Any) -> np.ndarray:
-    """Which document numbers are live (not deleted)."""
-    live = np.ones(reader.doc_count_all(), dtype=bool)
-    if reader.has_deletions():
-        live[:] = False
-        live[np.fromiter(reader.all_doc_ids(), DOCNUM)] = True
-    return live
 
 
 # ---------------------------------------------------------------- date order
@@ -1088,26 +1088,6 @@ def _intersect(first: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
     return docs
 
 
-def filter_query(request: SearchRequest) -> Query | None:
-    """The filters as one Whoosh query: values OR-ed within a facet, facets AND-ed, excluded
-    values left out, the date window on `day` (run_search uses `build_scope` instead)."""
-    parts: list[Query] = [
-        Or([Term(f"f_{facet}", facet_value(facet, value)) for value in values])
-        for facet, values in request.filters().items()
-    ]
-    parts += [
-        Not(Or([Term(f"f_{facet}", facet_value(facet, value)) for value in values]))
-        for facet, values in request.exclusions().items()
-    ]
-    if request.date_from or request.date_to:
-        low = day_number(request.date_from) if request.date_from else None
-        high = day_number(request.date_to) if request.date_to else None
-        parts.append(NumericRange("day", low, high))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else And(parts)
-
-
 # ---------------------------------------------------------------- searching
 
 MakeHit = Callable[[Mapping[str, Any], float | None, "Matched | None"], Any]
@@ -1272,7 +1252,8 @@ def query_found(handle: IndexHandle, searcher: Searcher, query: Query, kind: str
     check_query_cost(searcher, query, BadQuery)
     engine = handle.engine(searcher)
     try:
-        return engine.run(searcher, query).within(engine.kind_mask(searcher, kind))
+        found = engine.run(searcher, query)
+        return found.within(_mask(handle.kind_docs(searcher).of(kind), engine.size))
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
 
@@ -1665,18 +1646,7 @@ class PageChars:
         return self._loaded[key].get(docnum, ())
 
     def _load(self, fieldname: str, term: bytes) -> dict[int, Any]:
-        found = self.engine.characters(self.searcher, fieldname, term, self.docnums)
-        if found is not None:
-            return dict(found)
-        postings = self.searcher.postings(fieldname, term)
-        walked: dict[int, Any] = {}
-        for docnum in self.docnums:
-            postings.skip_to(docnum)
-            if not postings.is_active():
-                break
-            if postings.id() == docnum:
-                walked[docnum] = postings.value_as("characters")
-        return walked
+        return dict(self.engine.characters(self.searcher, fieldname, term, self.docnums))
 
 
 def opening(text: str, limit: int = SNIPPET_CHARS) -> str:
