@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import numpy as np
 import pytest
 from whoosh.highlight import Fragment
 from whoosh.highlight import Token as HlToken
@@ -554,3 +555,32 @@ def test_one_source_whatever_article_prefix_the_page_printed(tmp_path: Path) -> 
         assert sorted(all_ids(handle, source="Baltic Ledger")) == ["s1", "s2"]
     finally:
         handle.close()
+
+
+@pytest.mark.parametrize("limit", [None, 1, 3, 5])
+@pytest.mark.parametrize("search", ["", "b"])
+def test_facet_ranking_is_count_then_value_with_chosen_values_kept(
+    limit: int | None, search: str
+) -> None:
+    """The top values by count, ties by value, cut at the limit; chosen values always shown."""
+    from webapp.search import FacetCount, FacetTable, _FacetColumn
+
+    values = ["alpha", "beta", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]
+    counts = np.array([3, 5, 3, 0, 1, 5, 1, 2])
+    column = _FacetColumn(values, np.zeros(1, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    table = FacetTable({"author": column})
+    chosen = {"golf", "charlie", "foxtrot"}  # charlie was not counted: it is not shown
+    got = table.ranked("author", counts, limit, search, keep=chosen)
+    every = sorted(
+        (FacetCount(v, int(n)) for v, n in zip(values, counts, strict=True) if n),
+        key=lambda fc: (-fc.count, fc.value),
+    )
+    if search:
+        every = [fc for fc in every if fc.value.startswith(search)]
+    want = (
+        every
+        if limit is None
+        else every[:limit] + [fc for fc in every[limit:] if fc.value in chosen]
+    )
+    assert got == want
+    assert table.size("author", counts, search) == len(every)

@@ -564,15 +564,15 @@ class _FacetColumn:
     extra_values: np.ndarray  # the further value id of each entry of extra_docs
     _ids: dict[str, int] | None = None  # value → value id, made on first use
 
-    def count(self, docnums: Collection[int]) -> Counter[int]:
+    def count(self, docnums: Collection[int]) -> np.ndarray:
+        """Per value id, how many of `docnums` have that value."""
         docs = docs_array(docnums)
         first = self.first[docs]
         counts = np.bincount(first[first >= 0], minlength=len(self.values))
         if len(self.extra_docs) and len(docs):
             chosen = contains(docs, self.extra_docs)
             counts += np.bincount(self.extra_values[chosen], minlength=len(self.values))
-        present = np.flatnonzero(counts)
-        return Counter(dict(zip(present.tolist(), counts[present].tolist(), strict=True)))
+        return counts
 
     def having(self, values: Iterable[str]) -> np.ndarray:
         """Which documents (a mask by document number) have one of `values`."""
@@ -598,7 +598,7 @@ class FacetTable:
 
     def __init__(self, columns: dict[str, _FacetColumn]) -> None:
         self.columns = columns
-        self._everything: dict[str, dict[str, Counter[int]]] = {}
+        self._everything: dict[str, dict[str, np.ndarray]] = {}
 
     @classmethod
     def build(cls, reader: Any) -> FacetTable:
@@ -607,8 +607,8 @@ class FacetTable:
         columns = {name: _read_column(reader, f"f_{name}", live) for name in FACETS}
         return cls(columns)
 
-    def count(self, name: str, docnums: Collection[int], every: str | None = None) -> Counter[int]:
-        """Value id → number of `docnums` with that value in facet `name`.
+    def count(self, name: str, docnums: Collection[int], every: str | None = None) -> np.ndarray:
+        """Per value id of facet `name`, how many of `docnums` have that value.
 
         `every` names the kind when `docnums` are all the documents of that kind (browsing):
         that answer never changes, so it is kept.
@@ -623,38 +623,59 @@ class FacetTable:
     def ranked(
         self,
         name: str,
-        counts: Counter[int],
+        counts: np.ndarray,
         limit: int | None = FACET_LIMIT,
         search: str = "",
         keep: Collection[str] = (),
     ) -> list[FacetCount]:
         """The counted values (those matching `search`, if any), most frequent first and cut at
-        `limit`, but with every value in `keep` (the chosen ones); months: all, newest first."""
+        `limit`, but with every value in `keep` (the chosen ones); months: all, newest first.
+
+        Value ids follow the values' order (the lexicon is sorted), so ties go by id; the top
+        `limit` are picked with a partition, not by sorting every value counted."""
         values = self.columns[name].values
-        wanted = _value_matcher(search)
-        items = [FacetCount(values[v], n) for v, n in counts.items() if wanted(values[v])]
+        present = self._present(name, counts, search)
         if name == "month":
-            return sorted(items, key=lambda fc: fc.value, reverse=True)
-        ranked = sorted(items, key=lambda fc: (-fc.count, fc.value))
+            return [FacetCount(values[v], int(counts[v])) for v in present[::-1].tolist()]
+        key = (int(counts.max(initial=0)) - counts[present]) * len(values) + present
+        if limit is not None and len(present) > limit:
+            top = present[np.argpartition(key, limit - 1)[:limit]]
+            shown = set(top.tolist())
+            kept = {self.columns[name].ids.get(value, -1) for value in keep}
+            extra = [v for v in kept if v >= 0 and counts[v] and v not in shown]
+            if search:
+                wanted = _value_matcher(search)
+                extra = [v for v in extra if wanted(values[v])]
+            present = np.concatenate([top, np.array(extra, dtype=present.dtype)])
+            key = (int(counts.max(initial=0)) - counts[present]) * len(values) + present
+        order = present[np.argsort(key, kind="stable")]
+        ranked = [FacetCount(values[v], int(counts[v])) for v in order.tolist()]
         if limit is None:
             return ranked
         return ranked[:limit] + [fc for fc in ranked[limit:] if fc.value in keep]
 
-    def size(self, name: str, counts: Counter[int], search: str = "") -> int:
+    def _present(self, name: str, counts: np.ndarray, search: str = "") -> np.ndarray:
+        """Value ids counted at least once (and matching `search`, if any), in id order."""
+        present = np.flatnonzero(counts)
+        if search:
+            values, wanted = self.columns[name].values, _value_matcher(search)
+            present = np.array([v for v in present.tolist() if wanted(values[v])], dtype=np.intp)
+        return present
+
+    def size(self, name: str, counts: np.ndarray, search: str = "") -> int:
         """How many values of facet `name` were counted (those matching `search`, if any)."""
-        if not search:
-            return len(counts)
-        values, wanted = self.columns[name].values, _value_matcher(search)
-        return sum(1 for v in counts if wanted(values[v]))
+        return len(self._present(name, counts, search))
 
     def having(self, name: str, values: Iterable[str]) -> np.ndarray:
         """Which documents (a mask) have one of these values (as typed) in facet `name`."""
         return self.columns[name].having(facet_value(name, value) for value in values)
 
-    def named(self, name: str, counts: Counter[int]) -> dict[str, int]:
+    def named(self, name: str, counts: np.ndarray) -> dict[str, int]:
         """The counts by value (not value id)."""
         values = self.columns[name].values
-        return {values[v]: n for v, n in counts.items()}
+        present = np.flatnonzero(counts)
+        named = [values[v] for v in present.tolist()]
+        return dict(zip(named, counts[present].tolist(), strict=True))
 
 
 def _value_matcher(search: str) -> Callable[[str], bool]:
@@ -1048,7 +1069,8 @@ class Scope:
     base: np.ndarray  # sorted document numbers, like every set of documents here
     chosen: dict[str, np.ndarray]
     docs: np.ndarray
-    months: Counter[int] | None = None  # month value id → documents in scope (histogram totals)
+    months: np.ndarray | None = None  # per month value id, documents in scope (histogram)
+    folded: Scope | None = field(default=None, repr=False)  # with copies collapsed (dedupe)
 
     def without(self, facet: str) -> np.ndarray:
         """The scope if `facet` had no chosen values."""
@@ -1802,12 +1824,15 @@ class Clusters:
         copies = clusters >= 0
         if not copies.any():
             return docs
-        members, of = docs[copies], clusters[copies]
+        at = np.flatnonzero(copies)
+        members, of = docs[at], clusters[at]
         preference = np.where(self.head[members], -1, oldest[members])
         order = np.lexsort((preference, of))
-        members, of = members[order], of[order]
+        of = of[order]
         firsts = np.concatenate(([True], of[1:] != of[:-1]))
-        return np.union1d(docs[~copies], members[firsts]).astype(DOCNUM)
+        keep = ~copies
+        keep[at[order[firsts]]] = True
+        return docs[keep]
 
     def copies(self, docnum: int, among: np.ndarray, oldest: np.ndarray) -> list[int]:
         """The other articles of `docnum`'s cluster within `among` (sorted), oldest first."""
@@ -1866,7 +1891,11 @@ def collapse_copies(
     def fold(docs: np.ndarray) -> np.ndarray:
         return groups.collapse(docs, oldest)
 
-    scope = replace(matches.scope, docs=fold(matches.scope.docs), months=None)
+    scope = matches.scope.folded
+    if scope is None:  # kept with the scope: folding every article costs more than a search
+        scope = matches.scope.folded = replace(
+            matches.scope, docs=fold(matches.scope.docs), months=None
+        )
     values = {f.name: getattr(matches, f.name) for f in fields(Matches)}
     values.update(scope=scope, docs=fold(matches.docs))
     return CollapsedMatches(**values, uncollapsed=matches.docs, fold=fold)
