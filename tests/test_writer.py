@@ -193,3 +193,34 @@ def test_full_build_reports_a_duplicate_id_and_keeps_the_first(tmp_path: Path) -
     assert code == 1 and "1 added" in out and "1 failed" in out
     assert "duplicate article id 'same', skipped" in err
     assert list(stored_titles(tmp_path / "ix").values()) == ["Version 1"]
+
+
+def segment_names(index_dir: Path) -> dict[str, int]:
+    """Segment name → documents, as committed."""
+    return {s.segment_id(): s.doc_count_all() for s in open_index(str(index_dir))._segments()}
+
+
+def test_updates_merge_only_small_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Repeated small updates keep the segment count bounded by merging their own segments;
+    the full build's segments are never rewritten (Whoosh's default merged them all)."""
+    import indexer.writer as writer
+
+    monkeypatch.setattr(writer, "SMALL_SEGMENT", 20)  # documents
+    monkeypatch.setattr(writer, "SMALL_SEGMENTS_KEPT", 2)
+    root, ix = tmp_path / "corpus", tmp_path / "ix"
+    for n in range(40):
+        write(root / f"base-{n:02d}.txt", f"Base story {n}")
+    run("reindex", str(root), "--index", str(ix), "--full")
+    built = {name for name, docs in segment_names(ix).items() if docs >= 20}
+    assert built, segment_names(ix)
+    for n in range(8):
+        write(root / f"update-{n}.txt", f"Update story {n}", f"Zanzibar cloves report {n}.")
+        code, out, _ = run("reindex", "--index", str(ix))
+        assert code == 0 and out.startswith("1 added"), out
+        segments = segment_names(ix)
+        assert built <= set(segments), "a segment of the full build was rewritten"
+        small = [name for name, docs in segments.items() if docs < 20]
+        assert len(small) <= 3, segments
+    titles = set(stored_titles(ix).values())
+    assert {f"Update story {n}" for n in range(8)} <= titles
+    assert {f"Base story {n}" for n in range(40)} <= titles

@@ -158,13 +158,6 @@ class Engine:
             index = (np.array(firsts), np.array(leaves), np.array(starts, dtype=np.int64))
         return _Postings(ids[keep], tf[keep], index)
 
-    def characters(
-        self, searcher: Searcher, fieldname: str, text: bytes, docnums: Iterable[int]
-    ) -> dict[int, list[tuple[int, int, int]]]:
-        """(position, startchar, endchar) of each occurrence of the term in each of `docnums`
-        that has it."""
-        return self._values(searcher, fieldname, text, docnums, "characters")
-
     def positions(
         self, searcher: Searcher, fieldname: str, text: bytes, docs: np.ndarray
     ) -> list[list[int]]:

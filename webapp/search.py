@@ -22,7 +22,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -55,9 +55,11 @@ from indexer.schema import (
     QUERY_FIELDS,
     QUOTE,
     QUOTE_DEFAULT_FIELDS,
+    WORD,
     day_number,
     document_to_article,
     facet_value,
+    stem,
     stored_fields,
 )
 from indexer.writer import open_index
@@ -387,6 +389,12 @@ def _choice_param(
 # ---------------------------------------------------------------- the result
 
 
+def plain(record: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict, one level deep (dataclasses.asdict deep-copies every
+    value, which cost a search's JSON answer 3 ms)."""
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}
+
+
 @dataclass
 class FacetCount:
     value: str
@@ -412,7 +420,10 @@ class Hit:
     copies: list[Copy] = field(default_factory=list)  # the first COPIES_LISTED of them
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        record = plain(self)
+        record["highlights"] = dict(self.highlights)
+        record["copies"] = [plain(c) for c in self.copies]
+        return record
 
 
 @dataclass
@@ -439,7 +450,7 @@ class QuoteHit:
     score: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
 
 @dataclass
@@ -463,7 +474,7 @@ class Histogram:
     undated: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**plain(self), "buckets": [plain(b) for b in self.buckets]}
 
     @property
     def peak(self) -> int:
@@ -514,7 +525,7 @@ class SearchResult:
             "page": self.request.page,
             "per_page": self.request.per_page,
             "hits": [hit.to_dict() for hit in self.hits],
-            "facets": {name: [asdict(fc) for fc in counts] for name, counts in self.facets.items()},
+            "facets": {name: [plain(fc) for fc in counts] for name, counts in self.facets.items()},
             "facet_sizes": self.facet_sizes,
             "mode": self.request.mode,
             "relaxed": self.relaxed,
@@ -547,7 +558,7 @@ class FacetSearch:
         return {
             "facet": self.facet,
             "prefix": self.prefix,
-            "values": [asdict(fc) for fc in self.values],
+            "values": [plain(fc) for fc in self.values],
         }
 
 
@@ -729,6 +740,7 @@ class KindDocs:
 
     def __init__(self, docs: dict[str, np.ndarray]) -> None:
         self.docs = docs
+        self._masks: dict[str, np.ndarray] = {}
 
     @classmethod
     def build(cls, reader: Any) -> KindDocs:
@@ -741,6 +753,13 @@ class KindDocs:
 
     def of(self, kind: str) -> np.ndarray:
         return self.docs.get(kind, EMPTY_DOCS)
+
+    def mask(self, kind: str, size: int) -> np.ndarray:
+        """The documents of `kind` as a mask of `size` document numbers, made once."""
+        got = self._masks.get(kind)
+        if got is None or len(got) != size:
+            got = self._masks[kind] = _mask(self.of(kind), size)
+        return got
 
 
 # ---------------------------------------------------------------- date order
@@ -1070,7 +1089,15 @@ class Scope:
     chosen: dict[str, np.ndarray]
     docs: np.ndarray
     months: np.ndarray | None = None  # per month value id, documents in scope (histogram)
-    folded: Scope | None = field(default=None, repr=False)  # with copies collapsed (dedupe)
+    # made on first use, and not copied by dataclasses.replace (init=False):
+    folded: Scope | None = field(default=None, repr=False, init=False)  # copies collapsed
+    _mask: np.ndarray | None = field(default=None, repr=False, init=False)
+
+    def mask(self, size: int) -> np.ndarray:
+        """`docs` as a mask of `size` document numbers (made once: scopes are kept)."""
+        if self._mask is None or len(self._mask) != size:
+            self._mask = _mask(self.docs, size)
+        return self._mask
 
     def without(self, facet: str) -> np.ndarray:
         """The scope if `facet` had no chosen values."""
@@ -1239,7 +1266,7 @@ def find_matches(
     if parsed is None:
         return Matches(None, scope, None, scope.docs, len(scope.docs))
     size = searcher.reader().doc_count_all()
-    in_scope = _mask(scope.docs, size)
+    in_scope = scope.mask(size)
     found = query_found(handle, searcher, parsed.query, kind.name)
     docs = found.docs[in_scope[found.docs]]
     if len(docs) or request.mode != "all" or OPERATOR.search(request.q):
@@ -1275,7 +1302,7 @@ def query_found(handle: IndexHandle, searcher: Searcher, query: Query, kind: str
     engine = handle.engine(searcher)
     try:
         found = engine.run(searcher, query)
-        return found.within(_mask(handle.kind_docs(searcher).of(kind), engine.size))
+        return found.within(handle.kind_docs(searcher).mask(kind, engine.size))
     except QueryError as exc:
         raise BadQuery(f"cannot run the query: {exc}") from exc
 
@@ -1413,17 +1440,6 @@ def ranked_page(
     return _highlighted(handle, searcher, query, page_docs, make_hit), last
 
 
-@dataclass
-class PageHit:
-    """A document of a page of hits and the query's terms it contains (for highlighting)."""
-
-    docnum: int
-    terms: set[tuple[str, bytes]]
-
-    def matched_terms(self) -> set[tuple[str, bytes]]:
-        return self.terms
-
-
 def _highlighted(
     handle: IndexHandle,
     searcher: Searcher,
@@ -1433,15 +1449,13 @@ def _highlighted(
     scores: Sequence[float] | None = None,
 ) -> list[Any]:
     """Hits for documents already put in order, highlighted (with `scores`, if given)."""
-    engine = handle.engine(searcher)
-    terms = engine.matched_terms(searcher, query, page)
-    chars = PageChars(searcher, page, engine)
+    terms = handle.engine(searcher).matched_terms(searcher, query, page)
     reader = searcher.reader()
     return [
         make_hit(
             reader.stored_fields(d),
             scores[i] if scores is not None else None,
-            Matched(PageHit(d, terms[d]), chars),
+            Matched(terms[d]),
         )
         for i, d in enumerate(page)
     ]
@@ -1615,7 +1629,7 @@ def highlight_fields(
     character offsets of a stemmed word and of an exact phrase both point into `text`.
     """
     charlimit = getattr(highlighter.fragmenter, "charlimit", None)
-    tokens = hit.tokens(fieldnames, charlimit)
+    tokens = hit.tokens(fieldnames, text, charlimit)
     if not tokens:
         return ""
     fragments = highlighter.fragmenter.fragment_matches(text, tokens)
@@ -1627,48 +1641,42 @@ def highlight_fields(
 
 @dataclass
 class Matched:
-    """A Whoosh hit of a query, with the character offsets of its page's matched words."""
+    """The query's terms (field, text) that a hit contains, for highlighting it."""
 
-    hit: PageHit
-    chars: PageChars
+    terms: set[tuple[str, bytes]]
 
-    def tokens(self, fieldnames: Sequence[str], charlimit: int | None) -> list[highlight.Token]:
-        """The hit's matched words in these fields, one per position (the longest), in order."""
-        tokens = [
-            highlight.Token(
-                text=term.decode("utf-8"), pos=pos, startchar=s, endchar=e, matched=True
-            )
-            for fieldname, term in self.hit.matched_terms()
-            if fieldname in fieldnames
-            for pos, s, e in self.chars.get(fieldname, term, self.hit.docnum)
-            if not charlimit or e <= charlimit
-        ]
-        tokens.sort(key=lambda t: (t.startchar, -t.endchar))
-        firsts: dict[int, highlight.Token] = {}
-        for token in tokens:
-            firsts.setdefault(token.startchar, token)
-        return list(firsts.values())
+    def tokens(
+        self, fieldnames: Sequence[str], text: str, charlimit: int | None
+    ) -> list[highlight.Token]:
+        """Where `text` has the hit's matched words of these fields, one per place, in order.
 
-
-class PageChars:
-    """Character offsets of matched terms in a page of hits: per term, only the postings
-    blocks holding the page's documents are read (the engine knows where they start)."""
-
-    def __init__(self, searcher: Searcher, docnums: Iterable[int], engine: Engine) -> None:
-        self.searcher = searcher
-        self.engine = engine
-        self.docnums = sorted(docnums)
-        self._loaded: dict[tuple[str, bytes], dict[int, Any]] = {}
-
-    def get(self, fieldname: str, term: bytes, docnum: int) -> Any:
-        """(position, startchar, endchar) of each occurrence of the term in the document."""
-        key = (fieldname, term)
-        if key not in self._loaded:
-            self._loaded[key] = self._load(fieldname, term)
-        return self._loaded[key].get(docnum, ())
-
-    def _load(self, fieldname: str, term: bytes) -> dict[int, Any]:
-        return dict(self.engine.characters(self.searcher, fieldname, term, self.docnums))
+        The index keeps no character offsets (its postings read faster without them), so the
+        words are found again: `text` is what the fields indexed, and a searched field's words
+        are the exact twin's words stemmed (indexer/schema.py).
+        """
+        wanted = {
+            name: {term.decode("utf-8") for field_, term in self.terms if field_ == name}
+            for name in fieldnames
+        }
+        stemmed = set().union(*(words for name, words in wanted.items() if name in EXACT_FIELDS))
+        exact = set().union(*(words for name, words in wanted.items() if name not in EXACT_FIELDS))
+        if not stemmed and not exact:
+            return []
+        end = min(len(text), charlimit or len(text))
+        tokens = []
+        for pos, match in enumerate(WORD.finditer(text, 0, end)):
+            word = match.group().lower()
+            if word in exact or (stemmed and stem(word) in stemmed):
+                tokens.append(
+                    highlight.Token(
+                        text=word,
+                        pos=pos,
+                        startchar=match.start(),
+                        endchar=match.end(),
+                        matched=True,
+                    )
+                )
+        return tokens
 
 
 def opening(text: str, limit: int = SNIPPET_CHARS) -> str:
@@ -1717,8 +1725,8 @@ class SpeakerQuotes:
             "page": request.page,
             "per_page": request.per_page,
             "quotes": [hit.to_dict() for hit in self.result.hits],
-            "months": [asdict(fc) for fc in self.months],
-            "sources": [asdict(fc) for fc in self.sources],
+            "months": [plain(fc) for fc in self.months],
+            "sources": [plain(fc) for fc in self.sources],
         }
 
 
@@ -1937,8 +1945,8 @@ class Related:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "copies": [asdict(c) for c in self.copies],
-            "similar": [asdict(c) for c in self.similar],
+            "copies": [plain(c) for c in self.copies],
+            "similar": [plain(c) for c in self.similar],
         }
 
 
