@@ -118,13 +118,21 @@ def run_load(
     """Send every path once, spread round-robin over `clients` concurrent clients."""
     deadline = time.time() + max_seconds
     shares = [(port, paths[i::clients], deadline, keep_bodies) for i in range(clients)]
-    start = time.perf_counter()
     if clients == 1:
+        start = time.perf_counter()
         samples = _run_client(shares[0])
     else:
-        with multiprocessing.get_context("fork").Pool(clients) as pool:
+        with _client_pool(clients) as pool:
+            start = time.perf_counter()
             samples = [s for part in pool.map(_run_client, shares) for s in part]
     return LoadResult(clients, time.perf_counter() - start, samples)
+
+
+def _client_pool(clients: int) -> Any:
+    """Client processes started (not timed) from a fresh forkserver: a fork of the benchmark
+    itself inherits the locks of its memory-sampling thread, and a client once hung there
+    for good (bench.scale at 20k, 2026-12-02)."""
+    return multiprocessing.get_context("forkserver").Pool(clients)
 
 
 def wait_until_up(port: int, path: str, seconds: float = 120.0) -> float:
@@ -269,8 +277,8 @@ def run_timed_load(
 ) -> LoadResult:
     """`clients` concurrent clients, each looping over its share of `paths` for `seconds`."""
     shares = [(port, paths[i::clients] or paths, seconds, headers or {}) for i in range(clients)]
-    start = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(clients) as pool:
+    with _client_pool(clients) as pool:
+        start = time.perf_counter()
         samples = [s for part in pool.map(_run_timed_client, shares) for s in part]
     return LoadResult(clients, time.perf_counter() - start, samples)
 
