@@ -279,6 +279,14 @@ def test_index_of_an_earlier_version_is_503_asking_for_a_reindex(tmp_path: Path)
     manifest = index / "newsdesk.json"
     data = json.loads(manifest.read_text())
     manifest.write_text(json.dumps({**data, "index_name": "newsdesk_v3", "schema_version": 3}))
+    leftovers = [
+        index / "_newsdesk_v3_7.toc",
+        index / "newsdesk_v3_abc.seg",
+        index / "newsdesk_v3.tmp",
+    ]
+    leftovers[0].write_bytes(b"old toc")
+    leftovers[1].write_bytes(b"old segment")
+    leftovers[2].mkdir()
     client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
     for url in ("/api/search?q=grain", "/search?q=grain"):
         response = client.get(url)
@@ -287,6 +295,8 @@ def test_index_of_an_earlier_version_is_503_asking_for_a_reindex(tmp_path: Path)
     reindex([str(corpus)], str(index))  # rebuilt by the current version
     client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
     assert client.get("/api/search?q=grain").get_json()["total"] == 1
+    assert not any(path.exists() for path in leftovers), "the earlier index's files stay"
+    assert (index / "newsdesk.json").exists() and (index / "newsdesk.lock").exists()
 
 
 # ---------------------------------------------------------------- pages
