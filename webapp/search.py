@@ -648,9 +648,13 @@ class FacetTable:
         present = self._present(name, counts, search)
         if name == "month":
             return [FacetCount(values[v], int(counts[v])) for v in present[::-1].tolist()]
-        key = (int(counts.max(initial=0)) - counts[present]) * len(values) + present
+        most = int(counts.max(initial=0))
+
+        def rank_key(ids: np.ndarray) -> np.ndarray:  # count descending, then value
+            return (most - counts[ids]) * len(values) + ids
+
         if limit is not None and len(present) > limit:
-            top = present[np.argpartition(key, limit - 1)[:limit]]
+            top = present[np.argpartition(rank_key(present), limit - 1)[:limit]]
             shown = set(top.tolist())
             kept = {self.columns[name].ids.get(value, -1) for value in keep}
             extra = [v for v in kept if v >= 0 and counts[v] and v not in shown]
@@ -658,8 +662,7 @@ class FacetTable:
                 wanted = _value_matcher(search)
                 extra = [v for v in extra if wanted(values[v])]
             present = np.concatenate([top, np.array(extra, dtype=present.dtype)])
-            key = (int(counts.max(initial=0)) - counts[present]) * len(values) + present
-        order = present[np.argsort(key, kind="stable")]
+        order = present[np.argsort(rank_key(present), kind="stable")]
         ranked = [FacetCount(values[v], int(counts[v])) for v in order.tolist()]
         if limit is None:
             return ranked
@@ -1534,7 +1537,7 @@ class EscapingFormatter(highlight.Formatter):
 
 
 class WordFragmenter(highlight.PinpointFragmenter):
-    """Pinpoint fragments (matched positions from the index, no re-tokenizing) cut at spaces.
+    """Pinpoint fragments around the matched words (Matched.tokens), cut at spaces.
 
     Whoosh's own `autotrim` also drops the first and last word of a fragment that already
     starts or ends with the text; this trims only the sides that cut into the text.
@@ -1559,7 +1562,7 @@ def _trim_to_words(fragment: highlight.Fragment, length: int) -> highlight.Fragm
 
 
 class WholeTextFragmenter(highlight.Fragmenter):
-    """The whole text as one fragment, from matched positions (pinpoint, no re-tokenizing)."""
+    """The whole text as one fragment, with the matched words (Matched.tokens) marked."""
 
     def __init__(self, charlimit: int = 1_000_000) -> None:
         self.charlimit = charlimit
@@ -1625,8 +1628,8 @@ def highlight_fields(
 ) -> str:
     """Like `Highlighter.highlight_hit`, over the words matched in any of `fieldnames`.
 
-    A field and its unstemmed twin index the same text with the same tokenizer, so the
-    character offsets of a stemmed word and of an exact phrase both point into `text`.
+    A field and its unstemmed twin index the same text with the same tokenizer, so the words
+    matched in either (a stemmed word, the words of an exact phrase) are found in `text`.
     """
     charlimit = getattr(highlighter.fragmenter, "charlimit", None)
     tokens = hit.tokens(fieldnames, text, charlimit)
@@ -1654,13 +1657,10 @@ class Matched:
         words are found again: `text` is what the fields indexed, and a searched field's words
         are the exact twin's words stemmed (indexer/schema.py).
         """
-        wanted = {
-            name: {term.decode("utf-8") for field_, term in self.terms if field_ == name}
-            for name in fieldnames
-        }
-        stemmed = set().union(*(words for name, words in wanted.items() if name in EXACT_FIELDS))
-        exact = set().union(*(words for name, words in wanted.items() if name not in EXACT_FIELDS))
-        if not stemmed and not exact:
+        words = [(name, term.decode("utf-8")) for name, term in self.terms if name in fieldnames]
+        stemmed = {word for name, word in words if name in EXACT_FIELDS}  # a searched field
+        exact = {word for name, word in words if name not in EXACT_FIELDS}
+        if not words:
             return []
         end = min(len(text), charlimit or len(text))
         tokens = []
