@@ -92,15 +92,15 @@ def sort_key(date_text: str | None) -> int:
 
 
 def band_keys(sigs: np.ndarray) -> np.ndarray:
-    """One 64-bit key per band and signature (n × BANDS)."""
-    seeds = np.random.RandomState(SEED).randint(1, 2**62, size=ROWS, dtype=np.int64)
-    mult = (seeds.astype(np.uint64) << np.uint64(1)) | np.uint64(1)  # odd multipliers
-    rows = sigs[:, : BANDS * ROWS].astype(np.uint64).reshape(len(sigs), BANDS, ROWS)
+    """One 64-bit key per band and signature (n × BANDS): a band's ROWS 32-bit values read as
+    ROWS / 2 64-bit words (no copy) and mixed. Equal bands give equal keys; a collision only
+    adds a candidate pair, which the similarity test then rejects."""
+    words = np.ascontiguousarray(sigs[:, : BANDS * ROWS]).view(np.uint64)
+    words = words.reshape(len(sigs), BANDS, ROWS // 2)
+    keys = words[:, :, 0].copy()
     with np.errstate(over="ignore"):
-        mixed = rows * mult
-        keys = mixed[:, :, 0]
-        for r in range(1, ROWS):
-            keys = (keys ^ (keys >> np.uint64(29))) * np.uint64(0x9E3779B97F4A7C15) + mixed[:, :, r]
+        for r in range(1, ROWS // 2):
+            keys = (keys * np.uint64(0x9E3779B97F4A7C15)) ^ words[:, :, r]
     return keys
 
 
@@ -128,7 +128,10 @@ def candidate_pairs(sigs: np.ndarray, usable: np.ndarray) -> np.ndarray:
 def _bucket_pairs(members: np.ndarray, same: np.ndarray) -> Iterator[np.ndarray]:
     """Pairs within each run of equal keys: all pairs in small runs, a chain in large ones."""
     edges = np.flatnonzero(np.diff(np.concatenate(([0], same.astype(np.int8), [0]))))
-    for start, stop in zip(edges[::2], edges[1::2] + 1, strict=True):
+    starts, stops = edges[::2], edges[1::2] + 1
+    two = stops - starts == 2  # most runs: one pair each, taken at once
+    yield np.stack([members[starts[two]], members[starts[two] + 1]], axis=1)
+    for start, stop in zip(starts[~two].tolist(), stops[~two].tolist(), strict=True):
         run = members[start:stop]
         if len(run) <= SMALL_BUCKET:
             i, j = np.triu_indices(len(run), k=1)
@@ -197,6 +200,7 @@ class CopyStore:
         self.by_file: dict[str, set[int]] | None = None
         self.build = ""
         self.generation: int | None = None
+        self.changed = False  # signatures added or removed since the clusters were computed
 
     # -- changes
 
@@ -220,6 +224,7 @@ class CopyStore:
         self.rows[article.id] = row
         if self.by_file is not None:
             self.by_file.setdefault(file_key, set()).add(row)
+        self.changed = True
         return self.written[row]
 
     def drop_file(self, file_key: str) -> None:
@@ -229,6 +234,7 @@ class CopyStore:
 
     def _kill(self, row: int) -> None:
         if self.alive[row]:
+            self.changed = True
             self.alive[row] = False
             self.rows.pop(self.ids[row], None)
             if self.by_file is not None:
@@ -262,10 +268,14 @@ class CopyStore:
     # -- clusters
 
     def recluster(self) -> dict[str, str]:
-        """Recompute every cluster; article id → new cluster for those whose cluster in the
-        index differs (mark them written with `mark_written` once rewritten)."""
+        """Recompute every cluster, if any signature came or went since the last time;
+        article id → new cluster for those whose cluster in the index differs (mark them
+        written with `mark_written` once rewritten)."""
+        if not self.changed:
+            return {}
         self.compact()
         clusters = cluster_ids(self.ids, np.asarray(self.whens, dtype=np.int64), self.sigs)
+        self.changed = False
         return {
             article_id: cluster
             for article_id, cluster, written in zip(self.ids, clusters, self.written, strict=True)
@@ -277,6 +287,16 @@ class CopyStore:
             row = self.rows.get(article_id)
             if row is not None:
                 self.written[row] = cluster
+
+    def file_of(self, article_id: str) -> str | None:
+        """The file an article was indexed from, if the store has it."""
+        row = self.rows.get(article_id)
+        return self.files[row] if row is not None else None
+
+    def cluster_of(self, article_id: str) -> str | None:
+        """The cluster recorded for an article (written, or to be written)."""
+        row = self.rows.get(article_id)
+        return self.written[row] if row is not None else None
 
     def signature_of(self, article_id: str) -> np.ndarray | None:
         row = self.rows.get(article_id)
@@ -292,7 +312,12 @@ class CopyStore:
         self.compact()
         files = sorted(set(self.files))
         index = {key: n for n, key in enumerate(files)}
-        meta = {"params": PARAMS, "build": self.build, "generation": self.generation}
+        meta = {
+            "params": PARAMS,
+            "build": self.build,
+            "generation": self.generation,
+            "clustered": not self.changed,
+        }
         path = os.path.join(index_dir, SIDECAR)
         tmp = f"{path}.tmp.{os.getpid()}"
         with open(tmp, "wb") as fh:
@@ -335,6 +360,7 @@ class CopyStore:
         store.alive = [True] * len(store.ids)
         store.rows = {article_id: row for row, article_id in enumerate(store.ids)}
         store.build, store.generation = build, generation
+        store.changed = not meta.get("clustered", False)
         return store
 
     @classmethod

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -20,12 +21,14 @@ import re
 import shutil
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 from whoosh.writing import CLEAR
@@ -48,7 +51,15 @@ SMALL_SEGMENTS_KEPT = 6  # small segments left as they are (each costs searches 
 # Postings pool of each indexing process of a full build: below ~400 MB Whoosh spills sorted
 # runs to disk and merges them at commit (16,651 articles: 584 art/s at 128 MB, 842 at 512).
 FULL_BUILD_MB = 512
+# Postings per block in fields without positions (Whoosh: 128, kept for the positional ones).
+# The engine reads a term's postings whole (webapp/engine.py), and each block costs a seek,
+# a zlib and an unpickling: "said" at 20k, 3.8 -> 2.2 ms. Positional fields keep short blocks:
+# a phrase reads the positions of its candidates only, in the blocks that hold them.
+LONG_BLOCK = 1024
 PARALLEL_MIN_FILES = 32
+ONE_COMMIT_FILES = 2_000  # an update of at most this many files is parsed whole, then written
+PARSE_CHUNK = 8  # files a parsing process takes at a time
+PARSE_AHEAD = 32  # chunks parsed ahead of the writer (a few thousand articles)
 
 
 @dataclass
@@ -103,8 +114,9 @@ class Manifest:
         }
         path = os.path.join(index_dir, MANIFEST)
         tmp = f"{path}.tmp.{os.getpid()}"
+        text = json.dumps(data, ensure_ascii=False)  # one shot: C encoder (json.dump is not)
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -360,15 +372,34 @@ def parse_for_index(path: str) -> ParsedFile:
 
 
 def _parsed(paths: list[str], workers: int | None) -> Iterator[ParsedFile]:
+    """The files parsed, in order: in worker processes, at most PARSE_AHEAD chunks ahead of
+    the writer (`pool.map` parsed the whole corpus ahead and held it: 3.6 GB at 200k, and
+    every indexing process forked later inherited that heap)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(paths) < PARALLEL_MIN_FILES:
         yield from map(parse_for_index, paths)
         return
     context = multiprocessing.get_context("fork")  # fast: the readers are already imported
+    chunks = (paths[i : i + PARSE_CHUNK] for i in range(0, len(paths), PARSE_CHUNK))
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_parse_worker_init
     ) as pool:
-        yield from pool.map(parse_for_index, paths, chunksize=8)
+        ahead: deque[Future[list[ParsedFile]]] = deque(
+            pool.submit(_parse_chunk, chunk) for chunk in itertools.islice(chunks, PARSE_AHEAD)
+        )
+        try:
+            while ahead:
+                done = ahead.popleft().result()
+                if (chunk := next(chunks, None)) is not None:
+                    ahead.append(pool.submit(_parse_chunk, chunk))
+                yield from done
+        finally:
+            for future in ahead:
+                future.cancel()
+
+
+def _parse_chunk(paths: list[str]) -> list[ParsedFile]:
+    return [parse_for_index(path) for path in paths]
 
 
 def _parse_worker_init() -> None:
@@ -416,26 +447,44 @@ def _apply(
     progress: Callable[[int], None] | None,
     workers: int | None,
 ) -> None:
-    """Write the changes, committing every COMMIT_EVERY articles and at the end."""
+    """Write the changes, committing every COMMIT_EVERY articles and at the end.
+
+    An update of up to ONE_COMMIT_FILES files is parsed first and its copy clusters computed
+    before anything is written, so it commits once; a full build or a larger update streams
+    files into the index and rewrites the articles whose cluster changed in a last commit.
+    """
     writer = _writer(ix, index_dir, rebuild)
     pending = 0
     first_commit = rebuild
     written_ids: set[str] = set()
     copies = manifest.copies or CopyStore()
     manifest.copies = copies
+    olds = {os.path.abspath(p): old for p, old in todo}
+    parsed_files: Iterable[ParsedFile] = _parsed([p for p, _ in todo], workers)
     try:
         for key in gone:
             writer.delete_by_term("file", key)
             copies.drop_file(key)
             summary.removed += manifest.files.pop(key).articles
-        olds = {os.path.abspath(p): old for p, old in todo}
-        for parsed in _parsed([p for p, _ in todo], workers):
+        clustered = not rebuild and len(todo) <= ONE_COMMIT_FILES
+        elsewhere: dict[str, set[str]] = {}
+        if clustered:
+            parsed_files = list(parsed_files)
+            elsewhere = _cluster_first(ix, writer, parsed_files, olds, copies)
+        for parsed in parsed_files:
             pending += _write_file(
-                writer, parsed, olds.get(parsed.key), manifest, summary, rebuild, written_ids
+                writer,
+                parsed,
+                olds.get(parsed.key),
+                manifest,
+                summary,
+                rebuild,
+                written_ids,
+                elsewhere.get(parsed.key) if clustered else None,
             )
             if progress:
                 progress(1)
-            if pending >= COMMIT_EVERY:
+            if pending >= COMMIT_EVERY and not clustered:
                 _commit(writer, manifest, index_dir, clear=first_commit)
                 first_commit, pending = False, 0
                 writer = _writer(ix, index_dir, rebuild)
@@ -448,6 +497,42 @@ def _apply(
         writer.cancel()
         raise
     _recluster(ix, index_dir, manifest, copies)
+
+
+def _cluster_first(
+    ix,
+    writer,
+    parsed_files: list[ParsedFile],
+    olds: dict[str, FileState | None],
+    copies: CopyStore,
+) -> dict[str, set[str]]:
+    """Record the signatures of the files about to be written, recompute the clusters, and
+    rewrite (in `writer`) the other articles whose cluster changed; the files' own articles
+    then take their final cluster from `copies` as they are written. Returns, per file, the
+    ids of its articles that the index holds from another file (see `_elsewhere`)."""
+    ours: set[str] = set()
+    elsewhere: dict[str, set[str]] = {}
+    for parsed in parsed_files:
+        if _replaces(parsed, olds.get(parsed.key), rebuild=False):
+            elsewhere[parsed.key] = _elsewhere(parsed, copies)
+            copies.drop_file(parsed.key)
+            for article, sig in zip(parsed.articles, _signatures(parsed), strict=True):
+                copies.put(article, parsed.key, sig)
+                ours.add(article.id)
+    changes = copies.recluster()
+    copies.mark_written(changes)
+    others = {article_id: c for article_id, c in changes.items() if article_id not in ours}
+    if others:
+        with ix.searcher() as searcher:
+            rewrite_clusters(searcher, writer, others)
+    return elsewhere
+
+
+def _elsewhere(parsed: ParsedFile, copies: CopyStore) -> set[str]:
+    """Ids of the file's articles indexed from another file (an article moved): those need
+    deleting by id; the file's own were deleted with the file (one lookup per segment each,
+    0.5 s for 100 files at 200k)."""
+    return {a.id for a in parsed.articles if copies.file_of(a.id) not in (None, parsed.key)}
 
 
 def _copies(ix, index_dir: str, manifest: Manifest, rebuild: bool) -> CopyStore:
@@ -463,9 +548,13 @@ def _copies(ix, index_dir: str, manifest: Manifest, rebuild: bool) -> CopyStore:
 
 
 def _recluster(ix, index_dir: str, manifest: Manifest, copies: CopyStore) -> None:
-    """Recompute the clusters of syndicated copies; rewrite the articles whose cluster changed."""
+    """Recompute the clusters of syndicated copies if signatures changed since they were last
+    computed; rewrite the articles whose cluster changed."""
+    if not copies.changed:
+        return
     changes = copies.recluster()
     if not changes:
+        copies.save(index_dir)  # known clustered: the next run need not compute them again
         return
     writer = _writer(ix, index_dir)
     try:
@@ -501,6 +590,27 @@ def merge_small_segments(writer, segments: list[Any]) -> list[Any]:
     return [seg for seg in segments if id(seg) not in merged]
 
 
+def _codec() -> NewsdeskCodec:
+    return NewsdeskCodec()
+
+
+class NewsdeskCodec(W3Codec):
+    """Whoosh 3's codec, with blocks of LONG_BLOCK postings in fields without positions.
+    Segments keep their codec (pickled in the index's table of contents), so a reader
+    needs this class importable; the blocks themselves are Whoosh's."""
+
+    def field_writer(self, storage, segment):
+        return _FieldWriter(self, storage, segment)
+
+
+class _FieldWriter(W3FieldWriter):
+    def start_field(self, fieldname, fieldobj):
+        super().start_field(fieldname, fieldobj)
+        postings: Any = self._postwriter
+        if not fieldobj.format.supports("positions"):
+            postings._blocklimit = LONG_BLOCK
+
+
 def writer_has_changes(summary: ReindexSummary, rebuild: bool) -> bool:
     return rebuild or bool(summary.added or summary.updated or summary.removed)
 
@@ -511,8 +621,14 @@ def _writer(ix, index_dir: str, rebuild: bool = False):
     procs = min(2, os.cpu_count() or 1)
     try:
         if rebuild and procs > 1:
-            return ix.writer(procs=procs, multisegment=True, limitmb=FULL_BUILD_MB, compound=False)
-        return ix.writer(limitmb=256, compound=False)
+            return ix.writer(
+                procs=procs,
+                multisegment=True,
+                limitmb=FULL_BUILD_MB,
+                compound=False,
+                codec=_codec(),
+            )
+        return ix.writer(limitmb=256, compound=False, codec=_codec())
     except LockError as exc:
         raise IndexBusy(
             f"{index_dir}: another reindex holds the write lock; try again later"
@@ -527,23 +643,28 @@ def _write_file(
     summary: ReindexSummary,
     rebuild: bool,
     written_ids: set[str],
+    elsewhere: set[str] | None = None,
 ) -> int:
-    """Replace one file's articles in the index; returns the number written."""
+    """Replace one file's articles in the index; returns the number written. With
+    `elsewhere` (the ids the index holds from other files), its articles are already in the
+    copy store with their final cluster (`_cluster_first`)."""
     summary.errors.extend(parsed.errors)
     summary.failed += len(parsed.errors)
     if parsed.state is None:
         return 0
-    if old is not None and old.sha1 == parsed.state.sha1 and not rebuild:
+    if not _replaces(parsed, old, rebuild):
         manifest.files[parsed.key] = parsed.state  # touched but not changed
         summary.unchanged += parsed.state.articles
         return 0
     if old is not None and not rebuild:
         writer.delete_by_term("file", parsed.key)
     copies = manifest.copies or CopyStore()
-    copies.drop_file(parsed.key)
-    signatures = parsed.signatures or [None] * len(parsed.articles)
+    registered = elsewhere is not None
+    if elsewhere is None:
+        elsewhere = _elsewhere(parsed, copies)
+        copies.drop_file(parsed.key)
     written = 0
-    for article, sig in zip(parsed.articles, signatures, strict=True):
+    for article, sig in zip(parsed.articles, _signatures(parsed), strict=True):
         if rebuild and article.id in written_ids:
             # A full build writes in parallel processes, where a document added in this run
             # cannot be replaced: the first record with an id wins, and the user is told.
@@ -551,10 +672,13 @@ def _write_file(
             summary.errors.append(duplicate)
             summary.failed += 1
             continue
-        if not rebuild:
-            # The article and every quote record of its previous version, wherever it was.
+        if not rebuild and article.id in elsewhere:
+            # The article and every quote record of its previous version, in another file.
             writer.delete_by_term("article", article.id)
-        cluster = copies.put(article, parsed.key, sig)  # its last cluster, or its own id
+        if registered:
+            cluster = copies.cluster_of(article.id) or article.id
+        else:
+            cluster = copies.put(article, parsed.key, sig)  # its last cluster, or its own id
         for doc in article_documents(article, parsed.key):
             writer.add_document(**doc, cluster=cluster)
         written_ids.add(article.id)
@@ -568,6 +692,17 @@ def _write_file(
     else:
         manifest.files.pop(parsed.key, None)
     return written
+
+
+def _replaces(parsed: ParsedFile, old: FileState | None, rebuild: bool) -> bool:
+    """Whether the file's articles are (re)written: it was read, and is new or changed."""
+    if parsed.state is None:
+        return False
+    return rebuild or old is None or old.sha1 != parsed.state.sha1
+
+
+def _signatures(parsed: ParsedFile) -> list[Any]:
+    return parsed.signatures or [None] * len(parsed.articles)
 
 
 def _commit(writer, manifest: Manifest, index_dir: str, clear: bool) -> None:

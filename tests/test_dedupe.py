@@ -63,6 +63,35 @@ def test_incremental_reindex_keeps_clusters_right(built: tuple[Path, Path]) -> N
     assert incremental == clusters_in(ix)
 
 
+def test_an_update_commits_once_with_its_clusters(built: tuple[Path, Path]) -> None:
+    corpus, ix = built
+    before = open_index(str(ix)).latest_generation()
+    # A copy of story 2 dated before its earliest: the unchanged file's three articles move
+    # to the new cluster in the same commit as the new file.
+    extra = dict(syndicated_records()[8], id="early", date="2024-03-11T23:00:00")
+    write_jsonl(corpus.parent / "early.jsonl", [extra])
+    reindex([str(corpus.parent)], str(ix))
+    assert open_index(str(ix)).latest_generation() == before + 1
+    clusters = clusters_in(ix)
+    assert {clusters[f"s2-{i}"] for i in range(3)} | {clusters["early"]} == {"early"}
+
+
+def test_a_run_with_nothing_changed_does_not_recompute_clusters(
+    built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, ix = built
+    corpus.touch()  # new mtime, same content
+    generation = open_index(str(ix)).latest_generation()
+
+    def fail(*args: Any) -> None:
+        raise AssertionError("clusters recomputed although no article changed")
+
+    monkeypatch.setattr("indexer.dedupe.cluster_ids", fail)
+    summary = reindex([str(corpus.parent)], str(ix))
+    assert (summary.added, summary.updated, summary.removed) == (0, 0, 0)
+    assert open_index(str(ix)).latest_generation() == generation
+
+
 def test_stale_sidecar_is_rebuilt_from_the_index(built: tuple[Path, Path]) -> None:
     _, ix = built
     (ix / "newsdesk-copies.npz").unlink()
