@@ -28,20 +28,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 from whoosh.writing import CLEAR
 
+from indexer.codec import NewsdeskCodec
 from indexer.dedupe import CopyStore, rewrite_clusters, signature
 from indexer.errors import IndexBusy, NewsdeskError, ParseError
 from indexer.model import Article
 from indexer.readers import iter_corpus, parse_file
 from indexer.schema import SCHEMA, article_documents
 
-SCHEMA_VERSION = 5  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
+SCHEMA_VERSION = 6  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
 # 4: `cluster` of syndicated copies (indexer/dedupe.py), signatures in a sidecar file
 # 5: searched fields keep frequencies only, exact twins positions (no character offsets)
+# 6: postings in array blocks (indexer/codec.py); `date` a column only (`day` is searched)
 INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
 MANIFEST = "newsdesk.json"
 LOCK_FILE = "newsdesk.lock"  # held (flock) by a reindex from start to end, with its pid in it
@@ -51,11 +52,6 @@ SMALL_SEGMENTS_KEPT = 6  # small segments left as they are (each costs searches 
 # Postings pool of each indexing process of a full build: below ~400 MB Whoosh spills sorted
 # runs to disk and merges them at commit (16,651 articles: 584 art/s at 128 MB, 842 at 512).
 FULL_BUILD_MB = 512
-# Postings per block in fields without positions (Whoosh: 128, kept for the positional ones).
-# The engine reads a term's postings whole (webapp/engine.py), and each block costs a seek,
-# a zlib and an unpickling: "said" at 20k, 3.8 -> 2.2 ms. Positional fields keep short blocks:
-# a phrase reads the positions of its candidates only, in the blocks that hold them.
-LONG_BLOCK = 1024
 PARALLEL_MIN_FILES = 32
 ONE_COMMIT_FILES = 2_000  # an update of at most this many files is parsed whole, then written
 PARSE_CHUNK = 8  # files a parsing process takes at a time
@@ -592,23 +588,6 @@ def merge_small_segments(writer, segments: list[Any]) -> list[Any]:
 
 def _codec() -> NewsdeskCodec:
     return NewsdeskCodec()
-
-
-class NewsdeskCodec(W3Codec):
-    """Whoosh 3's codec, with blocks of LONG_BLOCK postings in fields without positions.
-    Segments keep their codec (pickled in the index's table of contents), so a reader
-    needs this class importable; the blocks themselves are Whoosh's."""
-
-    def field_writer(self, storage, segment):
-        return _FieldWriter(self, storage, segment)
-
-
-class _FieldWriter(W3FieldWriter):
-    def start_field(self, fieldname, fieldobj):
-        super().start_field(fieldname, fieldobj)
-        postings: Any = self._postwriter
-        if not fieldobj.format.supports("positions"):
-            postings._blocklimit = LONG_BLOCK
 
 
 def writer_has_changes(summary: ReindexSummary, rebuild: bool) -> bool:

@@ -38,6 +38,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from indexer.codec import block_arrays
 from webapp.limits import seconds_left
 
 DOCNUM = np.int32
@@ -513,25 +514,16 @@ def _blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray, int | None]]
 
 
 def _w3_blocks(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray, int | None]]:
-    # The block's data as Whoosh's own _read_ids/_read_weights see it: (ids, weights, values),
-    # ids delta-coded unless the posting list stores them as bytes. A block starts where the
-    # previous one said the next one would (the first at the list's base offset).
+    # Each block's (ids, weights, values) as stored, to arrays by indexer.codec.block_arrays
+    # (Newsdesk's array blocks, or Whoosh 3's tuples). A block starts where the previous one
+    # said the next one would (the first at the list's base offset).
     start = matcher._baseoffset
     while matcher.is_active():
         if matcher._data is None:
             matcher._read_data()
         data: Any = matcher._data
-        ids, weights = data[0], data[1]
-        docs = np.asarray(ids, dtype=np.int64)
-        if not matcher._byteids:
-            docs = np.cumsum(docs)
-        n = len(docs)
-        if weights is None:
-            tf = np.ones(n, np.float32)
-        elif isinstance(weights, float):
-            tf = np.full(n, weights, np.float32)
-        else:
-            tf = np.asarray(weights, np.float32)
+        count: Any = matcher._blocklength
+        docs, tf = block_arrays(data, count, bool(matcher._byteids))
         yield docs, tf, start
         start = matcher._nextoffset
         matcher._next_block()

@@ -17,8 +17,6 @@ from datetime import tzinfo
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-import trafilatura
-from htmldate import find_date as htmldate_find_date
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
@@ -593,6 +591,8 @@ def _published_meta(page: Page) -> Iterator[Found]:
 
 def htmldate_fallback(page: Page) -> Found | None:
     """htmldate's original-date guess, for pages that declare no date anywhere."""
+    from htmldate import find_date as htmldate_find_date  # imported when first needed
+
     try:
         value = htmldate_find_date(page.tree, original_date=True, url=page.found.get("url"))
     except (ValueError, TypeError, RecursionError, etree.LxmlError):
@@ -650,6 +650,8 @@ def drop_title(body: str, title: str | None) -> str:
 
 def trafilatura_body(page: Page) -> Found | None:
     """trafilatura's main text, paragraphs joined by blank lines."""
+    import trafilatura  # 0.13 s to import: only runs that read HTML pay it
+
     try:
         doc = trafilatura.bare_extraction(
             page.tree,

@@ -1,0 +1,152 @@
+"""The index's codec: Whoosh 3's files and blocks, with postings the engine reads as arrays.
+
+Whoosh 3 pickles each block of postings as tuples of Python ints (document number deltas) and
+floats (weights); reading a long posting list then builds and converts one Python object per
+posting: at 200k articles, unpickling, zlib and `np.asarray` were 0.42 us of every posting
+read (docs/benchmarks.md). Here a block keeps the same tuple (ids, weights, values) with ids
+and weights as little-endian uint32 deltas and float32 bytes, which numpy reads without a
+copy, and variable-size values (positions) as one bytes object: their lengths, then them.
+
+Blocks of fields without positions hold LONG_BLOCK postings instead of 128: the engine reads
+a term's postings whole, and each block costs a seek, a zlib and an unpickling. Fields with
+positions keep short blocks, as a phrase reads only the blocks of its candidates.
+
+Every segment records its codec (pickled in the index's table of contents), so an index
+written by Newsdesk needs this module to be read, by Whoosh's matchers (phrases, merges,
+deletions) as by the engine (`block_arrays`).
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
+
+IDS = np.dtype("<u4")  # document number deltas (the first from 0)
+LENGTHS = np.dtype("<u4")  # of each variable-size value (positions)
+WEIGHTS = np.dtype("<f4")
+LONG_BLOCK = 1024  # postings per block in fields without positions (Whoosh: 128)
+
+
+class NewsdeskCodec(W3Codec):
+    """Whoosh 3's codec with array blocks (see the module's docstring)."""
+
+    def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
+        return _FieldWriter(self, storage, segment)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
+        return _PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+    def postings_reader(
+        self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None
+    ) -> Any:
+        if terminfo.is_inlined():  # a single posting, kept in the term table as Whoosh does
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        # Abstract to mypy as W3LeafMatcher is: neither implements Matcher.copy().
+        return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)  # type: ignore[abstract]
+
+
+class _FieldWriter(W3FieldWriter):
+    def start_field(self, fieldname: str, fieldobj: Any) -> None:
+        super().start_field(fieldname, fieldobj)
+        postings: Any = self._postwriter
+        if not fieldobj.format.supports("positions"):
+            postings._blocklimit = LONG_BLOCK
+
+
+class _PostingsWriter(W3PostingsWriter):
+    def _mini_ids(self) -> Any:
+        if self._byteids:
+            return super()._mini_ids()
+        buffer: Any = self._ids  # an array("I") of ascending ids
+        ids = np.frombuffer(buffer, dtype=np.uint32)
+        return np.diff(ids, prepend=np.uint32(0)).astype(IDS).tobytes()
+
+    def _mini_weights(self) -> Any:
+        weights = np.frombuffer(self._weights, dtype=np.float32)  # an array("f")
+        if (weights == 1.0).all():
+            return None
+        if (weights == weights[0]).all():
+            return float(weights[0])
+        return weights.astype(WEIGHTS).tobytes()
+
+    def _mini_values(self) -> Any:
+        format_: Any = self._format
+        fixedsize = format_.fixed_value_size()
+        if fixedsize is not None and fixedsize >= 0:
+            return super()._mini_values()
+        # Variable-size values (positions): their lengths as uint32, then the values, as one
+        # bytes object, so a block's ids and weights unpickle without a bytes object per
+        # posting; ArrayLeafMatcher cuts them apart only when asked for values.
+        values = self._values
+        lengths = np.fromiter(map(len, values), dtype=LENGTHS, count=len(values))
+        return lengths.tobytes() + b"".join(values)
+
+
+class ArrayLeafMatcher(W3LeafMatcher):
+    """Whoosh's matcher over array blocks (and over Whoosh's own, should a block be one)."""
+
+    def _read_ids(self) -> None:
+        if self._data is None:
+            self._read_data()
+        data: Any = self._data
+        ids = data[0]
+        if isinstance(ids, bytes) and not self._byteids:
+            self._ids = np.cumsum(np.frombuffer(ids, IDS), dtype=np.int64).tolist()
+        else:
+            super()._read_ids()
+
+    def _read_weights(self) -> None:
+        if self._data is None:
+            self._read_data()
+        data: Any = self._data
+        weights = data[1]
+        if isinstance(weights, bytes):
+            self._weights = array("f", np.frombuffer(weights, WEIGHTS).astype("=f4").tobytes())
+        else:
+            super()._read_weights()
+
+    def _read_values(self) -> None:
+        if self._data is None:
+            self._read_data()
+        data: Any = self._data
+        packed = data[2]
+        if isinstance(packed, bytes) and (self._fixedsize is None or self._fixedsize < 0):
+            count: Any = self._blocklength
+            lengths = np.frombuffer(packed, LENGTHS, count=count).astype(np.int64)
+            ends = np.cumsum(lengths) + 4 * count
+            starts = (ends - lengths).tolist()
+            self._values = tuple(map(packed.__getitem__, map(slice, starts, ends.tolist())))
+        else:
+            super()._read_values()
+
+
+def block_arrays(data: tuple[Any, Any, Any], count: int, byteids: bool) -> tuple[Any, np.ndarray]:
+    """A block's (ids, weights, values) as stored, to document numbers within the segment
+    (int64; the stored ids themselves when they are not numbers) and term frequencies
+    (float32), whichever codec wrote it."""
+    ids, weights = data[0], data[1]
+    if byteids:
+        docs: Any = ids
+    elif isinstance(ids, bytes):
+        docs = np.cumsum(np.frombuffer(ids, IDS), dtype=np.int64)
+    else:  # Whoosh 3's tuple of deltas
+        docs = np.cumsum(np.asarray(ids, dtype=np.int64))
+    if weights is None:
+        tf = np.ones(count, np.float32)
+    elif isinstance(weights, bytes):
+        tf = np.frombuffer(weights, WEIGHTS).astype(np.float32)
+    elif isinstance(weights, float):
+        tf = np.full(count, weights, np.float32)
+    else:
+        tf = np.asarray(weights, np.float32)
+    return docs, tf

@@ -1,0 +1,101 @@
+"""The index's codec (indexer/codec.py): what it writes reads back as Whoosh 3's own codec
+reads the same documents, posting for posting, through Whoosh's matchers and the engine."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from whoosh import index
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.fields import ID, TEXT, Schema
+
+from indexer.codec import LONG_BLOCK, NewsdeskCodec, block_arrays
+from webapp.engine import _blocks
+
+WORDS = [f"w{n}" for n in range(40)]
+
+
+def schema() -> Schema:
+    return Schema(
+        id=ID(stored=True),
+        freq=TEXT(phrase=False),  # frequencies only: long blocks
+        pos=TEXT(),  # positions: Whoosh's short blocks
+    )
+
+
+def build(path: Path, codec: Any, docs: int) -> Any:
+    rng = random.Random(7)
+    path.mkdir()
+    ix = index.create_in(str(path), schema())
+    writer = ix.writer(codec=codec)
+    for n in range(docs):
+        # Frequent words (in most documents: several blocks), rare ones (one posting: kept
+        # inline in the term table), repeats (weights above 1).
+        words = ["common", *rng.choices(WORDS, k=rng.randint(1, 30)), f"rare{n}"]
+        text = " ".join(words)
+        writer.add_document(id=str(n), freq=text, pos=text)
+    writer.commit()
+    return ix
+
+
+def postings(ix: Any) -> dict[tuple[str, bytes], list[tuple[int, float, Any]]]:
+    found = {}
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        for fieldname, text in reader.all_terms():
+            if fieldname not in ("freq", "pos"):
+                continue
+            matcher = reader.postings(fieldname, text)
+            kind = "positions" if fieldname == "pos" else "frequency"
+            rows = []
+            while matcher.is_active():
+                rows.append((matcher.id(), matcher.weight(), matcher.value_as(kind)))
+                matcher.next()
+            found[(fieldname, text)] = rows
+    return found
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
+    root = tmp_path_factory.mktemp("codec")
+    docs = 3 * LONG_BLOCK + 17
+    return build(root / "whoosh", W3Codec(), docs), build(root / "ours", NewsdeskCodec(), docs)
+
+
+def test_postings_read_back_as_whoosh_writes_them(pair: tuple[Any, Any]) -> None:
+    whoosh, ours = postings(pair[0]), postings(pair[1])
+    assert whoosh.keys() == ours.keys()
+    assert whoosh == ours
+    assert max(len(rows) for rows in ours.values()) > 2 * LONG_BLOCK  # several long blocks
+
+
+def test_engine_reads_the_same_arrays(pair: tuple[Any, Any]) -> None:
+    for ix in pair:
+        with ix.searcher() as searcher:
+            leaf = searcher.reader()
+            for word in ("common", "w3", "w17"):
+                for fieldname in ("freq", "pos"):
+                    parts = list(_blocks(leaf.postings(fieldname, word.encode())))
+                    docs = np.concatenate([ids for ids, _, _ in parts])
+                    expected = [row[0] for row in postings(ix)[(fieldname, word.encode())]]
+                    assert docs.tolist() == expected
+
+
+def test_blocks_are_long_without_positions_only(pair: tuple[Any, Any]) -> None:
+    with pair[1].searcher() as searcher:
+        reader = searcher.reader()
+        freq = list(_blocks(reader.postings("freq", b"common")))
+        pos = list(_blocks(reader.postings("pos", b"common")))
+    assert len(freq[0][0]) == LONG_BLOCK
+    assert len(pos[0][0]) == 128
+
+
+def test_block_arrays_reads_whoosh_tuples_too() -> None:
+    docs, tf = block_arrays(((3, 1, 4), (1.0, 2.0, 1.0), None), 3, byteids=False)
+    assert docs.tolist() == [3, 4, 8] and tf.tolist() == [1.0, 2.0, 1.0]
+    docs, tf = block_arrays(((3, 1), None, None), 2, byteids=False)
+    assert tf.tolist() == [1.0, 1.0]
