@@ -18,7 +18,9 @@ deletions) as by the engine (`block_arrays`).
 
 from __future__ import annotations
 
+import sys
 from array import array
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -28,6 +30,18 @@ IDS = np.dtype("<u4")  # document number deltas (the first from 0)
 LENGTHS = np.dtype("<u4")  # of each variable-size value (positions)
 WEIGHTS = np.dtype("<f4")
 LONG_BLOCK = 1024  # postings per block in fields without positions (Whoosh: 128)
+# Under this many postings a block is encoded in Python: numpy's fixed cost per call
+# (about 15 us) is more than a short loop's, and most blocks of an update are that short.
+SMALL_BLOCK = 128
+SWAP = sys.byteorder != "little"  # array("I")/array("f") are native; blocks little-endian
+assert array("I").itemsize == 4 and array("f").itemsize == 4
+
+
+def _little(values: array) -> bytes:
+    if SWAP:
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
 
 
 class NewsdeskCodec(W3Codec):
@@ -67,17 +81,26 @@ class _PostingsWriter(W3PostingsWriter):
     def _mini_ids(self) -> Any:
         if self._byteids:
             return super()._mini_ids()
-        buffer: Any = self._ids  # an array("I") of ascending ids
-        ids = np.frombuffer(buffer, dtype=np.uint32)
-        return np.diff(ids, prepend=np.uint32(0)).astype(IDS).tobytes()
+        ids: Any = self._ids  # an array("I") of ascending ids
+        if len(ids) < SMALL_BLOCK:
+            return _little(array("I", [b - a for a, b in zip(chain((0,), ids), ids, strict=False)]))
+        deltas = np.diff(np.frombuffer(ids, dtype=np.uint32), prepend=np.uint32(0))
+        return deltas.astype(IDS).tobytes()
 
     def _mini_weights(self) -> Any:
-        weights = np.frombuffer(self._weights, dtype=np.float32)  # an array("f")
-        if (weights == 1.0).all():
+        weights: Any = self._weights  # an array("f")
+        if len(weights) < SMALL_BLOCK:
+            if weights.count(1.0) == len(weights):
+                return None
+            if weights.count(weights[0]) == len(weights):
+                return float(weights[0])
+            return _little(weights)
+        values = np.frombuffer(weights, dtype=np.float32)
+        if (values == 1.0).all():
             return None
-        if (weights == weights[0]).all():
-            return float(weights[0])
-        return weights.astype(WEIGHTS).tobytes()
+        if (values == values[0]).all():
+            return float(values[0])
+        return values.astype(WEIGHTS).tobytes()
 
     def _mini_values(self) -> Any:
         format_: Any = self._format
@@ -88,8 +111,7 @@ class _PostingsWriter(W3PostingsWriter):
         # bytes object, so a block's ids and weights unpickle without a bytes object per
         # posting; ArrayLeafMatcher cuts them apart only when asked for values.
         values = self._values
-        lengths = np.fromiter(map(len, values), dtype=LENGTHS, count=len(values))
-        return lengths.tobytes() + b"".join(values)
+        return _little(array("I", map(len, values))) + b"".join(values)
 
 
 class ArrayLeafMatcher(W3LeafMatcher):

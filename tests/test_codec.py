@@ -33,9 +33,11 @@ def build(path: Path, codec: Any, docs: int) -> Any:
     ix = index.create_in(str(path), schema())
     writer = ix.writer(codec=codec)
     for n in range(docs):
-        # Frequent words (in most documents: several blocks), rare ones (one posting: kept
-        # inline in the term table), repeats (weights above 1).
-        words = ["common", *rng.choices(WORDS, k=rng.randint(1, 30)), f"rare{n}"]
+        # A word in every document (several blocks), frequent words, words of a few documents
+        # (small blocks), rare ones (one posting: kept inline in the term table), repeats
+        # (weights above 1).
+        few = [f"few{n // 3}"] * rng.randint(1, 3)
+        words = ["common", *rng.choices(WORDS, k=rng.randint(1, 30)), *few, f"rare{n}"]
         text = " ".join(words)
         writer.add_document(id=str(n), freq=text, pos=text)
     writer.commit()
