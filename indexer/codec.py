@@ -76,8 +76,36 @@ class _FieldWriter(W3FieldWriter):
         if not fieldobj.format.supports("positions"):
             postings._blocklimit = LONG_BLOCK
 
+    def add_run(self, ids: array, weights: array, values: list, lengths: list[int]) -> None:
+        """A term's postings at once (after start_term): see indexer/segment.py."""
+        postings: Any = self._postwriter
+        postings.add_run(ids, weights, values, lengths)
+
 
 class _PostingsWriter(W3PostingsWriter):
+    def add_run(self, ids: array, weights: array, values: list, lengths: list[int]) -> None:
+        """Buffer a term's postings as add_posting would one by one (ids ascending; values
+        one for each posting, or none at all), writing every full block; `lengths` has each
+        document's length in the field."""
+        if values and not all(values):  # some postings without a value: Whoosh's own way
+            for docnum, weight, value in zip(ids, weights, values, strict=True):
+                self.add_posting(docnum, weight, value, lengths[docnum])
+            return
+        limit = self._blocklimit
+        for start in range(0, len(ids), limit):
+            if start or len(self._ids):
+                self._write_block()
+            end = start + limit
+            block = ids[start:end] if start or end < len(ids) else ids
+            self._ids = block
+            self._weights = weights[start:end] if block is not ids else weights
+            self._values = values[start:end] if values else []
+            self._maxweight = max(0.0, max(self._weights))
+            found = [lengths[docnum] for docnum in block]
+            self._maxlength = max(found)
+            nonzero = [n for n in found if n] if not all(found) else found
+            self._minlength = min(nonzero) if nonzero else None  # type: ignore[assignment]
+
     def _mini_ids(self) -> Any:
         if self._byteids:
             return super()._mini_ids()

@@ -38,6 +38,7 @@ from indexer.errors import IndexBusy, NewsdeskError, ParseError
 from indexer.model import Article
 from indexer.readers import iter_corpus, parse_file
 from indexer.schema import SCHEMA, article_documents
+from indexer.segment import NewsdeskMpWriter, NewsdeskWriter
 
 SCHEMA_VERSION = 6  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
 # 4: `cluster` of syndicated copies (indexer/dedupe.py), signatures in a sidecar file
@@ -49,9 +50,6 @@ LOCK_FILE = "newsdesk.lock"  # held (flock) by a reindex from start to end, with
 COMMIT_EVERY = 20_000  # articles per intermediate commit: bounds the work an interrupt loses
 SMALL_SEGMENT = 5_000  # documents: a segment under this is an update's, merged with the others
 SMALL_SEGMENTS_KEPT = 6  # small segments left as they are (each costs searches a little)
-# Postings pool of each indexing process of a full build: below ~400 MB Whoosh spills sorted
-# runs to disk and merges them at commit (16,651 articles: 584 art/s at 128 MB, 842 at 512).
-FULL_BUILD_MB = 512
 PARALLEL_MIN_FILES = 32
 ONE_COMMIT_FILES = 2_000  # an update of at most this many files is parsed whole, then written
 PARSE_CHUNK = 8  # files a parsing process takes at a time
@@ -596,18 +594,13 @@ def writer_has_changes(summary: ReindexSummary, rebuild: bool) -> bool:
 
 def _writer(ix, index_dir: str, rebuild: bool = False):
     """The writer: on a full build, one indexing process per core (whoosh-notes: 2.5x faster;
-    measured here 13.5 s -> 8.3 s for 5,000 articles), each committing its own segment."""
+    measured here 13.5 s -> 8.3 s for 5,000 articles), each committing its own segment.
+    Both keep their postings by term in memory (indexer/segment.py)."""
     procs = min(2, os.cpu_count() or 1)
     try:
         if rebuild and procs > 1:
-            return ix.writer(
-                procs=procs,
-                multisegment=True,
-                limitmb=FULL_BUILD_MB,
-                compound=False,
-                codec=_codec(),
-            )
-        return ix.writer(limitmb=256, compound=False, codec=_codec())
+            return NewsdeskMpWriter(ix, procs=procs, compound=False, codec=_codec())
+        return NewsdeskWriter(ix, compound=False, codec=_codec())
     except LockError as exc:
         raise IndexBusy(
             f"{index_dir}: another reindex holds the write lock; try again later"

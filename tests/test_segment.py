@@ -1,0 +1,117 @@
+"""The segment writers (indexer/segment.py) write the index Whoosh's own writer writes: the same
+terms, postings, term statistics, stored fields and lengths, for Newsdesk's documents and
+for posting lists of many blocks, after merges too."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import index
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.writing import SegmentWriter
+
+from indexer.codec import NewsdeskCodec
+from indexer.schema import SCHEMA, article_documents
+from indexer.segment import NewsdeskWriter
+from indexer.writer import parse_for_index
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+WORDS = [f"w{n}" for n in range(40)]
+
+
+def synthetic_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        freq=TEXT(phrase=False),  # frequencies only: blocks of 1,024
+        pos=TEXT(stored=True),  # positions: blocks of 128
+        n=NUMERIC(stored=True, sortable=True),
+    )
+
+
+def synthetic_docs(count: int) -> list[dict[str, Any]]:
+    rng = random.Random(11)
+    docs = []
+    for n in range(count):
+        few = [f"few{n // 3}"] * rng.randint(1, 3)  # a word of a few documents, repeated
+        words = ["common", *rng.choices(WORDS, k=rng.randint(1, 40)), *few, f"rare{n}"]
+        text = " ".join(words)
+        docs.append({"id": str(n), "freq": text, "pos": text, "n": n})
+    return docs
+
+
+def sample_docs() -> list[dict[str, Any]]:
+    docs = []
+    for path in sorted(p for p in SAMPLES.rglob("*") if p.is_file() and p.suffix != ".md"):
+        parsed = parse_for_index(str(path))
+        for article in parsed.articles:
+            docs.extend(dict(d, cluster=article.id) for d in article_documents(article, parsed.key))
+    assert len(docs) > 50
+    return docs
+
+
+def build(path: Path, schema: Schema, writer_class: type, batches: list[list[dict]], **commit):
+    path.mkdir()
+    ix = index.create_in(str(path), schema)
+    for n, batch in enumerate(batches):
+        writer = writer_class(ix, codec=NewsdeskCodec())
+        for doc in batch:
+            writer.add_document(**doc)
+        writer.commit(**(commit if n == len(batches) - 1 else {}))
+    return index.open_dir(str(path))
+
+
+def contents(ix: Any) -> dict[str, Any]:
+    """Everything a search reads: each term's statistics and postings (document, weight,
+    value bytes), each document's stored fields and field lengths."""
+    found: dict[str, Any] = {}
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        for fieldname, text in reader.all_terms():
+            info = reader.term_info(fieldname, text)
+            stats = (
+                info.doc_frequency(),
+                info.weight(),
+                info.min_length(),
+                info.max_length(),
+                info.max_weight(),
+                info.min_id(),
+                info.max_id(),
+            )
+            matcher = reader.postings(fieldname, text)
+            rows = []
+            while matcher.is_active():
+                rows.append((matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+            found[f"{fieldname}:{text!r}"] = (stats, rows)
+        scorable = [name for name in ix.schema.names() if ix.schema[name].scorable]
+        for docnum in range(reader.doc_count_all()):
+            lengths = [reader.doc_field_length(docnum, name) for name in scorable]
+            found[f"doc {docnum}"] = (reader.stored_fields(docnum), lengths)
+    return found
+
+
+@pytest.mark.parametrize("source", ["samples", "synthetic"])
+def test_the_index_written_is_the_one_whoosh_writes(tmp_path: Path, source: str) -> None:
+    if source == "samples":
+        schema, docs = SCHEMA, sample_docs()
+    else:
+        schema, docs = synthetic_schema(), synthetic_docs(2_600)  # 'common': 3 long blocks
+    ours = build(tmp_path / "ours", schema, NewsdeskWriter, [docs])
+    whoosh = build(tmp_path / "whoosh", schema, SegmentWriter, [docs])
+    expected = contents(whoosh)
+    assert contents(ours) == expected
+    common = expected.get("freq:b'common'")
+    assert source == "samples" or len(common[1]) == 2_600
+
+
+def test_merged_segments_are_written_as_whoosh_writes_them(tmp_path: Path) -> None:
+    # Three commits, then one that merges every segment into the new one (add_reader).
+    docs = synthetic_docs(1_500)
+    batches = [docs[:400], docs[400:900], docs[900:1_400], docs[1_400:]]
+    ours = build(tmp_path / "ours", synthetic_schema(), NewsdeskWriter, batches, optimize=True)
+    whoosh = build(tmp_path / "whoosh", synthetic_schema(), SegmentWriter, batches, optimize=True)
+    assert len(ours._segments()) == 1
+    assert contents(ours) == contents(whoosh)
