@@ -53,7 +53,14 @@ def test_first_reindex_adds_every_file(corpus: Path, tmp_path: Path) -> None:
     ]
 
 
-def test_reindex_adds_updates_and_removes(corpus: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("parallel", [False, True], ids=["one writer", "a writer per core"])
+def test_reindex_adds_updates_and_removes(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    import indexer.writer as writer
+
+    if parallel:  # as an update of many files is written (one segment per process)
+        monkeypatch.setattr(writer, "PARALLEL_WRITE_FILES", 1)
     ix = tmp_path / "ix"
     run("reindex", str(corpus), "--index", str(ix))
     write(corpus / "d.txt", "Delta headline")
@@ -64,6 +71,8 @@ def test_reindex_adds_updates_and_removes(corpus: Path, tmp_path: Path) -> None:
     assert out.startswith("1 added, 1 updated, 1 removed, 0 failed, 1 unchanged")
     titles = sorted(stored_titles(ix).values())
     assert titles == ["Alpha headline, revised", "Charlie headline", "Delta headline"]
+    with open_index(str(ix)).searcher() as searcher:
+        assert searcher.doc_count() == 3  # the old version of a.txt and b.txt are gone
 
 
 def test_unchanged_corpus_writes_nothing(corpus: Path, tmp_path: Path) -> None:
