@@ -33,6 +33,8 @@ from whoosh.system import emptybytes
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
+from indexer.children import detach_from_reindex
+
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 
 
@@ -259,7 +261,9 @@ class NewsdeskMpWriter(MpWriter):
 
 class _SubWriterTask(SubWriterTask):
     def run(self) -> None:
-        # Whoosh's SubWriterTask.run for a multisegment writer, with a NewsdeskWriter.
+        # Whoosh's SubWriterTask.run for a multisegment writer, with a NewsdeskWriter, in a
+        # process that holds no index lock and ends with its reindex (indexer/children.py).
+        detach_from_reindex()
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = NewsdeskWriter(ix, _lk=False, **self.kwargs)
         while self.running:

@@ -19,7 +19,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +31,7 @@ from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 from whoosh.writing import CLEAR
 
+from indexer.children import LOCK_FILE, detach_from_reindex
 from indexer.codec import NewsdeskCodec
 from indexer.dedupe import CopyStore, rewrite_clusters, signature
 from indexer.errors import IndexBusy, NewsdeskError, ParseError
@@ -46,7 +46,6 @@ SCHEMA_VERSION = 6  # 3: quotes as records of their own (`kind`), unstemmed *_ex
 # 6: postings in array blocks (indexer/codec.py); `date` a column only (`day` is searched)
 INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
 MANIFEST = "newsdesk.json"
-LOCK_FILE = "newsdesk.lock"  # held (flock) by a reindex from start to end, with its pid in it
 COMMIT_EVERY = 20_000  # articles per intermediate commit: bounds the work an interrupt loses
 SMALL_SEGMENT = 5_000  # documents: a segment under this is an update's, merged with the others
 SMALL_SEGMENTS_KEPT = 6  # small segments left as they are (each costs searches a little)
@@ -192,7 +191,8 @@ class ReindexLock:
 
     The OS drops the lock when its process dies, however it dies (SIGKILL included), so it is
     never stale; a pid still in the file when the lock is free names a run that was killed
-    (`stale_pid`), and is overwritten. Parse workers drop their copies of it (`_parse_worker_init`).
+    (`stale_pid`), and is overwritten. Its forked children drop their copies of it
+    (indexer/children.py).
     """
 
     def __init__(self, index_dir: str, wait: float = 0.0) -> None:
@@ -377,7 +377,7 @@ def _parsed(paths: list[str], workers: int | None) -> Iterator[ParsedFile]:
     context = multiprocessing.get_context("fork")  # fast: the readers are already imported
     chunks = (paths[i : i + PARSE_CHUNK] for i in range(0, len(paths), PARSE_CHUNK))
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_parse_worker_init
+        max_workers=workers, mp_context=context, initializer=detach_from_reindex
     ) as pool:
         ahead: deque[Future[list[ParsedFile]]] = deque(
             pool.submit(_parse_chunk, chunk) for chunk in itertools.islice(chunks, PARSE_AHEAD)
@@ -395,40 +395,6 @@ def _parsed(paths: list[str], workers: int | None) -> Iterator[ParsedFile]:
 
 def _parse_chunk(paths: list[str]) -> list[ParsedFile]:
     return [parse_for_index(path) for path in paths]
-
-
-def _parse_worker_init() -> None:
-    """In a forked parse worker: let go of the index locks and die with the reindex.
-
-    A forked worker inherits the reindex's open lock files (ours and Whoosh's WRITELOCK); an
-    flock lasts while any descriptor of it is open, so a worker orphaned by a SIGKILLed reindex
-    kept the index locked for good (seen in the crash test). Closing the copies here leaves
-    the parent's lock intact; the watchdog ends a worker whose reindex is gone.
-    """
-    _close_lock_descriptors()
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def _close_lock_descriptors() -> None:
-    """Close this process's descriptors of index lock files (Linux: listed in /proc)."""
-    try:
-        fds = os.listdir("/proc/self/fd")
-    except OSError:
-        return
-    for fd in fds:
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if target.endswith((os.sep + LOCK_FILE, "_WRITELOCK")):
-            os.close(int(fd))
 
 
 def _apply(

@@ -124,6 +124,27 @@ def test_reindex_killed_while_parsing_leaves_no_lock_and_no_process(tmp_path: Pa
     assert not any(alive(p) for p in helpers), "parse workers outlived their reindex"
 
 
+def test_build_killed_while_writing_leaves_no_lock_and_no_process(tmp_path: Path) -> None:
+    """The same for the indexing processes of a full build (and of an update of many files),
+    which inherit the lock too."""
+    corpus, index_dir = make_corpus(tmp_path, count=600), tmp_path / "index"
+    proc = newsdesk_popen("reindex", str(corpus), "--index", str(index_dir), "--full")
+    deadline = time.monotonic() + 60
+    while len(descendants(proc.pid)) < 4:  # 2 parse workers and 2 indexing processes
+        assert proc.poll() is None and time.monotonic() < deadline, "no indexing processes seen"
+        time.sleep(0.02)
+    helpers = descendants(proc.pid)
+    proc.kill()
+    proc.wait()
+    result = newsdesk_run("reindex", str(corpus), "--index", str(index_dir))
+    assert result.returncode == 0, result.stderr
+    assert snapshot(index_dir) == clean_build(tmp_path, corpus)
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(p) for p in helpers), "indexing processes outlived their reindex"
+
+
 # ---------------------------------------------------------------- searches during a reindex
 
 SEARCHES = ["/api/search?q=story", "/api/search", "/api/search?q=paragraph&sort=newest"]
