@@ -13,11 +13,13 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SAMPLES, shared_path
 
+from indexer.schema import FACETS
 from indexer.writer import reindex
-from webapp.engine import SCORE_DECIMALS, Engine
+from webapp.engine import SCORE_DECIMALS, Engine, field_docs, live_mask, term_docs
 from webapp.search import ARTICLES, QUOTES, IndexHandle, SearchKind, read_query
 
 QUERIES = [
@@ -106,11 +108,22 @@ def test_deleted_documents_are_left_out(tmp_path: Path) -> None:
         assert searcher.reader().has_deletions()
         for text in ("grain", "river port", '"grain prices"', "NOT grain"):
             assert assert_same_ranking(handle, text, ARTICLES, "all")
-        live = set(searcher.reader().all_doc_ids())
+        reader = searcher.reader()
+        live = set(reader.all_doc_ids())
         parsed = read_query(handle, "grain", ARTICLES)
         assert parsed is not None
         found = handle.engine(searcher).run(searcher, parsed.query)
         assert set(found.docs.tolist()) <= live
+        # The arrays facets are counted from, read a segment's term table at a time, are
+        # the ones a lookup of every term finds.
+        mask = live_mask(reader)
+        assert set(np.flatnonzero(mask).tolist()) == live
+        for name in FACETS:
+            by_term = field_docs(reader, f"f_{name}")
+            assert list(by_term) == list(reader.lexicon(f"f_{name}"))
+            for term, docs in by_term.items():
+                looked_up = term_docs(reader, f"f_{name}", term)
+                assert docs[mask[docs]].tolist() == looked_up[mask[looked_up]].tolist()
     finally:
         handle.close()
 

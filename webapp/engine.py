@@ -384,11 +384,13 @@ class _Run:
 
 
 def live_mask(reader: Any) -> np.ndarray:
-    """Which document numbers are live (not deleted)."""
+    """Which document numbers are live (not deleted): each segment's deleted documents
+    cleared (a walk over every live id took a second at 343k documents)."""
     live = np.ones(reader.doc_count_all(), dtype=bool)
-    if reader.has_deletions():
-        live[:] = False
-        live[np.fromiter(reader.all_doc_ids(), DOCNUM)] = True
+    for leaf, offset in reader.leaf_readers():
+        if leaf.has_deletions():
+            dead = np.fromiter(leaf.deleted_docs_set, DOCNUM, len(leaf.deleted_docs_set))
+            live[dead + offset] = False
     return live
 
 
@@ -409,6 +411,26 @@ def term_docs(reader: Any, fieldname: str, text: bytes) -> np.ndarray:
             continue
         parts.extend(ids + offset for ids, _, _ in _blocks(matcher))
     return np.concatenate(parts).astype(DOCNUM) if parts else EMPTY.docs
+
+
+def field_docs(reader: Any, fieldname: str) -> dict[bytes, np.ndarray]:
+    """Every term of a field with the documents containing it (deleted ones too; sorted),
+    by term. Each segment's term table is read in order, once, where looking each term up
+    in each segment took 10 s for the facet values of 200k articles (22 segments)."""
+    found: dict[bytes, list[np.ndarray]] = {}
+    for leaf, offset in reader.leaf_readers():
+        terms: Any = getattr(leaf, "_terms", None)
+        if not hasattr(terms, "items_from"):  # not a Whoosh 3 segment: a lookup per term
+            for text in leaf.lexicon(fieldname):
+                found.setdefault(text, []).append(term_docs(leaf, fieldname, text) + offset)
+            continue
+        form = leaf.schema[fieldname].format
+        for (name, text), info in terms.items_from(fieldname, b""):
+            if name != fieldname:
+                break
+            matcher = terms._codec.postings_reader(terms._postfile, info, form, term=(name, text))
+            found.setdefault(text, []).extend(ids + offset for ids, _, _ in _blocks(matcher))
+    return {text: np.concatenate(parts).astype(DOCNUM) for text, parts in sorted(found.items())}
 
 
 def contains(sorted_docs: np.ndarray, docs: np.ndarray) -> np.ndarray:

@@ -70,6 +70,7 @@ from webapp.engine import (
     Found,
     contains,
     docs_array,
+    field_docs,
     live_mask,
     term_docs,
 )
@@ -714,12 +715,11 @@ def _read_column(reader: Any, fieldname: str, live: np.ndarray) -> _FacetColumn:
     extra_docs: list[np.ndarray] = []
     extra_values: list[np.ndarray] = []
     sentinel = NO_VALUE.encode("utf-8")
-    for term in reader.lexicon(fieldname):
+    for term, docs in field_docs(reader, fieldname).items():
         if term == sentinel:
             continue
         vid = len(values)
         values.append(term.decode("utf-8"))
-        docs = term_docs(reader, fieldname, term)
         docs = docs[live[docs]]
         taken = first[docs] >= 0
         first[docs[~taken]] = vid
