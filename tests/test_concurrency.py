@@ -102,47 +102,50 @@ def test_second_reindex_waits_with_wait(tmp_path: Path) -> None:
     assert snapshot(index_dir) == clean_build(tmp_path, corpus)
 
 
-def test_reindex_killed_while_parsing_leaves_no_lock_and_no_process(tmp_path: Path) -> None:
-    corpus, index_dir = make_corpus(tmp_path, count=600), tmp_path / "index"
-    proc = newsdesk_popen("reindex", str(corpus), "--index", str(index_dir))
+def kill_once_helping(helpers: int, *args: str) -> tuple[subprocess.Popen, set[int]]:
+    """Start `newsdesk reindex ARGS`, SIGKILL it once it has `helpers` child processes;
+    returns it (ended) and those processes."""
+    proc = newsdesk_popen("reindex", *args)
     deadline = time.monotonic() + 60
-    while len(descendants(proc.pid)) < 2:  # the parse workers (and their fork server) run
-        assert proc.poll() is None and time.monotonic() < deadline, "no parse workers seen"
+    while len(descendants(proc.pid)) < helpers:
+        assert proc.poll() is None and time.monotonic() < deadline, "no helper processes seen"
         time.sleep(0.02)
-    helpers = descendants(proc.pid)
+    found = descendants(proc.pid)
     proc.kill()
     proc.wait()
+    return proc, found
+
+
+def assert_gone(helpers: set[int]) -> None:
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(p) for p in helpers), "helper processes outlived their reindex"
+
+
+def test_reindex_killed_while_parsing_leaves_no_lock_and_no_process(tmp_path: Path) -> None:
+    corpus, index_dir = make_corpus(tmp_path, count=600), tmp_path / "index"
+    # Killed once the parse workers run.
+    proc, helpers = kill_once_helping(2, str(corpus), "--index", str(index_dir))
     # Right away: the OS released the killed run's lock, and no orphaned worker holds it.
     result = newsdesk_run("reindex", str(corpus), "--index", str(index_dir))
     assert result.returncode == 0, result.stderr
     assert f"an earlier reindex (pid {proc.pid}) was killed" in result.stderr
     assert (index_dir / LOCK_FILE).read_text() == ""  # a finished run leaves no pid behind
     assert snapshot(index_dir) == clean_build(tmp_path, corpus)
-    deadline = time.monotonic() + 10
-    while any(alive(p) for p in helpers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(alive(p) for p in helpers), "parse workers outlived their reindex"
+    assert_gone(helpers)
 
 
 def test_build_killed_while_writing_leaves_no_lock_and_no_process(tmp_path: Path) -> None:
     """The same for the indexing processes of a full build (and of an update of many files),
     which inherit the lock too."""
     corpus, index_dir = make_corpus(tmp_path, count=600), tmp_path / "index"
-    proc = newsdesk_popen("reindex", str(corpus), "--index", str(index_dir), "--full")
-    deadline = time.monotonic() + 60
-    while len(descendants(proc.pid)) < 4:  # 2 parse workers and 2 indexing processes
-        assert proc.poll() is None and time.monotonic() < deadline, "no indexing processes seen"
-        time.sleep(0.02)
-    helpers = descendants(proc.pid)
-    proc.kill()
-    proc.wait()
+    # Killed once 2 parse workers and 2 indexing processes run.
+    _, helpers = kill_once_helping(4, str(corpus), "--index", str(index_dir), "--full")
     result = newsdesk_run("reindex", str(corpus), "--index", str(index_dir))
     assert result.returncode == 0, result.stderr
     assert snapshot(index_dir) == clean_build(tmp_path, corpus)
-    deadline = time.monotonic() + 10
-    while any(alive(p) for p in helpers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(alive(p) for p in helpers), "indexing processes outlived their reindex"
+    assert_gone(helpers)
 
 
 # ---------------------------------------------------------------- searches during a reindex
