@@ -22,7 +22,7 @@ import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -276,12 +276,15 @@ def _reindex(
             whoosh_index.create_in(index_dir, SCHEMA, indexname=INDEX_NAME)
     summary = ReindexSummary()
     given = [p for p in paths] or [_display(r) for r in roots]
-    todo, seen = _plan(given, manifest, summary)
+    ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
+    # The signatures load while the corpus is walked (a stat a file): 0.3 s each at 200k.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        copies = thread.submit(_copies, ix, index_dir, manifest, rebuild)
+        todo, seen = _plan(given, manifest, summary)
+    manifest.copies = copies.result()
     gone = [k for k in manifest.files if _under(k, roots) and k not in seen]
     if on_total:
         on_total(len(todo))
-    ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
-    manifest.copies = _copies(ix, index_dir, manifest, rebuild)
     manifest.roots = sorted(set(manifest.roots) | {r for r in roots if os.path.exists(r)})
     manifest.index_name = INDEX_NAME
     _apply(ix, index_dir, manifest, todo, gone, rebuild, summary, progress, workers)
