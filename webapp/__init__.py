@@ -34,3 +34,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     views.register_error_handlers(app)
     security.init_app(app)
     return app
+
+
+def warm(app: Flask) -> None:
+    """Build what searches share (the searcher, facet and date arrays, copy clusters, the
+    engine) by browsing and searching each kind once; else a worker's first search builds
+    them (3.5 s at 200k articles). A missing index is left for requests to report."""
+    from webapp.search import ARTICLES, QUOTES, SearchRequest, WebError, run_search
+
+    handle = app.extensions[EXTENSION]
+    try:
+        for kind in (ARTICLES, QUOTES):
+            for args in ({}, {"q": ["the"]}):  # browsing (newest first), then a query
+                run_search(handle, SearchRequest.from_args(args), kind)
+    except WebError:
+        return

@@ -21,9 +21,11 @@ class NewsdeskServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from webapp import create_app
+        from webapp import create_app, warm
 
-        return create_app({"INDEX_DIR": self.index_dir, "TOKEN": self.token})
+        app = create_app({"INDEX_DIR": self.index_dir, "TOKEN": self.token})
+        warm(app)  # before this worker takes requests: its first one is not the slow one
+        return app
 
 
 def run_server(
