@@ -13,8 +13,8 @@ from whoosh import index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, TEXT, Schema
 
-from indexer.codec import LONG_BLOCK, NewsdeskCodec, block_arrays
-from webapp.engine import _blocks
+from indexer.codec import LONG_BLOCK, NewsdeskCodec, block_arrays, term_blocks
+from webapp.engine import _blocks, _leaf_blocks, leaf_matcher
 
 WORDS = [f"w{n}" for n in range(40)]
 
@@ -27,11 +27,11 @@ def schema() -> Schema:
     )
 
 
-def build(path: Path, codec: Any, docs: int) -> Any:
+def build(path: Path, codec: Any, docs: int, compound: bool = False) -> Any:
     rng = random.Random(7)
     path.mkdir()
     ix = index.create_in(str(path), schema())
-    writer = ix.writer(codec=codec)
+    writer = ix.writer(codec=codec, compound=compound)  # the index's segments are not compound
     for n in range(docs):
         # A word in every document (several blocks), frequent words, words of a few documents
         # (small blocks), rare ones (one posting: kept inline in the term table), repeats
@@ -101,3 +101,36 @@ def test_block_arrays_reads_whoosh_tuples_too() -> None:
     assert docs.tolist() == [3, 4, 8] and tf.tolist() == [1.0, 2.0, 1.0]
     docs, tf = block_arrays(((3, 1), None, None), 2, byteids=False)
     assert tf.tolist() == [1.0, 1.0]
+
+
+def test_a_term_read_at_once_is_what_the_matcher_reads(pair: tuple[Any, Any]) -> None:
+    """term_blocks (the engine's reader: one read for the term's entry, one for its
+    postings) finds every term of both codecs' segments, with the blocks, frequencies and
+    block positions Whoosh's matcher gives, and nothing for terms the segment lacks."""
+    for ix in pair:
+        with ix.searcher() as searcher:
+            leaf = searcher.reader()
+            inline = 0
+            for fieldname, text in list(leaf.all_terms()):
+                got = term_blocks(leaf._terms, fieldname, text)
+                expected = list(_blocks(leaf_matcher(leaf, fieldname, text)))
+                if got is None:  # one posting, kept in the term table
+                    assert leaf.doc_frequency(fieldname, text) == 1
+                    inline += 1
+                    continue
+                assert len(got) == len(expected) > 0, (fieldname, text)
+                for (docs, tf, start), (docs2, tf2, start2) in zip(got, expected, strict=True):
+                    assert docs.tolist() == docs2.tolist() and tf.tolist() == tf2.tolist()
+                    assert start == start2
+                assert term_blocks(leaf._terms, fieldname, text + b"x") == []
+            assert inline < len(list(leaf.all_terms())) / 2
+            assert term_blocks(leaf._terms, "nofield", b"common") == []
+
+
+def test_a_compound_segment_is_read_through_the_matcher(tmp_path: Path) -> None:
+    ix = build(tmp_path / "compound", NewsdeskCodec(), 50, compound=True)
+    with ix.searcher() as searcher:
+        leaf = searcher.reader()
+        assert term_blocks(leaf._terms, "freq", b"common") is None
+        parts = list(_leaf_blocks(leaf, "freq", b"common"))
+        assert np.concatenate([docs for docs, _, _ in parts]).tolist() == list(range(50))

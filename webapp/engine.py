@@ -38,7 +38,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from indexer.codec import block_arrays
+from indexer.codec import block_arrays, term_blocks
 from webapp.limits import seconds_left
 
 DOCNUM = np.int32
@@ -143,11 +143,7 @@ class Engine:
     def _read_postings(self, searcher: Searcher, fieldname: str, text: bytes) -> _Postings:
         docs, weights, blocks = [], [], []
         for number, (leaf, offset) in enumerate(searcher.reader().leaf_readers()):
-            try:
-                matcher = leaf_matcher(leaf, fieldname, text)
-            except TermNotFound:
-                continue
-            for ids, tf, start in _blocks(matcher):
+            for ids, tf, start in _leaf_blocks(leaf, fieldname, text):
                 docs.append(ids + offset)
                 weights.append(tf)
                 blocks.append((int(ids[0]) + offset if len(ids) else -1, number, start))
@@ -559,6 +555,20 @@ def leaf_matcher(leaf: Any, fieldname: str, text: bytes) -> Any:
     if not hasattr(terms, "matcher"):  # not a Whoosh 3 segment
         return _unwrapped(leaf.postings(fieldname, text))
     return terms.matcher(fieldname, text, leaf.schema[fieldname].format)
+
+
+def _leaf_blocks(
+    leaf: Any, fieldname: str, text: bytes
+) -> Iterable[tuple[np.ndarray, np.ndarray, int | None]]:
+    """A segment's postings of the term (`_blocks`), none if it lacks the term."""
+    terms = getattr(leaf, "_terms", None)
+    found = term_blocks(terms, fieldname, text) if terms is not None else None
+    if found is not None:
+        return found
+    try:
+        return _blocks(leaf_matcher(leaf, fieldname, text))
+    except TermNotFound:
+        return ()
 
 
 def _blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray, int | None]]:
