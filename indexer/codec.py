@@ -218,11 +218,13 @@ SLOTS_READ = 8  # hash slots read at once (a probe rarely passes the first)
 INFO_READ = 64  # bytes read past a key for its value (a term's info is 33)
 
 
-def term_blocks(
-    terms: Any, fieldname: str, text: bytes
-) -> list[tuple[np.ndarray, np.ndarray, int]] | None:
-    """A segment's postings of a term as arrays, a block at a time: (document numbers in
-    the segment, term frequencies, the block's position in the postings file); [] when the
+Blocks = list[tuple[np.ndarray, np.ndarray, int]]
+
+
+def term_blocks(terms: Any, fieldname: str, text: bytes) -> tuple[int, Blocks] | None:
+    """A segment's document frequency of a term (deleted documents included, as Whoosh
+    counts it) and its postings as arrays, a block at a time: (document numbers in the
+    segment, term frequencies, the block's position in the postings file); (0, []) when the
     segment lacks the term; None when this reader cannot (not a Whoosh 3 segment on disk,
     or postings inlined in the term table): the caller reads them through Whoosh's matcher.
 
@@ -240,15 +242,15 @@ def term_blocks(
     key = terms._keycoder(fieldname, text)
     info = _hash_lookup(tindex, tfile.fileno(), key)
     if info is None:
-        return []
-    flags = info[0]
+        return 0, []
+    flags, _, doc_frequency = _TERMINFO.unpack_from(info)[:3]
     if flags:  # inlined
         return None
     offset, length = _EXTENT.unpack_from(info, _TERMINFO.size)
     data = os.pread(pfile.fileno(), length, offset)
     if data[:4] != b"W3Bl":
         return None
-    return _parse_blocks(data, offset)
+    return doc_frequency, _parse_blocks(data, offset)
 
 
 def _hash_lookup(tindex: Any, fd: int, key: bytes) -> bytes | None:
@@ -279,10 +281,10 @@ def _hash_lookup(tindex: Any, fd: int, key: bytes) -> bytes | None:
     return None
 
 
-def _parse_blocks(data: bytes, offset: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
+def _parse_blocks(data: bytes, offset: int) -> Blocks:
     """The blocks of one term's postings (`data`, read from `offset`): W3LeafMatcher's
     layout, each block's length (negative for the last), pickled info, then its data."""
-    found = []
+    found: Blocks = []
     stream = io.BytesIO(data)
     at = 4
     while at < len(data):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from whoosh.highlight import Token as HlToken
 
 from indexer.schema import split_authors
 from indexer.writer import reindex
+from webapp import search as search_module
 from webapp.search import (
     ArticleNotFound,
     BadQuery,
@@ -504,6 +507,30 @@ def test_searcher_is_reused_and_replaced_after_a_reindex(tmp_path: Path) -> None
     assert handle.searcher() is not first
     assert handle.facet_table(handle.searcher()) is not table
     assert all_ids(handle) == ["z2", "r03", "r02", "r01", "z1"]  # newest first, undated last
+    handle.close()
+
+
+def test_a_settled_index_is_checked_by_its_directory_time_until_a_reindex(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A searcher is checked against the directory listing (Whoosh's up_to_date) only while
+    the directory is new or has changed since its last listing: a reindex is still seen at
+    the next search."""
+    corpus, index = build_index(tmp_path, RECORDS[:3])
+    long_ago = time.time() - 60
+    os.utime(index, (long_ago, long_ago))
+    listings = []
+    real = search_module._is_current
+    monkeypatch.setattr(search_module, "_is_current", lambda s: listings.append(s) or real(s))
+    handle = IndexHandle(str(index))
+    first = handle.searcher()
+    for _ in range(3):
+        assert handle.searcher() is first
+    assert len(listings) == 1  # listed once; then the directory's time said it is unchanged
+    write_jsonl(corpus / "more.jsonl", [{"id": "z1", "title": "Zeppelin", "body": "Airship."}])
+    reindex([str(corpus)], str(index), workers=1)
+    assert all_ids(handle, q="zeppelin") == ["z1"]
+    assert handle.searcher() is not first
     handle.close()
 
 

@@ -22,6 +22,7 @@ shared between threads.
 
 from __future__ import annotations
 
+import math
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
@@ -35,6 +36,7 @@ from whoosh.matching import FilterMatcher
 from whoosh.query import And, AndMaybe, AndNot, Not, NullQuery, Or, Phrase, Query, Term
 from whoosh.query.qcore import _NullQuery
 from whoosh.reading import TermNotFound
+from whoosh.scoring import WeightingModel
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -111,6 +113,7 @@ class Engine:
         self._held = 0
         self._lengths: dict[str, np.ndarray] = {}
         self._idf: dict[tuple[str, bytes], float] = {}
+        self._doc_frequency: dict[tuple[str, bytes], int] = {}  # as read with postings
         self._nodes: OrderedDict[Query, Found] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -142,11 +145,18 @@ class Engine:
 
     def _read_postings(self, searcher: Searcher, fieldname: str, text: bytes) -> _Postings:
         docs, weights, blocks = [], [], []
+        doc_frequency: int | None = 0
         for number, (leaf, offset) in enumerate(searcher.reader().leaf_readers()):
-            for ids, tf, start in _leaf_blocks(leaf, fieldname, text):
+            frequency, found = _leaf_blocks(leaf, fieldname, text)
+            doc_frequency = (
+                None if frequency is None or doc_frequency is None else (doc_frequency + frequency)
+            )
+            for ids, tf, start in found:
                 docs.append(ids + offset)
                 weights.append(tf)
                 blocks.append((int(ids[0]) + offset if len(ids) else -1, number, start))
+        if doc_frequency is not None:
+            self._doc_frequency[(fieldname, text)] = doc_frequency
         if not docs:
             return _Postings(EMPTY_DOCS, np.zeros(0, np.float32), None)
         ids, tf = np.concatenate(docs).astype(DOCNUM), np.concatenate(weights)
@@ -214,14 +224,21 @@ class Engine:
         return got
 
     def idf(self, searcher: Searcher, fieldname: str, text: bytes) -> float:
-        """The term's idf as Whoosh's BM25F has it, kept: Whoosh looks the term up in every
-        segment again each time (23 lookups at 200k articles)."""
+        """The term's idf as Whoosh's BM25F has it (WeightingModel.idf), kept: Whoosh looks
+        the term up in every segment again (23 lookups at 200k articles), where reading the
+        postings has already counted its documents."""
         key = (fieldname, text)
         got = self._idf.get(key)
         if got is None:
             if len(self._idf) >= IDF_KEPT:
                 self._idf.clear()
-            got = self._idf[key] = searcher.idf(fieldname, text)
+                self._doc_frequency.clear()
+            counted = self._doc_frequency.get(key)
+            if counted is not None and type(searcher.weighting).idf is WeightingModel.idf:
+                got = math.log(self.size / (counted + 1)) + 1
+            else:
+                got = searcher.idf(fieldname, text)
+            self._idf[key] = got
         return got
 
     # ------------------------------------------------------------ evaluating
@@ -559,16 +576,17 @@ def leaf_matcher(leaf: Any, fieldname: str, text: bytes) -> Any:
 
 def _leaf_blocks(
     leaf: Any, fieldname: str, text: bytes
-) -> Iterable[tuple[np.ndarray, np.ndarray, int | None]]:
-    """A segment's postings of the term (`_blocks`), none if it lacks the term."""
+) -> tuple[int | None, Iterable[tuple[np.ndarray, np.ndarray, int | None]]]:
+    """A segment's document frequency of the term (None: not counted) and its postings
+    (`_blocks`), none if it lacks the term."""
     terms = getattr(leaf, "_terms", None)
     found = term_blocks(terms, fieldname, text) if terms is not None else None
     if found is not None:
         return found
     try:
-        return _blocks(leaf_matcher(leaf, fieldname, text))
+        return None, _blocks(leaf_matcher(leaf, fieldname, text))
     except TermNotFound:
-        return ()
+        return 0, ()
 
 
 def _blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray, int | None]]:

@@ -19,8 +19,10 @@ from __future__ import annotations
 import functools
 import html
 import math
+import os
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -856,6 +858,7 @@ class IndexHandle:
     """
 
     KEEP_GENERATIONS = 2  # derived data kept: threads may briefly straddle a commit
+    SETTLED_SECONDS = 2  # a directory unmodified this long is trusted by its modification time
 
     def __init__(self, index_dir: str) -> None:
         self.index_dir = index_dir
@@ -864,6 +867,8 @@ class IndexHandle:
         self._parsers: dict[tuple[str, str], QueryParser] = {}  # (kind, mode) → its parser
         self._lock = threading.Lock()
         self._searchers: dict[int, Searcher] = {}  # thread id → that thread's searcher
+        # thread id → the directory's modification time at its last listing, and that time
+        self._listed: dict[int, tuple[int, int]] = {}
         self._cache: dict[tuple[Callable[[Any], Any], int], Any] = {}  # (builder, generation)
 
     def index(self) -> Any:
@@ -880,7 +885,7 @@ class IndexHandle:
         """This thread's searcher, on the index's latest generation."""
         thread = threading.get_ident()
         current = self._searchers.get(thread)
-        if current is not None and _is_current(current):
+        if current is not None and self._is_current(thread, current):
             return current
         fresh = self.index().searcher(weighting=self.weighting)
         with self._lock:
@@ -888,6 +893,25 @@ class IndexHandle:
         if current is not None:
             current.close()  # only this thread ever used it
         return fresh
+
+    def _is_current(self, thread: int, searcher: Searcher) -> bool:
+        """Whether no commit has come since the searcher opened. Whoosh lists the directory
+        (0.4 ms a search at 200k articles, 1,000 files); here a stat of it is enough while
+        its modification time is the one seen at the last listing, if that listing came
+        SETTLED_SECONDS after it (a commit then changes it, however coarse the clock)."""
+        try:
+            modified = os.stat(self.index_dir).st_mtime_ns
+        except OSError:
+            modified = None
+        seen = self._listed.get(thread)
+        settled = seen is not None and seen[1] - seen[0] > self.SETTLED_SECONDS * 1e9
+        if settled and seen is not None and seen[0] == modified:
+            return True
+        listed_at = time.time_ns()
+        current = _is_current(searcher)
+        if current and modified is not None:
+            self._listed[thread] = (modified, listed_at)
+        return current
 
     def parser(self, kind: SearchKind | None = None, mode: str = "all") -> QueryParser:
         """The query parser of a kind: AND (mode "all") or OR (mode "any") by default, over its
@@ -936,6 +960,7 @@ class IndexHandle:
         """Close every thread's searcher (the handle reopens them on demand)."""
         with self._lock:
             searchers, self._searchers = list(self._searchers.values()), {}
+            self._listed = {}
             self._cache = {}
         for searcher in searchers:
             searcher.close()
@@ -1348,10 +1373,8 @@ def histogram(counts: Mapping[str, int], totals: Mapping[str, int], total: int) 
     dated = sum(counts.values())
     if not counts:
         return Histogram("month", [], total - dated)
-    months = _month_keys(min(counts), max(counts))
-    interval = "year" if len(months) > YEARS_AFTER_MONTHS else "month"
+    interval, keys = _periods(min(counts), max(counts))
     width = 4 if interval == "year" else 7
-    keys = list(dict.fromkeys(month[:width] for month in months))
     count_by, total_by = Counter[str](), Counter[str]()
     for month, n in counts.items():
         count_by[month[:width]] += n
@@ -1359,6 +1382,16 @@ def histogram(counts: Mapping[str, int], totals: Mapping[str, int], total: int) 
         total_by[month[:width]] += n
     buckets = [Bucket(key, count_by[key], total_by[key]) for key in keys]
     return Histogram(interval, buckets, total - dated)
+
+
+@functools.lru_cache(maxsize=256)
+def _periods(first: str, last: str) -> tuple[str, tuple[str, ...]]:
+    """The histogram's interval ("month", or "year" past YEARS_AFTER_MONTHS months) and its
+    periods from the month `first` to the month `last` (kept: a 40-year archive has 480)."""
+    months = _month_keys(first, last)
+    interval = "year" if len(months) > YEARS_AFTER_MONTHS else "month"
+    width = 4 if interval == "year" else 7
+    return interval, tuple(dict.fromkeys(month[:width] for month in months))
 
 
 def _month_keys(first: str, last: str) -> list[str]:
