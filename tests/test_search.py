@@ -26,6 +26,7 @@ from webapp.search import (
     EscapingFormatter,
     IndexHandle,
     SearchRequest,
+    _FacetColumn,
     check_query_syntax,
     get_article,
     opening,
@@ -611,3 +612,30 @@ def test_facet_ranking_is_count_then_value_with_chosen_values_kept(
     )
     assert got == want
     assert table.size("author", counts, search) == len(every)
+
+
+def test_facet_counts_documents_with_several_values_either_way() -> None:
+    """A facet counts every value of documents with several (authors, speakers), whether the
+    matches are fewer than the documents with further values or more."""
+    rng = np.random.default_rng(5)
+    size, values = 2_000, [f"v{n}" for n in range(30)]
+    doc_values = [
+        sorted(set(rng.choice(30, rng.choice([0, 1, 1, 2, 4]), replace=True).tolist()))
+        for _ in range(size)
+    ]
+    first = np.array([vs[0] if vs else -1 for vs in doc_values], dtype=np.int32)
+    extras = [(d, v) for d, vs in enumerate(doc_values) for v in vs[1:]]
+    column = _FacetColumn(
+        values,
+        first,
+        np.array([d for d, _ in extras], dtype=np.int32),
+        np.array([v for _, v in extras], dtype=np.int32),
+    )
+    assert len(extras) > 500
+    for count in (0, 1, 40, 300, 1_500, size):
+        docs = np.sort(rng.choice(size, count, replace=False)).astype(np.int32)
+        expected = Counter(v for d in docs.tolist() for v in doc_values[d])
+        got = column.count(docs)
+        assert {values[v]: int(n) for v, n in enumerate(got) if n} == {
+            values[v]: n for v, n in expected.items()
+        }
