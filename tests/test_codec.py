@@ -14,7 +14,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, TEXT, Schema
 
 from indexer.codec import LONG_BLOCK, NewsdeskCodec, block_arrays, term_blocks
-from webapp.engine import _blocks, _leaf_blocks, leaf_matcher
+from webapp.engine import Engine, _blocks, leaf_matcher
 
 WORDS = [f"w{n}" for n in range(40)]
 
@@ -77,13 +77,14 @@ def test_postings_read_back_as_whoosh_writes_them(pair: tuple[Any, Any]) -> None
 
 def test_engine_reads_the_same_arrays(pair: tuple[Any, Any]) -> None:
     for ix in pair:
+        every = postings(ix)
         with ix.searcher() as searcher:
             leaf = searcher.reader()
             for word in ("common", "w3", "w17"):
                 for fieldname in ("freq", "pos"):
                     parts = list(_blocks(leaf.postings(fieldname, word.encode())))
                     docs = np.concatenate([ids for ids, _, _ in parts])
-                    expected = [row[0] for row in postings(ix)[(fieldname, word.encode())]]
+                    expected = [row[0] for row in every[(fieldname, word.encode())]]
                     assert docs.tolist() == expected
 
 
@@ -129,12 +130,30 @@ def test_a_term_read_at_once_is_what_the_matcher_reads(pair: tuple[Any, Any]) ->
             assert term_blocks(leaf._terms, "nofield", b"common") == (0, [])
 
 
-def test_a_compound_segment_is_read_through_the_matcher(tmp_path: Path) -> None:
-    ix = build(tmp_path / "compound", NewsdeskCodec(), 50, compound=True)
-    with ix.searcher() as searcher:
-        leaf = searcher.reader()
-        assert term_blocks(leaf._terms, "freq", b"common") is None
-        doc_frequency, found = _leaf_blocks(leaf, "freq", b"common")
-        parts = list(found)
-        assert doc_frequency is None  # not counted: Whoosh's idf counts it
-        assert np.concatenate([docs for docs, _, _ in parts]).tolist() == list(range(50))
+def test_the_engine_reads_every_term_as_the_matcher_does(tmp_path: Path) -> None:
+    """The engine's postings of each term over several segments, of both codecs, one of them
+    compound (read through Whoosh's matcher), are the matcher's: documents, frequencies and
+    the first document of each block."""
+    for codec, compound in ((NewsdeskCodec(), False), (W3Codec(), False), (NewsdeskCodec(), True)):
+        path = tmp_path / f"{type(codec).__name__}-{compound}"
+        ix = build(path, codec, 300, compound=compound)
+        writer = ix.writer(codec=codec, compound=False)  # a second, non-compound segment
+        for n in range(300, 420):
+            writer.add_document(id=str(n), freq="common w1 w2", pos="common w1 w2")
+        writer.commit(merge=False)
+        every = postings(ix)
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            assert len(reader.leaf_readers()) == 2
+            engine = Engine(reader, B=0.75, K1=1.2)
+            for fieldname, text in reader.all_terms():
+                if fieldname not in ("freq", "pos"):
+                    continue
+                docs, tf = engine.postings(searcher, fieldname, text)
+                expected = [row[:2] for row in every[(fieldname, text)]]
+                assert list(zip(docs.tolist(), tf.tolist(), strict=True)) == expected
+                blocks = engine._postings_of(searcher, fieldname, text).blocks
+                assert blocks is not None
+                assert set(blocks[0].tolist()) <= set(docs.tolist())
+                assert blocks[0].tolist() == sorted(blocks[0].tolist())
+            assert engine.idf(searcher, "freq", b"common") == searcher.idf("freq", b"common")

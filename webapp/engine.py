@@ -40,7 +40,7 @@ from whoosh.scoring import WeightingModel
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from indexer.codec import block_arrays, term_blocks
+from indexer.codec import RawBlock, block_arrays, decode_blocks, term_raw_blocks
 from webapp.limits import seconds_left
 
 DOCNUM = np.int32
@@ -144,27 +144,38 @@ class Engine:
         return got
 
     def _read_postings(self, searcher: Searcher, fieldname: str, text: bytes) -> _Postings:
-        docs, weights, blocks = [], [], []
+        # Each segment's blocks as stored (decoded together) or, for a segment the codec's
+        # reader cannot read (compound files), as Whoosh's matcher decodes them.
+        segments: list[tuple[int, int, list[RawBlock] | None, list[Any]]] = []
         doc_frequency: int | None = 0
         for number, (leaf, offset) in enumerate(searcher.reader().leaf_readers()):
-            frequency, found = _leaf_blocks(leaf, fieldname, text)
-            doc_frequency = (
-                None if frequency is None or doc_frequency is None else (doc_frequency + frequency)
-            )
-            for ids, tf, start in found:
-                docs.append(ids + offset)
-                weights.append(tf)
-                blocks.append((int(ids[0]) + offset if len(ids) else -1, number, start))
+            terms = getattr(leaf, "_terms", None)
+            found = term_raw_blocks(terms, fieldname, text) if terms is not None else None
+            if found is not None:
+                frequency, raw = found
+                if raw:
+                    segments.append((number, offset, raw, []))
+                if doc_frequency is not None:
+                    doc_frequency += frequency
+                continue
+            doc_frequency = None  # Whoosh's idf counts it
+            try:
+                decoded = list(_blocks(leaf_matcher(leaf, fieldname, text)))
+            except TermNotFound:
+                continue
+            segments.append((number, offset, None, decoded))
         if doc_frequency is not None:
             self._doc_frequency[(fieldname, text)] = doc_frequency
-        if not docs:
+        if not segments:
             return _Postings(EMPTY_DOCS, np.zeros(0, np.float32), None)
-        ids, tf = np.concatenate(docs).astype(DOCNUM), np.concatenate(weights)
+        ids, tf, firsts = _decoded(segments)
+        ids = ids.astype(DOCNUM)
         keep = self.live[ids]
         index = None
-        if all(start is not None for _, _, start in blocks):
-            firsts, leaves, starts = zip(*blocks, strict=True)
-            index = (np.array(firsts), np.array(leaves), np.array(starts, dtype=np.int64))
+        starts = [start for _, _, raw, decoded in segments for *_, start in raw or decoded]
+        if all(start is not None for start in starts):
+            leaves = [number for number, _, raw, decoded in segments for _ in raw or decoded]
+            index = (firsts, np.array(leaves), np.array(starts, dtype=np.int64))
         return _Postings(ids[keep], tf[keep], index)
 
     def positions(
@@ -574,19 +585,29 @@ def leaf_matcher(leaf: Any, fieldname: str, text: bytes) -> Any:
     return terms.matcher(fieldname, text, leaf.schema[fieldname].format)
 
 
-def _leaf_blocks(
-    leaf: Any, fieldname: str, text: bytes
-) -> tuple[int | None, Iterable[tuple[np.ndarray, np.ndarray, int | None]]]:
-    """A segment's document frequency of the term (None: not counted) and its postings
-    (`_blocks`), none if it lacks the term."""
-    terms = getattr(leaf, "_terms", None)
-    found = term_blocks(terms, fieldname, text) if terms is not None else None
-    if found is not None:
-        return found
-    try:
-        return None, _blocks(leaf_matcher(leaf, fieldname, text))
-    except TermNotFound:
-        return 0, ()
+def _decoded(
+    segments: list[tuple[int, int, list[RawBlock] | None, list[Any]]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A term's postings in every segment (`_read_postings`): document numbers, frequencies
+    and each block's first document number."""
+    if all(raw is not None for _, _, raw, _ in segments):  # one decoding for every block
+        blocks = [block for _, _, raw, _ in segments for block in raw or ()]
+        offsets = [offset for _, offset, raw, _ in segments for _ in raw or ()]
+        return decode_blocks(blocks, offsets)
+    docs, tf, firsts = [], [], []
+    for _, offset, raw, decoded in segments:
+        if raw is not None:
+            got = decode_blocks(raw, [offset] * len(raw))
+        else:
+            got = (
+                np.concatenate([ids + offset for ids, _, _ in decoded]),
+                np.concatenate([weights for _, weights, _ in decoded]),
+                np.array([int(ids[0]) + offset if len(ids) else -1 for ids, _, _ in decoded]),
+            )
+        docs.append(got[0])
+        tf.append(got[1])
+        firsts.append(got[2])
+    return np.concatenate(docs), np.concatenate(tf), np.concatenate(firsts)
 
 
 def _blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray, int | None]]:
