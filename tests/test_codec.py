@@ -13,8 +13,8 @@ from whoosh import index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, TEXT, Schema
 
-from indexer.codec import LONG_BLOCK, NewsdeskCodec, block_arrays, term_blocks
-from webapp.engine import Engine, _blocks, leaf_matcher
+from indexer.codec import COMPACT, LONG_BLOCK, NewsdeskCodec, block_arrays, term_blocks
+from webapp.engine import Engine, _blocks, _unwrapped, leaf_matcher
 
 WORDS = [f"w{n}" for n in range(40)]
 
@@ -95,6 +95,11 @@ def test_blocks_are_long_without_positions_only(pair: tuple[Any, Any]) -> None:
         pos = list(_blocks(reader.postings("pos", b"common")))
     assert len(freq[0][0]) == LONG_BLOCK
     assert len(pos[0][0]) == 128
+    with pair[1].searcher() as searcher:  # frequencies only: compact blocks, not pickled
+        reader = searcher.reader()
+        assert _unwrapped(reader.postings("freq", b"common"))._compression == COMPACT
+        assert _unwrapped(reader.postings("freq", b"w3"))._compression == COMPACT
+        assert _unwrapped(reader.postings("pos", b"common"))._compression != COMPACT
 
 
 def test_block_arrays_reads_whoosh_tuples_too() -> None:
