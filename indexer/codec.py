@@ -463,6 +463,22 @@ def term_raw_blocks(terms: Any, fieldname: str, text: bytes) -> tuple[int, list[
     return doc_frequency, _parse_blocks(data, offset)
 
 
+def term_doc_frequency(terms: Any, fieldname: str, text: bytes) -> int | None:
+    """A segment's document frequency of a term (0 when it lacks the term) from one read of
+    its term table; None when this reader cannot (see term_raw_blocks)."""
+    tindex = getattr(terms, "_tindex", None)
+    if tindex is None or not hasattr(terms, "_keycoder"):
+        return None
+    tfile = tindex.dbfile
+    if not getattr(tfile, "is_real", False):
+        return None
+    info = _hash_lookup(tindex, tfile.fileno(), terms._keycoder(fieldname, text))
+    if info is None:
+        return 0
+    doc_frequency: int = _TERMINFO.unpack_from(info)[2]
+    return doc_frequency
+
+
 def _hash_lookup(tindex: Any, fd: int, key: bytes) -> bytes | None:
     """The value of `key` in a Whoosh hash file (filetables.HashReader.ranges_for_key)."""
     keyhash = tindex.hashfn(key)

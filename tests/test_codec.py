@@ -13,7 +13,14 @@ from whoosh import index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, TEXT, Schema
 
-from indexer.codec import COMPACT, LONG_BLOCK, NewsdeskCodec, block_arrays, term_blocks
+from indexer.codec import (
+    COMPACT,
+    LONG_BLOCK,
+    NewsdeskCodec,
+    block_arrays,
+    term_blocks,
+    term_doc_frequency,
+)
 from webapp.engine import Engine, _blocks, _unwrapped, leaf_matcher
 
 WORDS = [f"w{n}" for n in range(40)]
@@ -131,6 +138,10 @@ def test_a_term_read_at_once_is_what_the_matcher_reads(pair: tuple[Any, Any]) ->
                     assert docs.tolist() == docs2.tolist() and tf.tolist() == tf2.tolist()
                     assert start == start2
                 assert term_blocks(leaf._terms, fieldname, text + b"x") == (0, [])
+                assert term_doc_frequency(leaf._terms, fieldname, text) == (
+                    leaf.doc_frequency(fieldname, text)
+                )
+                assert term_doc_frequency(leaf._terms, fieldname, text + b"x") == 0
             assert inline < len(list(leaf.all_terms())) / 2
             assert term_blocks(leaf._terms, "nofield", b"common") == (0, [])
 
