@@ -147,13 +147,19 @@ def test_a_term_read_at_once_is_what_the_matcher_reads(pair: tuple[Any, Any]) ->
 
 
 def test_the_engine_reads_every_term_as_the_matcher_does(tmp_path: Path) -> None:
-    """The engine's postings of each term over several segments, of both codecs, one of them
-    compound (read through Whoosh's matcher), are the matcher's: documents, frequencies and
-    the first document of each block."""
-    for codec, compound in ((NewsdeskCodec(), False), (W3Codec(), False), (NewsdeskCodec(), True)):
-        path = tmp_path / f"{type(codec).__name__}-{compound}"
-        ix = build(path, codec, 300, compound=compound)
-        writer = ix.writer(codec=codec, compound=False)  # a second, non-compound segment
+    """The engine's postings of each term over segments of different layouts (Whoosh's,
+    Newsdesk's pickled arrays as written before compact blocks, compact; one compound, read
+    through Whoosh's matcher) are the matcher's: documents, frequencies and the first
+    document of each block."""
+    cases = [
+        (NewsdeskCodec(), NewsdeskCodec(), False),
+        (W3Codec(), NewsdeskCodec(), False),  # an index of Whoosh's, then Newsdesk's blocks
+        (_PickledCodec(), NewsdeskCodec(), False),  # an index of an earlier Newsdesk
+        (NewsdeskCodec(), NewsdeskCodec(), True),
+    ]
+    for number, (first, then, compound) in enumerate(cases):
+        ix = build(tmp_path / str(number), first, 300, compound=compound)
+        writer = ix.writer(codec=then, compound=False)  # a second, non-compound segment
         for n in range(300, 420):
             writer.add_document(id=str(n), freq="common w1 w2", pos="common w1 w2")
         writer.commit(merge=False)
@@ -173,3 +179,12 @@ def test_the_engine_reads_every_term_as_the_matcher_does(tmp_path: Path) -> None
                 assert set(blocks[0].tolist()) <= set(docs.tolist())
                 assert blocks[0].tolist() == sorted(blocks[0].tolist())
             assert engine.idf(searcher, "freq", b"common") == searcher.idf("freq", b"common")
+
+
+class _PickledCodec(NewsdeskCodec):
+    """Newsdesk's codec as it was before compact blocks: every block pickled."""
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
+        writer: Any = super().postings_writer(dbfile, byteids)
+        writer._compact = lambda: None
+        return writer
