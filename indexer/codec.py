@@ -231,7 +231,6 @@ class _PostingsWriter(W3PostingsWriter):
 
 COMPACT = -1  # the compression level a compact block's info records (Whoosh's are >= 0)
 _TYPECODES = {1: "B", 2: "H", 4: "I"}
-_WEIGHT_KINDS = ("ones", "one float", "bytes", "floats")
 
 
 def _FREQ(count: int) -> struct.Struct:
@@ -239,7 +238,8 @@ def _FREQ(count: int) -> struct.Struct:
 
 
 def _weights_part(weights: Any, whole: bool) -> tuple[int, bytes]:
-    """The weights' kind (an index of _WEIGHT_KINDS) and their bytes."""
+    """The weights' kind (0: all 1, none kept; 1: all equal, one float32; 2: whole numbers
+    under 256, a byte each; 3: a float32 each) and their bytes."""
     if isinstance(weights, np.ndarray):
         if (weights == 1.0).all():
             return 0, b""
@@ -364,20 +364,8 @@ SLOTS_READ = 8  # hash slots read at once (a probe rarely passes the first)
 INFO_READ = 64  # bytes read past a key for its value (a term's info is 33)
 
 
-Blocks = list[tuple[np.ndarray, np.ndarray, int]]
 # A block as stored: its number of postings, ids and weights (see block_arrays), position
 RawBlock = tuple[int, Any, Any, int]
-
-
-def term_blocks(terms: Any, fieldname: str, text: bytes) -> tuple[int, Blocks] | None:
-    """A segment's document frequency of a term and its postings as arrays, a block at a
-    time: (document numbers in the segment, term frequencies, the block's position in the
-    postings file); see term_raw_blocks."""
-    found = term_raw_blocks(terms, fieldname, text)
-    if found is None:
-        return None
-    doc_frequency, raw = found
-    return doc_frequency, [(*block_arrays((b[1], b[2], None), b[0], False), b[3]) for b in raw]
 
 
 def decode_blocks(

@@ -18,8 +18,8 @@ from indexer.codec import (
     LONG_BLOCK,
     NewsdeskCodec,
     block_arrays,
-    term_blocks,
     term_doc_frequency,
+    term_raw_blocks,
 )
 from webapp.engine import Engine, _blocks, _unwrapped, leaf_matcher
 
@@ -117,7 +117,7 @@ def test_block_arrays_reads_whoosh_tuples_too() -> None:
 
 
 def test_a_term_read_at_once_is_what_the_matcher_reads(pair: tuple[Any, Any]) -> None:
-    """term_blocks (the engine's reader: one read for the term's entry, one for its
+    """term_raw_blocks (the engine's reader: one read for the term's entry, one for its
     postings) finds every term of both codecs' segments, with the blocks, frequencies and
     block positions Whoosh's matcher gives, and nothing for terms the segment lacks."""
     for ix in pair:
@@ -188,3 +188,12 @@ class _PickledCodec(NewsdeskCodec):
         writer: Any = super().postings_writer(dbfile, byteids)
         writer._compact = lambda: None
         return writer
+
+
+def term_blocks(terms: Any, fieldname: str, text: bytes) -> Any:
+    """term_raw_blocks with each block decoded: (docs, frequencies, position)."""
+    found = term_raw_blocks(terms, fieldname, text)
+    if found is None:
+        return None
+    doc_frequency, raw = found
+    return doc_frequency, [(*block_arrays((b[1], b[2], None), b[0], False), b[3]) for b in raw]
