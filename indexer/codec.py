@@ -335,22 +335,28 @@ def block_arrays(data: tuple[Any, Any, Any], count: int, byteids: bool) -> tuple
     """A block's (ids, weights, values) as stored, to document numbers within the segment
     (int64; the stored ids themselves when they are not numbers) and term frequencies
     (float32), whichever codec wrote it."""
-    ids, weights = data[0], data[1]
-    if byteids:
-        docs: Any = ids
-    elif isinstance(ids, bytes):
-        docs = np.cumsum(np.frombuffer(ids, IDS), dtype=np.int64)
-    else:  # Whoosh 3's tuple of deltas
-        docs = np.cumsum(np.asarray(ids, dtype=np.int64))
+    docs = data[0] if byteids else np.cumsum(_id_deltas(data[0]), dtype=np.int64)
+    return docs, _weight_array(data[1], count)
+
+
+def _id_deltas(ids: Any) -> np.ndarray:
+    """A block's stored ids as document number deltas (the first from 0): an array block's
+    little-endian bytes, a compact block's array, or Whoosh 3's tuple."""
+    if isinstance(ids, bytes):
+        return np.frombuffer(ids, IDS)
+    return ids if isinstance(ids, np.ndarray) else np.asarray(ids, dtype=np.int64)
+
+
+def _weight_array(weights: Any, count: int) -> np.ndarray:
+    """A block's stored weights as float32: None (all 1), one float (all equal), an array
+    block's bytes, a compact block's array, or Whoosh 3's tuple."""
     if weights is None:
-        tf = np.ones(count, np.float32)
-    elif isinstance(weights, bytes):
-        tf = np.frombuffer(weights, WEIGHTS).astype(np.float32)
-    elif isinstance(weights, float):
-        tf = np.full(count, weights, np.float32)
-    else:
-        tf = np.asarray(weights, np.float32)
-    return docs, tf
+        return np.ones(count, np.float32)
+    if isinstance(weights, float):
+        return np.full(count, weights, np.float32)
+    if isinstance(weights, bytes):
+        return np.frombuffer(weights, WEIGHTS).astype(np.float32)
+    return np.asarray(weights, np.float32)
 
 
 # ---------------------------------------------------------------- reading a term at once
@@ -364,8 +370,9 @@ SLOTS_READ = 8  # hash slots read at once (a probe rarely passes the first)
 INFO_READ = 64  # bytes read past a key for its value (a term's info is 33)
 
 
-# A block as stored: its number of postings, ids and weights (see block_arrays), position
-RawBlock = tuple[int, Any, Any, int]
+# A block as stored: its number of postings, ids and weights (see block_arrays), and its
+# position in the postings file (None when not known)
+RawBlock = tuple[int, Any, Any, int | None]
 
 
 def decode_blocks(
@@ -373,51 +380,17 @@ def decode_blocks(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Blocks (of one term, in document order) as one array of document numbers, each
     block's plus its offset (its segment's first document number), one of frequencies, and
-    the first document number of each block. Array blocks are decoded together (numpy's
-    cost per call, ~1 us, times 4 calls a block was a fifth of reading a term's postings)."""
+    the first document number of each block, every block's deltas summed in one pass
+    (numpy's cost per call, ~1 us, times 4 calls a block was a fifth of reading a term's
+    postings)."""
     counts = np.array([b[0] for b in raw], dtype=np.int64)
-    if all(isinstance(b[1], np.ndarray) for b in raw):  # compact blocks
-        running = np.cumsum(np.concatenate([b[1] for b in raw]), dtype=np.int64)
-        ends = np.cumsum(counts)
-        before = np.zeros(len(raw), dtype=np.int64)
-        before[1:] = running[ends[:-1] - 1]
-        docs = running + np.repeat(np.array(offsets, dtype=np.int64) - before, counts)
-        tf = np.concatenate([_weight_array(b[2], b[0]) for b in raw])
-        return docs, tf, docs[ends - counts]
-    if not all(isinstance(b[1], bytes) for b in raw):  # Whoosh 3's own blocks, or mixed
-        parts = [block_arrays((b[1], b[2], None), b[0], False) for b in raw]
-        docs = np.concatenate([d + off for (d, _), off in zip(parts, offsets, strict=True)])
-        tf = np.concatenate([t for _, t in parts])
-    else:
-        deltas = np.frombuffer(b"".join([b[1] for b in raw]), IDS)
-        running = np.cumsum(deltas, dtype=np.int64)  # each block's deltas start from 0
-        ends = np.cumsum(counts)
-        before = np.zeros(len(raw), dtype=np.int64)
-        before[1:] = running[ends[:-1] - 1]
-        docs = running + np.repeat(np.array(offsets, dtype=np.int64) - before, counts)
-        tf = np.frombuffer(b"".join([_weight_bytes(b[2], b[0]) for b in raw]), WEIGHTS)
-        tf = tf.astype(np.float32)
-    firsts = docs[np.cumsum(counts) - counts]
-    return docs, tf, firsts
-
-
-_ONE = struct.pack("<f", 1.0)
-
-
-def _weight_array(weights: Any, count: int) -> np.ndarray:
-    if isinstance(weights, np.ndarray):
-        return weights
-    return np.full(count, 1.0 if weights is None else weights, np.float32)
-
-
-def _weight_bytes(weights: Any, count: int) -> bytes:
-    if isinstance(weights, bytes):
-        return weights
-    if weights is None:
-        return _ONE * count
-    if isinstance(weights, float):
-        return struct.pack("<f", weights) * count
-    return np.asarray(weights, WEIGHTS).tobytes()
+    running = np.cumsum(np.concatenate([_id_deltas(b[1]) for b in raw]), dtype=np.int64)
+    ends = np.cumsum(counts)
+    before = np.zeros(len(raw), dtype=np.int64)  # the running sum where each block starts
+    before[1:] = running[ends[:-1] - 1]
+    docs = running + np.repeat(np.array(offsets, dtype=np.int64) - before, counts)
+    tf = np.concatenate([_weight_array(b[2], b[0]) for b in raw])
+    return docs, tf, docs[ends - counts]
 
 
 def term_raw_blocks(terms: Any, fieldname: str, text: bytes) -> tuple[int, list[RawBlock]] | None:
@@ -430,23 +403,20 @@ def term_raw_blocks(terms: Any, fieldname: str, text: bytes) -> tuple[int, list[
     and its matcher each block's header the same way: 16 and 8 us of the 25 us a segment cost
     per term on the 200k bench, most terms being in all 23 segments. Here the slots, the key
     and its info are read with one `os.pread` each, and the term's postings with one."""
-    tindex = getattr(terms, "_tindex", None)
     postfile = getattr(terms, "_postfile", None)
-    if tindex is None or postfile is None or not hasattr(terms, "_keycoder"):
+    if postfile is None or not getattr(postfile, "is_real", False):
         return None
-    tfile, pfile = tindex.dbfile, postfile
-    if not (getattr(tfile, "is_real", False) and getattr(pfile, "is_real", False)):
+    readable, info = _term_info(terms, fieldname, text)
+    if not readable:
         return None
-    key = terms._keycoder(fieldname, text)
-    info = _hash_lookup(tindex, tfile.fileno(), key)
     if info is None:
         return 0, []
     flags, _, doc_frequency = _TERMINFO.unpack_from(info)[:3]
     if flags:  # inlined
         return None
     offset, length = _EXTENT.unpack_from(info, _TERMINFO.size)
-    data = os.pread(pfile.fileno(), length, offset)
-    if data[:4] != b"W3Bl":
+    data = os.pread(postfile.fileno(), length, offset)
+    if data[:4] != WHOOSH3_HEADER_MAGIC:
         return None
     return doc_frequency, _parse_blocks(data, offset)
 
@@ -454,17 +424,25 @@ def term_raw_blocks(terms: Any, fieldname: str, text: bytes) -> tuple[int, list[
 def term_doc_frequency(terms: Any, fieldname: str, text: bytes) -> int | None:
     """A segment's document frequency of a term (0 when it lacks the term) from one read of
     its term table; None when this reader cannot (see term_raw_blocks)."""
-    tindex = getattr(terms, "_tindex", None)
-    if tindex is None or not hasattr(terms, "_keycoder"):
+    readable, info = _term_info(terms, fieldname, text)
+    if not readable:
         return None
-    tfile = tindex.dbfile
-    if not getattr(tfile, "is_real", False):
-        return None
-    info = _hash_lookup(tindex, tfile.fileno(), terms._keycoder(fieldname, text))
     if info is None:
         return 0
     doc_frequency: int = _TERMINFO.unpack_from(info)[2]
     return doc_frequency
+
+
+def _term_info(terms: Any, fieldname: str, text: bytes) -> tuple[bool, bytes | None]:
+    """Whether the segment's term table is a Whoosh 3 hash file on disk, and if so the
+    term's entry in it (None: not there)."""
+    tindex = getattr(terms, "_tindex", None)
+    if tindex is None or not hasattr(terms, "_keycoder"):
+        return False, None
+    tfile = tindex.dbfile
+    if not getattr(tfile, "is_real", False):
+        return False, None
+    return True, _hash_lookup(tindex, tfile.fileno(), terms._keycoder(fieldname, text))
 
 
 def _hash_lookup(tindex: Any, fd: int, key: bytes) -> bytes | None:

@@ -144,37 +144,29 @@ class Engine:
         return got
 
     def _read_postings(self, searcher: Searcher, fieldname: str, text: bytes) -> _Postings:
-        # Each segment's blocks as stored (decoded together) or, for a segment the codec's
-        # reader cannot read (compound files), as Whoosh's matcher decodes them.
-        segments: list[tuple[int, int, list[RawBlock] | None, list[Any]]] = []
+        blocks: list[RawBlock] = []
+        offsets: list[int] = []
+        leaves: list[int] = []
         doc_frequency: int | None = 0
         for number, (leaf, offset) in enumerate(searcher.reader().leaf_readers()):
-            terms = getattr(leaf, "_terms", None)
-            found = term_raw_blocks(terms, fieldname, text) if terms is not None else None
-            if found is not None:
-                frequency, raw = found
-                if raw:
-                    segments.append((number, offset, raw, []))
-                if doc_frequency is not None:
-                    doc_frequency += frequency
-                continue
-            doc_frequency = None  # Whoosh's idf counts it
-            try:
-                decoded = list(_blocks(leaf_matcher(leaf, fieldname, text)))
-            except TermNotFound:
-                continue
-            segments.append((number, offset, None, decoded))
+            frequency, found = _segment_blocks(leaf, fieldname, text)
+            if frequency is None or doc_frequency is None:
+                doc_frequency = None  # not counted here: Whoosh's idf counts it
+            else:
+                doc_frequency += frequency
+            blocks += found
+            offsets += [offset] * len(found)
+            leaves += [number] * len(found)
         if doc_frequency is not None:
             self._doc_frequency[(fieldname, text)] = doc_frequency
-        if not segments:
+        if not blocks:
             return _Postings(EMPTY_DOCS, np.zeros(0, np.float32), None)
-        ids, tf, firsts = _decoded(segments)
+        ids, tf, firsts = decode_blocks(blocks, offsets)
         ids = ids.astype(DOCNUM)
         keep = self.live[ids]
+        starts = [block[3] for block in blocks]
         index = None
-        starts = [start for _, _, raw, decoded in segments for *_, start in raw or decoded]
         if all(start is not None for start in starts):
-            leaves = [number for number, _, raw, decoded in segments for _ in raw or decoded]
             index = (firsts, np.array(leaves), np.array(starts, dtype=np.int64))
         return _Postings(ids[keep], tf[keep], index)
 
@@ -507,11 +499,8 @@ def _intersect(a: Found, b: Found) -> Found:
     short, long = (a, b) if len(a) <= len(b) else (b, a)
     if not len(short):
         return EMPTY
-    at = np.searchsorted(long.docs, short.docs)
-    at[at == len(long.docs)] = 0
-    both = long.docs[at] == short.docs
-    at = at[both]
-    return Found(short.docs[both], short.scores[both] + long.scores[at])
+    at, both = _lookup(long.docs, short.docs)
+    return Found(short.docs[both], short.scores[both] + long.scores[at[both]])
 
 
 def _minus(a: Found, docs: np.ndarray) -> Found:
@@ -524,9 +513,7 @@ def _minus(a: Found, docs: np.ndarray) -> Found:
 def _maybe(a: Found, b: Found) -> Found:
     if not len(b):
         return a
-    at = np.searchsorted(a.docs, b.docs)
-    at[at == len(a.docs)] = 0
-    both = a.docs[at] == b.docs
+    at, both = _lookup(a.docs, b.docs)
     scores = a.scores.copy()
     scores[at[both]] += b.scores[both]
     return Found(a.docs, scores)
@@ -534,9 +521,17 @@ def _maybe(a: Found, b: Found) -> Found:
 
 def _contains(sorted_docs: np.ndarray, docs: np.ndarray) -> np.ndarray:
     """For each of `docs`, whether it is in `sorted_docs` (sorted, unique)."""
+    return _lookup(sorted_docs, docs)[1]
+
+
+def _lookup(sorted_docs: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of `docs`, its place in `sorted_docs` (sorted, unique) and whether it is
+    there (where it is not, the place means nothing)."""
+    if not len(sorted_docs):
+        return np.zeros(len(docs), np.intp), np.zeros(len(docs), bool)
     at = np.searchsorted(sorted_docs, docs)
     at[at == len(sorted_docs)] = 0
-    return sorted_docs[at] == docs
+    return at, sorted_docs[at] == docs
 
 
 def _btext(searcher: Searcher, fieldname: str, text: Any) -> bytes | None:
@@ -585,29 +580,23 @@ def leaf_matcher(leaf: Any, fieldname: str, text: bytes) -> Any:
     return terms.matcher(fieldname, text, leaf.schema[fieldname].format)
 
 
-def _decoded(
-    segments: list[tuple[int, int, list[RawBlock] | None, list[Any]]],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A term's postings in every segment (`_read_postings`): document numbers, frequencies
-    and each block's first document number."""
-    if all(raw is not None for _, _, raw, _ in segments):  # one decoding for every block
-        blocks = [block for _, _, raw, _ in segments for block in raw or ()]
-        offsets = [offset for _, offset, raw, _ in segments for _ in raw or ()]
-        return decode_blocks(blocks, offsets)
-    docs, tf, firsts = [], [], []
-    for _, offset, raw, decoded in segments:
-        if raw is not None:
-            got = decode_blocks(raw, [offset] * len(raw))
-        else:
-            got = (
-                np.concatenate([ids + offset for ids, _, _ in decoded]),
-                np.concatenate([weights for _, weights, _ in decoded]),
-                np.array([int(ids[0]) + offset if len(ids) else -1 for ids, _, _ in decoded]),
-            )
-        docs.append(got[0])
-        tf.append(got[1])
-        firsts.append(got[2])
-    return np.concatenate(docs), np.concatenate(tf), np.concatenate(firsts)
+def _segment_blocks(leaf: Any, fieldname: str, text: bytes) -> tuple[int | None, list[RawBlock]]:
+    """A segment's document frequency of the term (None: not counted) and its blocks: as
+    stored, read by the codec in one go, or for a segment it cannot read (compound files)
+    decoded by Whoosh's matcher and given back as deltas."""
+    terms = getattr(leaf, "_terms", None)
+    found = term_raw_blocks(terms, fieldname, text) if terms is not None else None
+    if found is not None:
+        return found
+    try:
+        matcher = leaf_matcher(leaf, fieldname, text)
+    except TermNotFound:
+        return None, []
+    return None, [
+        (len(ids), np.diff(ids, prepend=0), tf, start)
+        for ids, tf, start in _blocks(matcher)
+        if len(ids)
+    ]
 
 
 def _blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray, int | None]]:

@@ -587,10 +587,11 @@ class _FacetColumn:
         docs = docs_array(docnums)
         first = self.first[docs]
         counts = np.bincount(first[first >= 0], minlength=len(self.values))
-        if len(self.extra_docs) and len(docs) and len(self.extra_docs) <= len(docs):
-            chosen = contains(docs, self.extra_docs)
-            counts += np.bincount(self.extra_values[chosen], minlength=len(self.values))
-        elif len(self.extra_docs) and len(docs):
+        if not len(self.extra_docs) or not len(docs):
+            return counts
+        if len(self.extra_docs) <= len(docs):
+            entries = contains(docs, self.extra_docs)
+        else:
             # Fewer matches than entries: each match's further values are the entries
             # extra_start[d]:extra_start[d + 1] (looking 20k entries up among 5,000 matches
             # took 0.4 ms, this 0.1 ms).
@@ -598,10 +599,8 @@ class _FacetColumn:
             low, high = starts[docs], starts[docs + 1]
             has = high > low
             low, sizes = low[has], (high - low)[has]
-            if len(sizes):
-                runs = np.repeat(low - np.cumsum(sizes) + sizes, sizes)
-                entries = runs + np.arange(len(runs))
-                counts += np.bincount(self.extra_values[entries], minlength=len(self.values))
+            entries = np.repeat(low - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+        counts += np.bincount(self.extra_values[entries], minlength=len(self.values))
         return counts
 
     @property
@@ -926,7 +925,7 @@ class IndexHandle:
             modified = None
         seen = self._listed.get(thread)
         settled = seen is not None and seen[1] - seen[0] > self.SETTLED_SECONDS * 1e9
-        if settled and seen is not None and seen[0] == modified:
+        if settled and seen is not None and seen[0] == modified:  # unchanged since listed
             return True
         listed_at = time.time_ns()
         current = _is_current(searcher)

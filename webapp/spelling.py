@@ -8,7 +8,7 @@ for longer words, when none is one edit away) is in many more.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from indexer.codec import term_doc_frequency
@@ -97,22 +97,20 @@ def documents_with(reader: Any, word: str, fieldnames: Sequence[str]) -> int:
 
 
 def _has(reader: Any, fieldname: str, word: str) -> bool:
-    """Whether a segment has the word in the field: hundreds of candidates are looked up in
-    each segment, through the codec's single read (indexer/codec.py) where it can (Whoosh's
-    lookups took half the time of the slowest bench queries at 200k, 23 segments)."""
-    text = word.encode("utf-8")
-    for leaf, _ in reader.leaf_readers():
-        found = term_doc_frequency(getattr(leaf, "_terms", None), fieldname, text)
-        if found if found is not None else (fieldname, word) in leaf:
-            return True
-    return False
+    """Whether a segment has the word in the field (stopping at the first that has it)."""
+    return any(_segment_frequencies(reader, fieldname, word))
 
 
 def _doc_frequency(reader: Any, fieldname: str, word: str) -> int:
     """The documents (deleted ones too, as Whoosh counts) with the word in the field."""
+    return sum(_segment_frequencies(reader, fieldname, word))
+
+
+def _segment_frequencies(reader: Any, fieldname: str, word: str) -> Iterator[int]:
+    """Each segment's document frequency of the word in the field. Hundreds of candidates
+    are looked up in each segment, through the codec's single read (indexer/codec.py) where
+    it can: Whoosh's lookups took half the time of the slowest bench queries at 200k."""
     text = word.encode("utf-8")
-    total = 0
     for leaf, _ in reader.leaf_readers():
         found = term_doc_frequency(getattr(leaf, "_terms", None), fieldname, text)
-        total += found if found is not None else leaf.doc_frequency(fieldname, word)
-    return total
+        yield found if found is not None else leaf.doc_frequency(fieldname, word)
