@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import itertools
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from corpus_copies import edited, story, syndicated_records, write_jsonl
 
-from indexer.dedupe import THRESHOLD, CopyStore, signature, similarity
+from indexer.dedupe import (
+    BANDS,
+    NUM_PERM,
+    ROWS,
+    SMALL_BUCKET,
+    THRESHOLD,
+    CopyStore,
+    candidate_pairs,
+    signature,
+    similarity,
+)
 from indexer.model import Article
 from indexer.writer import open_index, reindex
 from webapp import create_app
@@ -163,3 +177,45 @@ def test_article_page_and_similar_endpoint(client: Any) -> None:
     assert "Other copies" in page and "/articles/s2-2" in page
     assert client.get("/api/articles/nope/similar").status_code == 404
     assert client.get("/api/search?dedupe=maybe").status_code == 400
+
+
+# ---------------------------------------------------------------- candidate pairs
+
+
+def reference_pairs(sigs: np.ndarray) -> set[tuple[int, int]]:
+    """The documented rule, band by band with a dict: rows whose band is equal form a run (in
+    row order); a run of up to SMALL_BUCKET rows gives all its pairs, a longer one a chain
+    and a star from its first row. Rows too short to sign take no part."""
+    pairs: set[tuple[int, int]] = set()
+    usable = [r for r in range(len(sigs)) if not (sigs[r] == np.iinfo(np.uint32).max).all()]
+    for band in range(BANDS):
+        runs: dict[bytes, list[int]] = {}
+        for r in usable:
+            runs.setdefault(sigs[r, band * ROWS : (band + 1) * ROWS].tobytes(), []).append(r)
+        for run in runs.values():
+            if len(run) <= SMALL_BUCKET:
+                pairs |= {(a, b) for i, a in enumerate(run) for b in run[i + 1 :]}
+            else:
+                pairs |= set(itertools.pairwise(run))
+                pairs |= {(run[0], b) for b in run[1:]}
+    return pairs
+
+
+def test_candidate_pairs_follow_the_banding_rule() -> None:
+    rng = np.random.default_rng(7)
+    sigs = rng.integers(0, 2**32 - 1, size=(3000, NUM_PERM), dtype=np.uint32)
+    for band, size in [(0, 2), (1, 3), (2, 5), (3, SMALL_BUCKET), (4, SMALL_BUCKET + 1), (5, 60)]:
+        rows = rng.choice(len(sigs), size=size, replace=False)  # a run of `size` equal bands
+        sigs[rows, band * ROWS : (band + 1) * ROWS] = sigs[rows[0], band * ROWS : (band + 1) * ROWS]
+    sigs[rng.choice(len(sigs), size=40, replace=False), :] = np.iinfo(np.uint32).max  # short
+    usable = ~(sigs == np.iinfo(np.uint32).max).all(axis=1)
+    found = {(int(a), int(b)) for a, b in candidate_pairs(sigs, usable)}
+    assert found == reference_pairs(sigs)
+    assert len(found) > SMALL_BUCKET * (SMALL_BUCKET - 1) // 2 + 60  # the runs were there
+
+
+def test_server_does_not_load_the_minhash_library() -> None:
+    # datasketch imports scipy (0.4 s, 54 MB a process): only the parsing processes need it.
+    code = "import sys, webapp.server, indexer.cli; print('datasketch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -233,3 +233,39 @@ def test_updates_merge_only_small_segments(tmp_path: Path, monkeypatch: pytest.M
     titles = set(stored_titles(ix).values())
     assert {f"Update story {n}" for n in range(8)} <= titles
     assert {f"Base story {n}" for n in range(40)} <= titles
+
+
+def test_errors_name_files_as_the_corpus_was_given(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (corpus / "sub" / "empty.txt").write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("reindex", "./corpus/", "--index", "ix")
+    assert code == 1 and out.startswith("3 added, 0 updated, 0 removed, 1 failed")
+    assert "./corpus/sub/empty.txt: empty file" in err.splitlines()
+
+
+def test_a_failed_commit_leaves_manifest_and_sidecar_as_they_were(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.segment
+
+    ix = tmp_path / "ix"
+    reindex([str(corpus)], str(ix))
+    ours = ("newsdesk.json", "newsdesk-copies.npz")  # and anything staged beside them
+
+    def kept() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in ix.iterdir() if p.name.startswith(ours)}
+
+    before = kept()
+    write(corpus / "d.txt", "Delta headline")
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(indexer.segment.NewsdeskWriter, "commit", fail)
+    with pytest.raises(OSError, match="disk full"):
+        reindex([str(corpus)], str(ix), workers=1)
+    assert kept() == before  # nothing staged left behind, nothing replaced
+    monkeypatch.undo()
+    assert reindex([], str(ix)).added == 1
