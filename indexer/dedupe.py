@@ -10,9 +10,10 @@ then id), so a lone article is its own cluster.
 Clusters are a function of the set of signatures only, so an incremental reindex computes the
 same clusters as a full build. The signatures live in a sidecar file beside the manifest
 (`newsdesk-copies.npz`: 4 bytes × NUM_PERM per article, 256 B) together with the cluster each
-article carries in the index; after the files are written, `CopyStore.recluster()` recomputes
-every cluster (vectorised banding: about a second for 200k articles) and the writer rewrites
-only the articles whose cluster changed. A sidecar that does not describe the index's current
+article carries in the index and a digest of its documents (the writer keeps the unchanged
+articles of a changed file); `CopyStore.recluster()` recomputes every cluster (vectorised
+banding: 0.2-0.3 s for 200k articles) and the writer rewrites only the articles whose cluster
+changed. A sidecar that does not describe the index's current
 generation (a run died between the commit and the save) is rebuilt from the stored bodies.
 """
 
@@ -226,6 +227,7 @@ class CopyStore:
         self.files: list[str] = []
         self.whens: list[int] = []
         self.written: list[str] = []  # the cluster in the index ("" when not yet written)
+        self.digests: list[int] = []  # schema.documents_digest of its documents (0: unknown)
         self.sigs = np.empty((0, NUM_PERM), dtype=np.uint32)
         self.added: list[np.ndarray] = []  # signatures of rows appended since the last compact
         self.alive: list[bool] = []
@@ -237,7 +239,9 @@ class CopyStore:
 
     # -- changes
 
-    def put(self, article: Article, file_key: str, sig: np.ndarray | None = None) -> str:
+    def put(
+        self, article: Article, file_key: str, sig: np.ndarray | None = None, digest: int = 0
+    ) -> str:
         """Record an article (its signature computed unless given); returns the cluster to
         write for now: the one it had, or its own id (fixed by `recluster`)."""
         sig = signature(article.body or "") if sig is None else sig
@@ -252,6 +256,7 @@ class CopyStore:
         self.files.append(file_key)
         self.whens.append(sort_key(article.date))
         self.written.append(was or article.id)
+        self.digests.append(digest)
         self.added.append(np.asarray(sig, dtype=np.uint32))
         self.alive.append(True)
         self.rows[article.id] = row
@@ -260,10 +265,27 @@ class CopyStore:
         self.changed = True
         return self.written[row]
 
-    def drop_file(self, file_key: str) -> None:
-        """Forget every article of a file (it was removed or is about to be re-added)."""
+    def drop_file(self, file_key: str, keep: set[str] | frozenset[str] = frozenset()) -> set[str]:
+        """Forget the articles of a file (it was removed or is about to be re-added), but for
+        the ids in `keep`; returns the ids forgotten."""
+        dropped = set()
         for row in list(self._file_rows().get(file_key, ())):
-            self._kill(row)
+            if self.ids[row] not in keep:
+                dropped.add(self.ids[row])
+                self._kill(row)
+        return dropped
+
+    def unchanged(self, file_key: str, ids: list[str], digests: list[int]) -> set[str]:
+        """The ids among a file's articles that the store has from that same file with the
+        same (known) digest: their documents in the index are already right."""
+        rows = [self.rows.get(article_id) for article_id in ids]
+        return {
+            article_id
+            for article_id, row, digest in zip(ids, rows, digests, strict=True)
+            if row is not None
+            and digest
+            and (self.digests[row], self.files[row]) == (digest, file_key)
+        }
 
     def _kill(self, row: int) -> None:
         if self.alive[row]:
@@ -299,6 +321,7 @@ class CopyStore:
         self.files = [self.files[r] for r in rows]
         self.whens = [self.whens[r] for r in rows]
         self.written = [self.written[r] for r in rows]
+        self.digests = [self.digests[r] for r in rows]
         self.alive = [True] * len(rows)
         self.rows = dict(zip(self.ids, range(len(rows)), strict=True))
         self.by_file = None
@@ -371,6 +394,7 @@ class CopyStore:
                 file_of=np.array([index[k] for k in self.files], dtype=np.int32),
                 whens=np.array(self.whens, dtype=np.int64),
                 written=np.array(self.written, dtype=str),
+                digests=np.array(self.digests, dtype=np.uint64),
                 sigs=self.sigs,
             )
 
@@ -393,6 +417,9 @@ class CopyStore:
                 store.files = [files[n] for n in data["file_of"].tolist()]
                 store.whens = data["whens"].tolist()
                 store.written = data["written"].tolist()
+                store.digests = (  # sidecars written before digests: all unknown
+                    data["digests"].tolist() if "digests" in data.files else [0] * len(store.ids)
+                )
                 store.sigs = data["sigs"].astype(np.uint32)
         except (OSError, ValueError, KeyError):
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -153,6 +154,14 @@ def _facet_values(facet: str, values: list[str | None]) -> str:
 def article_documents(article: Article, file_key: str) -> list[dict[str, Any]]:
     """The article's document followed by one document per quotation (all share `article`)."""
     return [article_to_document(article, file_key), *quote_documents(article, file_key)]
+
+
+def documents_digest(docs: list[dict[str, Any]]) -> int:
+    """A 64-bit digest of an article's documents (never 0, which means "unknown"): an update
+    rewrites only the articles of a changed file whose documents would differ."""
+    text = json.dumps(docs, sort_keys=True, default=str, ensure_ascii=False)
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") or 1
 
 
 def article_to_document(article: Article, file_key: str) -> dict[str, Any]:

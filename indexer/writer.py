@@ -37,7 +37,7 @@ from indexer.dedupe import CopyStore, prepare_signatures, rewrite_clusters, sign
 from indexer.errors import IndexBusy, NewsdeskError, ParseError
 from indexer.model import Article
 from indexer.readers import iter_corpus, parse_file
-from indexer.schema import SCHEMA, article_documents
+from indexer.schema import SCHEMA, article_documents, documents_digest
 from indexer.segment import NewsdeskMpWriter, NewsdeskWriter
 from indexer.staging import Staged
 
@@ -147,6 +147,7 @@ class ParsedFile:
     articles: list[Article]
     errors: list[ParseError]
     signatures: list[Any] = field(default_factory=list)  # MinHash of each article's body
+    digests: list[int] = field(default_factory=list)  # of each article's documents
 
 
 def open_index(index_dir: str):
@@ -382,7 +383,8 @@ def parse_for_index(path: str) -> ParsedFile:
         (errors if isinstance(item, ParseError) else articles).append(item)  # type: ignore[arg-type]
     state.articles = len(articles)
     signatures = [signature(article.body or "") for article in articles]
-    return ParsedFile(path, key, state, articles, errors, signatures)
+    digests = [documents_digest(article_documents(article, key)) for article in articles]
+    return ParsedFile(path, key, state, articles, errors, signatures, digests)
 
 
 class Parsers:
@@ -472,10 +474,10 @@ def _apply(
             copies.drop_file(key)
             summary.removed += manifest.files.pop(key).articles
         clustered = not rebuild and len(todo) <= ONE_COMMIT_FILES
-        elsewhere: dict[str, set[str]] = {}
+        registered: dict[str, Registered] = {}
         if clustered:
             parsed_files = list(parsed_files)
-            elsewhere = _cluster_first(ix, writer, parsed_files, olds, copies)
+            registered = _cluster_first(ix, writer, parsed_files, olds, copies)
         for parsed in parsed_files:
             pending += _write_file(
                 writer,
@@ -485,7 +487,7 @@ def _apply(
                 summary,
                 rebuild,
                 written_ids,
-                elsewhere.get(parsed.key) if clustered else None,
+                registered.get(parsed.key),
             )
             if progress:
                 progress(1)
@@ -510,27 +512,58 @@ def _cluster_first(
     parsed_files: list[ParsedFile],
     olds: dict[str, FileState | None],
     copies: CopyStore,
-) -> dict[str, set[str]]:
+) -> dict[str, Registered]:
     """Record the signatures of the files about to be written, recompute the clusters, and
     rewrite (in `writer`) the other articles whose cluster changed; the files' own articles
-    then take their final cluster from `copies` as they are written. Returns, per file, the
-    ids of its articles that the index holds from another file (see `_elsewhere`)."""
+    then take their final cluster from `copies` as they are written. Returns each file's
+    registration (see `_register`)."""
     ours: set[str] = set()
-    elsewhere: dict[str, set[str]] = {}
+    registered: dict[str, Registered] = {}
     for parsed in parsed_files:
         if _replaces(parsed, olds.get(parsed.key), rebuild=False):
-            elsewhere[parsed.key] = _elsewhere(parsed, copies)
-            copies.drop_file(parsed.key)
-            for article, sig in zip(parsed.articles, _signatures(parsed), strict=True):
-                copies.put(article, parsed.key, sig)
-                ours.add(article.id)
+            registered[parsed.key] = done = _register(parsed, copies, rebuild=False)
+            ours |= {a.id for a in parsed.articles if a.id not in done.kept}
     changes = copies.recluster()
     copies.mark_written(changes)
     others = {article_id: c for article_id, c in changes.items() if article_id not in ours}
     if others:
         with ix.searcher() as searcher:
             rewrite_clusters(searcher, writer, others)
-    return elsewhere
+    return registered
+
+
+@dataclass
+class Registered:
+    """A changed file's articles as recorded in the copy store, before they are written."""
+
+    kept: set[str]  # unchanged articles: their documents stay in the index as they are
+    dropped: set[str]  # the file's other articles in the index: to delete
+    elsewhere: set[str]  # its articles the index holds from another file: to delete by id
+
+
+def _register(
+    parsed: ParsedFile,
+    copies: CopyStore,
+    rebuild: bool,
+    written_ids: frozenset[str] | set[str] = frozenset(),
+) -> Registered:
+    """Record a file's new and changed articles in the copy store (their signatures, and their
+    cluster for now), keeping its unchanged ones: those whose documents have the digest the
+    store has for them from this file. Editing one record of a JSON Lines export or one
+    article of a text dump rewrites that article, not the file's others. A full build skips
+    the ids it has written already (`_write_file` reports them)."""
+    digests = parsed.digests or [0] * len(parsed.articles)
+    ids = [article.id for article in parsed.articles]
+    kept = set() if rebuild else copies.unchanged(parsed.key, ids, digests)
+    elsewhere = _elsewhere(parsed, copies)
+    dropped = copies.drop_file(parsed.key, keep=kept)
+    here: set[str] = set()
+    for article, sig, digest in zip(parsed.articles, _signatures(parsed), digests, strict=True):
+        if article.id in kept or (rebuild and (article.id in written_ids or article.id in here)):
+            continue
+        here.add(article.id)
+        copies.put(article, parsed.key, sig, digest)
+    return Registered(kept, dropped, elsewhere)
 
 
 def _elsewhere(parsed: ParsedFile, copies: CopyStore) -> set[str]:
@@ -627,11 +660,11 @@ def _write_file(
     summary: ReindexSummary,
     rebuild: bool,
     written_ids: set[str],
-    elsewhere: set[str] | None = None,
+    registered: Registered | None = None,
 ) -> int:
-    """Replace one file's articles in the index; returns the number written. With
-    `elsewhere` (the ids the index holds from other files), its articles are already in the
-    copy store with their final cluster (`_cluster_first`)."""
+    """Replace one file's changed articles in the index; returns the number written. With
+    `registered` (`_cluster_first`), its articles are already in the copy store with their
+    final cluster."""
     summary.errors.extend(parsed.errors)
     summary.failed += len(parsed.errors)
     if parsed.state is None:
@@ -640,15 +673,19 @@ def _write_file(
         manifest.files[parsed.key] = parsed.state  # touched but not changed
         summary.unchanged += parsed.state.articles
         return 0
-    if old is not None and not rebuild:
-        writer.delete_by_term("file", parsed.key)
     copies = manifest.copies or CopyStore()
-    registered = elsewhere is not None
-    if elsewhere is None:
-        elsewhere = _elsewhere(parsed, copies)
-        copies.drop_file(parsed.key)
+    if registered is None:
+        registered = _register(parsed, copies, rebuild, written_ids)
+    if old is not None and not rebuild:
+        if registered.kept:  # the others, one by one (each with its quote records)
+            for article_id in sorted(registered.dropped):
+                writer.delete_by_term("article", article_id)
+        else:
+            writer.delete_by_term("file", parsed.key)
     written = 0
-    for article, sig in zip(parsed.articles, _signatures(parsed), strict=True):
+    for article in parsed.articles:
+        if article.id in registered.kept:
+            continue
         if rebuild and article.id in written_ids:
             # A full build writes in parallel processes, where a document added in this run
             # cannot be replaced: the first record with an id wins, and the user is told.
@@ -656,17 +693,19 @@ def _write_file(
             summary.errors.append(duplicate)
             summary.failed += 1
             continue
-        if not rebuild and article.id in elsewhere:
+        if not rebuild and article.id in registered.elsewhere:
             # The article and every quote record of its previous version, in another file.
             writer.delete_by_term("article", article.id)
-        if registered:
-            cluster = copies.cluster_of(article.id) or article.id
-        else:
-            cluster = copies.put(article, parsed.key, sig)  # its last cluster, or its own id
+        cluster = copies.cluster_of(article.id) or article.id
         for doc in article_documents(article, parsed.key):
             writer.add_document(**doc, cluster=cluster)
         written_ids.add(article.id)
         written += 1
+    summary.unchanged += len(registered.kept)
+    ids = {article.id for article in parsed.articles}
+    summary.removed += sum(  # records gone from the file (not moved to another one)
+        1 for a in registered.dropped if a not in ids and copies.file_of(a) is None
+    )
     if old is not None:
         summary.updated += written
     else:

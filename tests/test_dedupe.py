@@ -219,3 +219,46 @@ def test_server_does_not_load_the_minhash_library() -> None:
     code = "import sys, webapp.server, indexer.cli; print('datasketch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["one commit", "streamed"])
+def test_rounds_of_edits_give_the_index_a_full_build_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    # Several records a file, so that most articles of a changed file are kept as they are:
+    # their clusters must still follow the edits (earlier copies arriving, copies removed).
+    if streamed:  # as a large update is written: files first, then the clusters that changed
+        monkeypatch.setattr("indexer.writer.ONE_COMMIT_FILES", 0)
+    rng = random.Random(11)
+    files: list[list[dict[str, Any]]] = [[], [], [], []]
+    for n, record in enumerate(syndicated_records(stories=5)):
+        files[n % 4].append(record)
+    corpus, ix = tmp_path / "corpus", tmp_path / "ix"
+
+    def write_all() -> None:
+        for n, records in enumerate(files):
+            write_jsonl(corpus / f"feed{n}.jsonl", records)
+
+    write_all()
+    reindex([str(corpus)], str(ix))
+    for round_ in range(4):
+        edited_file, other = rng.sample(range(4), 2)
+        record = rng.choice(files[edited_file])
+        record["body"] += f" Correction number {round_}."
+        files[other].remove(rng.choice(files[other]))  # a record deleted
+        copy = dict(rng.choice([r for f in files for r in f if r["id"].startswith("s")]))
+        copy.update(id=f"early{round_}", date=f"2024-03-0{round_ + 1}T00:00:00")
+        files[other].insert(0, copy)  # an earlier copy: its story's cluster is renamed
+        moved = files[edited_file].pop()
+        files[(edited_file + 1) % 4].append(moved)  # a record moved to another file
+        write_all()
+        summary = reindex([], str(ix))
+        assert summary.unchanged > summary.updated  # most articles of changed files kept
+        full = tmp_path / f"full{round_}"
+        reindex([str(corpus)], str(full), full=True)
+        assert all_documents(ix) == all_documents(full), f"round {round_}"
+
+
+def all_documents(index_dir: Path) -> dict[str, dict[str, Any]]:
+    with open_index(str(index_dir)).searcher() as searcher:
+        return {d["id"]: d for d in searcher.all_stored_fields()}

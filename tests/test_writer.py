@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from corpus_copies import write_jsonl
 
 from indexer.cli import main
 from indexer.schema import document_to_article
@@ -269,3 +270,44 @@ def test_a_failed_commit_leaves_manifest_and_sidecar_as_they_were(
     assert kept() == before  # nothing staged left behind, nothing replaced
     monkeypatch.undo()
     assert reindex([], str(ix)).added == 1
+
+
+def test_editing_one_record_rewrites_only_that_article(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.segment
+
+    corpus, ix, full = tmp_path / "corpus", tmp_path / "ix", tmp_path / "full"
+    records = [
+        {"id": f"r{n}", "title": f"Record {n}", "date": f"2024-05-0{n + 1}",
+         "body": f'Record {n} on grain exports. "Prices will rise," said Ana Ruiz {n}.'}
+        for n in range(4)
+    ]  # fmt: skip
+    feed = write_jsonl(corpus / "feed.jsonl", records)
+    reindex([str(corpus)], str(ix))
+    records[1]["body"] += " A correction was appended."
+    del records[3]
+    write_jsonl(feed, records)
+    written: list[str] = []
+    add = indexer.segment.NewsdeskWriter.add_document
+
+    def spy(self: object, **doc: object) -> None:
+        written.append(str(doc["article"]))
+        add(self, **doc)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(indexer.segment.NewsdeskWriter, "add_document", spy)
+    code, out, _ = run("reindex", "--index", str(ix))
+    assert (code, out.split(" in ")[0]) == (
+        0,
+        "0 added, 1 updated, 1 removed, 0 failed, 2 unchanged",
+    )
+    assert set(written) == {"r1"}  # the article and its quote record, no other
+    monkeypatch.undo()
+    reindex([str(corpus)], str(full), full=True)
+    assert documents(ix) == documents(full)
+    assert "correction" in documents(ix)["r1"]["body"] and "r3" not in documents(ix)
+
+
+def documents(index_dir: Path) -> dict[str, dict[str, object]]:
+    with open_index(str(index_dir)).searcher() as searcher:
+        return {d["id"]: d for d in searcher.all_stored_fields()}
