@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import pickle
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -158,9 +159,10 @@ def article_documents(article: Article, file_key: str) -> list[dict[str, Any]]:
 
 def documents_digest(docs: list[dict[str, Any]]) -> int:
     """A 64-bit digest of an article's documents (never 0, which means "unknown"): an update
-    rewrites only the articles of a changed file whose documents would differ."""
-    text = json.dumps(docs, sort_keys=True, default=str, ensure_ascii=False)
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    rewrites only the articles of a changed file whose documents would differ. Pickled (13 us
+    an article; JSON took 40): another Python may pickle them otherwise, which only rewrites
+    each article once."""
+    digest = hashlib.blake2b(pickle.dumps(docs, protocol=5), digest_size=8).digest()
     return int.from_bytes(digest, "little") or 1
 
 

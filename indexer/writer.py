@@ -147,7 +147,6 @@ class ParsedFile:
     articles: list[Article]
     errors: list[ParseError]
     signatures: list[Any] = field(default_factory=list)  # MinHash of each article's body
-    digests: list[int] = field(default_factory=list)  # of each article's documents
 
 
 def open_index(index_dir: str):
@@ -383,8 +382,7 @@ def parse_for_index(path: str) -> ParsedFile:
         (errors if isinstance(item, ParseError) else articles).append(item)  # type: ignore[arg-type]
     state.articles = len(articles)
     signatures = [signature(article.body or "") for article in articles]
-    digests = [documents_digest(article_documents(article, key)) for article in articles]
-    return ParsedFile(path, key, state, articles, errors, signatures, digests)
+    return ParsedFile(path, key, state, articles, errors, signatures)
 
 
 class Parsers:
@@ -536,6 +534,7 @@ def _cluster_first(
 class Registered:
     """A changed file's articles as recorded in the copy store, before they are written."""
 
+    documents: list[list[dict[str, Any]]]  # each article's documents (schema.article_documents)
     kept: set[str]  # unchanged articles: their documents stay in the index as they are
     dropped: set[str]  # the file's other articles in the index: to delete
     elsewhere: set[str]  # its articles the index holds from another file: to delete by id
@@ -552,7 +551,8 @@ def _register(
     store has for them from this file. Editing one record of a JSON Lines export or one
     article of a text dump rewrites that article, not the file's others. A full build skips
     the ids it has written already (`_write_file` reports them)."""
-    digests = parsed.digests or [0] * len(parsed.articles)
+    documents = [article_documents(article, parsed.key) for article in parsed.articles]
+    digests = [documents_digest(docs) for docs in documents]
     ids = [article.id for article in parsed.articles]
     kept = set() if rebuild else copies.unchanged(parsed.key, ids, digests)
     elsewhere = _elsewhere(parsed, copies)
@@ -563,7 +563,7 @@ def _register(
             continue
         here.add(article.id)
         copies.put(article, parsed.key, sig, digest)
-    return Registered(kept, dropped, elsewhere)
+    return Registered(documents, kept, dropped, elsewhere)
 
 
 def _elsewhere(parsed: ParsedFile, copies: CopyStore) -> set[str]:
@@ -683,7 +683,7 @@ def _write_file(
         else:
             writer.delete_by_term("file", parsed.key)
     written = 0
-    for article in parsed.articles:
+    for article, docs in zip(parsed.articles, registered.documents, strict=True):
         if article.id in registered.kept:
             continue
         if rebuild and article.id in written_ids:
@@ -697,7 +697,7 @@ def _write_file(
             # The article and every quote record of its previous version, in another file.
             writer.delete_by_term("article", article.id)
         cluster = copies.cluster_of(article.id) or article.id
-        for doc in article_documents(article, parsed.key):
+        for doc in docs:
             writer.add_document(**doc, cluster=cluster)
         written_ids.add(article.id)
         written += 1
