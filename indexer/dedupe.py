@@ -20,6 +20,7 @@ generation (a run died between the commit and the save) is rebuilt from the stor
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import re
@@ -304,26 +305,28 @@ class CopyStore:
         return self.by_file
 
     def compact(self) -> None:
-        """Drop dead rows and fold appended signatures into the matrix."""
+        """Drop dead rows and fold appended signatures into the matrix (one copy of it)."""
         if all(self.alive):
             if self.added:
                 self.sigs = np.vstack([self.sigs, *self.added])
                 self.added = []
             return
-        keep = np.flatnonzero(self.alive)
+        alive = np.array(self.alive, dtype=bool)
         loaded = len(self.sigs)
-        kept = [self.sigs[keep[keep < loaded]]]  # one copy of the matrix, not two
-        kept += [self.added[row - loaded] for row in keep[keep >= loaded].tolist()]
-        self.sigs = np.vstack(kept) if len(kept) > 1 else kept[0]
-        self.added = []
-        rows = keep.tolist()
-        self.ids = [self.ids[r] for r in rows]
-        self.files = [self.files[r] for r in rows]
-        self.whens = [self.whens[r] for r in rows]
-        self.written = [self.written[r] for r in rows]
-        self.digests = [self.digests[r] for r in rows]
-        self.alive = [True] * len(rows)
-        self.rows = dict(zip(self.ids, range(len(rows)), strict=True))
+        added = [sig for sig, keep in zip(self.added, self.alive[loaded:], strict=True) if keep]
+        sigs = np.empty((int(alive.sum()), NUM_PERM), dtype=np.uint32)
+        kept = int(alive[:loaded].sum())
+        np.compress(alive[:loaded], self.sigs, axis=0, out=sigs[:kept])
+        if added:
+            sigs[kept:] = added
+        self.sigs, self.added = sigs, []
+        self.ids = list(itertools.compress(self.ids, self.alive))
+        self.files = list(itertools.compress(self.files, self.alive))
+        self.whens = list(itertools.compress(self.whens, self.alive))
+        self.written = list(itertools.compress(self.written, self.alive))
+        self.digests = list(itertools.compress(self.digests, self.alive))
+        self.alive = [True] * len(self.ids)
+        self.rows = dict(zip(self.ids, range(len(self.ids)), strict=True))
         self.by_file = None
 
     # -- clusters
