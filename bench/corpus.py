@@ -117,6 +117,7 @@ def write_jsonl(records: Iterator[dict], out: Path) -> int:
 
 FILES_PER_DIR = 250
 CORRECTION = "This story corrects the figure given in the second paragraph."
+UPDATE = "This story was updated with comments from the ministry."
 
 
 def scale_dir(n: int) -> Path:
@@ -157,9 +158,12 @@ def corpus_files(root: Path) -> list[Path]:
     return sorted(root.glob("batch-*/*.jsonl"))
 
 
-def change_files(root: Path, backup: Path, count: int = 100, seed: int = 7) -> list[Path]:
+def change_files(
+    root: Path, backup: Path, count: int = 100, seed: int = 7, whole: bool = False
+) -> list[Path]:
     """Edit `count` seeded files as a newsroom correction would: the first article of each gets
-    a sentence appended to its body. Originals are kept under `backup` (see restore_files)."""
+    a sentence appended to its body (with `whole`, every article of each gets another one, as
+    when files are scraped again). Originals are kept under `backup` (see restore_files)."""
     restore_files(root, backup)
     chosen = random.Random(seed).sample(corpus_files(root), count)
     for path in chosen:
@@ -168,9 +172,10 @@ def change_files(root: Path, backup: Path, count: int = 100, seed: int = 7) -> l
         original = path.read_text(encoding="utf-8")
         (backup / rel).write_text(original, encoding="utf-8")
         lines = original.splitlines()
-        first = json.loads(lines[0])
-        first["body"] += "\n\n" + CORRECTION
-        lines[0] = json.dumps(first, ensure_ascii=False)
+        for n in range(len(lines) if whole else 1):
+            record = json.loads(lines[n])
+            record["body"] += "\n\n" + (UPDATE if whole else CORRECTION)
+            lines[n] = json.dumps(record, ensure_ascii=False)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return chosen
 
