@@ -159,10 +159,13 @@ def article_documents(article: Article, file_key: str) -> list[dict[str, Any]]:
 
 def documents_digest(docs: list[dict[str, Any]]) -> int:
     """A 64-bit digest of an article's documents (never 0, which means "unknown"): an update
-    rewrites only the articles of a changed file whose documents would differ. Pickled (13 us
-    an article; JSON took 40): another Python may pickle them otherwise, which only rewrites
-    each article once."""
-    digest = hashlib.blake2b(pickle.dumps(docs, protocol=5), digest_size=8).digest()
+    rewrites only the articles of a changed file whose documents would differ. `path` is left
+    out: it is the file's path as the corpus was named (`reindex /data/news`, then a bare
+    `reindex` names it relative to the working directory), not the article. Pickled (13 us an
+    article; JSON took 40): another Python may pickle them otherwise, which only rewrites each
+    article once."""
+    content = [{k: v for k, v in doc.items() if k != "path"} for doc in docs]
+    digest = hashlib.blake2b(pickle.dumps(content, protocol=5), digest_size=8).digest()
     return int.from_bytes(digest, "little") or 1
 
 

@@ -296,6 +296,7 @@ def test_editing_one_record_rewrites_only_that_article(
         add(self, **doc)  # type: ignore[arg-type]
 
     monkeypatch.setattr(indexer.segment.NewsdeskWriter, "add_document", spy)
+    monkeypatch.chdir(tmp_path)  # a bare reindex names the corpus `corpus` now, not /tmp/...
     code, out, _ = run("reindex", "--index", str(ix))
     assert (code, out.split(" in ")[0]) == (
         0,
@@ -309,5 +310,6 @@ def test_editing_one_record_rewrites_only_that_article(
 
 
 def documents(index_dir: Path) -> dict[str, dict[str, object]]:
+    """Every stored document by id, but for `path` (the file as the corpus was named)."""
     with open_index(str(index_dir)).searcher() as searcher:
-        return {d["id"]: d for d in searcher.all_stored_fields()}
+        return {d["id"]: d | {"path": None} for d in searcher.all_stored_fields()}
