@@ -222,9 +222,6 @@ def newsdesk_side(n: int, root: Path, queries: list[BenchQuery]) -> dict[str, An
     change_files(corpus, root / "backup", CHANGED_FILES, whole=True)  # every article changes
     whole = measured([newsdesk, "reindex", "--index", str(index)])
     print(f"  newsdesk, same files whole: {whole.seconds:.2f}s ({whole.output.splitlines()[-1]})")
-    change_files(corpus, root / "backup", CHANGED_FILES)  # back to the edits the peer gets
-    reindex_back = measured([newsdesk, "reindex", "--index", str(index)])
-    print(f"  newsdesk, back to the first edits: {reindex_back.seconds:.2f}s")
     port = free_port()
     server = Server(
         [newsdesk, "serve", "--index", str(index), "--port", str(port), "--workers", "2"],
@@ -261,7 +258,7 @@ def peer_side(n: int, root: Path, queries: list[BenchQuery], changed: list[str])
     print(f"  datasette build: {build.seconds:.1f}s {build.output}")
     size = size_on_disk(db)
     if restored:
-        change_files(root / "corpus", backup, CHANGED_FILES)  # the same edits again
+        change_files(root / "corpus", backup, CHANGED_FILES, whole=True)  # as Newsdesk serves
     update = measured([str(PEER / "python"), build_script, "update", str(db), *changed])
     print(f"  datasette upsert of {len(changed)} files: {update.seconds:.2f}s")
     port = free_port()
@@ -479,7 +476,8 @@ otherwise pick, in the same run, on the same corpus and the same queries (issue 
   `bench/data/scale-N/corpus/` (git-ignored). "Editing 100 files" appends a correction sentence
   to the first article of 100 seeded files (Newsdesk rewrites only the changed articles);
   "rewriting them whole" then appends another sentence to every article of the same files, as
-  a new scrape would; the build of both systems reads the unedited corpus.
+  a new scrape would; the build of both systems reads the unedited corpus, and both serve it
+  with the files rewritten whole.
 - **Queries**: 600 per run, seeded (`bench/queries.py`): frequent and rare terms, two or three
   words of a real headline, recurring phrases, pairs of frequent terms; a third filter on
   location, author, source (all articles are Reuters') or a date window.

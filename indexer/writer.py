@@ -50,7 +50,7 @@ MANIFEST = "newsdesk.json"
 COMMIT_EVERY = 20_000  # articles per intermediate commit: bounds the work an interrupt loses
 SMALL_SEGMENT = 5_000  # documents: a segment under this is an update's, merged with the others
 SMALL_SEGMENTS_KEPT = 6  # small segments left as they are (each costs searches a little)
-PARALLEL_WRITE_FILES = 50  # an update of this many files is written by one process per core
+PARALLEL_WRITE_ARTICLES = 200  # an update writing this many is written by a process per core
 ONE_COMMIT_FILES = 2_000  # an update of at most this many files is parsed whole, then written
 PARSE_CHUNK = 8  # files a parsing process takes at a time
 PARSE_AHEAD = 32  # chunks parsed ahead of the writer (a few thousand articles)
@@ -458,7 +458,6 @@ def _apply(
     before anything is written, so it commits once; a full build or a larger update streams
     files into the index and rewrites the articles whose cluster changed in a last commit.
     """
-    writer = _writer(ix, index_dir, rebuild, len(todo))
     pending = 0
     first_commit = rebuild
     written_ids: set[str] = set()
@@ -466,16 +465,30 @@ def _apply(
     manifest.copies = copies
     olds = {os.path.abspath(p): old for p, old in todo}
     parsed_files: Iterable[ParsedFile] = _parsed([p for p, _ in todo], parsers)
+    for key in gone:  # forgotten here, deleted from the index by the writer below
+        copies.drop_file(key)
+        summary.removed += manifest.files.pop(key).articles
+    clustered = not rebuild and len(todo) <= ONE_COMMIT_FILES
+    registered: dict[str, Registered] = {}
+    others: dict[str, str] = {}
+    parallel = True
+    if clustered:
+        parsed_files = list(parsed_files)
+        registered, others = _cluster_first(parsed_files, olds, copies)
+        # A small update is written by this process: as fast up to about 200 articles (at
+        # 200k: 3.1-3.4 s either way for 100, 5.2-5.3 s against 3.5-4.4 s for 515), and one
+        # segment, not one per process, for searches to visit and merges to rewrite.
+        changed = sum(
+            len(p.articles) - len(r.kept) for p in parsed_files if (r := registered.get(p.key))
+        )
+        parallel = changed + len(others) >= PARALLEL_WRITE_ARTICLES
+    writer = _writer(ix, index_dir, parallel)
     try:
         for key in gone:
             writer.delete_by_term("file", key)
-            copies.drop_file(key)
-            summary.removed += manifest.files.pop(key).articles
-        clustered = not rebuild and len(todo) <= ONE_COMMIT_FILES
-        registered: dict[str, Registered] = {}
-        if clustered:
-            parsed_files = list(parsed_files)
-            registered = _cluster_first(ix, writer, parsed_files, olds, copies)
+        if others:
+            with ix.searcher() as searcher:
+                rewrite_clusters(searcher, writer, others)
         for parsed in parsed_files:
             pending += _write_file(
                 writer,
@@ -492,7 +505,7 @@ def _apply(
             if pending >= COMMIT_EVERY and not clustered:
                 _commit(writer, manifest, index_dir, clear=first_commit)
                 first_commit, pending = False, 0
-                writer = _writer(ix, index_dir, rebuild, len(todo))
+                writer = _writer(ix, index_dir, parallel)
         if writer_has_changes(summary, first_commit):
             _commit(writer, manifest, index_dir, clear=first_commit)
         else:
@@ -505,16 +518,14 @@ def _apply(
 
 
 def _cluster_first(
-    ix,
-    writer,
     parsed_files: list[ParsedFile],
     olds: dict[str, FileState | None],
     copies: CopyStore,
-) -> dict[str, Registered]:
-    """Record the signatures of the files about to be written, recompute the clusters, and
-    rewrite (in `writer`) the other articles whose cluster changed; the files' own articles
-    then take their final cluster from `copies` as they are written. Returns each file's
-    registration (see `_register`)."""
+) -> tuple[dict[str, Registered], dict[str, str]]:
+    """Record the articles of the files about to be written and recompute the clusters: the
+    files' own articles then take their final cluster from `copies` as they are written.
+    Returns each changed file's registration (see `_register`) and the other articles whose
+    cluster changed (article id -> cluster), to rewrite in the same commit."""
     ours: set[str] = set()
     registered: dict[str, Registered] = {}
     for parsed in parsed_files:
@@ -524,10 +535,7 @@ def _cluster_first(
     changes = copies.recluster()
     copies.mark_written(changes)
     others = {article_id: c for article_id, c in changes.items() if article_id not in ours}
-    if others:
-        with ix.searcher() as searcher:
-            rewrite_clusters(searcher, writer, others)
-    return registered
+    return registered, others
 
 
 @dataclass
@@ -615,6 +623,7 @@ def merge_small_segments(writer, segments: list[Any]) -> list[Any]:
     A merge here reads at most SMALL_SEGMENTS_KEPT + 1 segments under SMALL_SEGMENT
     documents, and a full build (reindex --full) leaves one segment per process and commit.
     """
+    segments = [seg for seg in segments if seg.doc_count()]  # none left: nothing to merge
     small = [seg for seg in segments if seg.doc_count_all() < SMALL_SEGMENT]
     if len(small) <= SMALL_SEGMENTS_KEPT:
         return segments
@@ -636,14 +645,13 @@ def writer_has_changes(summary: ReindexSummary, rebuild: bool) -> bool:
     return rebuild or bool(summary.added or summary.updated or summary.removed)
 
 
-def _writer(ix, index_dir: str, rebuild: bool = False, files: int = 0):
-    """The writer: on a full build or an update of PARALLEL_WRITE_FILES files or more, one
-    indexing process per core (whoosh-notes: 2.5x faster; measured here 13.5 s -> 8.3 s for
-    5,000 articles), each committing its own segment. Both keep their postings in memory
-    (indexer/segment.py)."""
+def _writer(ix, index_dir: str, parallel: bool = False):
+    """The writer: with `parallel`, one indexing process per core (whoosh-notes: 2.5x faster;
+    measured here 13.5 s -> 8.3 s for 5,000 articles), each committing its own segment. Both
+    keep their postings in memory (indexer/segment.py)."""
     procs = min(2, os.cpu_count() or 1)
     try:
-        if procs > 1 and (rebuild or files >= PARALLEL_WRITE_FILES):
+        if procs > 1 and parallel:
             return NewsdeskMpWriter(ix, procs=procs, compound=False, codec=_codec())
         return NewsdeskWriter(ix, compound=False, codec=_codec())
     except LockError as exc:

@@ -61,7 +61,7 @@ def test_reindex_adds_updates_and_removes(
     import indexer.writer as writer
 
     if parallel:  # as an update of many files is written (one segment per process)
-        monkeypatch.setattr(writer, "PARALLEL_WRITE_FILES", 1)
+        monkeypatch.setattr(writer, "PARALLEL_WRITE_ARTICLES", 1)
     ix = tmp_path / "ix"
     run("reindex", str(corpus), "--index", str(ix))
     write(corpus / "d.txt", "Delta headline")
@@ -234,6 +234,25 @@ def test_updates_merge_only_small_segments(tmp_path: Path, monkeypatch: pytest.M
     titles = set(stored_titles(ix).values())
     assert {f"Update story {n}" for n in range(8)} <= titles
     assert {f"Base story {n}" for n in range(40)} <= titles
+
+
+def test_a_segment_left_without_documents_is_dropped(corpus: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    run("reindex", str(corpus), "--index", str(ix))
+    write(corpus / "d.txt", "Delta headline")
+    run("reindex", "--index", str(ix))
+    assert len(segment_names(ix)) == 2  # the build's, and the update's with d.txt
+    (corpus / "d.txt").unlink()
+    write(corpus / "a.txt", "Alpha headline, revised")
+    code, out, _ = run("reindex", "--index", str(ix))
+    assert code == 0 and out.startswith("0 added, 1 updated, 1 removed"), out
+    segments = segment_names(ix)
+    assert len(segments) == 2, segments  # the build's and this update's; d.txt's is gone
+    assert sorted(stored_titles(ix).values()) == [
+        "Alpha headline, revised",
+        "Bravo headline",
+        "Charlie headline",
+    ]
 
 
 def test_errors_name_files_as_the_corpus_was_given(
