@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -783,3 +784,25 @@ def test_a_served_worker_is_warm_before_its_first_request(index_dir: Path) -> No
         assert response.status_code == 200 and response.get_json()["total"] > 0
     finally:
         handle.close()
+
+
+def test_a_served_worker_asks_the_os_for_every_index_file(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As it warms, a worker asks the OS to read the whole index into its page cache
+    (Elasticsearch's index.store.preload): every file, each from its start to its end."""
+    from webapp.server import NewsdeskServer
+
+    asked: dict[str, tuple[int, int, int]] = {}
+    fadvise = os.posix_fadvise
+
+    def spy(fd: int, offset: int, length: int, advice: int) -> None:
+        asked[os.readlink(f"/proc/self/fd/{fd}")] = (offset, length, advice)
+        fadvise(fd, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", spy)
+    app = NewsdeskServer(str(index_dir), {"bind": "127.0.0.1:0"}).load()
+    app.extensions["newsdesk"].close()
+    files = {str(p.resolve()) for p in index_dir.iterdir() if p.is_file()}
+    assert set(asked) == files
+    assert set(asked.values()) == {(0, 0, os.POSIX_FADV_WILLNEED)}

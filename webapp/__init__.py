@@ -43,9 +43,35 @@ def warm(app: Flask) -> None:
     from webapp.search import ARTICLES, QUOTES, SearchRequest, WebError, run_search
 
     handle = app.extensions[EXTENSION]
+    preload(handle.index_dir)
     try:
         for kind in (ARTICLES, QUOTES):
             for args in ({}, {"q": ["the"]}):  # browsing (newest first), then a query
                 run_search(handle, SearchRequest.from_args(args), kind)
     except WebError:
         return
+
+
+def preload(index_dir: str) -> int:
+    """Ask the OS to read the index files into its page cache, as Elasticsearch's
+    `index.store.preload` does: the first searches after a start, or after the OS dropped
+    pages not read for a while (this machine keeps little cache: 1.9 GB of 24), then read
+    memory, not disk. The reads happen in the background; returns the bytes asked for."""
+    asked = 0
+    try:
+        entries = list(os.scandir(index_dir))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            fd = os.open(entry.path, os.O_RDONLY)
+        except OSError:
+            continue  # gone (a reindex replaced it) or unreadable: searches will say so
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+            asked += os.fstat(fd).st_size
+        finally:
+            os.close(fd)
+    return asked
