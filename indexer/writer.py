@@ -347,9 +347,9 @@ def _plan(
                     summary.unchanged += old.articles
                     continue
                 todo.append((_as_given(top, root, key), old))
-        except ParseError as exc:
+        except ParseError as exc:  # a missing corpus path: named as given
             summary.failed += 1
-            summary.errors.append(exc)
+            summary.errors.append(ParseError(top, exc.reason, exc.line))
     return todo, seen
 
 

@@ -119,10 +119,11 @@ def test_file_that_breaks_later_is_retried_next_time(corpus: Path, tmp_path: Pat
     assert code == 1 and "1 failed" in out  # still reported, not silently forgotten
 
 
-def test_missing_corpus_path_is_an_error(tmp_path: Path) -> None:
-    code, _, err = run("reindex", str(tmp_path / "nope"), "--index", str(tmp_path / "ix"))
+def test_missing_corpus_path_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("reindex", "nope", "--index", str(tmp_path / "ix"))
     assert code == 1
-    assert "no such file or directory" in err
+    assert "nope: no such file or directory" in err.splitlines()
 
 
 def test_reindex_without_corpus_or_index_explains(tmp_path: Path) -> None:
