@@ -13,8 +13,8 @@ same clusters as a full build. The signatures live in a sidecar file beside the 
 article carries in the index and a digest of its documents (the writer keeps the unchanged
 articles of a changed file); `CopyStore.recluster()` recomputes every cluster (vectorised
 banding: 0.2-0.3 s for 200k articles) and the writer rewrites only the articles whose cluster
-changed. A sidecar that does not describe the index's current
-generation (a run died between the commit and the save) is rebuilt from the stored bodies.
+changed. A sidecar that does not describe the index's current generation (a run died between
+the commit and the save) is rebuilt from the stored bodies.
 """
 
 from __future__ import annotations
@@ -203,12 +203,13 @@ def cluster_ids(ids: list[str], whens: np.ndarray, sigs: np.ndarray) -> list[str
     roots = components(len(ids), pairs)
     clusters = list(ids)  # a lone article is its own cluster
     joined = np.unique(pairs)  # the rows of clusters with more than one article
+    members = list(zip(joined.tolist(), roots[joined].tolist(), strict=True))
     earliest: dict[int, int] = {}
-    for row, root in zip(joined.tolist(), roots[joined].tolist(), strict=True):
+    for row, root in members:
         best = earliest.get(root)
         if best is None or (whens[row], ids[row]) < (whens[best], ids[best]):
             earliest[root] = row
-    for row, root in zip(joined.tolist(), roots[joined].tolist(), strict=True):
+    for row, root in members:
         clusters[row] = ids[earliest[root]]
     return clusters
 

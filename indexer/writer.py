@@ -425,6 +425,7 @@ class Parsers:
 
 
 def _start_parser() -> None:
+    """First thing in a parsing process: drop the reindex's locks, load the MinHash library."""
     detach_from_reindex()
     prepare_signatures()
 
