@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.formats import Existence
+from whoosh.formats import Existence, Frequency
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import emptybytes
 from whoosh.util.numeric import byte_to_length
@@ -42,12 +42,15 @@ class FieldPostings:
     """One field's postings as they were added: term numbers, document numbers, weights
     and values (when the field's format has them) in flat arrays, and the term numbers."""
 
-    def __init__(self, with_values: bool) -> None:
+    def __init__(self, with_values: bool, shared: bool = False) -> None:
         self.term_ids: dict[bytes, int] = {}
         self.terms = array("I")
         self.docs = array("I")
         self.weights = array("f")
         self.values: list[bytes] | None = [] if with_values else None
+        # With `shared` (a Frequency field: each value is its posting's count, packed), equal
+        # values are one object: 8 bytes a posting instead of 45 (half the pool in `body`).
+        self.shared: dict[bytes, bytes] | None = {} if shared else None
 
     def add(self, btext: bytes, docnum: int, weight: float, value: bytes | None) -> None:
         term_ids = self.term_ids
@@ -58,7 +61,10 @@ class FieldPostings:
         self.docs.append(docnum)
         self.weights.append(weight)
         if self.values is not None:
-            self.values.append(value or emptybytes)
+            value = value or emptybytes
+            if self.shared is not None:
+                value = self.shared.setdefault(value, value)
+            self.values.append(value)
 
     def by_term(self) -> Iterator[tuple[bytes, array, array, list[bytes]]]:
         """Each term (in byte order) with its postings in document order."""
@@ -101,8 +107,10 @@ class TermPool:
     def field(self, fieldname: str, fieldobj: Any) -> FieldPostings:
         postings = self.fields.get(fieldname)
         if postings is None:
-            with_values = not isinstance(fieldobj.format, Existence)  # no value to keep
-            postings = self.fields[fieldname] = FieldPostings(with_values)
+            format_ = fieldobj.format
+            with_values = not isinstance(format_, Existence)  # no value to keep
+            shared = isinstance(format_, Frequency)
+            postings = self.fields[fieldname] = FieldPostings(with_values, shared)
             self.fieldnames.add(fieldname)
         return postings
 
@@ -168,6 +176,7 @@ class NewsdeskWriter(SegmentWriter):
                     add_doc = postings.docs.append
                     add_weight = postings.weights.append
                     values = postings.values
+                    shared = postings.shared
                     for tbytes, freq, weight, vbytes in field.index(value):
                         term = term_ids.get(tbytes)
                         if term is None:
@@ -176,7 +185,10 @@ class NewsdeskWriter(SegmentWriter):
                         add_doc(docnum)
                         add_weight(weight * boost)
                         if values is not None:
-                            values.append(vbytes or emptybytes)
+                            vbytes = vbytes or emptybytes
+                            if shared is not None:
+                                vbytes = shared.setdefault(vbytes, vbytes)
+                            values.append(vbytes)
                         if scorable:
                             length += freq
                 stored = fields.get(f"_stored_{fieldname}", value)
