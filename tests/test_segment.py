@@ -52,6 +52,31 @@ def sample_docs() -> list[dict[str, Any]]:
     return docs
 
 
+# Texts whose words are easy to get wrong: case folding that changes length (İ, ß), dotted
+# tokens and tickers, `*`, underscores, digits, scripts without spaces, combining marks,
+# repeated words (positions), and none at all.
+HARD_TEXTS = [
+    "İstanbul ŞİŞLİ Straße STRASSE ǅungla \u212a",
+    "U.S. a.b.c. 3.5% $1,000.50 <KNBW.T> e-mail foo_bar *star* ** x²",
+    "ﬁnance ﬀ Ⅻ ½ — running runs ran runner's isn't",
+    "the cat the the dog the cat",
+    "日本語のテキスト 中文 한국어 café CAFÉ cafe\u0301",
+    "",
+    "   \n\t ",
+]
+
+
+def hard_docs() -> list[dict[str, Any]]:
+    docs = []
+    for n, text in enumerate(HARD_TEXTS):
+        title = HARD_TEXTS[-1 - n]
+        docs.append(
+            {"id": str(n), "kind": "article", "title": title, "title_exact": title,
+             "body": text, "body_exact": text, "quotes": text.upper(), "quotes_exact": text}
+        )  # fmt: skip
+    return docs
+
+
 def build(path: Path, schema: Schema, writer_class: type, batches: list[list[dict]], **commit):
     path.mkdir()
     ix = index.create_in(str(path), schema)
@@ -93,10 +118,14 @@ def contents(ix: Any) -> dict[str, Any]:
     return found
 
 
-@pytest.mark.parametrize("source", ["samples", "synthetic"])
+@pytest.mark.parametrize("source", ["samples", "hard texts", "synthetic"])
 def test_the_index_written_is_the_one_whoosh_writes(tmp_path: Path, source: str) -> None:
+    # Newsdesk's writer finds the words of its text fields itself (analysed_fields): the
+    # terms, frequencies and positions must be those of Whoosh's analyzers.
     if source == "samples":
         schema, docs = SCHEMA, sample_docs()
+    elif source == "hard texts":
+        schema, docs = SCHEMA, hard_docs()
     else:
         schema, docs = synthetic_schema(), synthetic_docs(2_600)  # 'common': 3 long blocks
     ours = build(tmp_path / "ours", schema, NewsdeskWriter, [docs])
@@ -104,7 +133,7 @@ def test_the_index_written_is_the_one_whoosh_writes(tmp_path: Path, source: str)
     expected = contents(whoosh)
     assert contents(ours) == expected
     common = expected.get("freq:b'common'")
-    assert source == "samples" or len(common[1]) == 2_600
+    assert source != "synthetic" or len(common[1]) == 2_600
 
 
 def test_merged_segments_are_written_as_whoosh_writes_them(tmp_path: Path) -> None:
