@@ -2,10 +2,10 @@
 
 The same wire story reposted by several sites differs in its headline, its boilerplate and a
 few edits, but shares most runs of five words. Each body gets a MinHash signature (datasketch)
-of its word 5-shingles; signatures are cut into LSH bands, articles sharing a band are
-candidates, and a candidate pair whose estimated Jaccard similarity reaches THRESHOLD is an
-edge. A cluster is a connected component; its id is the id of its earliest article (by date,
-then id), so a lone article is its own cluster.
+of its word 5-shingles (hashed in numpy: `shingle_hashes`); signatures are cut into LSH
+bands, articles sharing a band are candidates, and a candidate pair whose estimated Jaccard
+similarity reaches THRESHOLD is an edge. A cluster is a connected component; its id is the
+id of its earliest article (by date, then id), so a lone article is its own cluster.
 
 Clusters are a function of the set of signatures only, so an incremental reindex computes the
 same clusters as a full build. The signatures live in a sidecar file beside the manifest
@@ -24,6 +24,7 @@ import itertools
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -44,7 +45,7 @@ SEED = 20250
 SMALL_BUCKET = 16  # a band bucket up to this size is compared pairwise, larger ones as a chain
 SIDECAR = "newsdesk-copies.npz"
 PARAMS = {"num_perm": NUM_PERM, "bands": BANDS, "shingle": SHINGLE, "min_words": MIN_WORDS,
-          "threshold": THRESHOLD, "max_days": MAX_DAYS, "seed": SEED, "version": 1}  # fmt: skip
+          "threshold": THRESHOLD, "max_days": MAX_DAYS, "seed": SEED, "version": 2}  # fmt: skip
 UNDATED = np.iinfo(np.int64).max
 
 _WORD = re.compile(r"\w+")
@@ -54,12 +55,43 @@ _EMPTY = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
 # ---------------------------------------------------------------- signatures
 
 
-def shingles(text: str) -> set[bytes]:
-    """The body's word 5-shingles, lowercased; empty when it has fewer than MIN_WORDS words."""
+# Odd 64-bit multipliers, one per word of a shingle, and MurmurHash3's 64-bit finalizer.
+_POSITION_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+     0xFF51AFD7ED558CCD][:SHINGLE], dtype=np.uint64,
+)  # fmt: skip
+_FMIX = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """32-bit hashes of the body's distinct word 5-shingles (lowercased words), sorted; empty
+    when it has fewer than MIN_WORDS words.
+
+    Each word is hashed once (CRC-32 of its UTF-8), and a shingle's hash mixes its five words'
+    hashes by position, in numpy for all shingles at once: hashing each shingle's text with
+    SHA-1 (datasketch's default) cost 0.2 of the 0.32 ms a signature took."""
     words = _WORD.findall(text.lower())
     if len(words) < MIN_WORDS:
-        return set()
-    return {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
+        return np.zeros(0, np.uint64)
+    crc = zlib.crc32
+    hashed = np.fromiter(
+        (crc(word.encode("utf-8", "surrogatepass")) for word in words), np.uint64, len(words)
+    )
+    count = len(words) - SHINGLE + 1
+    with np.errstate(over="ignore"):  # arithmetic modulo 2**64
+        mixed = hashed[:count] * _POSITION_MIX[0]
+        for k in range(1, SHINGLE):
+            mixed += hashed[k : k + count] * _POSITION_MIX[k]
+        mixed ^= mixed >> np.uint64(33)
+        mixed *= _FMIX[0]
+        mixed ^= mixed >> np.uint64(33)
+        mixed *= _FMIX[1]
+        mixed ^= mixed >> np.uint64(33)
+    return np.unique(mixed >> np.uint64(32))
+
+
+def _as_is(value: int) -> int:
+    return value
 
 
 @functools.cache
@@ -73,15 +105,20 @@ def prepare_signatures() -> Any:
 
 
 def signature(text: str) -> np.ndarray:
-    """The MinHash signature of a body (NUM_PERM uint32); all-max when it is too short."""
-    grams = shingles(text)
-    if not grams:
+    """The MinHash signature of a body (NUM_PERM uint32) over its shingles' hashes;
+    all-max when it is too short."""
+    hashes = shingle_hashes(text)
+    if not len(hashes):
         return _EMPTY.copy()
     template = prepare_signatures()
     minhash = type(template)(
-        num_perm=NUM_PERM, seed=SEED, permutations=template.permutations, scheme=template.scheme
+        num_perm=NUM_PERM,
+        seed=SEED,
+        hashfunc=_as_is,  # the values are hashes already
+        permutations=template.permutations,
+        scheme=template.scheme,
     )
-    minhash.update_batch(grams)
+    minhash.update_batch(hashes.tolist())
     return np.asarray(minhash.hashvalues, dtype=np.uint32)
 
 

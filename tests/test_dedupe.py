@@ -22,6 +22,7 @@ from indexer.dedupe import (
     THRESHOLD,
     CopyStore,
     candidate_pairs,
+    shingle_hashes,
     signature,
     similarity,
 )
@@ -51,6 +52,23 @@ def test_copies_are_similar_and_unrelated_stories_are_not() -> None:
     assert similarity(signature(body), signature(copy)) >= THRESHOLD
     assert similarity(signature(body), signature(story(rng))) < 0.2
     assert similarity(signature("too short"), signature("too short")) == 0.0
+
+
+def test_shingles_hash_as_sets_of_five_word_runs() -> None:
+    # One hash per distinct run of five words (case folded), whatever the order of the runs;
+    # the same words in another order are other runs.
+    rng = random.Random(3)
+    for _ in range(50):
+        words = story(rng).split()
+        runs = {" ".join(words[i : i + 5]).lower() for i in range(len(words) - 4)}
+        assert len(shingle_hashes(" ".join(words))) == len(runs)
+        assert (shingle_hashes(" ".join(words).upper()) == shingle_hashes(" ".join(words))).all()
+        swapped = [words[2], words[0], words[1], *words[3:]]
+        assert words[2].lower() == words[0].lower() or set(
+            shingle_hashes(" ".join(swapped)).tolist()
+        ) != set(shingle_hashes(" ".join(words)).tolist())
+    doubled = " ".join(words + words)  # the runs of the text again, and those across the seam
+    assert len(shingle_hashes(doubled)) == len(runs) + 4
 
 
 def test_each_story_is_one_cluster_named_by_its_earliest_copy(built: tuple[Path, Path]) -> None:
