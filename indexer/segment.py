@@ -217,6 +217,11 @@ class NewsdeskWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
+        """A merged segment's postings (Whoosh's add_reader), a block at a time."""
+        if not copy_postings(self, reader, startdoc, docmap):
+            super().add_postings_to_pool(reader, startdoc, docmap)
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         lengths = self.per_document_reader()
@@ -225,6 +230,71 @@ class NewsdeskWriter(SegmentWriter):
         finally:
             lengths.close()
         self.fieldwriter.close()
+
+
+def copy_postings(writer: Any, reader: Any, startdoc: int, docmap: Any) -> bool:
+    """Put a segment's postings in the writer's pool, renumbered as Whoosh's add_reader does
+    (`startdoc` + n, or `docmap` when the segment has deleted documents: theirs are left out),
+    reading each term's postings a block at a time from the term table in order. False (and
+    nothing added) when the reader is not a Whoosh 3 segment.
+
+    Whoosh's own merge reads them one posting at a time through a matcher (id, weight, value
+    and next: four calls) and a generator, then adds each to the pool: merging 7 small
+    segments (2,818 documents) took as long as indexing them, 8-10 s at 200k."""
+    terms = getattr(reader, "_terms", None)
+    if terms is None or not hasattr(terms, "items") or not hasattr(terms, "_codec"):
+        return False
+    codec, postfile = terms._codec, terms._postfile
+    schema, pool = writer.schema, writer.pool
+    count = reader.doc_count_all()
+    if docmap is None:
+        renumbered = list(range(startdoc, startdoc + count))
+    else:
+        renumbered = [docmap.get(docnum, -1) for docnum in range(count)]
+    current = None
+    for (fieldname, btext), info in terms.items():
+        if fieldname not in schema:
+            continue
+        if fieldname != current:
+            current, field = fieldname, schema[fieldname]
+            postings = pool.field(fieldname, field)
+            term_ids, shared, format_ = postings.term_ids, postings.shared, field.format
+            add_term, add_doc = postings.terms.append, postings.docs.append
+            add_weight, values = postings.weights.append, postings.values
+        term = term_ids.get(btext)  # numbered at its first posting kept (none: no term)
+        matcher = codec.postings_reader(postfile, info, format_, term=(fieldname, btext))
+        for ids, weights, found in _blocks_of(matcher):
+            for docnum, weight, value in zip(ids, weights, found, strict=True):
+                newdoc = renumbered[docnum]
+                if newdoc < 0:
+                    continue
+                if term is None:
+                    term = term_ids[btext] = len(term_ids)
+                add_term(term)
+                add_doc(newdoc)
+                add_weight(weight)
+                if values is not None:
+                    value = value or emptybytes
+                    if shared is not None:
+                        value = shared.setdefault(value, value)
+                    values.append(value)
+    return True
+
+
+def _blocks_of(matcher: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """A term's postings as (ids, weights, values) a block at a time: Whoosh 3's on-disk
+    blocks as its matcher decodes them, or the one posting of a term kept in the term table."""
+    if not hasattr(matcher, "_next_block"):  # a ListMatcher
+        while matcher.is_active():
+            yield (matcher.id(),), (matcher.weight(),), (matcher.value(),)
+            matcher.next()
+        return
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        matcher._read_values()
+        yield matcher._ids, matcher._weights, matcher._values
+        matcher._next_block()
 
 
 def analysed_fields(schema: Any) -> dict[str, Any]:
@@ -327,6 +397,10 @@ class NewsdeskMpWriter(MpWriter):
 
     def _flush_segment(self) -> None:
         NewsdeskWriter._flush_segment(self)  # type: ignore[arg-type]
+
+    def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
+        if not copy_postings(self, reader, startdoc, docmap):
+            super().add_postings_to_pool(reader, startdoc, docmap)
 
 
 class _SubWriterTask(SubWriterTask):
