@@ -112,6 +112,7 @@ class Engine:
         self._postings: OrderedDict[tuple[str, bytes], _Postings] = OrderedDict()
         self._held = 0
         self._lengths: dict[str, np.ndarray] = {}
+        self._norms: dict[str, np.ndarray] = {}
         self._idf: dict[tuple[str, bytes], float] = {}
         self._doc_frequency: dict[tuple[str, bytes], int] = {}  # as read with postings
         self._nodes: OrderedDict[Query, Found] = OrderedDict()
@@ -226,6 +227,18 @@ class Engine:
             got = self._lengths[fieldname] = _BYTE_LENGTHS[codes]
         return got
 
+    def norms(self, searcher: Searcher, fieldname: str) -> np.ndarray:
+        """Every document's BM25 length normalisation in the field, k1 * ((1 - b) + b * length
+        / average length), computed once: a term's scores then take 3 array operations over
+        its documents instead of 7 (whoosh.scoring.bm25's, element by element the same)."""
+        got = self._norms.get(fieldname)
+        if got is None:
+            b, k1 = self.B, self.K1
+            avgfl = searcher.avg_field_length(fieldname) or 1
+            fl = self.lengths(searcher, fieldname)
+            got = self._norms[fieldname] = k1 * ((1 - b) + b * fl / avgfl)
+        return got
+
     def idf(self, searcher: Searcher, fieldname: str, text: bytes) -> float:
         """The term's idf as Whoosh's BM25F has it (WeightingModel.idf), kept: Whoosh looks
         the term up in every segment again (23 lookups at 200k articles), where reading the
@@ -330,11 +343,10 @@ class _Run:
         if not self.searcher.schema[fieldname].scorable:
             return Found(docs, weight)
         idf = self.engine.idf(self.searcher, fieldname, btext)
-        avgfl = self.searcher.avg_field_length(fieldname) or 1
-        fl = self.engine.lengths(self.searcher, fieldname)[docs]
-        b, k1 = self.engine.B, self.engine.K1
+        norms = self.engine.norms(self.searcher, fieldname)[docs]
+        k1 = self.engine.K1
         # whoosh.scoring.bm25, element by element with the same order of operations
-        scores = idf * ((weight * (k1 + 1)) / (weight + k1 * ((1 - b) + b * fl / avgfl)))
+        scores = idf * ((weight * (k1 + 1)) / (weight + norms))
         return Found(docs, scores)
 
     def _and(self, subs: Iterable[Query]) -> Found:
