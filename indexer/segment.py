@@ -240,7 +240,8 @@ def copy_postings(writer: Any, reader: Any, startdoc: int, docmap: Any) -> bool:
 
     Whoosh's own merge reads them one posting at a time through a matcher (id, weight, value
     and next: four calls) and a generator, then adds each to the pool: merging 7 small
-    segments (2,818 documents) took as long as indexing them, 8-10 s at 200k."""
+    segments took as long as indexing their documents again. Here 4,577 documents took 7.4 s
+    to add instead of 12.8 s; most of it is now the cost of each term (one matcher each)."""
     terms = getattr(reader, "_terms", None)
     if terms is None or not hasattr(terms, "items") or not hasattr(terms, "_codec"):
         return False
