@@ -219,8 +219,7 @@ class NewsdeskWriter(SegmentWriter):
 
     def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
         """A merged segment's postings (Whoosh's add_reader), a block at a time."""
-        if not copy_postings(self, reader, startdoc, docmap):
-            super().add_postings_to_pool(reader, startdoc, docmap)
+        copy_postings(self, reader, startdoc, docmap)
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
@@ -232,11 +231,11 @@ class NewsdeskWriter(SegmentWriter):
         self.fieldwriter.close()
 
 
-def copy_postings(writer: Any, reader: Any, startdoc: int, docmap: Any) -> bool:
+def copy_postings(writer: Any, reader: Any, startdoc: int, docmap: Any) -> None:
     """Put a segment's postings in the writer's pool, renumbered as Whoosh's add_reader does
     (`startdoc` + n, or `docmap` when the segment has deleted documents: theirs are left out),
-    reading each term's postings a block at a time from the term table in order. False (and
-    nothing added) when the reader is not a Whoosh 3 segment.
+    reading each term's postings a block at a time from the term table in order; a reader
+    that is not a Whoosh 3 segment goes through Whoosh's own SegmentWriter code.
 
     Whoosh's own merge reads them one posting at a time through a matcher (id, weight, value
     and next: four calls) and a generator, then adds each to the pool: merging 7 small
@@ -244,7 +243,8 @@ def copy_postings(writer: Any, reader: Any, startdoc: int, docmap: Any) -> bool:
     to add instead of 12.8 s; most of it is now the cost of each term (one matcher each)."""
     terms = getattr(reader, "_terms", None)
     if terms is None or not hasattr(terms, "items") or not hasattr(terms, "_codec"):
-        return False
+        SegmentWriter.add_postings_to_pool(writer, reader, startdoc, docmap)
+        return
     codec, postfile = terms._codec, terms._postfile
     schema, pool = writer.schema, writer.pool
     count = reader.doc_count_all()
@@ -279,7 +279,6 @@ def copy_postings(writer: Any, reader: Any, startdoc: int, docmap: Any) -> bool:
                     if shared is not None:
                         value = shared.setdefault(value, value)
                     values.append(value)
-    return True
 
 
 def _blocks_of(matcher: Any) -> Iterator[tuple[Any, Any, Any]]:
@@ -400,8 +399,7 @@ class NewsdeskMpWriter(MpWriter):
         NewsdeskWriter._flush_segment(self)  # type: ignore[arg-type]
 
     def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
-        if not copy_postings(self, reader, startdoc, docmap):
-            super().add_postings_to_pool(reader, startdoc, docmap)
+        copy_postings(self, reader, startdoc, docmap)
 
 
 class _SubWriterTask(SubWriterTask):
