@@ -14,8 +14,10 @@ from typing import Any
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter
 from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.formats import Positions
 from whoosh.lang.porter import stem as porter_stem
 
+from indexer.codec import ArrayPositions
 from indexer.model import Article
 
 # Words as Whoosh's default tokenizer finds them.
@@ -79,7 +81,7 @@ def _column_only(field: Any) -> Any:
 
 
 def build_schema() -> Schema:
-    return Schema(
+    schema = Schema(
         id=ID(stored=True, unique=True),  # an article's id; "<article id>#q<n>" for a quote
         kind=ID(stored=True),  # ARTICLE or QUOTE
         article=ID(stored=True),  # the article's id, on the article and on each of its quotes
@@ -114,6 +116,10 @@ def build_schema() -> Schema:
         f_speaker=_facet(),
         f_month=_facet(),
     )
+    for _, field in schema.items():  # every field with positions keeps them as arrays
+        if type(field.format) is Positions:
+            field.format = ArrayPositions(field_boost=field.format.field_boost)
+    return schema
 
 
 SCHEMA = build_schema()

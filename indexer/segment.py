@@ -24,18 +24,18 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Iterator
-from pickle import dumps
 from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.formats import Existence, Frequency, Positions
+from whoosh.formats import Existence, Frequency
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import emptybytes, pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from indexer.children import detach_from_reindex
+from indexer.codec import ArrayPositions, pack_positions
 from indexer.schema import EXACT_ANALYZER, TEXT_ANALYZER, exact_words, stem
 
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
@@ -299,15 +299,15 @@ def _blocks_of(matcher: Any) -> Iterator[tuple[Any, Any, Any]]:
 
 def analysed_fields(schema: Any) -> dict[str, Any]:
     """The fields whose words the writer finds itself (`stemmed_values`, `exact_values`):
-    TEXT_ANALYZER's with Whoosh's Frequency format, EXACT_ANALYZER's with Positions. Whoosh's
-    analysis spent a fifth of an indexing process's time passing Token objects from a
-    tokenizer through filters, and split `body` and `body_exact` (the same text) twice."""
+    TEXT_ANALYZER's with Whoosh's Frequency format, EXACT_ANALYZER's with ArrayPositions.
+    Whoosh's analysis spent a fifth of an indexing process's time passing Token objects from
+    a tokenizer through filters, and split `body` and `body_exact` (the same text) twice."""
     found: dict[str, Any] = {}
     for name, field in schema.items():
         analyzer, format_ = getattr(field, "analyzer", None), field.format
         if type(format_) is Frequency and analyzer == TEXT_ANALYZER:
             found[name] = stemmed_values
-        elif type(format_) is Positions and analyzer == EXACT_ANALYZER:
+        elif type(format_) is ArrayPositions and analyzer == EXACT_ANALYZER:
             found[name] = exact_values
     return found
 
@@ -322,8 +322,8 @@ def stemmed_values(words: list[str], boost: float) -> list[tuple[bytes, int, flo
 
 
 def exact_values(words: list[str], boost: float) -> list[tuple[bytes, int, float, bytes]]:
-    """Positions.word_values of EXACT_ANALYZER's tokens, given the words: each word in order
-    of first occurrence with its count, weight and encoded positions (Positions.encode)."""
+    """ArrayPositions.word_values of EXACT_ANALYZER's tokens, given the words: each word in
+    order of first occurrence with its count, weight and packed positions."""
     positions: dict[str, list[int]] = {}
     for position, word in enumerate(words):
         found = positions.get(word)
@@ -331,14 +331,10 @@ def exact_values(words: list[str], boost: float) -> list[tuple[bytes, int, float
             positions[word] = [position]
         else:
             found.append(position)
-    entries = []
-    for word, where in positions.items():
-        count = len(where)
-        deltas = where if count == 1 else [b - a for a, b in zip([0, *where], where, strict=False)]
-        entries.append(
-            (word.encode("utf-8"), count, float(count) * boost, pack_uint(count) + dumps(deltas, 2))
-        )
-    return entries
+    return [
+        (word.encode("utf-8"), len(where), float(len(where)) * boost, pack_positions(where))
+        for word, where in positions.items()
+    ]
 
 
 def write_pool(fieldwriter: Any, schema: Any, lengths: Any, pool: TermPool) -> None:

@@ -41,10 +41,11 @@ from indexer.schema import SCHEMA, article_documents, documents_digest
 from indexer.segment import NewsdeskMpWriter, NewsdeskWriter
 from indexer.staging import Staged
 
-SCHEMA_VERSION = 6  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
+SCHEMA_VERSION = 7  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
 # 4: `cluster` of syndicated copies (indexer/dedupe.py), signatures in a sidecar file
 # 5: searched fields keep frequencies only, exact twins positions (no character offsets)
 # 6: postings in array blocks (indexer/codec.py); `date` a column only (`day` is searched)
+# 7: positions as arrays (codec.ArrayPositions), kept apart from ids and frequencies
 INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
 MANIFEST = "newsdesk.json"
 # Articles per intermediate commit: bounds the work an interrupt loses (about 2 minutes of a

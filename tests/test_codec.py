@@ -16,8 +16,11 @@ from whoosh.fields import ID, TEXT, Schema
 from indexer.codec import (
     COMPACT,
     LONG_BLOCK,
+    ArrayPositions,
     NewsdeskCodec,
     block_arrays,
+    block_positions,
+    positions_block_at,
     term_doc_frequency,
     term_raw_blocks,
 )
@@ -27,11 +30,14 @@ WORDS = [f"w{n}" for n in range(40)]
 
 
 def schema() -> Schema:
-    return Schema(
+    found = Schema(
         id=ID(stored=True),
         freq=TEXT(phrase=False),  # frequencies only: long blocks
-        pos=TEXT(),  # positions: Whoosh's short blocks
+        pos=TEXT(),  # Whoosh's positions: Whoosh's short blocks
+        arr=TEXT(),  # positions as arrays, in long blocks
     )
+    found["arr"].format = ArrayPositions()
+    return found
 
 
 def build(path: Path, codec: Any, docs: int, compound: bool = False) -> Any:
@@ -43,10 +49,16 @@ def build(path: Path, codec: Any, docs: int, compound: bool = False) -> Any:
         # A word in every document (several blocks), frequent words, words of a few documents
         # (small blocks), rare ones (one posting: kept inline in the term table), repeats
         # (weights above 1).
+        # Some long documents: positions and their distances past a byte, counts too (and
+        # one past 65,535 words).
         few = [f"few{n // 3}"] * rng.randint(1, 3)
         words = ["common", *rng.choices(WORDS, k=rng.randint(1, 30)), *few, f"rare{n}"]
+        if n % 97 == 5:
+            words += ["filler"] * rng.randint(300, 700) + rng.choices(WORDS, k=300)
+        if n == 1001:
+            words += ["filler"] * 70_000 + ["common", "w1"]
         text = " ".join(words)
-        writer.add_document(id=str(n), freq=text, pos=text)
+        writer.add_document(id=str(n), freq=text, pos=text, arr=text)
     writer.commit()
     return ix
 
@@ -56,10 +68,10 @@ def postings(ix: Any) -> dict[tuple[str, bytes], list[tuple[int, float, Any]]]:
     with ix.searcher() as searcher:
         reader = searcher.reader()
         for fieldname, text in reader.all_terms():
-            if fieldname not in ("freq", "pos"):
+            if fieldname not in ("freq", "pos", "arr"):
                 continue
             matcher = reader.postings(fieldname, text)
-            kind = "positions" if fieldname == "pos" else "frequency"
+            kind = "frequency" if fieldname == "freq" else "positions"
             rows = []
             while matcher.is_active():
                 rows.append((matcher.id(), matcher.weight(), matcher.value_as(kind)))
@@ -80,6 +92,43 @@ def test_postings_read_back_as_whoosh_writes_them(pair: tuple[Any, Any]) -> None
     assert whoosh.keys() == ours.keys()
     assert whoosh == ours
     assert max(len(rows) for rows in ours.values()) > 2 * LONG_BLOCK  # several long blocks
+    # array positions are Whoosh's positions, as Whoosh's own codec writes them too
+    for (fieldname, text), rows in whoosh.items():
+        if fieldname == "pos":
+            assert ours[("arr", text)] == rows
+    assert max(max(row[2]) for row in ours[("arr", b"common")]) > 70_000
+    assert max(len(row[2]) for row in ours[("arr", b"filler")]) == 70_000
+
+
+def test_a_block_s_positions_read_as_arrays(pair: tuple[Any, Any]) -> None:
+    """block_positions (the engine's phrases) reads every block of every term of the
+    array positions field as Whoosh's matcher decodes them, one posting at a time."""
+    whoosh = postings(pair[0])
+    with pair[1].searcher() as searcher:
+        leaf = searcher.reader()
+        postfile = leaf._terms._postfile
+        checked = 0
+        for fieldname, text in list(leaf.all_terms()):
+            if fieldname != "arr":
+                continue
+            got = term_blocks(leaf._terms, fieldname, text)
+            if got is None:  # one posting, kept in the term table
+                continue
+            rows = iter(whoosh[("pos", text)])
+            for docs, _, start in got[1]:
+                block = positions_block_at(postfile, start)
+                assert block is not None
+                counts, positions = block_positions(block[1], block[0])
+                expected = [next(rows) for _ in docs]
+                assert [row[0] for row in expected] == docs.tolist()
+                assert counts.tolist() == [len(row[2]) for row in expected]
+                assert positions.tolist() == [p for row in expected for p in row[2]]
+                checked += 1
+            assert next(rows, None) is None
+        assert checked > 100
+        # a block without array positions is not read as one
+        start = term_blocks(leaf._terms, "freq", b"common")[1][0][2]  # type: ignore[index]
+        assert positions_block_at(postfile, start) is None
 
 
 def test_engine_reads_the_same_arrays(pair: tuple[Any, Any]) -> None:
@@ -95,17 +144,19 @@ def test_engine_reads_the_same_arrays(pair: tuple[Any, Any]) -> None:
                     assert docs.tolist() == expected
 
 
-def test_blocks_are_long_without_positions_only(pair: tuple[Any, Any]) -> None:
+def test_blocks_are_long_but_with_whoosh_s_positions(pair: tuple[Any, Any]) -> None:
     with pair[1].searcher() as searcher:
         reader = searcher.reader()
         freq = list(_blocks(reader.postings("freq", b"common")))
         pos = list(_blocks(reader.postings("pos", b"common")))
-    assert len(freq[0][0]) == LONG_BLOCK
+        arr = list(_blocks(reader.postings("arr", b"common")))
+    assert len(freq[0][0]) == len(arr[0][0]) == LONG_BLOCK
     assert len(pos[0][0]) == 128
-    with pair[1].searcher() as searcher:  # frequencies only: compact blocks, not pickled
+    with pair[1].searcher() as searcher:  # compact blocks, not pickled
         reader = searcher.reader()
         assert _unwrapped(reader.postings("freq", b"common"))._compression == COMPACT
         assert _unwrapped(reader.postings("freq", b"w3"))._compression == COMPACT
+        assert _unwrapped(reader.postings("arr", b"common"))._compression == COMPACT
         assert _unwrapped(reader.postings("pos", b"common"))._compression != COMPACT
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import threading
-from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
@@ -40,7 +39,16 @@ from whoosh.scoring import WeightingModel
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from indexer.codec import RawBlock, block_arrays, decode_blocks, term_raw_blocks
+from indexer.codec import (
+    ArrayPositions,
+    RawBlock,
+    block_arrays,
+    block_positions,
+    compact_arrays,
+    decode_blocks,
+    positions_block_at,
+    term_raw_blocks,
+)
 from webapp.limits import seconds_left
 
 DOCNUM = np.int32
@@ -173,49 +181,34 @@ class Engine:
 
     def positions(
         self, searcher: Searcher, fieldname: str, text: bytes, docs: np.ndarray
-    ) -> list[list[int]]:
-        """The term's positions in each of `docs` (sorted live documents containing it)."""
-        found = self._values(searcher, fieldname, text, docs, "positions")
-        return [found.get(docnum, []) for docnum in docs.tolist()]
-
-    def _values(
-        self, searcher: Searcher, fieldname: str, text: bytes, docnums: Iterable[int], kind: str
-    ) -> dict[int, list[Any]]:
-        """The term's posting values (decoded as `kind`) in each of `docnums` that has it:
-        only the blocks holding them are read, each once (without a block index, the
-        postings are walked to them)."""
-        wanted = np.array(sorted(set(docnums)), dtype=DOCNUM)
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The term's positions in `docs` (sorted live documents containing it) as two arrays,
+        the document of each position and the position, in document order: only the blocks
+        holding them are read, each once. None when a block has no array positions (a
+        segment that is not Newsdesk's, or postings kept in the term table)."""
         postings = self._postings_of(searcher, fieldname, text)
-        leaves = searcher.reader().leaf_readers()
         if postings.blocks is None:
-            return _walked(leaves, fieldname, text, wanted, kind)
+            return None
         firsts, leaf_numbers, starts = postings.blocks
-        decode = searcher.schema[fieldname].format.decoder(kind)
-        matchers: dict[int, Any] = {}
-        found: dict[int, list[Any]] = {}
-        blocks = np.searchsorted(firsts, wanted, side="right") - 1
-        current = -1
-        ids: Any = ()
-        offset = 0
-        matcher: Any = None
-        for docnum, block in zip(wanted.tolist(), blocks.tolist(), strict=True):
-            if block < 0:
-                continue
-            if block != current:
-                number = int(leaf_numbers[block])
-                leaf, offset = leaves[number]
-                matcher = matchers.get(number)
-                if matcher is None:
-                    matcher = matchers[number] = leaf_matcher(leaf, fieldname, text)
-                matcher._goto(int(starts[block]))
-                matcher._read_ids()
-                ids, current = matcher._ids, block
-            at = bisect_left(ids, docnum - offset)
-            if at < len(ids) and ids[at] == docnum - offset:
-                if matcher._values is None:
-                    matcher._read_values()
-                found[docnum] = list(decode(matcher._values[at]))
-        return found
+        leaves = searcher.reader().leaf_readers()
+        wanted = np.unique(np.searchsorted(firsts, docs, side="right") - 1)
+        ids, counts, positions = [], [], []
+        for block in wanted[wanted >= 0].tolist():
+            leaf, offset = leaves[int(leaf_numbers[block])]
+            postfile = getattr(getattr(leaf, "_terms", None), "_postfile", None)
+            found = positions_block_at(postfile, int(starts[block]))
+            if found is None:
+                return None
+            count, data = found
+            ids.append(np.cumsum(compact_arrays(data, count)[0], dtype=np.int64) + offset)
+            got = block_positions(data, count)
+            counts.append(got[0])
+            positions.append(got[1])
+        if not ids:
+            return EMPTY_DOCS.astype(np.int64), EMPTY_DOCS.astype(np.int64)
+        every_id, every_count = np.concatenate(ids), np.concatenate(counts)
+        keep = np.repeat(_contains(docs, every_id), every_count)
+        return np.repeat(every_id, every_count)[keep], np.concatenate(positions)[keep]
 
     def lengths(self, searcher: Searcher, fieldname: str) -> np.ndarray:
         """Every document's length in the field as Whoosh scores it (quantised to a byte)."""
@@ -372,27 +365,34 @@ class _Run:
 
     def _phrase(self, fieldname: str, words: list[Any]) -> Found:
         """Documents with the words one after the other (Whoosh's SpanNear2 with slop 1),
-        scored as Whoosh scores a phrase: the sum of its words' scores."""
+        scored as Whoosh scores a phrase: the sum of its words' scores. The documents having
+        every word are found as an And; then each word's positions there, less its place in
+        the phrase, are intersected as (document, position) keys."""
+        phrase = Phrase(fieldname, words)
         schema = self.searcher.schema
         field = schema[fieldname] if fieldname in schema.names() else None
-        if field is None or not field.format or not field.format.supports("positions"):
-            return self._whoosh(Phrase(fieldname, words))
+        if field is None or not isinstance(field.format, ArrayPositions):
+            return self._whoosh_run(phrase)
         texts = [text for word in words if (text := _btext(self.searcher, fieldname, word))]
         if len(texts) < len(words):
             return EMPTY
         found = self._and(Term(fieldname, text) for text in texts)
         if not len(found):
             return found
-        positions = [self.engine.positions(self.searcher, fieldname, t, found.docs) for t in texts]
-        keep = np.zeros(len(found), dtype=bool)
-        for i in range(len(found)):
-            starts = set(positions[0][i])
-            for k in range(1, len(texts)):
-                if not starts:
-                    break
-                following = set(positions[k][i])
-                starts = {p for p in starts if p + k in following}
-            keep[i] = bool(starts)
+        keys: np.ndarray | None = None
+        for place, text in enumerate(texts):
+            got = self.engine.positions(self.searcher, fieldname, text, found.docs)
+            if got is None:
+                return self._whoosh_run(phrase)
+            docs, positions = got
+            # a position before the phrase's start becomes the previous document's 2**32 - k:
+            # never a position, so it matches nothing
+            at = (docs << 32) + (positions - place)
+            keys = at if keys is None else np.intersect1d(keys, at, assume_unique=True)
+            if not len(keys):
+                return EMPTY
+        assert keys is not None
+        keep = _contains(np.unique(keys >> 32), found.docs)
         return Found(found.docs[keep], found.scores[keep])
 
     def _whoosh(self, q: Query) -> Found:
@@ -555,26 +555,6 @@ def _btext(searcher: Searcher, fieldname: str, text: Any) -> bytes | None:
         return searcher.schema[fieldname].to_bytes(text)
     except ValueError:
         return None
-
-
-def _walked(
-    leaves: list[tuple[Any, int]], fieldname: str, text: bytes, wanted: np.ndarray, kind: str
-) -> dict[int, list[Any]]:
-    """Posting values for `wanted` (sorted) by skipping through each segment's postings."""
-    found: dict[int, list[Any]] = {}
-    at = 0
-    for leaf, offset in leaves:
-        stop = int(np.searchsorted(wanted, offset + leaf.doc_count_all()))
-        if stop > at and (fieldname, text) in leaf:
-            matcher = leaf.postings(fieldname, text)
-            for docnum in wanted[at:stop].tolist():
-                matcher.skip_to(docnum - offset)
-                if not matcher.is_active():
-                    break
-                if matcher.id() == docnum - offset:
-                    found[docnum] = list(matcher.value_as(kind))
-        at = stop
-    return found
 
 
 def _unwrapped(matcher: Any) -> Any:
