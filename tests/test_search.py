@@ -20,6 +20,7 @@ from indexer.schema import split_authors
 from indexer.writer import reindex
 from webapp import search as search_module
 from webapp.search import (
+    MASK_FROM,
     ArticleNotFound,
     BadQuery,
     BadRequest,
@@ -616,7 +617,7 @@ def test_facet_ranking_is_count_then_value_with_chosen_values_kept(
 
 def test_facet_counts_documents_with_several_values_either_way() -> None:
     """A facet counts every value of documents with several (authors, speakers), whether the
-    matches are fewer than the documents with further values or more."""
+    matches are few (each one's further values looked up) or many (found with a mask)."""
     rng = np.random.default_rng(5)
     size, values = 2_000, [f"v{n}" for n in range(30)]
     doc_values = [
@@ -632,7 +633,8 @@ def test_facet_counts_documents_with_several_values_either_way() -> None:
         np.array([v for _, v in extras], dtype=np.int32),
     )
     assert len(extras) > 500
-    for count in (0, 1, 40, 300, 1_500, size):
+    assert size // MASK_FROM == 125
+    for count in (0, 1, 40, 124, 125, 300, 1_500, size):
         docs = np.sort(rng.choice(size, count, replace=False)).astype(np.int32)
         expected = Counter(v for d in docs.tolist() for v in doc_values[d])
         got = column.count(docs)
