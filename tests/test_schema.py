@@ -1,4 +1,4 @@
-"""The schema's analyzers, as highlighting relies on them (webapp/search.py, Matched.tokens)."""
+"""The schema's analyzers, as highlighting relies on them (webapp/snippets.py, Matched.places)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from indexer.schema import EXACT_ANALYZER, SCHEMA, TEXT_ANALYZER, WORD, stem
-from webapp.search import Matched
+from webapp.snippets import Matched
 
 FIELDS = ("body", "body_exact")
 
@@ -72,12 +72,12 @@ def test_highlighting_marks_every_place_of_each_word_and_no_other(text: str) -> 
     assert len(words) > 10
     for word in sorted(words):
         stemmed = Matched({("body", stem(word).encode())})
-        got = [(t.startchar, t.endchar) for t in stemmed.tokens(FIELDS, text, None)]
+        got = [(start, end) for start, end, _ in stemmed.places(FIELDS, text, None)]
         assert got == _word_by_word(text, set(), {stem(word)}), word
         exact = Matched({("body_exact", word.encode())})
-        got = [(t.startchar, t.endchar) for t in exact.tokens(FIELDS, text, None)]
+        got = [(start, end) for start, end, _ in exact.places(FIELDS, text, None)]
         assert got == _word_by_word(text, {word}, set()), word
     both = Matched({("body", stem(w).encode()) for w in list(words)[::3]})
-    got = [(t.startchar, t.endchar) for t in both.tokens(FIELDS, text, 200)]
+    got = [(start, end) for start, end, _ in both.places(FIELDS, text, 200)]
     expected = _word_by_word(text[:200], set(), {stem(w) for w in list(words)[::3]})
     assert got == expected

@@ -13,8 +13,6 @@ from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
-from whoosh.highlight import Fragment
-from whoosh.highlight import Token as HlToken
 
 from indexer.schema import split_authors
 from indexer.writer import reindex
@@ -24,15 +22,14 @@ from webapp.search import (
     ArticleNotFound,
     BadQuery,
     BadRequest,
-    EscapingFormatter,
     IndexHandle,
     SearchRequest,
     _FacetColumn,
     check_query_syntax,
     get_article,
-    opening,
     run_search,
 )
+from webapp.snippets import _Passage, marked, opening
 
 XSS = "<script>alert(1)</script>"
 
@@ -350,11 +347,10 @@ def test_bad_query_raises_from_run_search(handle: IndexHandle) -> None:
 # ---------------------------------------------------------------- highlighting
 
 
-def test_escaping_formatter_escapes_text_and_marks_matches() -> None:
+def test_passages_escape_text_and_mark_matches() -> None:
     text = f"{XSS} grain & more"
     start = text.index("grain")
-    token = HlToken(startchar=start, endchar=start + 5, matched=True)
-    out = EscapingFormatter().format_fragment(Fragment(text, [token], 0, len(text)))
+    out = marked(text, _Passage(0, len(text), [(start, start + 5, "grain")]))
     assert out == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>grain</mark> &amp; more"
 
 

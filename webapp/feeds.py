@@ -20,10 +20,10 @@ from webapp.search import (
     IndexHandle,
     Related,
     SearchRequest,
-    opening,
     related_articles,
     run_search,
 )
+from webapp.snippets import opening
 
 bp = Blueprint("feeds", __name__)
 FEED_SIZE = 20

@@ -24,14 +24,14 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import numpy as np
-from whoosh import highlight, scoring
+from whoosh import scoring
 from whoosh.qparser import (
     AndGroup,
     GtLtPlugin,
@@ -58,11 +58,9 @@ from indexer.schema import (
     QUERY_FIELDS,
     QUOTE,
     QUOTE_DEFAULT_FIELDS,
-    WORD,
     day_number,
     document_to_article,
     facet_value,
-    stem,
     stored_fields,
 )
 from indexer.writer import open_index
@@ -86,6 +84,12 @@ from webapp.limits import (
 )
 from webapp.querylang import DATE_FIELD, DateQueryError, DayRangePlugin, explain
 from webapp.quotemarks import paragraph_spans
+from webapp.snippets import (
+    Matched,
+    highlights,
+    plain_highlights,
+    quote_highlight,
+)
 from webapp.spelling import suggest_query
 
 SORTS = ("relevance", "newest", "oldest")
@@ -103,7 +107,6 @@ SCOPES_KEPT = 256  # filter sets remembered per generation
 # Reuters proxy of bench/ranking.py (B 0.3 beats 0.5 and 0.75 there, K1 matters little).
 BM25_B = 0.3
 BM25_K1 = 1.2
-SNIPPET_CHARS = 200  # the body's opening shown when the body has no match
 T = TypeVar("T")
 
 
@@ -1585,220 +1588,6 @@ def quote_link(article_id: str, n: int) -> str:
 
 ARTICLES = SearchKind(ARTICLE, DEFAULT_FIELDS, article_hit)
 QUOTES = SearchKind(QUOTE, QUOTE_DEFAULT_FIELDS, quote_hit)
-
-
-# ---------------------------------------------------------------- highlighting
-
-
-_SPACES = re.compile(r"\s+")
-
-
-class EscapingFormatter(highlight.Formatter):
-    """Marks matched terms with `<mark>` and HTML-escapes all text, inside marks or not.
-
-    Whoosh highlights the plain stored text; escaping happens here, piece by piece, so nothing is
-    marked up before it is escaped and the only tags in the output are ours.
-    """
-
-    between = " … "
-
-    def _text(self, text: str) -> str:
-        return html.escape(_SPACES.sub(" ", text))
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"<mark>{html.escape(highlight.get_text(text, token, replace))}</mark>"
-
-
-class WordFragmenter(highlight.PinpointFragmenter):
-    """Pinpoint fragments around the matched words (Matched.tokens), cut at spaces.
-
-    Whoosh's own `autotrim` also drops the first and last word of a fragment that already
-    starts or ends with the text; this trims only the sides that cut into the text.
-    """
-
-    def fragment_matches(self, text: str, tokens: Any) -> Iterator[highlight.Fragment]:
-        for fragment in super().fragment_matches(text, tokens):
-            yield _trim_to_words(fragment, len(text))
-
-
-def _trim_to_words(fragment: highlight.Fragment, length: int) -> highlight.Fragment:
-    text, start, end = fragment.text, fragment.startchar, fragment.endchar
-    first = min((m.startchar for m in fragment.matches), default=end)
-    last = max((m.endchar for m in fragment.matches), default=start)
-    space = text.find(" ", start, first)
-    if start > 0 and space >= 0:
-        fragment.startchar = space + 1
-    space = text.rfind(" ", last, end)
-    if end < length and space >= 0:
-        fragment.endchar = space
-    return fragment
-
-
-class WholeTextFragmenter(highlight.Fragmenter):
-    """The whole text as one fragment, with the matched words (Matched.tokens) marked."""
-
-    def __init__(self, charlimit: int = 1_000_000) -> None:
-        self.charlimit = charlimit
-
-    def must_retokenize(self) -> bool:
-        return False
-
-    def fragment_matches(self, text: str, tokens: Any) -> Iterator[highlight.Fragment]:
-        yield highlight.Fragment(text, list(tokens), 0, len(text))
-
-
-_TITLE_HIGHLIGHTER = highlight.Highlighter(
-    fragmenter=WholeTextFragmenter(), formatter=EscapingFormatter()
-)
-_TEXT_HIGHLIGHTER = highlight.Highlighter(
-    fragmenter=WordFragmenter(maxchars=240, surround=80, charlimit=1_000_000),
-    formatter=EscapingFormatter(),
-)
-
-
-def highlights(hit: Matched, stored: Mapping[str, Any]) -> dict[str, str]:
-    """Snippets of title, body and quotes around the matched terms (escaped HTML)."""
-    plain = plain_highlights(stored)
-    title = _highlight(_TITLE_HIGHLIGHTER, hit, "title", stored, top=1)
-    body = _highlight(_TEXT_HIGHLIGHTER, hit, "body", stored, top=3)
-    quotes = _highlight(_TEXT_HIGHLIGHTER, hit, "quotes", stored, top=2)
-    return {"title": title or plain["title"], "body": body or plain["body"], "quotes": quotes}
-
-
-def quote_highlight(hit: Matched, text: str) -> str:
-    """The whole quotation with its matched words marked (escaped HTML); "" when none matched."""
-    return highlight_fields(_TITLE_HIGHLIGHTER, hit, ("quotes", "quotes_exact"), text, top=1)
-
-
-def plain_highlights(stored: Mapping[str, Any]) -> dict[str, str]:
-    """The no-match snippets: the escaped title and the opening of the body."""
-    return {
-        "title": html.escape(stored.get("title") or ""),
-        "body": html.escape(opening(stored.get("body") or "")),
-        "quotes": "",
-    }
-
-
-def _highlight(
-    highlighter: highlight.Highlighter,
-    hit: Matched,
-    fieldname: str,
-    stored: Mapping[str, Any],
-    top: int,
-) -> str:
-    text = stored.get(fieldname) or ""
-    if not text:
-        return ""
-    return highlight_fields(highlighter, hit, (fieldname, EXACT_FIELDS[fieldname]), text, top)
-
-
-def highlight_fields(
-    highlighter: highlight.Highlighter,
-    hit: Matched,
-    fieldnames: Sequence[str],
-    text: str,
-    top: int,
-) -> str:
-    """Like `Highlighter.highlight_hit`, over the words matched in any of `fieldnames`.
-
-    A field and its unstemmed twin index the same text with the same tokenizer, so the words
-    matched in either (a stemmed word, the words of an exact phrase) are found in `text`.
-    """
-    charlimit = getattr(highlighter.fragmenter, "charlimit", None)
-    tokens = hit.tokens(fieldnames, text, charlimit)
-    if not tokens:
-        return ""
-    fragments = highlighter.fragmenter.fragment_matches(text, tokens)
-    best = highlight.top_fragments(
-        fragments, top, highlighter.scorer, highlighter.order, minscore=1
-    )
-    return highlighter.formatter.format(best) or ""
-
-
-@dataclass
-class Matched:
-    """The query's terms (field, text) that a hit contains, for highlighting it."""
-
-    terms: set[tuple[str, bytes]]
-
-    def tokens(
-        self, fieldnames: Sequence[str], text: str, charlimit: int | None
-    ) -> list[highlight.Token]:
-        """Where `text` has the hit's matched words of these fields, one per place, in order.
-
-        The index keeps no character offsets (its postings read faster without them), so the
-        words are found again: `text` is what the fields indexed, and a searched field's words
-        are the exact twin's words stemmed (indexer/schema.py).
-        """
-        words = [(name, term.decode("utf-8")) for name, term in self.terms if name in fieldnames]
-        stemmed = frozenset(word for name, word in words if name in EXACT_FIELDS)  # searched
-        exact = frozenset(word for name, word in words if name not in EXACT_FIELDS)
-        if not words:
-            return []
-        end = min(len(text), charlimit or len(text))
-        lowered = text[:end].lower()
-        if len(lowered) == end:
-            places = _word_places(text, lowered, _word_finder(exact, stemmed), end)
-        else:  # a letter whose lower case is longer: places differ, look word by word
-            places = ((m.start(), m.end()) for m in WORD.finditer(text, 0, end))
-        tokens: list[highlight.Token] = []
-        for start, stop in places:
-            word = text[start:stop].lower()
-            if word in exact or (stemmed and stem(word) in stemmed):
-                tokens.append(
-                    highlight.Token(
-                        text=word, pos=len(tokens), startchar=start, endchar=stop, matched=True
-                    )
-                )
-        return tokens
-
-
-# Porter's stem of a word is the word with its ending replaced: on 94k words of Reuters and
-# PolNeAR at most its last letter is not the word's (`ably` -> `abli`). A word can have a
-# stem only if it starts like the stem without its last STEM_ENDING letters.
-STEM_ENDING = 3
-
-
-@functools.lru_cache(maxsize=1024)
-def _word_finder(exact: frozenset[str], stemmed: frozenset[str]) -> re.Pattern[str]:
-    """A pattern of the beginnings of `exact` words and of words with the `stemmed` stems,
-    to find in lower case text: highlighting then stems the few words starting so instead
-    of every word of an article (3 of the 20 ms of a median search at 200k articles)."""
-    prefixes = set(exact)
-    prefixes.update(word[: max(1, len(word) - STEM_ENDING)] for word in stemmed)
-    return re.compile("|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True)))
-
-
-def _word_places(
-    text: str, lowered: str, finder: re.Pattern[str], end: int
-) -> Iterator[tuple[int, int]]:
-    """Where the words (WORD matches) of `text` that start with one of `finder`'s beginnings
-    are, in order; `lowered` is text[:end] in lower case, of the same length."""
-    for match in finder.finditer(lowered):
-        start = match.start()
-        if start and _in_word(text, start):
-            continue  # inside a word (a beginning can never hold a word's start)
-        word = WORD.match(text, start, end)
-        if word is not None:
-            yield start, word.end()
-
-
-def _in_word(text: str, at: int) -> bool:
-    """Whether WORD's match of the text before `at` would go on at `at`: the character
-    before is a word character, or a dot after one ("u.s")."""
-    before = text[at - 1]
-    if before.isalnum() or before in "_*":
-        return True
-    return before == "." and at >= 2 and (text[at - 2].isalnum() or text[at - 2] in "_*")
-
-
-def opening(text: str, limit: int = SNIPPET_CHARS) -> str:
-    """The first `limit` characters of `text`, cut at a word boundary, with '…' if cut."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[:limit].rsplit(" ", 1)[0] or flat[:limit]
-    return cut + " …"
 
 
 # ---------------------------------------------------------------- speakers
