@@ -23,6 +23,7 @@ deletions) as by the engine (`block_arrays`).
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import pickle
@@ -30,6 +31,7 @@ import struct
 import sys
 import zlib
 from array import array
+from collections.abc import Callable
 from itertools import chain
 from typing import Any
 
@@ -539,9 +541,15 @@ def _term_info(terms: Any, fieldname: str, text: bytes) -> tuple[bool, bytes | N
     return True, _hash_lookup(tindex, tfile.fileno(), terms._keycoder(fieldname, text))
 
 
+@functools.lru_cache(maxsize=65_536)
+def _key_hash(hashfn: Callable[[bytes], int], key: bytes) -> int:
+    """A term's key hashed (an MD5) once for every segment and every lookup of it."""
+    return hashfn(key)
+
+
 def _hash_lookup(tindex: Any, fd: int, key: bytes) -> bytes | None:
     """The value of `key` in a Whoosh hash file (filetables.HashReader.ranges_for_key)."""
-    keyhash = tindex.hashfn(key)
+    keyhash = _key_hash(tindex.hashfn, key)
     tablestart, numslots = tindex.tables[keyhash & 255]
     if not numslots:
         return None

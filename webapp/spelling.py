@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from whoosh.support.levenshtein import distance
+
 from indexer.codec import term_doc_frequency
 from webapp.querylang import query_words
 
@@ -57,10 +59,30 @@ def better_word(reader: Any, word: str, fieldnames: Sequence[str]) -> str | None
     far = {
         term
         for name in fieldnames
-        for term in reader.terms_within(name, word, 2, prefix=2)
+        for term in terms_within(reader, name, word, 2, prefix=2)
         if term != word and term not in near
     }
     return _likeliest(reader, far, seen, fieldnames)
+
+
+def terms_within(
+    reader: Any, fieldname: str, word: str, maxdist: int, prefix: int
+) -> Iterator[str]:
+    """Whoosh's `reader.terms_within`: the field's words starting with the word's first
+    `prefix` letters and at most `maxdist` edits from it (Damerau-Levenshtein), with two
+    cheap tests first, as an edit changes a word's length by at most one and adds at most
+    one letter it lacked or removes one it had. Whoosh computes the distance of each word
+    of the prefix: 0.46 of the 1.6 s of six misspelt queries at 20k articles."""
+    size, letters = len(word), set(word)
+    for btext in reader.expand_prefix(fieldname, word[:prefix]):
+        term = btext.decode("utf-8")
+        if abs(len(term) - size) > maxdist:
+            continue
+        found = set(term)
+        if len(found - letters) > maxdist or len(letters - found) > maxdist:
+            continue
+        if distance(term, word, limit=maxdist) <= maxdist:
+            yield term
 
 
 def _likeliest(
