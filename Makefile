@@ -53,7 +53,7 @@ $(PEER)/bin/datasette:
 
 .PHONY: bench bench-quick
 
-## N = 20k, 100k and 200k articles: about an hour on 2 cores
+## N = 20k, 100k and 200k articles: about 20 minutes on 2 cores
 bench: install $(PEER)/bin/datasette
 	$(BIN)/python -m bench.scale --n 20000 100000 200000
 

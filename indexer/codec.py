@@ -13,8 +13,9 @@ alone, and a phrase reads a block's positions as two arrays (`block_positions`) 
 unpickling a list for each posting (at 200k articles, phrases were 15% of the bench queries
 and all of the slowest 5%).
 
-Blocks hold LONG_BLOCK postings instead of Whoosh's 128: the engine reads a term's postings
-whole, or a phrase the blocks of its candidates, and each block costs a read and a header.
+Blocks hold LONG_BLOCK postings instead of Whoosh's 128 (but those of Whoosh's own position
+formats): the engine reads a term's postings whole, or a phrase the blocks of its
+candidates, and each block costs a read and a header.
 
 Every segment records its codec (pickled in the index's table of contents), so an index
 written by Newsdesk needs this module to be read, by Whoosh's matchers (phrases, merges,
