@@ -194,6 +194,7 @@ class Engine:
         wanted = np.unique(np.searchsorted(firsts, docs, side="right") - 1)
         ids, counts, positions = [], [], []
         for block in wanted[wanted >= 0].tolist():
+            seconds_left()  # a phrase of two common words reads every block of both
             leaf, offset = leaves[int(leaf_numbers[block])]
             postfile = getattr(getattr(leaf, "_terms", None), "_postfile", None)
             found = positions_block_at(postfile, int(starts[block]))
