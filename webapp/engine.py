@@ -191,7 +191,7 @@ class Engine:
             return None
         firsts, leaf_numbers, starts = postings.blocks
         leaves = searcher.reader().leaf_readers()
-        wanted = np.unique(np.searchsorted(firsts, docs, side="right") - 1)
+        wanted = _distinct(np.searchsorted(firsts, docs, side="right") - 1)
         ids, counts, positions = [], [], []
         for block in wanted[wanted >= 0].tolist():
             seconds_left()  # a phrase of two common words reads every block of both
@@ -388,12 +388,13 @@ class _Run:
             docs, positions = got
             # a position before the phrase's start becomes the previous document's 2**32 - k:
             # never a position, so it matches nothing
+            # in order: blocks by document, and a posting's positions ascending
             at = (docs << 32) + (positions - place)
-            keys = at if keys is None else np.intersect1d(keys, at, assume_unique=True)
+            keys = at if keys is None else common_docs(keys, at)
             if not len(keys):
                 return EMPTY
         assert keys is not None
-        keep = _contains(np.unique(keys >> 32), found.docs)
+        keep = _contains(_distinct(keys >> 32), found.docs)
         return Found(found.docs[keep], found.scores[keep])
 
     def _whoosh(self, q: Query) -> Found:
@@ -481,6 +482,13 @@ def common_docs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if not len(short) or not len(long):
         return EMPTY_DOCS
     return short[_contains(long, short)]
+
+
+def _distinct(ordered: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array (np.unique sorts or hashes them again)."""
+    if not len(ordered):
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
 
 
 def contains(sorted_docs: np.ndarray, docs: np.ndarray) -> np.ndarray:
