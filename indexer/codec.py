@@ -33,7 +33,7 @@ import sys
 import zlib
 from array import array
 from collections.abc import Callable
-from itertools import chain
+from itertools import accumulate, chain
 from typing import Any
 
 import numpy as np
@@ -364,8 +364,11 @@ def compact_arrays(data: bytes, count: int) -> tuple[np.ndarray, Any]:
     return deltas, np.frombuffer(data, WEIGHTS, count, end).astype(np.float32)
 
 
-def _compact_tuple(data: bytes, count: int) -> tuple[bytes, Any, Any]:
-    """A compact block as the (ids, weights, values) of an array block."""
+def _compact_tuple(data: bytes, count: int) -> tuple[Any, Any, Any]:
+    """A compact block as the (ids, weights, values) of an array block; a short one as
+    Whoosh 3's own tuple (see `_short_tuple`)."""
+    if count < SMALL_BLOCK:
+        return _short_tuple(data, count)
     deltas, weights = compact_arrays(data, count)
     ids = deltas.astype(IDS).tobytes()
     if isinstance(weights, np.ndarray):
@@ -380,6 +383,51 @@ def _compact_tuple(data: bytes, count: int) -> tuple[bytes, Any, Any]:
         counts, positions = block_positions(data, count)
         values = (counts * 4).astype(LENGTHS).tobytes() + positions.astype(POSITIONS).tobytes()
     return ids, weights, values
+
+
+def _short_tuple(data: bytes, count: int) -> tuple[Any, Any, Any]:
+    """A short compact block as Whoosh 3's matcher keeps a block it unpickled: id deltas,
+    weights (None: all 1; a float: all equal; else an array), values (a frequency's packed
+    counts, or a tuple of each posting's positions packed), in Python: numpy's cost per
+    call was most of a merge, whose terms are mostly in a posting or two."""
+    width, kind, value_kind = data[0], data[1], data[2]
+    end = 3 + width * count
+    deltas = _native(_TYPECODES[width], data[3:end])
+    weights: Any = None
+    after = end
+    if kind == 1:
+        weights, after = struct.unpack_from("<f", data, end)[0], end + 4
+    elif kind == 2:
+        weights, after = array("f", list(data[end : end + count])), end + count
+    elif kind == 3:
+        weights, after = _native("f", data[end : end + 4 * count]), end + 4 * count
+    values: Any = None
+    if value_kind == 1:
+        if weights is None or isinstance(weights, float):
+            floats: Any = [1.0 if weights is None else weights] * count
+        else:
+            floats = weights
+        values = _FREQ(count).pack(*map(int, floats))
+    elif value_kind == 2:
+        cw, dw, packed = data[after], data[after + 1], data[after + 2]
+        body = zlib.decompress(data[after + 3 :]) if packed else data[after + 3 :]
+        counts = _native(_TYPECODES[cw], body[: cw * count])
+        steps = _native(_TYPECODES[dw], body[cw * count :])
+        found, at = [], 0
+        for number in counts:
+            found.append(pack_positions(list(accumulate(steps[at : at + number]))))
+            at += number
+        values = tuple(found)
+    return deltas, weights, values
+
+
+def _native(typecode: str, raw: bytes) -> array:
+    """Little-endian numbers as an array of the machine's own."""
+    found = array(typecode)
+    found.frombytes(raw)
+    if SWAP:
+        found.byteswap()
+    return found
 
 
 class ArrayLeafMatcher(W3LeafMatcher):
