@@ -6,7 +6,7 @@ its own); a `SearchKind` says which one a search returns and how its hits look.
 The read path, per request: validate a `SearchRequest`, parse the query once, collect the set of
 matching document numbers once (kind AND query AND filters), count facets over that set with the
 per-generation `FacetTable`, then rank only the requested page (by score, or by the
-per-generation `DateOrder`) and highlight only its hits.
+per-generation `DateOrder`) and highlight only its hits (webapp/snippets.py).
 
     handle = IndexHandle("index")
     result = run_search(handle, SearchRequest.from_args({"q": ["grain"], "author": ["Ann Lee"]}))
