@@ -17,7 +17,7 @@ import functools
 import heapq
 import html
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,7 +154,7 @@ def passages(text: str, places: list[Place]) -> Iterator[_Passage]:
         i = j + 1
 
 
-def top(found: Iterator[_Passage] | list[_Passage], count: int) -> list[_Passage]:
+def top(found: Iterable[_Passage], count: int) -> list[_Passage]:
     """top_fragments: the `count` best passages (minimum score 1), in text order."""
     best = heapq.nlargest(count, ((passage.score, passage) for passage in found))
     return sorted((passage for score, passage in best if score >= 1), key=lambda p: p.start)
