@@ -81,11 +81,7 @@ class ArrayPositions(Positions):
         return pack_positions(poslist)
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
-        found = array("I")
-        found.frombytes(valuestring)
-        if SWAP:
-            found.byteswap()
-        return found.tolist()
+        return _native("I", valuestring).tolist()
 
     def decode_frequency(self, valuestring: bytes) -> int:
         return len(valuestring) // 4

@@ -288,14 +288,16 @@ def test_index_of_an_earlier_version_is_503_asking_for_a_reindex(tmp_path: Path)
     leftovers[0].write_bytes(b"old toc")
     leftovers[1].write_bytes(b"old segment")
     leftovers[2].mkdir()
-    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index)})
     for url in ("/api/search?q=grain", "/search?q=grain"):
-        response = client.get(url)
+        response = app.test_client().get(url)
         assert response.status_code == 503
         assert b"newsdesk reindex" in response.data and b"earlier version" in response.data
+    app.extensions["newsdesk"].close()
     reindex([str(corpus)], str(index))  # rebuilt by the current version
-    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
-    assert client.get("/api/search?q=grain").get_json()["total"] == 1
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index)})
+    assert app.test_client().get("/api/search?q=grain").get_json()["total"] == 1
+    app.extensions["newsdesk"].close()
     assert not any(path.exists() for path in leftovers), "the earlier index's files stay"
     assert (index / "newsdesk.json").exists() and (index / "newsdesk.lock").exists()
 
