@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from indexer.errors import NewsdeskError, ParseError
-from indexer.readers import iter_corpus, parse_file
+from indexer.readers import parse_file, walk_corpus
 
 DEFAULT_INDEX = "index"
 index_option = click.option(
@@ -56,12 +56,11 @@ def parse(paths: tuple[str, ...], explain: bool) -> None:
 
 
 def _parse_all(paths: tuple[str, ...]) -> Iterator:
-    for top in paths:
-        try:
-            for path in iter_corpus([top]):
-                yield from parse_file(path)
-        except ParseError as exc:
-            yield exc
+    for path in walk_corpus(paths):
+        if isinstance(path, ParseError):
+            yield path
+        else:
+            yield from parse_file(path)
 
 
 @main.command()
@@ -75,18 +74,37 @@ def _parse_all(paths: tuple[str, ...]) -> Iterator:
     metavar="SECONDS",
     help="If another reindex of this index is running, wait this long for it (default: exit).",
 )
-def reindex(paths: tuple[str, ...], index_dir: str, full: bool, wait: float) -> None:
+@click.option(
+    "--forget",
+    multiple=True,
+    type=click.Path(),
+    metavar="PATH",
+    help="Remove the articles of a recorded corpus path that is gone for good (repeatable).",
+)
+def reindex(
+    paths: tuple[str, ...], index_dir: str, full: bool, wait: float, forget: tuple[str, ...]
+) -> None:
     """Add new, update changed and remove deleted articles of the corpus PATHS.
 
-    Without PATHS, the corpus paths recorded in the index are used again. One reindex runs per
-    index at a time: a second one exits with status 1 (or waits, with --wait).
+    Without PATHS, the corpus paths recorded in the index are used again. Articles are removed
+    only when their file is known to be gone: a missing corpus path or an unreadable folder
+    is an error that removes nothing (use --forget PATH for a corpus deleted on purpose).
+    One reindex runs per index at a time: a second one exits with status 1 (or waits, with
+    --wait). Exit status: 0 when everything was indexed, 1 when a file failed or the index
+    could not be written (it then keeps its last committed state), 130 when interrupted.
     """
     from indexer.writer import reindex as run_reindex
 
     bar = _ProgressBar()
     try:
         summary = run_reindex(
-            list(paths), index_dir, full=full, progress=bar.update, on_total=bar.start, wait=wait
+            list(paths),
+            index_dir,
+            full=full,
+            progress=bar.update,
+            on_total=bar.start,
+            wait=wait,
+            forget=forget,
         )
     except KeyboardInterrupt:
         bar.finish()

@@ -27,6 +27,7 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -133,10 +134,14 @@ def _is_empty(sig: np.ndarray) -> bool:
     return bool((sig == _EMPTY).all())
 
 
+_UNIX_EPOCH = datetime(1970, 1, 1)
+_SECOND = timedelta(seconds=1)
+
+
 def sort_key(date_text: str | None) -> int:
     """An article's place in time for choosing a cluster's earliest member (undated last)."""
-    when = parse_date(date_text)
-    return int(when.timestamp()) if when else int(UNDATED)
+    when = parse_date(date_text)  # naive, read as UTC (timestamp() fails before year 2)
+    return (when - _UNIX_EPOCH) // _SECOND if when else int(UNDATED)
 
 
 # ---------------------------------------------------------------- clustering

@@ -24,5 +24,20 @@ class ParseError(NewsdeskError):
         return f"{where}: {self.reason}"
 
 
+class Unlisted(ParseError):
+    """A corpus path that does not exist or a folder that cannot be listed: what it holds is
+    unknown, not gone, so a reindex removes none of the articles indexed from under it."""
+
+
+class Skipped(ParseError):
+    """A corpus entry that is not a file to read (a FIFO, socket or device; a symbolic link
+    out of the corpus folder): reported, never read, and not kept in the index."""
+
+
 class IndexBusy(NewsdeskError):
     """Another process holds the index's write lock."""
+
+
+class IndexingFailed(NewsdeskError):
+    """A commit could not be written whole (an indexing process died, the disk filled): it
+    is not written at all, and the index keeps its last committed state."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import pickle
 import re
 from collections.abc import Mapping
@@ -239,9 +240,10 @@ def quote_id(article_id: str, n: int) -> str:
 def _shared_fields(article: Article, file_key: str) -> dict[str, Any]:
     """Fields an article and its quotations have in common: file, byline, place, date."""
     when = parse_date(article.date)
+    term = file_term(file_key)
     doc: dict[str, Any] = {
         "article": article.id,
-        "file": file_key,
+        "file": term,
         "author": article.author or "",
         "author_role": article.author_role,
         "source": article.source or "",
@@ -250,12 +252,25 @@ def _shared_fields(article: Article, file_key: str) -> dict[str, Any]:
         "f_author": _facet_values("author", split_authors(article.author)),
         "f_source": _facet_values("source", [article.source]),
         "f_location": _facet_values("location", [article.location]),
-        "f_month": _facet_values("month", [when.strftime("%Y-%m")] if when else []),
+        "f_month": _facet_values("month", [f"{when.year:04d}-{when.month:02d}"] if when else []),
     }
+    if term != file_key:
+        doc["_stored_file"] = file_key  # the name as the file system has it
     if when:
         doc["date"] = when
         doc["day"] = day_number(when.date())
     return doc
+
+
+def file_term(file_key: str) -> str:
+    """The `file` field's term for a file key: the key itself, or for a file name that is not
+    UTF-8 (Python holds its bytes as lone surrogates, which no index term can) the key with
+    those bytes written as backslash escapes."""
+    try:
+        file_key.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(file_key).decode("utf-8", "backslashreplace")
+    return file_key
 
 
 def split_authors(author: str | None) -> list[str | None]:

@@ -21,6 +21,9 @@ each committing its own segment) whose processes write this way.
 
 from __future__ import annotations
 
+import pickle
+import queue
+import signal
 from array import array
 from collections import Counter
 from collections.abc import Iterator
@@ -31,11 +34,13 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.formats import Existence, Frequency
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import emptybytes, pack_uint
+from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from indexer.children import detach_from_reindex
 from indexer.codec import ArrayPositions, pack_positions
+from indexer.errors import IndexingFailed
 from indexer.schema import EXACT_ANALYZER, TEXT_ANALYZER, exact_words, stem
 
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
@@ -373,7 +378,15 @@ def field_lengths(lengths: Any, fieldname: str) -> list[int]:
 
 class NewsdeskMpWriter(MpWriter):
     """Whoosh's MpWriter (multisegment: each process commits its own segment) whose indexing
-    processes are NewsdeskWriters."""
+    processes are NewsdeskWriters, and whose commit fails when one of them did not finish.
+
+    Whoosh's MpWriter commits whatever segments arrive from its processes and drops the
+    segment of a process that died (killed, or out of memory) without a word: a reindex then
+    reported every article added and the index lacked those that process held (red team,
+    issue 18). Here every process's exit status is checked, and a job is never queued to
+    processes that are gone (the queue filled and the run hung): `IndexingFailed`, and the
+    commit is not written.
+    """
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, multisegment=True, **kwargs)
@@ -392,11 +405,103 @@ class NewsdeskMpWriter(MpWriter):
         task.start()
         return task
 
+    def _enqueue(self) -> None:
+        # Whoosh's _enqueue, with a put that notices dead processes instead of blocking.
+        self.check_tasks()
+        docbuffer = self.docbuffer
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in docbuffer:
+                pickle.dump(item, f, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self._put((filename, len(docbuffer)))
+        self.docbuffer = []
+
+    def _put(self, job: Any) -> None:
+        while True:
+            try:
+                self.jobqueue.put(job, timeout=1.0)
+                return
+            except queue.Full:
+                self.check_tasks()
+
+    def check_tasks(self, finished: bool = False) -> None:
+        """IndexingFailed if an indexing process has ended before it was told to (or, once
+        they are `finished`, ended with anything but success)."""
+        for task in self.tasks:
+            code = task.exitcode
+            if code is None or (finished and code == 0):
+                continue
+            raise IndexingFailed(f"an indexing process (pid {task.pid}) {exit_reason(code)}")
+
+    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
+        # Whoosh's MpWriter._commit for a multisegment writer, checking every process.
+        if self.docbuffer:
+            self._enqueue()
+        for _task in self.tasks:
+            self._put(None)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        results = self._results()
+        for task in self.tasks:
+            task.join()
+        self.check_tasks(finished=True)
+        if len(results) != len(self.tasks):
+            raise IndexingFailed(
+                f"{len(self.tasks) - len(results)} indexing process(es) sent no segment"
+            )
+        finalsegments += [segment for _, _, segment in results]
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
+    def _results(self) -> list[Any]:
+        """Each process's last message (its segment), waiting as long as it is alive: it
+        writes its segment first, which takes a while for a large commit."""
+        results: list[Any] = []
+        while len(results) < len(self.tasks):
+            try:
+                results.append(self.resultqueue.get(timeout=1.0))
+            except queue.Empty:
+                self.check_tasks(finished=True)  # one died: fail now
+                if all(task.exitcode is not None for task in self.tasks):
+                    try:  # all ended well: what they sent is in the pipe by now
+                        results.append(self.resultqueue.get(timeout=1.0))
+                    except queue.Empty:
+                        break
+        return results
+
+    def cancel(self, **kwargs: Any) -> None:
+        """Stop the indexing processes (a failed or interrupted commit): none is left behind
+        writing files for a commit that will not come."""
+        try:
+            for task in self.tasks:
+                if task.is_alive():
+                    task.kill()
+                task.join(5)
+        finally:
+            SegmentWriter.cancel(self, **kwargs)
+
     def _flush_segment(self) -> None:
         NewsdeskWriter._flush_segment(self)  # type: ignore[arg-type]
 
     def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
         copy_postings(self, reader, startdoc, docmap)
+
+
+def exit_reason(code: int) -> str:
+    """How a process ended, for messages: 'was killed by SIGKILL (out of memory?)'."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = " (out of memory, or killed by hand?)" if -code == signal.SIGKILL else ""
+        return f"was killed by {name}{hint}"
+    return f"exited with status {code}"
 
 
 class _SubWriterTask(SubWriterTask):

@@ -11,34 +11,45 @@ are added again.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
-import itertools
 import json
 import multiprocessing
 import os
 import re
 import shutil
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.index import LockError
+from whoosh.index import TOC, LockError, clean_files
 from whoosh.reading import SegmentReader
 from whoosh.writing import CLEAR
 
 from indexer.children import LOCK_FILE, detach_from_reindex
 from indexer.codec import NewsdeskCodec
 from indexer.dedupe import CopyStore, prepare_signatures, rewrite_clusters, signature
-from indexer.errors import IndexBusy, NewsdeskError, ParseError
+from indexer.errors import (
+    IndexBusy,
+    IndexingFailed,
+    NewsdeskError,
+    ParseError,
+    Skipped,
+    Unlisted,
+)
 from indexer.model import Article
-from indexer.readers import iter_corpus, parse_file
-from indexer.schema import SCHEMA, article_documents, documents_digest
-from indexer.segment import NewsdeskMpWriter, NewsdeskWriter
+from indexer.readers import Source, gunzip, parse_source, read_regular_file, walk_corpus
+from indexer.schema import SCHEMA, article_documents, documents_digest, file_term
+from indexer.segment import NewsdeskMpWriter, NewsdeskWriter, exit_reason
 from indexer.staging import Staged
 
 SCHEMA_VERSION = 7  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
@@ -58,8 +69,13 @@ SMALL_SEGMENT = 5_000  # documents: a segment under this is an update's, merged 
 SMALL_SEGMENTS_KEPT = 6  # small segments left as they are (each costs searches a little)
 PARALLEL_WRITE_ARTICLES = 200  # an update writing this many is written by a process per core
 ONE_COMMIT_FILES = 2_000  # an update of at most this many files is parsed whole, then written
+COMMIT_EVERY_BYTES = 512 * 1024 * 1024  # or this much article text, whichever comes first
+ONE_COMMIT_BYTES = 256 * 1024 * 1024  # an update parsed whole first holds at most this much
 PARSE_CHUNK = 8  # files a parsing process takes at a time
+PARSE_CHUNK_BYTES = 16 * 1024 * 1024  # and at most this many bytes (a larger file goes alone)
 PARSE_AHEAD = 32  # chunks parsed ahead of the writer (a few thousand articles)
+PARSE_AHEAD_BYTES = 256 * 1024 * 1024  # and at most this many bytes of files
+PARSE_SECONDS = 120  # one file's parsing time: past it, the file fails (README, Reliability)
 
 
 @dataclass
@@ -119,7 +135,9 @@ class Manifest:
             "roots": self.roots,
             "files": {k: v.to_dict() for k, v in sorted(self.files.items())},
         }
-        text = json.dumps(data, ensure_ascii=False)  # one shot: C encoder (json.dump is not)
+        # One shot: C encoder (json.dump is not). ASCII: a file name that is not UTF-8 is kept
+        # as its escaped surrogates, which read back as the same name.
+        text = json.dumps(data, ensure_ascii=True)
         with staged.open(os.path.join(index_dir, MANIFEST), "w", encoding="utf-8") as fh:
             fh.write(text)
         return staged
@@ -178,17 +196,22 @@ def reindex(
     on_total: Callable[[int], None] | None = None,
     workers: int | None = None,
     wait: float = 0.0,
+    forget: Iterable[str] = (),
 ) -> ReindexSummary:
     """Bring the index in `index_dir` up to date with the files under `paths`.
 
     Without paths, the corpus roots recorded in the index are used. Returns a summary whose
     `errors` lists every file or record that could not be parsed (the rest is indexed).
-    IndexBusy when another reindex of this index is still running after `wait` seconds.
+    Articles are removed only when their file is known to be gone: a corpus path that does
+    not exist or a folder that cannot be listed is an error that removes nothing under it;
+    `forget` names recorded corpus paths whose articles are to be removed.
+    IndexBusy when another reindex of this index is still running after `wait` seconds;
+    IndexingFailed when a commit could not be written whole (the index keeps its last commit).
     """
     started = time.monotonic()
     os.makedirs(index_dir, exist_ok=True)
     with ReindexLock(index_dir, wait) as lock:
-        summary = _reindex(list(paths), index_dir, full, progress, on_total, workers)
+        summary = _reindex(list(paths), index_dir, full, progress, on_total, workers, [*forget])
     summary.interrupted_pid = lock.stale_pid
     summary.seconds = time.monotonic() - started
     return summary
@@ -269,10 +292,18 @@ def _reindex(
     progress: Callable[[int], None] | None,
     on_total: Callable[[int], None] | None,
     workers: int | None,
+    forget: list[str],
 ) -> ReindexSummary:
     manifest = Manifest.load(index_dir)
-    roots = [os.path.abspath(p) for p in paths] or list(manifest.roots)
-    if not roots:
+    forgotten = [os.path.abspath(p) for p in forget]
+    for path in forgotten:
+        if not any(_under(r, [path]) or _under(path, [r]) for r in manifest.roots):
+            raise NewsdeskError(f"{path}: not a corpus path of this index, nothing to forget")
+    recorded = [r for r in manifest.roots if not _under(r, forgotten)]
+    roots = [os.path.abspath(p) for p in paths] or recorded
+    if any(_under(r, forgotten) for r in roots):
+        raise NewsdeskError("a corpus path to index is also one to forget")
+    if not roots and not forgotten:
         raise NewsdeskError("no corpus given and none recorded in the index")
     rebuild = (
         full
@@ -280,7 +311,7 @@ def _reindex(
         or not whoosh_index.exists_in(index_dir, indexname=INDEX_NAME)
     )
     if rebuild:
-        manifest = Manifest(roots=manifest.roots)
+        manifest = Manifest(roots=recorded)
         if not whoosh_index.exists_in(index_dir, indexname=INDEX_NAME):
             whoosh_index.create_in(index_dir, SCHEMA, indexname=INDEX_NAME)
     summary = ReindexSummary()
@@ -292,19 +323,39 @@ def _reindex(
         # The signatures load while the corpus is walked (a stat a file): 0.3 s each at 200k.
         with ThreadPoolExecutor(max_workers=1) as thread:
             copies = thread.submit(_copies, ix, index_dir, manifest, rebuild)
-            todo, seen = _plan(given, manifest, summary)
+            plan = _plan(given, manifest, summary)
         manifest.copies = copies.result()
-        gone = [k for k in manifest.files if _under(k, roots) and k not in seen]
+        gone = [
+            k
+            for k in manifest.files
+            if (_under(k, roots) and k not in plan.seen and not _under(k, plan.unlisted))
+            or _under(k, forgotten)
+        ]
         if on_total:
-            on_total(len(todo))
-        manifest.roots = sorted(set(manifest.roots) | {r for r in roots if os.path.exists(r)})
+            on_total(len(plan.todo))
+        manifest.roots = sorted(
+            ({*manifest.roots} - {r for r in manifest.roots if _under(r, forgotten)})
+            | {r for r in roots if os.path.exists(r)}
+        )
         manifest.index_name = INDEX_NAME
-        _apply(ix, index_dir, manifest, todo, gone, rebuild, summary, progress, parsers)
+        _apply(ix, index_dir, manifest, plan, gone, rebuild, summary, progress, parsers)
+    except OSError as exc:  # the disk filled, or the index folder went away
+        raise IndexingFailed(_write_failure(index_dir, exc)) from exc
     finally:
         if parsers is not None:
             parsers.close()
     _remove_other_versions(index_dir)
     return summary
+
+
+def _write_failure(index_dir: str, exc: OSError) -> str:
+    what = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (
+        f"{index_dir}: writing the index failed: {what}{where}. Nothing since the last commit "
+        "was written and the index keeps its last committed state; fix this and run "
+        "`newsdesk reindex` again to finish"
+    )
 
 
 _VERSIONED_FILE = re.compile(r"_?newsdesk_v(\d+)[_.]")
@@ -333,30 +384,59 @@ def _under(key: str, roots: list[str]) -> bool:
     return any(key == r or key.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def _plan(
-    given: list[str], manifest: Manifest, summary: ReindexSummary
-) -> tuple[list[tuple[str, FileState | None]], set[str]]:
-    """Files to (re)parse, with their previous state; and every file key seen."""
-    todo: list[tuple[str, FileState | None]] = []
-    seen: set[str] = set()
+@dataclass
+class Plan:
+    """What a reindex has to do, from the walk of the corpus."""
+
+    todo: list[tuple[str, FileState | None]] = field(default_factory=list)  # (path, before)
+    sizes: list[int] = field(default_factory=list)  # each todo file's size in bytes
+    seen: set[str] = field(default_factory=set)  # every file key found (not gone)
+    unlisted: list[str] = field(default_factory=list)  # unknown, not gone: nothing removed
+
+
+def _plan(given: list[str], manifest: Manifest, summary: ReindexSummary) -> Plan:
+    """Files to (re)parse, with their previous state; every file key seen; the paths that
+    could not be listed. Errors of the walk are counted and reported."""
+    plan = Plan()
+    seen = plan.seen
     for top in given:
         # Walked from the absolute root, so the keys need no abspath (0.2 s at 200k); the
         # files to parse keep the path as given, for messages.
         root = os.path.abspath(top)
-        try:
-            for key in iter_corpus([root]):
-                if key in seen:
-                    continue
-                seen.add(key)
-                old = manifest.files.get(key)
-                if old and _same_stat(key, old):
-                    summary.unchanged += old.articles
-                    continue
-                todo.append((_as_given(top, root, key), old))
-        except ParseError as exc:  # a missing corpus path: named as given
-            summary.failed += 1
-            summary.errors.append(ParseError(top, exc.reason, exc.line))
-    return todo, seen
+        for key in walk_corpus([root]):
+            if isinstance(key, ParseError):
+                if isinstance(key, Unlisted):
+                    plan.unlisted.append(key.path)
+                    reason = key.reason
+                    if kept := sum(
+                        state.articles
+                        for k, state in manifest.files.items()
+                        if _under(k, [key.path])
+                    ):
+                        reason += f"; its {kept} indexed articles are kept"
+                        if key.path == root:
+                            reason += f" (gone for good? newsdesk reindex --forget {top})"
+                else:
+                    reason = key.reason
+                    if not isinstance(key, Skipped):
+                        seen.add(key.path)  # there, if unreadable now: its articles stay
+                summary.failed += 1
+                summary.errors.append(ParseError(_as_given(top, root, key.path), reason))
+                continue
+            if key in seen:
+                continue
+            seen.add(key)
+            old = manifest.files.get(key)
+            try:
+                st = os.stat(key)
+            except OSError:
+                st = None
+            if old and st and (st.st_size, st.st_mtime_ns) == (old.size, old.mtime_ns):
+                summary.unchanged += old.articles
+                continue
+            plan.todo.append((_as_given(top, root, key), old))
+            plan.sizes.append(st.st_size if st else 0)
+    return plan
 
 
 def _as_given(top: str, root: str, key: str) -> str:
@@ -364,31 +444,64 @@ def _as_given(top: str, root: str, key: str) -> str:
     return top if key == root else os.path.join(top, key[len(root) :].lstrip(os.sep))
 
 
-def _same_stat(path: str, state: FileState) -> bool:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False
-    return st.st_size == state.size and st.st_mtime_ns == state.mtime_ns
-
-
 def parse_for_index(path: str) -> ParsedFile:
-    """Read, hash and parse one file (runs in a worker process)."""
+    """Read, hash and parse one file (runs in a worker process), within PARSE_SECONDS; a
+    failure of any kind is this file's error, never the run's."""
     key = os.path.abspath(path)
     try:
         st = os.stat(path)
-        with open(path, "rb") as fh:
-            digest = hashlib.sha1(fh.read()).hexdigest()
+        raw = read_regular_file(path)
+    except ParseError as exc:
+        return ParsedFile(path, key, None, [], [exc])
     except OSError as exc:
         return ParsedFile(path, key, None, [], [ParseError(path, exc.strerror or str(exc))])
-    state = FileState(st.st_size, st.st_mtime_ns, digest)
+    state = FileState(st.st_size, st.st_mtime_ns, hashlib.sha1(raw).hexdigest())
     articles: list[Article] = []
     errors: list[ParseError] = []
-    for item in parse_file(path):
-        (errors if isinstance(item, ParseError) else articles).append(item)  # type: ignore[arg-type]
+    try:
+        with time_limit(PARSE_SECONDS):
+            source = Source(path, gunzip(path, raw) if raw[:2] == b"\x1f\x8b" else raw, key)
+            del raw
+            for item in parse_source(source):
+                (errors if isinstance(item, ParseError) else articles).append(item)  # type: ignore[arg-type]
+            signatures = [signature(article.body or "") for article in articles]
+    except ParseError as exc:
+        return ParsedFile(path, key, state, [], [exc])
+    except ParseTimeout:
+        reason = f"parsing took longer than {PARSE_SECONDS} s, skipped"
+        return ParsedFile(path, key, state, [], [ParseError(path, reason)])
+    except MemoryError:
+        return ParsedFile(path, key, state, [], [ParseError(path, "out of memory parsing it")])
+    except Exception as exc:  # a bug met on this file: the file fails, the run goes on
+        reason = f"cannot be parsed ({type(exc).__name__}: {exc})"
+        return ParsedFile(path, key, state, [], [ParseError(path, reason)])
     state.articles = len(articles)
-    signatures = [signature(article.body or "") for article in articles]
     return ParsedFile(path, key, state, articles, errors, signatures)
+
+
+class ParseTimeout(Exception):
+    """A file's parsing ran past its time (`time_limit`)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise ParseTimeout in the block once `seconds` have passed (a real-time timer: in the
+    main thread only; elsewhere the block is not limited here). Code inside C functions is
+    interrupted when it returns; the parsing processes' parent bounds those (`Parsers`)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise ParseTimeout
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class Parsers:
@@ -396,38 +509,111 @@ class Parsers:
 
     Each loads the MinHash library first (`prepare_signatures`: datasketch imports scipy,
     0.4-0.5 s) while the main process walks the corpus and loads the signatures; the main
-    process never loads it. Files go out PARSE_CHUNK at a time, at most PARSE_AHEAD chunks
-    ahead of the writer (`pool.map` parsed the whole corpus ahead and held it: 3.6 GB at 200k,
-    and every indexing process forked later inherited that heap).
+    process never loads it. Files go out PARSE_CHUNK at a time (at most PARSE_CHUNK_BYTES),
+    at most PARSE_AHEAD chunks and PARSE_AHEAD_BYTES ahead of the writer (`pool.map` parsed
+    the whole corpus ahead and held it: 3.6 GB at 200k, and every indexing process forked
+    later inherited that heap).
+
+    A parsing process that dies (killed, out of memory) or hangs past its files' time breaks
+    the pool: the processes are replaced and the files that were out are parsed again one at
+    a time, so that a file that kills its process again fails alone, named, and every other
+    file is parsed (red team, issue 18: a BrokenProcessPool traceback and a run that never
+    ended).
     """
 
     def __init__(self, workers: int) -> None:
-        context = multiprocessing.get_context("fork")  # fast: the readers are already imported
-        self.pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_start_parser
-        )
-        self.pool.submit(int)  # forks them all now, before this process starts any thread
+        self.workers = workers
+        self.pool = self._start()
 
-    def parse(self, paths: list[str]) -> Iterator[ParsedFile]:
-        """The files parsed, in order."""
-        chunks = (paths[i : i + PARSE_CHUNK] for i in range(0, len(paths), PARSE_CHUNK))
-        ahead: deque[Future[list[ParsedFile]]] = deque(
-            self.pool.submit(_parse_chunk, chunk) for chunk in itertools.islice(chunks, PARSE_AHEAD)
+    def _start(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("fork")  # fast: the readers are already imported
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=_start_parser
         )
+        pool.submit(int)  # forks them all now, before this process starts any thread
+        return pool
+
+    def parse(self, paths: list[str], sizes: list[int]) -> Iterator[ParsedFile]:
+        """The files parsed, in order."""
+        chunks = _chunks(paths, sizes)
+        ahead: deque[tuple[list[str], int, Future[list[ParsedFile]]]] = deque()
+        out_bytes = 0
         try:
-            while ahead:
-                done = ahead.popleft().result()
-                if (chunk := next(chunks, None)) is not None:
-                    ahead.append(self.pool.submit(_parse_chunk, chunk))
+            while True:
+                while len(ahead) < PARSE_AHEAD and (not ahead or out_bytes < PARSE_AHEAD_BYTES):
+                    if (chunk := next(chunks, None)) is None:
+                        break
+                    files, size = chunk
+                    ahead.append((files, size, self.pool.submit(_parse_chunk, files)))
+                    out_bytes += size
+                if not ahead:
+                    break
+                files, size, future = ahead[0]
+                try:
+                    done = future.result(timeout=PARSE_SECONDS * len(files) + 30)
+                except (BrokenProcessPool, FutureTimeout) as exc:
+                    suspects = [path for files, _, _ in ahead for path in files]
+                    ahead.clear()
+                    out_bytes = 0
+                    yield from self._one_by_one(suspects, broke=exc)
+                    continue
+                ahead.popleft()
+                out_bytes -= size
                 yield from done
         finally:
-            for future in ahead:
+            for _, _, future in ahead:
                 future.cancel()
         self.pool.shutdown()  # all parsed: the processes end before an indexing one is forked
+
+    def _one_by_one(self, paths: list[str], broke: BaseException) -> Iterator[ParsedFile]:
+        """After the pool broke (`broke`): new processes, and each file that was out parsed
+        alone; one that breaks them again (or runs out of time) fails with the reason."""
+        self._replace()
+        for path in paths:
+            future = self.pool.submit(_parse_chunk, [path])
+            try:
+                yield from future.result(timeout=PARSE_SECONDS + 30)
+            except (BrokenProcessPool, FutureTimeout) as exc:
+                if isinstance(exc, FutureTimeout):
+                    reason = f"parsing took longer than {PARSE_SECONDS} s, skipped"
+                else:
+                    reason = f"the process parsing it {self._died()}, skipped"
+                self._replace()
+                yield ParsedFile(path, os.path.abspath(path), None, [], [ParseError(path, reason)])
+
+    def _died(self) -> str:
+        codes = [p.exitcode for p in _processes(self.pool) if p.exitcode not in (None, 0)]
+        return exit_reason(codes[0]) if codes else "died"
+
+    def _replace(self) -> None:
+        for process in _processes(self.pool):
+            if process.is_alive():
+                process.kill()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = self._start()
 
     def close(self) -> None:
         """Let the processes go, without waiting for one still loading the library."""
         self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _processes(pool: ProcessPoolExecutor) -> list[Any]:
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+def _chunks(paths: list[str], sizes: list[int]) -> Iterator[tuple[list[str], int]]:
+    """Files in order, PARSE_CHUNK at a time and at most PARSE_CHUNK_BYTES (but one), with
+    their bytes."""
+    chunk: list[str] = []
+    total = 0
+    for path, size in zip(paths, sizes, strict=True):
+        if chunk and (len(chunk) >= PARSE_CHUNK or total + size > PARSE_CHUNK_BYTES):
+            yield chunk, total
+            chunk, total = [], 0
+        chunk.append(path)
+        total += size
+    if chunk:
+        yield chunk, total
 
 
 def _start_parser() -> None:
@@ -436,12 +622,12 @@ def _start_parser() -> None:
     prepare_signatures()
 
 
-def _parsed(paths: list[str], parsers: Parsers | None) -> Iterator[ParsedFile]:
+def _parsed(paths: list[str], sizes: list[int], parsers: Parsers | None) -> Iterator[ParsedFile]:
     """The files parsed, in order: by the parsing processes, or here without them."""
     if parsers is None:
         yield from map(parse_for_index, paths)
     else:
-        yield from parsers.parse(paths)
+        yield from parsers.parse(paths, sizes)
 
 
 def _parse_chunk(paths: list[str]) -> list[ParsedFile]:
@@ -452,30 +638,36 @@ def _apply(
     ix,
     index_dir: str,
     manifest: Manifest,
-    todo: list[tuple[str, FileState | None]],
+    plan: Plan,
     gone: list[str],
     rebuild: bool,
     summary: ReindexSummary,
     progress: Callable[[int], None] | None,
     parsers: Parsers | None,
 ) -> None:
-    """Write the changes, committing every COMMIT_EVERY articles and at the end.
+    """Write the changes, committing every COMMIT_EVERY articles (or COMMIT_EVERY_BYTES of
+    their text) and at the end.
 
-    An update of up to ONE_COMMIT_FILES files is parsed first and its copy clusters computed
-    before anything is written, so it commits once; a full build or a larger update streams
-    files into the index and rewrites the articles whose cluster changed in a last commit.
+    An update of up to ONE_COMMIT_FILES files (and ONE_COMMIT_BYTES) is parsed first and its
+    copy clusters computed before anything is written, so it commits once; a full build or a
+    larger update streams files into the index and rewrites the articles whose cluster
+    changed in a last commit. A commit that fails leaves the index as the last one left it,
+    with no file of the failed one (`_discard`).
     """
-    pending = 0
+    pending = pending_bytes = 0
     first_commit = rebuild
     written_ids: set[str] = set()
     copies = manifest.copies or CopyStore()
     manifest.copies = copies
+    todo = plan.todo
     olds = {os.path.abspath(p): old for p, old in todo}
-    parsed_files: Iterable[ParsedFile] = _parsed([p for p, _ in todo], parsers)
+    parsed_files: Iterable[ParsedFile] = _parsed([p for p, _ in todo], plan.sizes, parsers)
     for key in gone:  # forgotten here, deleted from the index by the writer below
         copies.drop_file(key)
         summary.removed += manifest.files.pop(key).articles
-    clustered = not rebuild and len(todo) <= ONE_COMMIT_FILES
+    clustered = (
+        not rebuild and len(todo) <= ONE_COMMIT_FILES and sum(plan.sizes) <= ONE_COMMIT_BYTES
+    )
     registered: dict[str, Registered] = {}
     others: dict[str, str] = {}
     parallel = True
@@ -492,7 +684,7 @@ def _apply(
     writer = _writer(ix, index_dir, parallel)
     try:
         for key in gone:
-            writer.delete_by_term("file", key)
+            writer.delete_by_term("file", file_term(key))
         if others:
             with ix.searcher() as searcher:
                 rewrite_clusters(searcher, writer, others)
@@ -507,11 +699,12 @@ def _apply(
                 written_ids,
                 registered.get(parsed.key),
             )
+            pending_bytes += sum(len(a.body) + len(a.title or "") for a in parsed.articles)
             if progress:
                 progress(1)
-            if pending >= COMMIT_EVERY and not clustered:
+            if (pending >= COMMIT_EVERY or pending_bytes >= COMMIT_EVERY_BYTES) and not clustered:
                 _commit(writer, manifest, index_dir, clear=first_commit)
-                first_commit, pending = False, 0
+                first_commit, pending, pending_bytes = False, 0, 0
                 writer = _writer(ix, index_dir, parallel)
         if writer_has_changes(summary, first_commit):
             _commit(writer, manifest, index_dir, clear=first_commit)
@@ -519,9 +712,25 @@ def _apply(
             writer.cancel()
             manifest.save(index_dir)  # touched-but-unchanged files get their new mtimes
     except BaseException:
-        writer.cancel()
+        _discard(writer, ix)
         raise
     _recluster(ix, index_dir, manifest, copies)
+
+
+def _discard(writer: Any, ix: Any) -> None:
+    """Cancel a writer whose commit will not come (a failure, an interrupt): its indexing
+    processes are stopped, and the files it and they wrote are deleted (Whoosh's own clean-up
+    after each commit, run against the last committed table of contents): a disk that filled
+    up during a build stays full of orphan segments otherwise, and later updates fail too."""
+    try:
+        writer.cancel()
+    finally:
+        with contextlib.suppress(Exception):
+            storage = ix.storage
+            generation = TOC._latest_generation(storage, INDEX_NAME)
+            if generation >= 0:
+                toc = TOC.read(storage, INDEX_NAME, generation)
+                clean_files(storage, INDEX_NAME, generation, toc.segments)
 
 
 def _cluster_first(
@@ -616,7 +825,7 @@ def _recluster(ix, index_dir: str, manifest: Manifest, copies: CopyStore) -> Non
         copies.mark_written(changes)
         _commit(writer, manifest, index_dir, clear=False)
     except BaseException:
-        writer.cancel()
+        _discard(writer, ix)
         raise
 
 
@@ -696,7 +905,7 @@ def _write_file(
             for article_id in sorted(registered.dropped):
                 writer.delete_by_term("article", article_id)
         else:
-            writer.delete_by_term("file", parsed.key)
+            writer.delete_by_term("file", file_term(parsed.key))
     written = 0
     for article, docs in zip(parsed.articles, registered.documents, strict=True):
         if article.id in registered.kept:

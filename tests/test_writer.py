@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from corpus_copies import write_jsonl
 
 from indexer.cli import main
+from indexer.errors import IndexingFailed
 from indexer.schema import document_to_article
 from indexer.writer import Manifest, open_index, reindex
 
@@ -285,7 +286,7 @@ def test_a_failed_commit_leaves_manifest_and_sidecar_as_they_were(
         raise OSError("disk full")
 
     monkeypatch.setattr(indexer.segment.NewsdeskWriter, "commit", fail)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(IndexingFailed, match="disk full"):  # a message, not a traceback
         reindex([str(corpus)], str(ix), workers=1)
     assert kept() == before  # nothing staged left behind, nothing replaced
     monkeypatch.undo()

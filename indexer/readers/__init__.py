@@ -7,21 +7,29 @@ the file name only breaks ties.
 
 from __future__ import annotations
 
-import gzip
 import os
+import re
+import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from indexer.errors import ParseError
-from indexer.model import Article, make_id
+from indexer.errors import ParseError, Skipped, Unlisted
+from indexer.model import Article, clean_article, make_id
 from indexer.quotes import extract_quotes
 from indexer.readers.encoding import decode
 
 # Suffixes a directory walk picks up; files named explicitly are always read.
 CORPUS_SUFFIXES = (".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".json")
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MIB = 1024 * 1024
+# The bounds every input is read under (README, Reliability): a file is read, and a gzipped one
+# decompressed, up to MAX_FILE_BYTES (decompression stops there: a 1.4 MB gzip bomb that
+# expands to 1 GB is refused after 200 MiB, not read whole); a format that holds one article
+# (text, HTML) up to MAX_ARTICLE_BYTES; a JSON Lines record up to MAX_RECORD_BYTES.
+MAX_FILE_BYTES = 200 * MIB
+MAX_ARTICLE_BYTES = 64 * MIB
+MAX_RECORD_BYTES = 4 * MIB
 
 
 @dataclass
@@ -45,6 +53,9 @@ class Source:
 
 class Reader(Protocol):
     name: str
+    # Readers of a format with many records a file (JSON Lines) say so: their records get ids
+    # of their own content, and the file may be as large as MAX_FILE_BYTES.
+    many_records: bool
 
     def sniff(self, source: Source) -> float:
         """Confidence in [0, 1] that this reader understands the source."""
@@ -73,21 +84,76 @@ def get_reader(name: str) -> Reader:
 
 
 def load_source(path: str) -> Source:
-    """Read a file (transparently gunzipped); raise ParseError with a reason on failure."""
+    """Read a regular file (transparently gunzipped) within MAX_FILE_BYTES; ParseError with a
+    reason on failure. A FIFO, socket or device is refused without being opened for long: it
+    is opened non-blocking and checked before anything is read."""
+    data = read_regular_file(path)
+    if data[:2] == b"\x1f\x8b":
+        data = gunzip(path, data)
+    return Source(path=path, data=data, key=os.path.abspath(path))
+
+
+def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; ParseError otherwise."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise ParseError(path, f"file too large ({size} bytes)")
-        with open(path, "rb") as fh:
-            data = fh.read()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise ParseError(path, exc.strerror or str(exc)) from exc
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ParseError(path, f"broken gzip data ({exc})") from exc
-    return Source(path=path, data=data, key=os.path.abspath(path))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Skipped(path, f"not a regular file ({file_kind(st.st_mode)}), skipped")
+        if st.st_size > limit:
+            raise ParseError(path, f"file too large ({st.st_size} bytes; the limit is {limit})")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise ParseError(path, exc.strerror or str(exc)) from exc
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # it grew while we read it
+        raise ParseError(path, f"file too large (over {limit} bytes)")
+    return data
+
+
+def gunzip(path: str, data: bytes, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Decompress gzip data (several members allowed) up to `limit` bytes of output."""
+    out: list[bytes] = []
+    size = 0
+    try:
+        while data:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            while data:
+                chunk = inflater.decompress(data, limit + 1 - size)
+                size += len(chunk)
+                out.append(chunk)
+                if size > limit:
+                    raise ParseError(
+                        path, f"gzip data expands past the limit of {limit} bytes, skipped"
+                    )
+                data = inflater.unconsumed_tail
+                if inflater.eof:
+                    break
+            if not inflater.eof:
+                raise ParseError(path, "broken gzip data (truncated)")
+            data = inflater.unused_data.lstrip(b"\x00")  # trailing zero padding is allowed
+    except zlib.error as exc:
+        raise ParseError(path, f"broken gzip data ({exc})") from exc
+    return b"".join(out)
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, for messages."""
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a directory"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def detect(source: Source) -> Reader:
@@ -117,21 +183,78 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def parse_source(source: Source) -> Iterator[Article | ParseError]:
-    """Articles of one source, with ids and paths filled in."""
+    """Articles of one source, with ids and paths filled in, their text cleaned
+    (`model.clean_article`). A reader that fails on the source stops with a ParseError for
+    the file after the articles it gave; each record of a many-record format fails alone."""
     reader = detect(source)
-    records = list(reader.read(source))
-    many = len(records) > 1 or reader.name == "jsonl"
-    for n, item in enumerate(records, start=1):
+    many = getattr(reader, "many_records", False)
+    limit = MAX_FILE_BYTES if many else MAX_ARTICLE_BYTES
+    if len(source.data) > limit:
+        yield ParseError(
+            source.path, f"too large for one article ({len(source.data)} bytes; limit {limit})"
+        )
+        return
+    names: dict[str, int] = {}  # record identities seen in this file, for ids
+    records = reader.read(source)
+    while True:
+        try:
+            item = next(records)
+        except StopIteration:
+            return
+        except RecursionError:
+            yield ParseError(source.path, "nested too deeply to be read")
+            return
+        except MemoryError:
+            yield ParseError(source.path, "out of memory reading the file")
+            return
+        except Exception as exc:  # a reader's bug or an input it did not foresee: this file only
+            yield ParseError(source.path, f"cannot be read ({type(exc).__name__}: {exc})")
+            return
         if isinstance(item, ParseError):
             yield item
             continue
-        item.path = item.path or source.path
-        item.format = item.format or reader.name
-        if not item.id:
-            item.id = make_id(f"{source.key}#{n}" if many else source.key)
-        if not item.quotes and item.body:
-            item.quotes = extract_quotes(item.body)
-        yield item
+        try:
+            yield _finish(item, source, reader.name, many, names)
+        except Exception as exc:
+            yield ParseError(source.path, f"{type(exc).__name__}: {exc}", line=item.line)
+
+
+_ZERO_TIME = re.compile(r"\s*0{0,3}1-01-01(?:[T ]00:00(?::00(?:\.0+)?)?)?(?:Z|[+-]00:?00)?\s*$")
+
+
+def _finish(
+    item: Article, source: Source, reader: str, many: bool, names: dict[str, int]
+) -> Article:
+    item.path = item.path or source.path
+    item.format = item.format or reader
+    clean_article(item)  # the path too: a file name that is not UTF-8 is shown with U+FFFD
+    if item.date and _ZERO_TIME.match(item.date):
+        item.date = None  # Go's zero time.Time, scrapers' "no date"
+        item.explain["date"] = "0001-01-01 (a zero time) read as no date"
+    if not item.id:
+        item.id = make_id(record_key(source.key, item, names) if many else source.key)
+    if not item.quotes and item.body:
+        item.quotes = extract_quotes(item.body)
+    return item
+
+
+def record_key(file_key: str, article: Article, seen: dict[str, int]) -> str:
+    """The id key of a record without an id in a many-record file: the file and the record's
+    own identity, not its position, so that removing or inserting a record leaves the other
+    records' ids (and links to them) as they were. The identity is the record's URL, else its
+    title, date, author and source, else (neither title nor URL) its body; correcting a
+    record's body keeps its id. Equal identities in one file are told apart by their order
+    (`#2`, `#3`)."""
+    if article.url:
+        identity = "url\x00" + article.url.strip()
+    elif article.title and article.title.strip():
+        parts = (article.title, article.date, article.author, article.source)
+        identity = "meta\x00" + "\x00".join(" ".join((p or "").split()) for p in parts)
+    else:
+        identity = "body\x00" + " ".join(article.body.split())
+    n = seen[identity] = seen.get(identity, 0) + 1
+    digest = make_id(identity)
+    return f"{file_key}#{digest}" if n == 1 else f"{file_key}#{digest}#{n}"
 
 
 def parse_file(path: str) -> Iterator[Article | ParseError]:
@@ -144,25 +267,88 @@ def parse_file(path: str) -> Iterator[Article | ParseError]:
 
 
 def iter_corpus(paths: Iterable[str]) -> Iterator[str]:
-    """Files under the given paths, in a stable order; missing paths raise ParseError.
+    """Files under the given paths, in a stable order; the first path or entry that cannot be
+    read raises its ParseError (`walk_corpus` reports them and goes on)."""
+    for item in walk_corpus(paths):
+        if isinstance(item, ParseError):
+            raise item
+        yield item
 
-    Directories are walked (not following symlinks, so loops cannot trap us) for files with
-    known suffixes; hidden files and folders are skipped.
+
+def walk_corpus(paths: Iterable[str]) -> Iterator[str | ParseError]:
+    """Files under the given paths in a stable order (a folder's files by name, then its
+    folders by name), and a ParseError for each path or entry that is skipped:
+
+    - a path that does not exist, or a folder that cannot be listed: `Unlisted`, whose files
+      are unknown rather than gone (a reindex removes nothing under it);
+    - a FIFO, socket or device with a corpus suffix (reading one would block);
+    - a symbolic link that leads out of the corpus folder (`ln -s /etc/passwd c/p.txt`).
+
+    Folders are walked for files with known suffixes; hidden files and folders are skipped;
+    symbolic links to folders are not followed (a loop cannot trap the walk), and links to
+    files inside the corpus folder are read.
     """
     for top in paths:
-        if os.path.isdir(top):
-            for root, dirs, files in os.walk(top):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if name.startswith("."):
-                        continue
-                    base = name[:-3] if name.endswith(".gz") else name
-                    if base.lower().endswith(CORPUS_SUFFIXES):
-                        yield os.path.join(root, name)
-        elif os.path.exists(top):
-            yield top
+        try:
+            st = os.stat(top)
+        except FileNotFoundError:
+            yield Unlisted(top, "no such file or directory")
+            continue
+        except OSError as exc:
+            yield Unlisted(top, exc.strerror or str(exc))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(top, os.path.realpath(top))
         else:
-            raise ParseError(top, "no such file or directory")
+            yield top  # named explicitly: read whatever its suffix (load_source checks it)
+
+
+def _walk(folder: str, real_root: str) -> Iterator[str | ParseError]:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        yield Unlisted(folder, f"folder cannot be listed ({exc.strerror or exc})")
+        return
+    folders = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
+                continue
+            if not _corpus_name(name):
+                continue
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if not _inside(target, real_root):
+                    yield Skipped(
+                        entry.path, f"symbolic link out of the corpus folder ({target}), skipped"
+                    )
+                    continue
+                if os.path.isdir(target):
+                    continue  # a link to a folder inside the corpus: walked where it is
+            elif not entry.is_file(follow_symlinks=False):
+                mode = entry.stat(follow_symlinks=False).st_mode
+                yield Skipped(entry.path, f"not a regular file ({file_kind(mode)}), skipped")
+                continue
+        except OSError as exc:
+            yield ParseError(entry.path, exc.strerror or str(exc))
+            continue
+        yield entry.path
+    for sub in folders:
+        yield from _walk(sub, real_root)
+
+
+def _corpus_name(name: str) -> bool:
+    base = name[:-3] if name.endswith(".gz") else name
+    return base.lower().endswith(CORPUS_SUFFIXES)
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _register_builtins() -> None:

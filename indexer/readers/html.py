@@ -52,6 +52,7 @@ class HtmlReader:
     """Reads one article from an HTML page."""
 
     name = "html"
+    many_records = False
 
     def sniff(self, source: Source) -> float:
         """High confidence when HTML markup shows in the first few KB."""

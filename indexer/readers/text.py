@@ -30,6 +30,7 @@ class TextReader:
     """The fallback reader for text content; recognises the aggregator dump layout."""
 
     name = "text"
+    many_records = False
 
     def sniff(self, source: Source) -> float:
         """0.8 for an aggregator dump, 0.3 for any other text (HTML and JSONL score higher)."""
