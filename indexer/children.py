@@ -17,9 +17,12 @@ LOCK_FILE = "newsdesk.lock"  # held (flock) by a reindex from start to end, with
 WHOOSH_LOCK = "_WRITELOCK"  # Whoosh's own write lock file ends so
 
 
-def detach_from_reindex() -> None:
-    """In a forked child of a reindex: let go of the index locks and die with the reindex."""
+def detach_from_reindex(role: str) -> None:
+    """In a forked child of a reindex: let go of the index locks, take the name of its `role`
+    (`ps` and `top` show `newsdesk-parse` and `newsdesk-index` processes), and die with the
+    reindex."""
     close_lock_descriptors()
+    name_process(f"newsdesk-{role}")
     parent = os.getppid()
 
     def watch() -> None:
@@ -43,3 +46,12 @@ def close_lock_descriptors() -> None:
             continue
         if target.endswith((os.sep + LOCK_FILE, WHOOSH_LOCK)):
             os.close(int(fd))
+
+
+def name_process(name: str) -> None:
+    """Set the name `ps -o comm` shows for this process (Linux, at most 15 bytes)."""
+    try:
+        with open("/proc/self/comm", "w", encoding="ascii") as fh:
+            fh.write(name[:15])
+    except OSError:
+        pass

@@ -41,3 +41,9 @@ class IndexBusy(NewsdeskError):
 class IndexingFailed(NewsdeskError):
     """A commit could not be written whole (an indexing process died, the disk filled): it
     is not written at all, and the index keeps its last committed state."""
+
+    def __str__(self) -> str:
+        return (
+            f"{super().__str__()}. Nothing since the last commit was written: the index keeps "
+            "its last committed state; run `newsdesk reindex` again to finish"
+        )

@@ -508,7 +508,7 @@ class _SubWriterTask(SubWriterTask):
     def run(self) -> None:
         # Whoosh's SubWriterTask.run for a multisegment writer, with a NewsdeskWriter, in a
         # process that holds no index lock and ends with its reindex (indexer/children.py).
-        detach_from_reindex()
+        detach_from_reindex("index")
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = NewsdeskWriter(ix, _lk=False, **self.kwargs)
         while self.running:

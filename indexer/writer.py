@@ -76,6 +76,7 @@ PARSE_CHUNK_BYTES = 16 * 1024 * 1024  # and at most this many bytes (a larger fi
 PARSE_AHEAD = 32  # chunks parsed ahead of the writer (a few thousand articles)
 PARSE_AHEAD_BYTES = 256 * 1024 * 1024  # and at most this many bytes of files
 PARSE_SECONDS = 120  # one file's parsing time: past it, the file fails (README, Reliability)
+PARSE_GRACE = 30  # seconds more before a parsing process stuck in C code is killed
 
 
 @dataclass
@@ -351,11 +352,7 @@ def _reindex(
 def _write_failure(index_dir: str, exc: OSError) -> str:
     what = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
     where = f" ({exc.filename})" if exc.filename else ""
-    return (
-        f"{index_dir}: writing the index failed: {what}{where}. Nothing since the last commit "
-        "was written and the index keeps its last committed state; fix this and run "
-        "`newsdesk reindex` again to finish"
-    )
+    return f"{index_dir}: writing the index failed: {what}{where}"
 
 
 _VERSIONED_FILE = re.compile(r"_?newsdesk_v(\d+)[_.]")
@@ -531,6 +528,9 @@ class Parsers:
             max_workers=self.workers, mp_context=context, initializer=_start_parser
         )
         pool.submit(int)  # forks them all now, before this process starts any thread
+        # The pool's own table of its processes (the same object while the pool lives; the
+        # pool lets go of it when it breaks), for their exit codes.
+        self.processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
         return pool
 
     def parse(self, paths: list[str], sizes: list[int]) -> Iterator[ParsedFile]:
@@ -538,21 +538,28 @@ class Parsers:
         chunks = _chunks(paths, sizes)
         ahead: deque[tuple[list[str], int, Future[list[ParsedFile]]]] = deque()
         out_bytes = 0
+        chunk: tuple[list[str], int] | None = None  # taken, not yet out
         try:
             while True:
-                while len(ahead) < PARSE_AHEAD and (not ahead or out_bytes < PARSE_AHEAD_BYTES):
-                    if (chunk := next(chunks, None)) is None:
-                        break
-                    files, size = chunk
-                    ahead.append((files, size, self.pool.submit(_parse_chunk, files)))
-                    out_bytes += size
-                if not ahead:
-                    break
-                files, size, future = ahead[0]
                 try:
-                    done = future.result(timeout=PARSE_SECONDS * len(files) + 30)
+                    while len(ahead) < PARSE_AHEAD and (
+                        not ahead or out_bytes < PARSE_AHEAD_BYTES
+                    ):
+                        if (chunk := next(chunks, None)) is None:
+                            break
+                        files, size = chunk
+                        ahead.append((files, size, self.pool.submit(_parse_chunk, files)))
+                        out_bytes += size
+                        chunk = None
+                    if not ahead:
+                        break
+                    files, size, future = ahead[0]
+                    done = future.result(timeout=PARSE_SECONDS * len(files) + PARSE_GRACE)
                 except (BrokenProcessPool, FutureTimeout) as exc:
                     suspects = [path for files, _, _ in ahead for path in files]
+                    if chunk is not None:
+                        suspects += chunk[0]
+                        chunk = None
                     ahead.clear()
                     out_bytes = 0
                     yield from self._one_by_one(suspects, broke=exc)
@@ -572,7 +579,7 @@ class Parsers:
         for path in paths:
             future = self.pool.submit(_parse_chunk, [path])
             try:
-                yield from future.result(timeout=PARSE_SECONDS + 30)
+                yield from future.result(timeout=PARSE_SECONDS + PARSE_GRACE)
             except (BrokenProcessPool, FutureTimeout) as exc:
                 if isinstance(exc, FutureTimeout):
                     reason = f"parsing took longer than {PARSE_SECONDS} s, skipped"
@@ -582,11 +589,12 @@ class Parsers:
                 yield ParsedFile(path, os.path.abspath(path), None, [], [ParseError(path, reason)])
 
     def _died(self) -> str:
-        codes = [p.exitcode for p in _processes(self.pool) if p.exitcode not in (None, 0)]
+        codes = [p.exitcode for p in self.processes.values() if p.exitcode not in (None, 0)]
+        codes.sort(key=lambda code: code == -signal.SIGTERM)  # the pool ends the others so
         return exit_reason(codes[0]) if codes else "died"
 
     def _replace(self) -> None:
-        for process in _processes(self.pool):
+        for process in list(self.processes.values()):
             if process.is_alive():
                 process.kill()
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -595,10 +603,6 @@ class Parsers:
     def close(self) -> None:
         """Let the processes go, without waiting for one still loading the library."""
         self.pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _processes(pool: ProcessPoolExecutor) -> list[Any]:
-    return list((getattr(pool, "_processes", None) or {}).values())
 
 
 def _chunks(paths: list[str], sizes: list[int]) -> Iterator[tuple[list[str], int]]:
@@ -618,7 +622,7 @@ def _chunks(paths: list[str], sizes: list[int]) -> Iterator[tuple[list[str], int
 
 def _start_parser() -> None:
     """First thing in a parsing process: drop the reindex's locks, load the MinHash library."""
-    detach_from_reindex()
+    detach_from_reindex("parse")
     prepare_signatures()
 
 
@@ -723,7 +727,8 @@ def _discard(writer: Any, ix: Any) -> None:
     after each commit, run against the last committed table of contents): a disk that filled
     up during a build stays full of orphan segments otherwise, and later updates fail too."""
     try:
-        writer.cancel()
+        if not getattr(writer, "is_closed", False):  # a failed commit closes its writer
+            writer.cancel()
     finally:
         with contextlib.suppress(Exception):
             storage = ix.storage

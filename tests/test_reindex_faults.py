@@ -1,0 +1,296 @@
+"""Nothing lost, nothing hung (issue 18): real processes of a reindex killed at several moments,
+and the index compared with a clean build; every reindex ends, and says what it did.
+
+The processes are told apart by the names a reindex gives them (`newsdesk-parse`,
+`newsdesk-index`; indexer/children.py), as `ps` shows them to a user.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import indexer.writer
+from indexer.schema import document_to_article
+from indexer.writer import open_index, reindex
+
+ARTICLES = 2_400  # enough that a full build runs its indexing processes for a few seconds
+
+
+def newsdesk_popen(*args: str) -> subprocess.Popen[str]:
+    exe = Path(sys.executable).with_name("newsdesk")
+    return subprocess.Popen(
+        [str(exe), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def newsdesk(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("newsdesk")
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def story(n: int, version: int) -> str:
+    body = " ".join(
+        f"Paragraph {p} of story {n} (version {version}) on harbour works, said the mayor."
+        for p in range(12)
+    )
+    return f"Story {n} v{version}\n\n{body}\n"
+
+
+def write_corpus(corpus: Path, versions: dict[int, int]) -> None:
+    corpus.mkdir(exist_ok=True)
+    for n, version in versions.items():
+        (corpus / f"story-{n:05d}.txt").write_text(story(n, version))
+
+
+def snapshot(index_dir: Path) -> dict[str, str]:
+    """Article id -> title of every article the index serves."""
+    with open_index(str(index_dir)).searcher() as searcher:
+        docs = [document_to_article(d) for d in searcher.all_stored_fields()]
+    return {a.id: a.title or "" for a in docs if a.format}
+
+
+def counts(stdout: str) -> dict[str, int]:
+    """{'added': 3, 'updated': 0, ...} from the summary line."""
+    words = stdout.strip().splitlines()[-1].split(" in ")[0].split(", ")
+    return {word: int(n) for n, word in (part.split()[:2] for part in words)}
+
+
+def children(pid: int, name: str) -> list[int]:
+    """Live child processes of `pid` named `name`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if comm == name and int(fields[1]) == pid and fields[0] not in ("Z", "X"):
+            found.append(int(entry))
+    return sorted(found)
+
+
+def kill_child(proc: subprocess.Popen[str], name: str, delay: float) -> int:
+    """SIGKILL one child of `proc` named `name`, `delay` seconds after it first shows."""
+    deadline = time.monotonic() + 120
+    while not (found := children(proc.pid, name)):
+        assert proc.poll() is None, f"the reindex ended before a {name} process showed"
+        assert time.monotonic() < deadline, f"no {name} process showed"
+        time.sleep(0.02)
+    time.sleep(delay)
+    found = children(proc.pid, name)
+    assert found, f"the {name} processes ended within {delay} s: kill sooner"
+    os.kill(found[0], signal.SIGKILL)
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A corpus and its index built in one process, nothing killed: the reference."""
+    root = tmp_path_factory.mktemp("faults")
+    corpus = root / "corpus"
+    write_corpus(corpus, dict.fromkeys(range(ARTICLES), 0))
+    reindex([str(corpus)], str(root / "clean"), workers=1)
+    return corpus, snapshot(root / "clean")
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.8])
+def test_an_indexing_process_killed_during_a_full_build_fails_it_loudly(
+    clean: tuple[Path, dict[str, str]], tmp_path: Path, delay: float
+) -> None:
+    corpus, reference = clean
+    index_dir = tmp_path / "ix"
+    proc = newsdesk_popen("reindex", str(corpus), "--index", str(index_dir), "--full")
+    killed = kill_child(proc, "newsdesk-index", delay)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, (out, err)
+    assert "added" not in out  # no summary of work that was not done
+    assert f"an indexing process (pid {killed}) was killed by SIGKILL" in err
+    assert "keeps its last committed state" in err
+    assert "Traceback" not in err
+    # The next run finishes the job: the same index as a clean build, and says so.
+    done = newsdesk("reindex", str(corpus), "--index", str(index_dir))
+    assert done.returncode == 0, done.stderr
+    assert snapshot(index_dir) == reference
+    summary = counts(done.stdout)
+    assert summary["added"] + summary["updated"] + summary["unchanged"] == len(reference)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.1])
+def test_an_indexing_process_killed_during_an_update_loses_nothing(
+    clean: tuple[Path, dict[str, str]], tmp_path: Path, delay: float
+) -> None:
+    corpus, _ = clean
+    mine = tmp_path / "corpus"
+    versions = dict.fromkeys(range(600), 0)
+    write_corpus(mine, versions)
+    index_dir = tmp_path / "ix"
+    reindex([str(mine)], str(index_dir), workers=1)
+    before = snapshot(index_dir)
+    for n in range(0, 600, 2):  # 300 changed files: written by a process per core
+        versions[n] = 1
+    write_corpus(mine, versions)
+    proc = newsdesk_popen("reindex", "--index", str(index_dir))
+    kill_child(proc, "newsdesk-index", delay)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, (out, err)
+    assert "updated" not in out and "was killed by SIGKILL" in err
+    assert snapshot(index_dir) == before  # the last commit, whole
+    done = newsdesk("reindex", "--index", str(index_dir))  # not "300 unchanged": redone
+    assert done.returncode == 0, done.stderr
+    assert counts(done.stdout) == {
+        "added": 0,
+        "updated": 300,
+        "removed": 0,
+        "failed": 0,
+        "unchanged": 300,
+    }
+    reference = tmp_path / "clean"
+    reindex([str(mine)], str(reference), workers=1)
+    assert snapshot(index_dir) == snapshot(reference)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3, 0.6])
+def test_a_parsing_process_killed_is_replaced_and_nothing_is_lost(
+    clean: tuple[Path, dict[str, str]], tmp_path: Path, delay: float
+) -> None:
+    corpus, reference = clean
+    index_dir = tmp_path / "ix"
+    proc = newsdesk_popen("reindex", str(corpus), "--index", str(index_dir), "--full")
+    kill_child(proc, "newsdesk-parse", delay)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err  # its files were parsed again by a new process
+    assert "Traceback" not in err
+    assert counts(out)["added"] == len(reference)
+    assert snapshot(index_dir) == reference
+
+
+def test_a_file_that_kills_its_parser_fails_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file whose parsing kills the process (the kernel's OOM killer, a crash in C) is
+    named with the reason and skipped; every other file is indexed, and the run ends."""
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, dict.fromkeys(range(40), 0))
+    (corpus / "killer.txt").write_text(story(999, 0))
+    real = indexer.writer.parse_for_index
+
+    def parse(path: str) -> indexer.writer.ParsedFile:
+        if path.endswith("killer.txt"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(path)
+
+    monkeypatch.setattr(indexer.writer, "parse_for_index", parse)  # the forked parsers' too
+    summary = reindex([str(corpus)], str(tmp_path / "ix"), workers=2)
+    assert [str(e) for e in summary.errors] == [
+        f"{corpus / 'killer.txt'}: the process parsing it was killed by SIGKILL "
+        "(out of memory, or killed by hand?), skipped"
+    ]
+    assert summary.added == 40 == len(snapshot(tmp_path / "ix"))
+
+
+def test_a_file_that_hangs_its_parser_fails_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the time limit a file fails: in Python code by the process's own timer, in C code
+    (here: the timer's signal blocked) by the parent, which replaces the process."""
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, dict.fromkeys(range(20), 0))
+    (corpus / "slow.txt").write_text(story(998, 0))
+    (corpus / "stuck.txt").write_text(story(999, 0))
+    real = indexer.writer.parse_for_index
+
+    def parse(path: str) -> indexer.writer.ParsedFile:
+        if path.endswith(("slow.txt", "stuck.txt")):
+            with indexer.writer.time_limit(1):
+                if path.endswith("stuck.txt"):
+                    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])
+                try:
+                    time.sleep(600)
+                except indexer.writer.ParseTimeout:
+                    return indexer.writer.ParsedFile(
+                        path, path, None, [], [indexer.writer.ParseError(path, "timed out")]
+                    )
+        return real(path)
+
+    monkeypatch.setattr(indexer.writer, "parse_for_index", parse)
+    monkeypatch.setattr(indexer.writer, "PARSE_SECONDS", 1)
+    monkeypatch.setattr(indexer.writer, "PARSE_GRACE", 2)
+    started = time.monotonic()
+    summary = reindex([str(corpus)], str(tmp_path / "ix"), workers=2)
+    assert time.monotonic() - started < 60
+    assert sorted(str(e) for e in summary.errors) == [
+        f"{corpus / 'slow.txt'}: timed out",
+        f"{corpus / 'stuck.txt'}: parsing took longer than 1 s, skipped",
+    ]
+    assert summary.added == 20 == len(snapshot(tmp_path / "ix"))
+
+
+def test_a_full_disk_leaves_the_last_commit_and_no_orphan_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills as a commit writes its table of contents, after its segments: the run
+    fails with a message (no traceback), the segments it wrote are deleted, and the next run
+    finishes."""
+    import errno
+
+    from whoosh.index import TOC
+
+    corpus = tmp_path / "corpus"
+    versions = dict.fromkeys(range(30), 0)
+    write_corpus(corpus, versions)
+    index_dir = tmp_path / "ix"
+    reindex([str(corpus)], str(index_dir), workers=1)
+    files_before = sorted(p.name for p in index_dir.iterdir())
+    before = snapshot(index_dir)
+    for n in range(10):
+        versions[n] = 1
+    write_corpus(corpus, versions)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(index_dir / "x.toc"))
+
+    monkeypatch.setattr(TOC, "write", full)
+    proc_env = {"workers": 1}
+    with pytest.raises(indexer.writer.IndexingFailed, match="the disk is full") as failed:
+        reindex([str(corpus)], str(index_dir), **proc_env)  # type: ignore[arg-type]
+    assert "keeps its last committed state" in str(failed.value)
+    assert sorted(p.name for p in index_dir.iterdir()) == files_before
+    assert snapshot(index_dir) == before
+    monkeypatch.undo()
+    assert reindex([], str(index_dir), workers=1).updated == 10
+
+
+def test_summary_counts_equal_what_the_index_holds(tmp_path: Path) -> None:
+    """Over edits, additions, removals and bad records, added + updated + unchanged is the
+    number of articles the index serves after each run."""
+    corpus = tmp_path / "corpus"
+    versions = dict.fromkeys(range(50), 0)
+    write_corpus(corpus, versions)
+    records = [{"title": f"Wire {i}", "body": f"Wire story {i} text."} for i in range(5)]
+    lines = [json.dumps(r) for r in records] + ['{"quotes": [5], "title": "bad"}', "{broken"]
+    (corpus / "wire.jsonl").write_text("\n".join(lines) + "\n")
+    index_dir = tmp_path / "ix"
+    for step in range(3):
+        proc = newsdesk("reindex", str(corpus), "--index", str(index_dir))
+        summary = counts(proc.stdout)
+        assert summary["added"] + summary["updated"] + summary["unchanged"] == len(
+            snapshot(index_dir)
+        ), (step, proc.stdout)
+        for n in range(step * 10, step * 10 + 5):
+            versions[n] += 1
+        write_corpus(corpus, versions)
+        (corpus / f"story-{step:05d}.txt").unlink()
+        del versions[step]
