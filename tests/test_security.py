@@ -208,8 +208,9 @@ def test_bearer_token_opens_every_route(private: Flask) -> None:
 
 def test_query_token_sets_a_cookie_that_then_suffices(private: Flask) -> None:
     client = private.test_client()
-    response = client.get(f"/search?token={TOKEN}")
-    assert response.status_code == 200
+    response = client.get(f"/search?token={TOKEN}&q=grain")
+    assert response.status_code == 303  # to the same page without the token in its address
+    assert response.headers["Location"] == "/search?q=grain"
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith(f"{security.COOKIE}=")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from webapp.responses import NewsdeskFlask
 from webapp.search import IndexHandle
 
 EXTENSION = "newsdesk"
@@ -23,7 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """
     from webapp import exports, feeds, security, views
 
-    app = Flask(__name__)
+    app = NewsdeskFlask(__name__)  # lone surrogates in stored text become U+FFFD
     app.config.from_mapping(INDEX_DIR="index", TOKEN=os.environ.get("NEWSDESK_TOKEN") or None)
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]

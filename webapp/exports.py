@@ -23,6 +23,9 @@ import hashlib
 import hmac
 import io
 import json
+import logging
+import os
+import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,13 +33,14 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, current_app, jsonify, request, stream_with_context
 from whoosh.searching import Searcher
 
 from indexer.schema import QUOTE, stored_fields
 from indexer.writer import Manifest
 from webapp import limits
 from webapp.engine import docs_array
+from webapp.responses import SafeResponse as Response
 from webapp.search import (
     ARTICLES,
     QUOTES,
@@ -53,6 +57,7 @@ from webapp.search import (
 )
 
 bp = Blueprint("exports", __name__)
+log = logging.getLogger(__name__)
 BATCH = 256  # stored documents read at a time
 MANIFEST_HEADER = "X-Newsdesk-Manifest"
 ARTICLE_COLUMNS = (
@@ -223,17 +228,29 @@ def csv_lines(
 ) -> Iterator[str]:
     """`# key: value` comment lines (the manifest), the header row, then one row per hit."""
     for key, value in manifest.items():
-        yield f"# {key}: {json.dumps(value, ensure_ascii=False)}\n"
+        yield f"# {key}: {json.dumps(value, ensure_ascii=False)}\r\n"
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    # CRLF (RFC 4180): the writer then quotes a field holding a lone CR, which "\n" does not
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({name: csv_cell(value) for name, value in row.items()})
         if buffer.tell() > 64_000:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as a formula
+
+
+def csv_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with `'` (as OWASP's CSV
+    injection advice says); other values as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _export(kind: SearchKind, fmt: str) -> Response:
@@ -285,9 +302,42 @@ class BadCursor(BadRequest):
     """A cursor that does not verify, or belongs to other parameters or an older index."""
 
 
+_PROCESS_KEY = secrets.token_bytes(32)
+CURSOR_KEY_FILE = "cursor.key"  # in the index directory: a random secret, mode 0600
+
+
 def _key() -> bytes:
-    secret = current_app.config.get("SECRET_KEY") or "newsdesk-cursor"
-    return str(secret).encode("utf-8")
+    """The cursor signing key: SECRET_KEY when configured, else the index's own random key
+    (created on first use; kept in the index directory, so cursors survive a restart)."""
+    secret = current_app.config.get("SECRET_KEY")
+    if secret:
+        return str(secret).encode("utf-8")
+    return index_key(_handle().index_dir)
+
+
+def index_key(index_dir: str) -> bytes:
+    """The random key stored in `index_dir` (32 bytes), written once with mode 0600."""
+    path = os.path.join(index_dir, CURSOR_KEY_FILE)
+    try:
+        with open(path, "rb") as file:
+            key = file.read()
+        if len(key) >= 32:
+            return key
+    except FileNotFoundError:
+        pass
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker is writing it
+        time.sleep(0.05)
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError:  # a read-only index: a key for this process (cursors then stay in it)
+        log.warning("cannot write %s: cursors are signed with a per-process key", path)
+        return _PROCESS_KEY
+    with os.fdopen(fd, "wb") as file:
+        file.write(secrets.token_bytes(32))
+    with open(path, "rb") as file:
+        return file.read()
 
 
 def params_digest(search: SearchRequest, kind: SearchKind) -> str:
@@ -357,7 +407,7 @@ def _hits(found: Ordered, kind: SearchKind, docnums: list[int]) -> list[Any]:
     return _highlighted(_handle(), found.searcher, found.query, docnums, kind.make_hit)
 
 
-def api_search(kind: SearchKind) -> Response:
+def api_search(kind: SearchKind) -> Any:
     """/api/search and /api/quotes: one page by number, or after a `cursor`; with `next` (a
     cursor to the following page, null on the last) in the JSON and a `Link: rel="next"`."""
     handle, args = _handle(), _args()
@@ -387,5 +437,6 @@ def api_search(kind: SearchKind) -> Response:
     if last is not None:
         pairs = [(n, v) for n, v in search.params() if n not in ("page", "cursor")]
         pairs.append(("cursor", body["next"]))
-        response.headers["Link"] = f'<{request.base_url}?{urlencode(pairs)}>; rel="next"'
+        # relative (RFC 8288 allows it): the Host header, which a client chooses, is not echoed
+        response.headers["Link"] = f'<{request.path}?{urlencode(pairs)}>; rel="next"'
     return response

@@ -8,13 +8,15 @@ Newsdesk as a search engine (every page links it with rel="search").
 from __future__ import annotations
 
 import html
+import re
 import time
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from indexer.schema import parse_date
+from webapp.responses import SafeResponse as Response
 from webapp.search import (
     ARTICLES,
     IndexHandle,
@@ -38,7 +40,9 @@ def _handle() -> IndexHandle:
 def atom_time(date_text: str | None) -> str | None:
     """An article's date as an RFC 3339 timestamp (UTC assumed), or None when undated."""
     when = parse_date(date_text)
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+    if when is None:
+        return None
+    return f"{when.year:04d}-" + when.strftime("%m-%dT%H:%M:%SZ")  # %Y: "999" for 999
 
 
 @bp.get("/search.atom")
@@ -70,7 +74,17 @@ def search_atom() -> Response:
         html_url=url_for("newsdesk.search_page", _external=True) + "?" + page_query,
         feed_id=url_for("feeds.search_atom", _external=True) + "?" + page_query,
     )
-    return Response(body, mimetype=None, content_type=ATOM)
+    return Response(xml_chars(body), mimetype=None, content_type=ATOM)
+
+
+# What XML 1.0 allows (its `Char` production); a stored title may hold anything else.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_chars(text: str) -> str:
+    """`text` without the characters XML 1.0 forbids (C0 controls but tab, newline and CR;
+    U+FFFE, U+FFFF; lone surrogates), which would make the document unreadable."""
+    return _NOT_XML.sub("", text)
 
 
 def _plain(highlighted: str) -> str:
@@ -82,10 +96,10 @@ def _plain(highlighted: str) -> str:
 def opensearch() -> Response:
     """The OpenSearch description: the search page, its Atom feed and its JSON twin."""
     body = render_template("opensearch.xml", root=url_for("newsdesk.search_page", _external=True))
-    return Response(body, content_type=OPENSEARCH)
+    return Response(xml_chars(body), content_type=OPENSEARCH)
 
 
-@bp.get("/api/articles/<article_id>/similar")
+@bp.get("/api/articles/<path:article_id>/similar")
 def similar_api(article_id: str) -> Any:
     """An article's other copies and the articles most like it; 404 for an unknown id."""
     return jsonify(related_articles(_handle(), article_id).to_dict())

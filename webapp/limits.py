@@ -144,7 +144,7 @@ def check_query_text(text: str, outside_phrases: str, error: type[Exception]) ->
 
 def _check_wildcard(word: str, error: type[Exception]) -> None:
     first = min((i for i in (word.find("*"), word.find("?")) if i >= 0), default=-1)
-    if first < 0 or not word.strip("*?"):  # no wildcard, or only wildcards: cheap
+    if first < 0 or word == "*":  # no wildcard; or match-all, browsed (webapp/search.py)
         return
     if first < MIN_WILDCARD_PREFIX:
         raise error(

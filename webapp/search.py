@@ -84,6 +84,7 @@ from webapp.limits import (
 )
 from webapp.querylang import DATE_FIELD, DateQueryError, DayRangePlugin, explain
 from webapp.quotemarks import paragraph_spans
+from webapp.safetext import ERRORS
 from webapp.snippets import (
     Matched,
     highlights,
@@ -221,8 +222,9 @@ class SearchRequest:
 
     @property
     def browsing(self) -> bool:
-        """True when there is no query text: list the articles matching the filters."""
-        return not self.q
+        """True when there is no query text, or only match-all wildcards (`*`, `title:*`):
+        list the articles matching the filters."""
+        return not self.q or matches_all(self.q)
 
     @property
     def effective_sort(self) -> str:
@@ -339,7 +341,7 @@ class SearchRequest:
         return [(n, v) for n, v in self.form_params("q") if not n.startswith("facet_q_")]
 
     def query_string(self) -> str:
-        return urlencode(self.params())
+        return urlencode(self.params(), errors=ERRORS)
 
 
 def _values(args: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:
@@ -890,6 +892,7 @@ class IndexHandle:
     """
 
     KEEP_GENERATIONS = 2  # derived data kept: threads may briefly straddle a commit
+    RETIRED_KEPT = 4  # replaced searchers left open for requests still reading from them
     SETTLED_SECONDS = 2  # a directory unmodified this long is trusted by its modification time
 
     def __init__(self, index_dir: str) -> None:
@@ -899,6 +902,7 @@ class IndexHandle:
         self._parsers: dict[tuple[str, str], QueryParser] = {}  # (kind, mode) → its parser
         self._lock = threading.Lock()
         self._searchers: dict[int, Searcher] = {}  # thread id → that thread's searcher
+        self._retired: list[Searcher] = []  # replaced searchers, closed a little later
         # thread id → the directory's modification time at its last listing, and that time
         self._listed: dict[int, tuple[int, int]] = {}
         self._cache: dict[tuple[Callable[[Any], Any], int], Any] = {}  # (builder, generation)
@@ -914,16 +918,27 @@ class IndexHandle:
             return self._ix
 
     def searcher(self) -> Searcher:
-        """This thread's searcher, on the index's latest generation."""
-        thread = threading.get_ident()
+        """This thread's searcher, on the index's latest generation.
+
+        Keyed by the OS thread: under gevent (`newsdesk serve`) every connection is a greenlet
+        of one thread, and they share its searcher (a greenlet switches only between reads,
+        as a streamed export waits on its socket). A replaced searcher is closed only after
+        RETIRED_KEPT newer ones, since an export may still be reading from it."""
+        thread = threading.get_native_id()
         current = self._searchers.get(thread)
         if current is not None and self._is_current(thread, current):
             return current
         fresh = self.index().searcher(weighting=self.weighting)
         with self._lock:
             self._searchers[thread] = fresh
-        if current is not None:
-            current.close()  # only this thread ever used it
+            if current is not None:
+                self._retired.append(current)
+            old, self._retired = (
+                self._retired[: -self.RETIRED_KEPT],
+                self._retired[-self.RETIRED_KEPT :],
+            )
+        for searcher in old:
+            searcher.close()
         return fresh
 
     def _is_current(self, thread: int, searcher: Searcher) -> bool:
@@ -991,7 +1006,8 @@ class IndexHandle:
     def close(self) -> None:
         """Close every thread's searcher (the handle reopens them on demand)."""
         with self._lock:
-            searchers, self._searchers = list(self._searchers.values()), {}
+            searchers, self._searchers = [*self._searchers.values(), *self._retired], {}
+            self._retired = []
             self._listed = {}
             self._cache = {}
         for searcher in searchers:
@@ -1066,6 +1082,8 @@ def read_query(
     if not text.strip():
         return None
     check_query_syntax(text)
+    if matches_all(text):
+        return None  # browse: the same answer at a fraction of the cost
     kind = kind or ARTICLES
     parser = handle.parser(kind, mode)
     try:
@@ -1090,6 +1108,19 @@ def parse_query(handle: IndexHandle, text: str, kind: SearchKind | None = None) 
 
 
 _FIELD_PREFIX = re.compile(r"(?<![\w.])([A-Za-z_]\w*):(\S?)")
+_MATCH_ALL = re.compile(r"\s*(?:(?:([A-Za-z_]\w*):)?\*\s+)*(?:([A-Za-z_]\w*):)?\*\s*")
+_LONE_STAR = re.compile(r"(?<![^\s(:])\*(?![^\s)])")
+
+
+def matches_all(text: str) -> bool:
+    """True for a query of match-all wildcards only (`*`, `title:*`, `* body:*`). Whoosh
+    reads them as `Every`, which walks every posting of the field (seconds on a few thousand
+    articles); every article has a title or a body, so they are answered by browsing."""
+    found = _MATCH_ALL.fullmatch(text)
+    if found is None:
+        return False
+    named = re.findall(r"([A-Za-z_]\w*):", text)
+    return all(name in QUERY_FIELD_NAMES for name in named)
 
 
 def check_query_syntax(text: str) -> None:
@@ -1110,6 +1141,11 @@ def check_query_syntax(text: str) -> None:
         raise BadQuery(f"unbalanced parentheses: the '(' at position {opened[-1]} is never closed")
     for match in _FIELD_PREFIX.finditer(outside):
         _check_field(match.group(1), match.group(2), match.start(1) + 1)
+    if not matches_all(text) and _LONE_STAR.search(outside):
+        raise BadQuery(
+            "'*' alone matches everything and cannot be combined with other words: leave the "
+            "query empty (or give only '*') to list every article matching the filters"
+        )
 
 
 def _outside_phrases(text: str) -> str:
@@ -1410,6 +1446,7 @@ def month_histogram(table: FacetTable, matches: Matches, every: str | None) -> H
 def histogram(counts: Mapping[str, int], totals: Mapping[str, int], total: int) -> Histogram:
     """Buckets for every month from the first month counted to the last; years when that is
     more than YEARS_AFTER_MONTHS months. `total` less the buckets' sum is `undated`."""
+    counts, totals = _by_month_key(counts), _by_month_key(totals)
     dated = sum(counts.values())
     if not counts:
         return Histogram("month", [], total - dated)
@@ -1422,6 +1459,27 @@ def histogram(counts: Mapping[str, int], totals: Mapping[str, int], total: int) 
         total_by[month[:width]] += n
     buckets = [Bucket(key, count_by[key], total_by[key]) for key in keys]
     return Histogram(interval, buckets, total - dated)
+
+
+_MONTH = re.compile(r"(\d{1,4})-(\d{1,2})")
+
+
+def month_key(value: str) -> str | None:
+    """A month facet value as "YYYY-MM", the year zero-padded (an index built before the
+    padding holds "999-05" for May 999); None when it is no month."""
+    found = _MONTH.fullmatch(value)
+    if not found or not 1 <= int(found.group(2)) <= 12:
+        return None
+    return f"{int(found.group(1)):04d}-{int(found.group(2)):02d}"
+
+
+def _by_month_key(counts: Mapping[str, int]) -> Counter[str]:
+    keyed = Counter[str]()
+    for value, n in counts.items():
+        key = month_key(value)
+        if key is not None:
+            keyed[key] += n
+    return keyed
 
 
 @functools.lru_cache(maxsize=256)
@@ -1583,7 +1641,7 @@ def quote_hit(stored: Mapping[str, Any], score: float | None, matched: Matched |
 
 def quote_link(article_id: str, n: int) -> str:
     """The path of a quotation's place in its article page: /articles/<id>#q<n>."""
-    return f"/articles/{quote(article_id, safe='')}#q{n}"
+    return f"/articles/{quote(article_id, safe='', errors=ERRORS)}#q{n}"
 
 
 ARTICLES = SearchKind(ARTICLE, DEFAULT_FIELDS, article_hit)
@@ -1616,7 +1674,7 @@ class SpeakerQuotes:
         pairs += (
             [("per_page", str(request.per_page))] if request.per_page != DEFAULT_PER_PAGE else []
         )
-        return urlencode(pairs)
+        return urlencode(pairs, errors=ERRORS)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON API's answer for /api/speakers/<name>."""

@@ -9,9 +9,10 @@ it a request gets a 401 that says nothing about the corpus.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -30,6 +31,7 @@ from webapp import limits
 bp = Blueprint("security", __name__)
 
 COOKIE = "newsdesk_token"
+COOKIE_LABEL = b"newsdesk login cookie v1"
 COOKIE_DAYS = 30
 OPEN_ENDPOINTS = {"security.login", "security.login_form", "static"}  # no token needed
 
@@ -104,25 +106,53 @@ def token_matches(given: str | None) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
 
 
-def _presented_token() -> tuple[str | None, bool]:
-    """The token the request shows, and whether it came in the URL (then kept in a cookie)."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip(), False
-    if "token" in request.args:
-        return request.args.get("token"), True
-    return request.cookies.get(COOKIE), False
+def cookie_value(token: str) -> str:
+    """What the login cookie holds: an HMAC of a fixed label keyed by the token, so that the
+    cookie (in a browser profile, a proxy's log) does not give the token away."""
+    return hmac.new(token.encode("utf-8"), COOKIE_LABEL, hashlib.sha256).hexdigest()
+
+
+def cookie_matches(given: str | None) -> bool:
+    token = current_app.config["TOKEN"]
+    if not token or not given:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), cookie_value(token).encode("utf-8"))
+
+
+def _credentials() -> tuple[bool, bool]:
+    """Whether the request shows a valid credential, and whether it was `?token=` (then kept
+    in a cookie). Any valid one lets it in: a wrong `?token=` does not undo a valid cookie."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token_matches(value.strip()):
+        return True, False
+    if token_matches(request.args.get("token")):
+        return True, True
+    return cookie_matches(request.cookies.get(COOKIE)), False
 
 
 def _require_token() -> Any:
     if not current_app.config["TOKEN"] or request.endpoint in OPEN_ENDPOINTS:
         return None
-    given, in_url = _presented_token()
-    if token_matches(given):
-        g.set_token_cookie = in_url
-        return None
-    return unauthorized("a valid access token is required")
+    valid, in_url = _credentials()
+    if not valid:
+        return unauthorized("a valid access token is required")
+    g.set_token_cookie = in_url
+    if in_url and _is_page():
+        return redirect(_without_token(), 303)  # the token leaves the address bar and history
+    return None
+
+
+def _is_page() -> bool:
+    """A page a browser shows (not the API, a feed or a description, whose clients may keep
+    no cookie and pass `?token=` each time)."""
+    page = (request.endpoint or "").startswith("newsdesk.") and not request.path.startswith("/api/")
+    return page and request.method in ("GET", "HEAD")
+
+
+def _without_token() -> str:
+    """This request's path and query without its `token` parameter."""
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
+    return request.path + ("?" + urlencode(pairs) if pairs else "")
 
 
 def unauthorized(message: str) -> Any:
@@ -143,7 +173,7 @@ def unauthorized(message: str) -> Any:
 def _set_cookie(response: BaseResponse) -> None:
     response.set_cookie(
         COOKIE,
-        current_app.config["TOKEN"],
+        cookie_value(current_app.config["TOKEN"]),
         max_age=COOKIE_DAYS * 86400,
         httponly=True,
         samesite="Strict",

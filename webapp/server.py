@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+# `token=...` in a URL (request line, query, referer): `?token=` logs a browser in
+_TOKEN_PARAM = re.compile(r"(?i)((?:^|[?&;\s])token=)[^&;\s\"]*")
+SECRET_HEADERS = ("{authorization}i", "{cookie}i")
 
 
 class NewsdeskServer(BaseApplication):
@@ -28,18 +34,51 @@ class NewsdeskServer(BaseApplication):
         return app
 
 
-def run_server(
-    index_dir: str, host: str, port: int, workers: int, token: str | None = None
-) -> None:
-    """Run gunicorn until stopped; searches have a time budget (webapp/limits.py), so a
-    worker thread is never held for long by one request."""
-    options = {
+class RedactingLogger(Logger):
+    """Gunicorn's logger, with access tokens left out of the access log: the value of a
+    `token=` query parameter, and the Authorization and Cookie headers."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key, value in atoms.items():
+            if key in SECRET_HEADERS:
+                atoms[key] = "[redacted]"
+            elif isinstance(value, str) and "=" in value:
+                atoms[key] = redact(value)
+        return atoms
+
+
+def redact(text: str) -> str:
+    """`text` with the value of every `token=` parameter replaced by `[redacted]`."""
+    return _TOKEN_PARAM.sub(r"\1[redacted]", text)
+
+
+HEADER_SECONDS = 5  # a request line and headers not read within this are dropped
+CONNECTIONS = 1000  # open connections per worker
+
+
+def server_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    """Gunicorn's settings. gevent workers (gunicorn's answer to slow clients): a connection
+    costs a greenlet, not a thread, until its request has arrived, so clients trickling
+    their headers hold nobody up; the request line and headers must arrive within
+    HEADER_SECONDS (gunicorn's `keepalive`, which its gevent worker also applies to reading a
+    request). Searches are CPU work with a time budget (webapp/limits.py), so one request
+    never holds its worker for long."""
+    return {
         "bind": f"{host}:{port}",
         "workers": max(1, workers),
-        "threads": 4,
-        "worker_class": "gthread",
+        "worker_class": "gevent",
+        "worker_connections": CONNECTIONS,
+        "keepalive": HEADER_SECONDS,
         "timeout": 60,
         "accesslog": "-",
         "errorlog": "-",
+        "logger_class": RedactingLogger,
     }
-    NewsdeskServer(index_dir, options, token).run()
+
+
+def run_server(
+    index_dir: str, host: str, port: int, workers: int, token: str | None = None
+) -> None:
+    """Run gunicorn until stopped."""
+    NewsdeskServer(index_dir, server_options(host, port, workers), token).run()

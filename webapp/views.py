@@ -134,7 +134,7 @@ def openapi_api() -> Any:
     return jsonify(document())
 
 
-@bp.get("/articles/<article_id>")
+@bp.get("/articles/<path:article_id>")
 def article_page(article_id: str) -> Any:
     """One article with every field, its paragraphs and its quotes; 404 for an unknown id."""
     article = get_article(_handle(), article_id)
@@ -142,7 +142,7 @@ def article_page(article_id: str) -> Any:
     return render_template("article.html", article=article, marked=marked)
 
 
-@bp.get("/api/articles/<article_id>")
+@bp.get("/api/articles/<path:article_id>")
 def article_api(article_id: str) -> Any:
     """One article as JSON (Article.to_dict()); 404 for an unknown id."""
     article = get_article(_handle(), article_id)
