@@ -542,9 +542,7 @@ class Parsers:
         try:
             while True:
                 try:
-                    while len(ahead) < PARSE_AHEAD and (
-                        not ahead or out_bytes < PARSE_AHEAD_BYTES
-                    ):
+                    while len(ahead) < PARSE_AHEAD and (not ahead or out_bytes < PARSE_AHEAD_BYTES):
                         if (chunk := next(chunks, None)) is None:
                             break
                         files, size = chunk

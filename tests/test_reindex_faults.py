@@ -130,9 +130,8 @@ def test_an_indexing_process_killed_during_a_full_build_fails_it_loudly(
 
 @pytest.mark.parametrize("delay", [0.0, 0.1])
 def test_an_indexing_process_killed_during_an_update_loses_nothing(
-    clean: tuple[Path, dict[str, str]], tmp_path: Path, delay: float
+    tmp_path: Path, delay: float
 ) -> None:
-    corpus, _ = clean
     mine = tmp_path / "corpus"
     versions = dict.fromkeys(range(600), 0)
     write_corpus(mine, versions)
@@ -263,9 +262,8 @@ def test_a_full_disk_leaves_the_last_commit_and_no_orphan_files(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(index_dir / "x.toc"))
 
     monkeypatch.setattr(TOC, "write", full)
-    proc_env = {"workers": 1}
     with pytest.raises(indexer.writer.IndexingFailed, match="the disk is full") as failed:
-        reindex([str(corpus)], str(index_dir), **proc_env)  # type: ignore[arg-type]
+        reindex([str(corpus)], str(index_dir), workers=1)
     assert "keeps its last committed state" in str(failed.value)
     assert sorted(p.name for p in index_dir.iterdir()) == files_before
     assert snapshot(index_dir) == before

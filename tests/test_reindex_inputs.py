@@ -1,0 +1,228 @@
+"""Hostile and unlucky inputs (issue 18): every input is read under bounds, a bad record fails
+alone, only regular files of the corpus are read, and articles disappear only when their file
+is known to be gone. Through the command line, as a user meets them."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+from indexer.readers import MAX_ARTICLE_BYTES, MAX_FILE_BYTES, MAX_RECORD_BYTES
+from indexer.schema import document_to_article
+from indexer.writer import open_index, reindex
+
+GOOD = "Harbour reopens after storm\n\nThe harbour reopened on Monday, officials said.\n"
+
+
+def newsdesk(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("newsdesk")
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def articles(index_dir: Path) -> dict[str, dict]:
+    """Article id -> stored article fields, for every article the index serves."""
+    with open_index(str(index_dir)).searcher() as searcher:
+        docs = [document_to_article(d) for d in searcher.all_stored_fields()]
+    return {a.id: a.to_dict() for a in docs if a.format}
+
+
+def titles(index_dir: Path) -> set[str]:
+    return {a["title"] for a in articles(index_dir).values()}
+
+
+def jsonl(path: Path, lines: list[str]) -> None:
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_bad_records_fail_alone_with_file_and_line(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD)
+    deep = '{"title": "Deep", "body": "x", "extra": ' + "[" * 5000 + "]" * 5000 + "}"
+    jsonl(
+        corpus / "wire.jsonl",
+        [
+            json.dumps({"title": "Go zero time", "body": "Scraped.", "date": "0001-01-01"}),
+            json.dumps({"title": "Bad quotes", "body": "Text.", "quotes": [5]}),
+            deep,
+            json.dumps({"title": "Lone \ud800 surrogate", "body": "Text \udfff here."}),
+            json.dumps({"title": "Ancient", "body": "Old text.", "date": "0999-05-01"}),
+            json.dumps({"title": "Controls \x01\x1b", "body": "Text."}),
+            json.dumps({"title": "Last", "body": "The last record."}),
+        ],
+    )
+    (corpus / os.fsdecode(b"caf\xe9.txt")).write_text("Latin-1 file name\n\nBody text here.\n")
+    proc = newsdesk("reindex", str(corpus), "--index", str(tmp_path / "ix"))
+    assert proc.returncode == 1  # some records failed
+    assert "Traceback" not in proc.stderr
+    errors = proc.stderr.splitlines()
+    wire = corpus / "wire.jsonl"
+    assert errors == [
+        f"{wire}:2: quote 1 must be a string or an object with a 'text' string",
+        f"{wire}:3: JSON nested too deeply",
+    ]
+    assert proc.stdout.startswith("7 added, 0 updated, 0 removed, 2 failed")
+    found = {a["title"]: a for a in articles(tmp_path / "ix").values()}
+    assert found["Go zero time"]["date"] is None  # Go's zero time means "no date"
+    assert found["Ancient"]["date"] == "0999-05-01"
+    assert "Lone \ufffd surrogate" in found and found["Lone \ufffd surrogate"]["body"] == (
+        "Text \ufffd here."
+    )
+    controls = next(t for t in found if t.startswith("Controls"))
+    assert "\x01" not in controls and "\x1b" not in controls  # XML (the feed) forbids them
+    assert {"Last", "Harbour reopens after storm", "Latin-1 file name"} <= set(found)
+    # `parse` prints what it can, as valid UTF-8 JSON, and names the bad lines.
+    parsed = newsdesk("parse", str(wire))
+    assert parsed.returncode == 1
+    assert len([json.loads(line) for line in parsed.stdout.splitlines()]) == 5
+
+
+def test_a_gzip_bomb_and_oversized_inputs_are_refused_in_bounded_memory(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD)
+    # 1 GB of zeros in about 1 MB: decompression stops at the file limit.
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = bytes(16 * 1024 * 1024)
+    bomb = b"".join(packer.compress(block) for _ in range(64)) + packer.flush()
+    (corpus / "bomb.txt.gz").write_bytes(bomb)
+    page = b"<html><body><p>" + b"word " * (MAX_ARTICLE_BYTES // 5 + 1) + b"</p>"
+    (corpus / "page.html.gz").write_bytes(gzip.compress(page))
+    big = json.dumps({"title": "Huge", "body": "word " * (MAX_RECORD_BYTES // 5 + 1)})
+    jsonl(corpus / "wire.jsonl", [json.dumps({"title": "Small", "body": "Fine."}), big])
+    proc = newsdesk("reindex", str(corpus), "--index", str(tmp_path / "ix"))
+    errors = sorted(proc.stderr.splitlines())
+    assert errors == [
+        f"{corpus / 'bomb.txt.gz'}: gzip data expands past the limit of {MAX_FILE_BYTES} "
+        "bytes, skipped",
+        f"{corpus / 'page.html.gz'}: too large for one article "
+        f"({len(page)} bytes; limit {MAX_ARTICLE_BYTES})",
+        f"{corpus / 'wire.jsonl'}:2: record too large ({len(big)} bytes; the limit is "
+        f"{MAX_RECORD_BYTES})",
+    ]
+    assert titles(tmp_path / "ix") == {"Harbour reopens after storm", "Small"}
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert peak_kb < 1_000_000, f"peak RSS {peak_kb} KB"
+
+
+def test_only_regular_files_of_the_corpus_are_read(tmp_path: Path) -> None:
+    """A FIFO would block the reindex forever (holding its lock); a symlink out of the corpus
+    would make /etc/passwd searchable. Both are reported and skipped; a link inside is read."""
+    corpus = tmp_path / "c"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "good.txt").write_text(GOOD)
+    os.mkfifo(corpus / "pipe.txt")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(corpus / "sock.txt"))
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Secret root:x:0:0\n\nroot:x:0:0:root:/root:/bin/bash\n")
+    (corpus / "passwd.txt").symlink_to(outside)
+    (corpus / "sub" / "inside.txt").write_text("Inside story\n\nA story linked from elsewhere.\n")
+    (corpus / "alias.txt").symlink_to(corpus / "sub" / "inside.txt")
+    try:
+        proc = newsdesk("reindex", str(corpus), "--index", str(tmp_path / "ix"), timeout=60)
+    finally:
+        server.close()
+    assert proc.returncode == 1
+    assert sorted(proc.stderr.splitlines()) == [
+        f"{corpus / 'passwd.txt'}: symbolic link out of the corpus folder ({outside}), skipped",
+        f"{corpus / 'pipe.txt'}: not a regular file (a FIFO), skipped",
+        f"{corpus / 'sock.txt'}: not a regular file (a socket), skipped",
+    ]
+    assert titles(tmp_path / "ix") == {"Harbour reopens after storm", "Inside story"}
+    search = newsdesk("search", "root", "--index", str(tmp_path / "ix"))
+    assert search.stdout.startswith("0 articles")
+    # Named explicitly, a FIFO is refused at once too (no hang).
+    named = newsdesk("parse", str(corpus / "pipe.txt"), timeout=30)
+    assert named.stderr.strip() == f"{corpus / 'pipe.txt'}: not a regular file (a FIFO), skipped"
+
+
+def test_a_missing_corpus_removes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(3):
+        (corpus / f"s{n}.txt").write_text(f"Story {n}\n\nBody of story {n}.\n")
+    assert newsdesk("reindex", "corpus", "--index", "ix").returncode == 0
+    corpus.rename(tmp_path / "moved")  # an unmounted drive, a renamed folder
+    for args in (["reindex", "corpus", "--index", "ix"], ["reindex", "--index", "ix"]):
+        proc = newsdesk(*args)
+        assert proc.returncode == 1
+        assert proc.stderr.splitlines() == [
+            "corpus: no such file or directory; its 3 indexed articles are kept "
+            "(gone for good? newsdesk reindex --forget corpus)"
+        ]
+        assert proc.stdout.startswith("0 added, 0 updated, 0 removed, 1 failed")
+        assert len(articles(tmp_path / "ix")) == 3
+    (tmp_path / "moved").rename(corpus)
+    back = newsdesk("reindex", "--index", "ix")
+    assert back.returncode == 0 and back.stdout.startswith("0 added, 0 updated, 0 removed")
+    (corpus / "s0.txt").unlink()  # a file known to be gone is removed
+    assert newsdesk("reindex", "--index", "ix").stdout.startswith("0 added, 0 updated, 1 removed")
+    forgot = newsdesk("reindex", "--index", "ix", "--forget", "corpus")
+    assert forgot.returncode == 0, forgot.stderr
+    assert forgot.stdout.startswith("0 added, 0 updated, 2 removed")
+    assert articles(tmp_path / "ix") == {}
+
+
+def test_an_unreadable_folder_removes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder that cannot be listed (permissions, a failing disk) is named, and the
+    articles indexed from it stay. (The listing fails on purpose here: root, which CI runs
+    as, lists any folder whatever its permission bits.)"""
+    corpus = tmp_path / "c"
+    (corpus / "locked").mkdir(parents=True)
+    (corpus / "open.txt").write_text(GOOD)
+    (corpus / "locked" / "a.txt").write_text("Locked story\n\nIts body.\n")
+    reindex([str(corpus)], str(tmp_path / "ix"), workers=1)
+    real = os.scandir
+
+    def scandir(path: str):  # type: ignore[no-untyped-def]
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    summary = reindex([str(corpus)], str(tmp_path / "ix"), workers=1)
+    assert [str(e) for e in summary.errors] == [
+        f"{corpus / 'locked'}: folder cannot be listed (Permission denied); "
+        "its 1 indexed articles are kept"
+    ]
+    assert summary.removed == 0
+    assert titles(tmp_path / "ix") == {"Harbour reopens after storm", "Locked story"}
+
+
+def test_ids_of_records_without_an_id_survive_removing_another(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    records = [{"title": f"Wire {n}", "body": f"Wire story {n}."} for n in range(4)]
+    records.append({"title": "Wire 0", "body": "Another record with the same title."})
+    jsonl(corpus / "wire.jsonl", [json.dumps(r) for r in records])
+    index_dir = tmp_path / "ix"
+    assert newsdesk("reindex", str(corpus), "--index", str(index_dir)).returncode == 0
+    before = {a["body"]: article_id for article_id, a in articles(index_dir).items()}
+    assert len(before) == 5
+    del records[1]  # a record removed from the export
+    records[2]["body"] = "Wire story 3, corrected."  # and another one corrected
+    jsonl(corpus / "wire.jsonl", [json.dumps(r) for r in records])
+    proc = newsdesk("reindex", "--index", str(index_dir))
+    assert proc.stdout.startswith("0 added, 1 updated, 1 removed, 0 failed, 3 unchanged")
+    after = {a["body"]: article_id for article_id, a in articles(index_dir).items()}
+    assert after == {
+        "Wire story 0.": before["Wire story 0."],
+        "Wire story 2.": before["Wire story 2."],
+        "Wire story 3, corrected.": before["Wire story 3."],  # same title, same id
+        "Another record with the same title.": before["Another record with the same title."],
+    }
