@@ -206,7 +206,15 @@ def _terminal_snippet(html_snippet: str) -> str:
     default=None,
     help="Access token every request must show (default: $NEWSDESK_TOKEN; none: open).",
 )
-def serve(index_dir: str, host: str, port: int, workers: int, token: str | None) -> None:
+@click.option(
+    "--base-url",
+    envvar="NEWSDESK_BASE_URL",
+    default=None,
+    help="Public address of the app, for feeds' links (default: http://HOST:PORT).",
+)
+def serve(
+    index_dir: str, host: str, port: int, workers: int, token: str | None, base_url: str | None
+) -> None:
     """Serve the search page and JSON API with gunicorn, on 127.0.0.1 unless told otherwise.
 
     With a token (better passed as $NEWSDESK_TOKEN than on the command line, where `ps` shows
@@ -226,4 +234,4 @@ def serve(index_dir: str, host: str, port: int, workers: int, token: str | None)
         )
     access = "a token required" if token else "open"
     click.echo(f"Newsdesk on http://{host}:{port}/ (index: {index_dir}; {access})", err=True)
-    run_server(index_dir, host, port, workers, token=token or None)
+    run_server(index_dir, host, port, workers, token=token or None, base_url=base_url)

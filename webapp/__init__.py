@@ -17,7 +17,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application factory.
 
     `config` overrides the defaults; "INDEX_DIR" (default "index") names the index directory,
-    "TOKEN" (default $NEWSDESK_TOKEN, else none) the access token every request must show, and
+    "TOKEN" (default $NEWSDESK_TOKEN, else none) the access token every request must show,
+    "BASE_URL" (default $NEWSDESK_BASE_URL) where the app is served, for feeds' absolute URLs,
+    and
     "QUERY_SECONDS" the time budget of one request's searching (webapp/limits.py).
     The index is opened on the first request that needs it, not here, so an app can be created
     before its index exists.
@@ -25,7 +27,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from webapp import exports, feeds, security, views
 
     app = NewsdeskFlask(__name__)  # lone surrogates in stored text become U+FFFD
-    app.config.from_mapping(INDEX_DIR="index", TOKEN=os.environ.get("NEWSDESK_TOKEN") or None)
+    app.config.from_mapping(
+        INDEX_DIR="index",
+        TOKEN=os.environ.get("NEWSDESK_TOKEN") or None,
+        BASE_URL=os.environ.get("NEWSDESK_BASE_URL") or None,
+    )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = IndexHandle(app.config["INDEX_DIR"])

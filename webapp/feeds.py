@@ -55,7 +55,7 @@ def search_atom() -> Response:
     entries = [
         {
             "hit": hit,
-            "link": url_for("newsdesk.article_page", article_id=hit.id, _external=True),
+            "link": absolute_url("newsdesk.article_page", article_id=hit.id),
             "updated": atom_time(hit.date),
             "summary": opening(_plain(hit.highlights.get("body", ""))),
         }
@@ -70,11 +70,24 @@ def search_atom() -> Response:
         entries=entries,
         updated=max(dated) if dated else now,
         fallback=now,
-        self_url=request.url,
-        html_url=url_for("newsdesk.search_page", _external=True) + "?" + page_query,
-        feed_id=url_for("feeds.search_atom", _external=True) + "?" + page_query,
+        self_url=base_url() + request.full_path.rstrip("?"),
+        html_url=absolute_url("newsdesk.search_page") + "?" + page_query,
+        feed_id=absolute_url("feeds.search_atom") + "?" + page_query,
     )
     return Response(xml_chars(body), mimetype=None, content_type=ATOM)
+
+
+def base_url() -> str:
+    """Where the app is served, for the absolute URLs of feeds and OpenSearch: the configured
+    BASE_URL (`newsdesk serve --base-url`, by default the address it binds), never the
+    request's Host header, which a client sets at will (a poisoned feed would send readers
+    elsewhere). An app made without one (tests, `flask run`) uses the request's root."""
+    configured = current_app.config.get("BASE_URL")
+    return (configured or request.url_root).rstrip("/")
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    return base_url() + url_for(endpoint, **values)
 
 
 # What XML 1.0 allows (its `Char` production); a stored title may hold anything else.
@@ -95,7 +108,7 @@ def _plain(highlighted: str) -> str:
 @bp.get("/opensearch.xml")
 def opensearch() -> Response:
     """The OpenSearch description: the search page, its Atom feed and its JSON twin."""
-    body = render_template("opensearch.xml", root=url_for("newsdesk.search_page", _external=True))
+    body = render_template("opensearch.xml", base=base_url())
     return Response(xml_chars(body), content_type=OPENSEARCH)
 
 

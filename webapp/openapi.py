@@ -153,6 +153,13 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "a token made for other parameters or an older index is a 400).",
         "schema": {"type": "string"},
     },
+    "speaker_query": {
+        "name": "name",
+        "in": "query",
+        "required": True,
+        "description": "A speaker's name exactly as in the `speaker` facet.",
+        "schema": {"type": "string", "minLength": 1},
+    },
     "speaker_name": {
         "name": "name",
         "in": "path",
@@ -476,6 +483,18 @@ PATHS: dict[str, dict[str, Any]] = {
         "One speaker's quotations as JSON.",
         "SpeakerQuotes",
         [param("speaker_name"), *PAGING],
+        _ONE_ERRORS,
+    ),
+    "/speaker": html_get(
+        "/speakers/{name} for a name given as `name=` (the address of names such as `..`, "
+        "which no path can carry).",
+        [param("speaker_query"), *PAGING],
+        _ONE_ERRORS,
+    ),
+    "/api/speaker": json_get(
+        "/api/speakers/{name} for a name given as `name=`.",
+        "SpeakerQuotes",
+        [param("speaker_query"), *PAGING],
         _ONE_ERRORS,
     ),
     "/articles/{article_id}": html_get(

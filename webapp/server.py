@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -16,10 +17,17 @@ SECRET_HEADERS = ("{authorization}i", "{cookie}i")
 class NewsdeskServer(BaseApplication):
     """Gunicorn application that builds the Flask app in each worker (after the fork)."""
 
-    def __init__(self, index_dir: str, options: dict[str, Any], token: str | None = None) -> None:
+    def __init__(
+        self,
+        index_dir: str,
+        options: dict[str, Any],
+        token: str | None = None,
+        base_url: str | None = None,
+    ) -> None:
         self.index_dir = index_dir
         self.options = options
         self.token = token
+        self.base_url = base_url
         super().__init__()
 
     def load_config(self) -> None:
@@ -29,7 +37,9 @@ class NewsdeskServer(BaseApplication):
     def load(self):
         from webapp import create_app, warm
 
-        app = create_app({"INDEX_DIR": self.index_dir, "TOKEN": self.token})
+        app = create_app(
+            {"INDEX_DIR": self.index_dir, "TOKEN": self.token, "BASE_URL": self.base_url}
+        )
         warm(app)  # before this worker takes requests: its first one is not the slow one
         return app
 
@@ -78,7 +88,18 @@ def server_options(host: str, port: int, workers: int) -> dict[str, Any]:
 
 
 def run_server(
-    index_dir: str, host: str, port: int, workers: int, token: str | None = None
+    index_dir: str,
+    host: str,
+    port: int,
+    workers: int,
+    token: str | None = None,
+    base_url: str | None = None,
 ) -> None:
-    """Run gunicorn until stopped."""
-    NewsdeskServer(index_dir, server_options(host, port, workers), token).run()
+    """Run gunicorn until stopped. Feeds' absolute URLs start with `base_url`, by default the
+    address bound (the host's name for a wildcard address), never with a request's Host."""
+    if not base_url:
+        shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+        shown = f"[{shown}]" if ":" in shown else shown
+        base_url = f"http://{shown}:{port}"
+    options = server_options(host, port, workers)
+    NewsdeskServer(index_dir, options, token, base_url).run()

@@ -9,7 +9,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from indexer.model import Article
@@ -19,6 +19,7 @@ from webapp.quotemarks import mark_quotes
 from webapp.search import (
     ARTICLES,
     QUOTES,
+    BadRequest,
     IndexHandle,
     SearchKind,
     SearchRequest,
@@ -120,10 +121,43 @@ def speaker_page(name: str) -> Any:
     return render_template("speaker.html", speaker=speaker)
 
 
+@bp.get("/speaker")
+def speaker_page_by_query() -> Any:
+    """The speaker page for `?name=`: the address of a name no path can carry (`..`, `.`:
+    browsers resolve such segments before sending, escaped or not)."""
+    name, args = _name_arg()
+    return render_template("speaker.html", speaker=speaker_quotes(_handle(), name, args))
+
+
 @bp.get("/api/speakers/<path:name>")
 def speaker_api(name: str) -> Any:
     """A speaker's quotes as JSON (see SpeakerQuotes.to_dict); 404 for an unknown speaker."""
     return jsonify(speaker_quotes(_handle(), name, _args()).to_dict())
+
+
+@bp.get("/api/speaker")
+def speaker_api_by_query() -> Any:
+    """/api/speakers/<name> for `?name=` (see speaker_page_by_query)."""
+    name, args = _name_arg()
+    return jsonify(speaker_quotes(_handle(), name, args).to_dict())
+
+
+def _name_arg() -> tuple[str, dict[str, list[str]]]:
+    args = _args()
+    names = args.pop("name", None) or [""]
+    if len(names) != 1 or not names[0]:
+        raise BadRequest("give one speaker as `name`")
+    return names[0], args
+
+
+@bp.app_template_global()
+def speaker_url(name: str, api: bool = False) -> str:
+    """The address of a speaker's page (or its JSON with `api`): /speakers/<name>, or
+    /speaker?name=<name> for a name with a `.` or `..` segment, which no path can carry."""
+    if any(part in (".", "..") for part in name.split("/")):
+        endpoint = "newsdesk.speaker_api_by_query" if api else "newsdesk.speaker_page_by_query"
+        return url_for(endpoint, name=name)
+    return url_for("newsdesk.speaker_api" if api else "newsdesk.speaker_page", name=name)
 
 
 @bp.get("/api/openapi.json")
