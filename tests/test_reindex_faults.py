@@ -38,18 +38,18 @@ def newsdesk(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[st
     )
 
 
-def story(n: int, version: int) -> str:
+def story(n: int, version: int, paragraphs: int = 12) -> str:
     body = " ".join(
         f"Paragraph {p} of story {n} (version {version}) on harbour works, said the mayor."
-        for p in range(12)
+        for p in range(paragraphs)
     )
     return f"Story {n} v{version}\n\n{body}\n"
 
 
-def write_corpus(corpus: Path, versions: dict[int, int]) -> None:
+def write_corpus(corpus: Path, versions: dict[int, int], paragraphs: int = 12) -> None:
     corpus.mkdir(exist_ok=True)
     for n, version in versions.items():
-        (corpus / f"story-{n:05d}.txt").write_text(story(n, version))
+        (corpus / f"story-{n:05d}.txt").write_text(story(n, version, paragraphs))
 
 
 def snapshot(index_dir: Path) -> dict[str, str]:
@@ -128,33 +128,33 @@ def test_an_indexing_process_killed_during_a_full_build_fails_it_loudly(
     assert summary["added"] + summary["updated"] + summary["unchanged"] == len(reference)
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.1])
+@pytest.mark.parametrize("delay", [0.0, 0.3])
 def test_an_indexing_process_killed_during_an_update_loses_nothing(
     tmp_path: Path, delay: float
 ) -> None:
     mine = tmp_path / "corpus"
-    versions = dict.fromkeys(range(600), 0)
-    write_corpus(mine, versions)
+    versions = dict.fromkeys(range(1600), 0)
+    write_corpus(mine, versions, paragraphs=80)  # long: the update's indexing takes a while
     index_dir = tmp_path / "ix"
     reindex([str(mine)], str(index_dir), workers=1)
     before = snapshot(index_dir)
-    for n in range(0, 600, 2):  # 300 changed files: written by a process per core
+    for n in range(0, 1600, 2):  # 800 changed files: written by a process per core
         versions[n] = 1
-    write_corpus(mine, versions)
+    write_corpus(mine, versions, paragraphs=80)
     proc = newsdesk_popen("reindex", "--index", str(index_dir))
     kill_child(proc, "newsdesk-index", delay)
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 1, (out, err)
     assert "updated" not in out and "was killed by SIGKILL" in err
     assert snapshot(index_dir) == before  # the last commit, whole
-    done = newsdesk("reindex", "--index", str(index_dir))  # not "300 unchanged": redone
+    done = newsdesk("reindex", "--index", str(index_dir))  # not "800 unchanged": redone
     assert done.returncode == 0, done.stderr
     assert counts(done.stdout) == {
         "added": 0,
-        "updated": 300,
+        "updated": 800,
         "removed": 0,
         "failed": 0,
-        "unchanged": 300,
+        "unchanged": 800,
     }
     reference = tmp_path / "clean"
     reindex([str(mine)], str(reference), workers=1)
