@@ -51,6 +51,10 @@ SAMPLE_ARGS = {
     "filename": "style.css",
     "facet": "author",
 }
+QUERY_ARGS = {  # routes that take their subject as a query parameter
+    "newsdesk.speaker_page_by_query": {"name": SAMPLE_ARGS["name"]},
+    "newsdesk.speaker_api_by_query": {"name": SAMPLE_ARGS["name"]},
+}
 
 
 def every_route(app: Flask) -> list[str]:
@@ -58,7 +62,9 @@ def every_route(app: Flask) -> list[str]:
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" in (rule.methods or ()):
-            urls.append(rule.build({k: SAMPLE_ARGS.get(k, "x") for k in rule.arguments})[1])
+            values = {k: SAMPLE_ARGS.get(k, "x") for k in rule.arguments}
+            values.update(QUERY_ARGS.get(rule.endpoint, {}))
+            urls.append(rule.build(values, append_unknown=True)[1])
     return sorted(set(urls))
 
 
@@ -263,8 +269,10 @@ def test_token_from_the_environment(index_dir: Path, monkeypatch: pytest.MonkeyP
 def serve_options(monkeypatch: pytest.MonkeyPatch, index_dir: Path, *args: str) -> dict[str, Any]:
     seen: dict[str, Any] = {}
 
-    def fake_run(index: str, host: str, port: int, workers: int, token: str | None) -> None:
-        seen.update(host=host, port=port, token=token)
+    def fake_run(
+        index: str, host: str, port: int, workers: int, token: str | None, base_url: str | None
+    ) -> None:
+        seen.update(host=host, port=port, token=token, base_url=base_url)
 
     monkeypatch.setattr("webapp.server.run_server", fake_run)
     result = CliRunner().invoke(main, ["serve", "--index", str(index_dir), *args])
@@ -274,11 +282,15 @@ def serve_options(monkeypatch: pytest.MonkeyPatch, index_dir: Path, *args: str) 
 
 def test_serve_binds_loopback_by_default(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NEWSDESK_TOKEN", raising=False)
+    monkeypatch.delenv("NEWSDESK_BASE_URL", raising=False)
     assert serve_options(monkeypatch, index_dir) == {
         "host": "127.0.0.1",
         "port": 5000,
         "token": None,
+        "base_url": None,  # the server's own address (webapp.server.run_server)
     }
+    base = serve_options(monkeypatch, index_dir, "--base-url", "https://news.example.org")
+    assert base["base_url"] == "https://news.example.org"
     assert serve_options(monkeypatch, index_dir, "--token", TOKEN)["token"] == TOKEN
     monkeypatch.setenv("NEWSDESK_TOKEN", "from-env")
     assert serve_options(monkeypatch, index_dir)["token"] == "from-env"
