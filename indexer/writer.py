@@ -84,15 +84,19 @@ class FileState:
     size: int
     mtime_ns: int
     sha1: str
-    articles: int = 0
+    articles: int = 0  # articles the index holds from the file
+    duplicates: int = 0  # records whose id another file (or record) holds: parsed each run
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "size": self.size,
             "mtime_ns": self.mtime_ns,
             "sha1": self.sha1,
             "articles": self.articles,
         }
+        if self.duplicates:
+            data["duplicates"] = self.duplicates
+        return data
 
 
 @dataclass
@@ -428,7 +432,8 @@ def _plan(given: list[str], manifest: Manifest, summary: ReindexSummary) -> Plan
                 st = os.stat(key)
             except OSError:
                 st = None
-            if old and st and (st.st_size, st.st_mtime_ns) == (old.size, old.mtime_ns):
+            same = old and st and (st.st_size, st.st_mtime_ns) == (old.size, old.mtime_ns)
+            if same and old and not old.duplicates:
                 summary.unchanged += old.articles
                 continue
             plan.todo.append((_as_given(top, root, key), old))
@@ -658,7 +663,7 @@ def _apply(
     """
     pending = pending_bytes = 0
     first_commit = rebuild
-    written_ids: set[str] = set()
+    claimed: dict[str, str] = {}  # article id -> the file it is written from in this run
     copies = manifest.copies or CopyStore()
     manifest.copies = copies
     todo = plan.todo
@@ -698,7 +703,8 @@ def _apply(
                 manifest,
                 summary,
                 rebuild,
-                written_ids,
+                claimed,
+                olds,
                 registered.get(parsed.key),
             )
             pending_bytes += sum(len(a.body) + len(a.title or "") for a in parsed.articles)
@@ -747,9 +753,11 @@ def _cluster_first(
     cluster changed (article id -> cluster), to rewrite in the same commit."""
     ours: set[str] = set()
     registered: dict[str, Registered] = {}
+    claimed: dict[str, str] = {}
     for parsed in parsed_files:
         if _replaces(parsed, olds.get(parsed.key), rebuild=False):
-            registered[parsed.key] = done = _register(parsed, copies, rebuild=False)
+            done = _register(parsed, copies, rebuild=False, claimed=claimed, changing=olds)
+            registered[parsed.key] = done
             ours |= {a.id for a in parsed.articles if a.id not in done.kept}
     changes = copies.recluster()
     copies.mark_written(changes)
@@ -765,39 +773,58 @@ class Registered:
     kept: set[str]  # unchanged articles: their documents stay in the index as they are
     dropped: set[str]  # the file's other articles in the index: to delete
     elsewhere: set[str]  # its articles the index holds from another file: to delete by id
+    duplicates: dict[int, str] = field(default_factory=dict)  # article number -> the holder
 
 
 def _register(
     parsed: ParsedFile,
     copies: CopyStore,
     rebuild: bool,
-    written_ids: frozenset[str] | set[str] = frozenset(),
+    claimed: dict[str, str],
+    changing: dict[str, FileState | None] | None = None,
 ) -> Registered:
     """Record a file's new and changed articles in the copy store (their signatures, and their
     cluster for now), keeping its unchanged ones: those whose documents have the digest the
     store has for them from this file. Editing one record of a JSON Lines export or one
-    article of a text dump rewrites that article, not the file's others. A full build skips
-    the ids it has written already (`_write_file` reports them)."""
+    article of a text dump rewrites that article, not the file's others.
+
+    An id belongs to one file: the first to have it. A record whose id this run has taken
+    already (`claimed`: id -> file), another in the same file has, or a file the index
+    holds and this run does not change still has, is a duplicate: not written, and reported
+    by `_write_file`. An id whose file changes in this run moves with its article."""
     documents = [article_documents(article, parsed.key) for article in parsed.articles]
     digests = [documents_digest(docs) for docs in documents]
     ids = [article.id for article in parsed.articles]
-    kept = set() if rebuild else copies.unchanged(parsed.key, ids, digests)
-    elsewhere = _elsewhere(parsed, copies)
-    dropped = copies.drop_file(parsed.key, keep=kept)
+    unchanged = set() if rebuild else copies.unchanged(parsed.key, ids, digests)
+    changing = changing or {}
     here: set[str] = set()
-    for article, sig, digest in zip(parsed.articles, _signatures(parsed), digests, strict=True):
-        if article.id in kept or (rebuild and (article.id in written_ids or article.id in here)):
-            continue
-        here.add(article.id)
-        copies.put(article, parsed.key, sig, digest)
-    return Registered(documents, kept, dropped, elsewhere)
-
-
-def _elsewhere(parsed: ParsedFile, copies: CopyStore) -> set[str]:
-    """Ids of the file's articles indexed from another file (an article moved): those need
-    deleting by id; the file's own were deleted with the file (one lookup per segment each,
-    0.5 s for 100 files at 200k)."""
-    return {a.id for a in parsed.articles if copies.file_of(a.id) not in (None, parsed.key)}
+    kept: set[str] = set()
+    elsewhere: set[str] = set()
+    duplicates: dict[int, str] = {}
+    taken: list[int] = []
+    for n, article_id in enumerate(ids):
+        holder = None if rebuild else copies.file_of(article_id)
+        if article_id in here:
+            duplicates[n] = parsed.key
+        elif article_id in claimed:
+            duplicates[n] = claimed[article_id]
+        elif holder not in (None, parsed.key) and holder not in changing:
+            duplicates[n] = holder
+        else:
+            here.add(article_id)
+            if article_id in unchanged:
+                kept.add(article_id)
+            else:
+                taken.append(n)
+                if holder not in (None, parsed.key):
+                    elsewhere.add(article_id)  # moved here from a file this run changes
+    for article_id in here:
+        claimed[article_id] = parsed.key
+    dropped = copies.drop_file(parsed.key, keep=kept)
+    sigs = _signatures(parsed)
+    for n in taken:
+        copies.put(parsed.articles[n], parsed.key, sigs[n], digests[n])
+    return Registered(documents, kept, dropped, elsewhere, duplicates)
 
 
 def _copies(ix, index_dir: str, manifest: Manifest, rebuild: bool) -> CopyStore:
@@ -886,23 +913,27 @@ def _write_file(
     manifest: Manifest,
     summary: ReindexSummary,
     rebuild: bool,
-    written_ids: set[str],
+    claimed: dict[str, str],
+    changing: dict[str, FileState | None],
     registered: Registered | None = None,
 ) -> int:
     """Replace one file's changed articles in the index; returns the number written. With
     `registered` (`_cluster_first`), its articles are already in the copy store with their
-    final cluster."""
+    final cluster. The file's state in the manifest counts the articles the index holds from
+    it, so that later runs count them right (duplicates left out)."""
     summary.errors.extend(parsed.errors)
     summary.failed += len(parsed.errors)
     if parsed.state is None:
         return 0
     if not _replaces(parsed, old, rebuild):
-        manifest.files[parsed.key] = parsed.state  # touched but not changed
-        summary.unchanged += parsed.state.articles
+        manifest.files[parsed.key] = old or parsed.state  # touched but not changed
+        if old is not None:
+            old.size, old.mtime_ns = parsed.state.size, parsed.state.mtime_ns
+        summary.unchanged += (old or parsed.state).articles
         return 0
     copies = manifest.copies or CopyStore()
     if registered is None:
-        registered = _register(parsed, copies, rebuild, written_ids)
+        registered = _register(parsed, copies, rebuild, claimed, changing)
     if old is not None and not rebuild:
         if registered.kept:  # the others, one by one (each with its quote records)
             for article_id in sorted(registered.dropped):
@@ -910,23 +941,23 @@ def _write_file(
         else:
             writer.delete_by_term("file", file_term(parsed.key))
     written = 0
-    for article, docs in zip(parsed.articles, registered.documents, strict=True):
-        if article.id in registered.kept:
-            continue
-        if rebuild and article.id in written_ids:
-            # A full build writes in parallel processes, where a document added in this run
-            # cannot be replaced: the first record with an id wins, and the user is told.
-            duplicate = ParseError(parsed.path, f"duplicate article id {article.id!r}, skipped")
-            summary.errors.append(duplicate)
+    for n, (article, docs) in enumerate(zip(parsed.articles, registered.documents, strict=True)):
+        if n in registered.duplicates:
+            holder = registered.duplicates[n]
+            where = "earlier in this file" if holder == parsed.key else f"also in {holder}"
+            summary.errors.append(
+                ParseError(parsed.path, f"duplicate article id {article.id!r} ({where}), skipped")
+            )
             summary.failed += 1
             continue
-        if not rebuild and article.id in registered.elsewhere:
+        if article.id in registered.kept:
+            continue
+        if article.id in registered.elsewhere:
             # The article and every quote record of its previous version, in another file.
             writer.delete_by_term("article", article.id)
         cluster = copies.cluster_of(article.id) or article.id
         for doc in docs:
             writer.add_document(**doc, cluster=cluster)
-        written_ids.add(article.id)
         written += 1
     summary.unchanged += len(registered.kept)
     ids = {article.id for article in parsed.articles}
@@ -937,7 +968,9 @@ def _write_file(
         summary.updated += written
     else:
         summary.added += written
-    if parsed.articles:
+    parsed.state.articles = written + len(registered.kept)
+    parsed.state.duplicates = len(registered.duplicates)  # tried again by the next run
+    if parsed.state.articles:
         manifest.files[parsed.key] = parsed.state
     else:
         manifest.files.pop(parsed.key, None)
@@ -945,10 +978,11 @@ def _write_file(
 
 
 def _replaces(parsed: ParsedFile, old: FileState | None, rebuild: bool) -> bool:
-    """Whether the file's articles are (re)written: it was read, and is new or changed."""
+    """Whether the file's articles are (re)written: it was read, and is new or changed, or
+    had duplicates (whose ids may be free now)."""
     if parsed.state is None:
         return False
-    return rebuild or old is None or old.sha1 != parsed.state.sha1
+    return rebuild or old is None or old.sha1 != parsed.state.sha1 or old.duplicates > 0
 
 
 def _signatures(parsed: ParsedFile) -> list[Any]:

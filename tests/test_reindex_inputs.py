@@ -226,3 +226,35 @@ def test_ids_of_records_without_an_id_survive_removing_another(tmp_path: Path) -
         "Wire story 3, corrected.": before["Wire story 3."],  # same title, same id
         "Another record with the same title.": before["Another record with the same title."],
     }
+
+
+def test_duplicate_ids_are_reported_and_counted_as_the_index_holds_them(tmp_path: Path) -> None:
+    """An id belongs to the first file that has it (in corpus order, as a full build takes
+    them); the others are reported on every run until the id is free, and then take it."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    jsonl(corpus / "a.jsonl", ['{"id": "x1", "title": "A", "body": "First."}',
+                               '{"id": "x1", "title": "A2", "body": "Same file."}'])  # fmt: skip
+    jsonl(corpus / "b.jsonl", ['{"id": "x1", "title": "B", "body": "Other file."}',
+                               '{"id": "y", "title": "Y", "body": "Y."}'])  # fmt: skip
+    index_dir = tmp_path / "ix"
+    for _ in range(2):
+        proc = newsdesk("reindex", str(corpus), "--index", str(index_dir))
+        assert sorted(proc.stderr.splitlines()) == [
+            f"{corpus / 'a.jsonl'}: duplicate article id 'x1' (earlier in this file), skipped",
+            f"{corpus / 'b.jsonl'}: duplicate article id 'x1' (also in {corpus / 'a.jsonl'}), "
+            "skipped",
+        ]
+        summary = proc.stdout.split(", ")
+        held = sum(int(part.split()[0]) for part in summary if part.split()[1] != "removed"
+                   and part.split()[1] != "failed")  # fmt: skip
+        assert held == len(articles(index_dir)) == 2
+    jsonl(corpus / "c.jsonl", ['{"id": "x1", "title": "C", "body": "Third."}'])
+    assert "also in" in newsdesk("reindex", "--index", str(index_dir)).stderr
+    (corpus / "a.jsonl").unlink()  # x1 is free: the first file that has it now takes it
+    proc = newsdesk("reindex", "--index", str(index_dir))
+    assert proc.stdout.startswith("0 added, 1 updated, 1 removed, 1 failed, 1 unchanged")
+    assert titles(index_dir) == {"B", "Y"}
+    full = tmp_path / "full"
+    newsdesk("reindex", str(corpus), "--index", str(full))
+    assert articles(full) == articles(index_dir)

@@ -203,7 +203,7 @@ def test_full_build_reports_a_duplicate_id_and_keeps_the_first(tmp_path: Path) -
     (corpus / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     code, out, err = run("reindex", str(corpus), "--index", str(tmp_path / "ix"))
     assert code == 1 and "1 added" in out and "1 failed" in out
-    assert "duplicate article id 'same', skipped" in err
+    assert "duplicate article id 'same' (earlier in this file), skipped" in err
     assert list(stored_titles(tmp_path / "ix").values()) == ["Version 1"]
 
 
