@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -292,3 +293,42 @@ def test_summary_counts_equal_what_the_index_holds(tmp_path: Path) -> None:
         write_corpus(corpus, versions)
         (corpus / f"story-{step:05d}.txt").unlink()
         del versions[step]
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs, grown later by the test (`mount -o remount,size=`): a real full disk."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(
+            f"cannot mount a small tmpfs here ({mounted.stderr.strip()}); the full disk is "
+            "still simulated in test_a_full_disk_leaves_the_last_commit_and_no_orphan_files"
+        )
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_a_really_full_disk_fails_the_build_cleanly_and_the_next_run_finishes(
+    clean: tuple[Path, dict[str, str]], small_disk: Path
+) -> None:
+    corpus, reference = clean
+    index_dir = small_disk / "ix"
+    proc = newsdesk("reindex", str(corpus), "--index", str(index_dir), "--full")
+    assert proc.returncode == 1
+    assert "the disk is full" in proc.stderr and "Traceback" not in proc.stderr
+    assert "added" not in proc.stdout
+    segments = [p.name for p in index_dir.iterdir() if p.suffix in (".seg", ".trm", ".pst")]
+    assert segments == []  # no orphan segment keeps the disk full
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    done = newsdesk("reindex", str(corpus), "--index", str(index_dir))
+    assert done.returncode == 0, done.stderr
+    assert snapshot(index_dir) == reference
