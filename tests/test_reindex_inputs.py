@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from indexer.readers import MAX_ARTICLE_BYTES, MAX_FILE_BYTES, MAX_RECORD_BYTES
+from indexer.readers import (
+    MAX_ARTICLE_BYTES,
+    MAX_ARTICLE_CHARS,
+    MAX_FILE_BYTES,
+    MAX_RECORD_BYTES,
+)
+from indexer.readers.text import READER as TEXT_READER
 from indexer.schema import document_to_article
 from indexer.writer import open_index, reindex
 
@@ -114,6 +120,25 @@ def test_a_gzip_bomb_and_oversized_inputs_are_refused_in_bounded_memory(tmp_path
     assert titles(tmp_path / "ix") == {"Harbour reopens after storm", "Small"}
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert peak_kb < 1_000_000, f"peak RSS {peak_kb} KB"
+
+
+def test_one_article_is_at_most_4_mi_characters_whatever_its_format(tmp_path: Path) -> None:
+    """Indexing holds all of an article's words at once: a 64 MB text file took 1.7 GB."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD)
+    long_body = "word " * (MAX_ARTICLE_CHARS // 5 + 1)
+    (corpus / "long.txt").write_text("Long article\n\n" + long_body)
+    (corpus / "huge.txt").write_text("Huge article\n\n" + "word " * (TEXT_READER.max_bytes // 5))
+    proc = newsdesk("reindex", str(corpus), "--index", str(tmp_path / "ix"))
+    chars = len("Long article") + len(long_body.strip())
+    assert sorted(proc.stderr.splitlines()) == [
+        f"{corpus / 'huge.txt'}: too large for one article "
+        f"({(corpus / 'huge.txt').stat().st_size} bytes; limit {TEXT_READER.max_bytes})",
+        f"{corpus / 'long.txt'}: article text too long ({chars} characters; the limit is "
+        f"{MAX_ARTICLE_CHARS})",
+    ]
+    assert titles(tmp_path / "ix") == {"Harbour reopens after storm"}
 
 
 def test_only_regular_files_of_the_corpus_are_read(tmp_path: Path) -> None:

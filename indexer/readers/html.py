@@ -22,7 +22,7 @@ from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
 from indexer.errors import ParseError
 from indexer.model import Article
-from indexer.readers import Source
+from indexer.readers import MAX_ARTICLE_BYTES, Source
 from indexer.readers import xpaths as X
 from indexer.readers.encoding import sniff_charset
 from indexer.readers.html_dates import (
@@ -53,6 +53,7 @@ class HtmlReader:
 
     name = "html"
     many_records = False
+    max_bytes = MAX_ARTICLE_BYTES  # markup, scripts and inline images beside the text
 
     def sniff(self, source: Source) -> float:
         """High confidence when HTML markup shows in the first few KB."""

@@ -8,7 +8,7 @@ from dataclasses import fields
 
 from indexer.errors import ParseError
 from indexer.model import Article
-from indexer.readers import MAX_RECORD_BYTES, Source
+from indexer.readers import MAX_FILE_BYTES, MAX_RECORD_BYTES, Source
 from indexer.readers.encoding import decode
 
 _TEXT_KEYS = ("title", "body", "text", "content")
@@ -17,6 +17,7 @@ _TEXT_KEYS = ("title", "body", "text", "content")
 class JsonLinesReader:
     name = "jsonl"
     many_records = True
+    max_bytes = MAX_FILE_BYTES
 
     def sniff(self, source: Source) -> float:
         data = source.data.lstrip(b"\xef\xbb\xbf \t\r\n")

@@ -31,6 +31,7 @@ class TextReader:
 
     name = "text"
     many_records = False
+    max_bytes = 16 * 1024 * 1024  # a 4 Mi-character article in UTF-32, with room
 
     def sniff(self, source: Source) -> float:
         """0.8 for an aggregator dump, 0.3 for any other text (HTML and JSONL score higher)."""
