@@ -113,6 +113,12 @@ def reindex(
     except NewsdeskError as exc:
         bar.finish()
         raise click.ClickException(str(exc)) from exc
+    except MemoryError as exc:
+        bar.finish()
+        raise click.ClickException(
+            "out of memory: nothing since the last commit was written; the index keeps its "
+            "last committed state (README, Reliability, gives the memory a reindex needs)"
+        ) from exc
     bar.finish()
     if summary.interrupted_pid:
         click.echo(

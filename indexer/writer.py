@@ -533,9 +533,9 @@ class Parsers:
             max_workers=self.workers, mp_context=context, initializer=_start_parser
         )
         pool.submit(int)  # forks them all now, before this process starts any thread
-        # The pool's own table of its processes (the same object while the pool lives; the
-        # pool lets go of it when it breaks), for their exit codes.
-        self.processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+        # Its processes (a "fork" pool starts them all at its first task), for their exit
+        # codes: the pool forgets them once it breaks.
+        self.processes: list[Any] = list((getattr(pool, "_processes", None) or {}).values())
         return pool
 
     def parse(self, paths: list[str], sizes: list[int]) -> Iterator[ParsedFile]:
@@ -558,7 +558,7 @@ class Parsers:
                         break
                     files, size, future = ahead[0]
                     done = future.result(timeout=PARSE_SECONDS * len(files) + PARSE_GRACE)
-                except (BrokenProcessPool, FutureTimeout) as exc:
+                except Exception as exc:  # a process died or hung; or a result not sent back
                     suspects = [path for files, _, _ in ahead for path in files]
                     if chunk is not None:
                         suspects += chunk[0]
@@ -576,32 +576,44 @@ class Parsers:
         self.pool.shutdown()  # all parsed: the processes end before an indexing one is forked
 
     def _one_by_one(self, paths: list[str], broke: BaseException) -> Iterator[ParsedFile]:
-        """After the pool broke (`broke`): new processes, and each file that was out parsed
-        alone; one that breaks them again (or runs out of time) fails with the reason."""
-        self._replace()
+        """After the pool broke, or a batch's result failed to come back (`broke`): the files
+        that were out parsed one at a time (by new processes if those died); one that fails
+        again (its process dies, runs out of time, or its result cannot be sent back, as
+        when memory runs out) fails alone with the reason."""
+        if isinstance(broke, (BrokenProcessPool, FutureTimeout)):
+            self._replace()
         for path in paths:
-            future = self.pool.submit(_parse_chunk, [path])
             try:
+                future = self.pool.submit(_parse_chunk, [path])
                 yield from future.result(timeout=PARSE_SECONDS + PARSE_GRACE)
-            except (BrokenProcessPool, FutureTimeout) as exc:
+            except Exception as exc:
+                lost = isinstance(exc, (BrokenProcessPool, FutureTimeout))
+                died = self._replace() if lost else ""
                 if isinstance(exc, FutureTimeout):
                     reason = f"parsing took longer than {PARSE_SECONDS} s, skipped"
+                elif isinstance(exc, BrokenProcessPool):
+                    reason = f"the process parsing it {died}, skipped"
+                elif isinstance(exc, MemoryError):
+                    reason = "out of memory in the process parsing it, skipped"
                 else:
-                    reason = f"the process parsing it {self._died()}, skipped"
-                self._replace()
+                    reason = f"its parsing process failed ({type(exc).__name__}: {exc}), skipped"
                 yield ParsedFile(path, os.path.abspath(path), None, [], [ParseError(path, reason)])
 
     def _died(self) -> str:
-        codes = [p.exitcode for p in self.processes.values() if p.exitcode not in (None, 0)]
+        codes = [p.exitcode for p in self.processes if p.exitcode not in (None, 0)]
         codes.sort(key=lambda code: code == -signal.SIGTERM)  # the pool ends the others so
         return exit_reason(codes[0]) if codes else "died"
 
-    def _replace(self) -> None:
-        for process in list(self.processes.values()):
+    def _replace(self) -> str:
+        """New processes for the pool's (a live one, stuck, is killed); how the first of the
+        old ones that failed ended, once the pool has reaped them all."""
+        for process in self.processes:
             if process.is_alive():
                 process.kill()
         self.pool.shutdown(wait=True, cancel_futures=True)
+        died = self._died()
         self.pool = self._start()
+        return died
 
     def close(self) -> None:
         """Let the processes go, without waiting for one still loading the library."""

@@ -201,6 +201,30 @@ def test_a_file_that_kills_its_parser_fails_alone(
     assert summary.added == 40 == len(snapshot(tmp_path / "ix"))
 
 
+def test_a_file_that_exhausts_memory_fails_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a memory limit a parsing process meets MemoryError, in the parser or while it
+    sends its batch back: the file fails alone, named, and the run ends (it hung before).
+    Seen for real with `ulimit -v 850000` on a 200 MB export, README, Reliability."""
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, dict.fromkeys(range(30), 0))
+    (corpus / "greedy.txt").write_text(story(999, 0))
+    real = indexer.writer.parse_for_index
+
+    def parse(path: str) -> indexer.writer.ParsedFile:
+        if path.endswith("greedy.txt"):
+            raise MemoryError  # as pickling a batch's articles to send them back did
+        return real(path)
+
+    monkeypatch.setattr(indexer.writer, "parse_for_index", parse)
+    summary = reindex([str(corpus)], str(tmp_path / "ix"), workers=2)
+    assert [str(e) for e in summary.errors] == [
+        f"{corpus / 'greedy.txt'}: out of memory in the process parsing it, skipped"
+    ]
+    assert summary.added == 30 == len(snapshot(tmp_path / "ix"))
+
+
 def test_a_file_that_hangs_its_parser_fails_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
