@@ -21,6 +21,7 @@ each committing its own segment) whose processes write this way.
 
 from __future__ import annotations
 
+import errno
 import pickle
 import queue
 import signal
@@ -433,7 +434,22 @@ class NewsdeskMpWriter(MpWriter):
             code = task.exitcode
             if code is None or (finished and code == 0):
                 continue
-            raise IndexingFailed(f"an indexing process (pid {task.pid}) {exit_reason(code)}")
+            why = self._failure() if code > 0 else None
+            raise IndexingFailed(
+                f"an indexing process (pid {task.pid}) failed: {why}"
+                if why
+                else f"an indexing process (pid {task.pid}) {exit_reason(code)}"
+            )
+
+    def _failure(self) -> str | None:
+        """The reason a failed indexing process sent (`_SubWriterTask.run`), if any."""
+        try:
+            while True:
+                item = self.resultqueue.get(timeout=1.0)
+                if item[0] == FAILED:
+                    return str(item[1])
+        except queue.Empty:
+            return None
 
     def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
         # Whoosh's MpWriter._commit for a multisegment writer, checking every process.
@@ -464,7 +480,10 @@ class NewsdeskMpWriter(MpWriter):
         results: list[Any] = []
         while len(results) < len(self.tasks):
             try:
-                results.append(self.resultqueue.get(timeout=1.0))
+                item = self.resultqueue.get(timeout=1.0)
+                if item[0] == FAILED:
+                    raise IndexingFailed(f"an indexing process failed: {item[1]}")
+                results.append(item)
             except queue.Empty:
                 self.check_tasks(finished=True)  # one died: fail now
                 if all(task.exitcode is not None for task in self.tasks):
@@ -508,17 +527,36 @@ class _SubWriterTask(SubWriterTask):
     def run(self) -> None:
         # Whoosh's SubWriterTask.run for a multisegment writer, with a NewsdeskWriter, in a
         # process that holds no index lock and ends with its reindex (indexer/children.py).
+        # A failure is sent to the parent as its reason (a full disk, say), not printed as a
+        # traceback: the parent fails the commit with it (NewsdeskMpWriter.check_tasks).
         detach_from_reindex("index")
-        ix = self.storage.open_index(self.indexname)
-        writer = self.writer = NewsdeskWriter(ix, _lk=False, **self.kwargs)
-        while self.running:
-            jobinfo = self.jobqueue.get()
-            if jobinfo is None:
-                break
-            self._process_file(*jobinfo)
-        if not self.running:
-            writer.cancel()
-            return
-        fieldnames = writer.pool.fieldnames
-        segment = writer._finalize_segment()
+        try:
+            ix = self.storage.open_index(self.indexname)
+            writer = self.writer = NewsdeskWriter(ix, _lk=False, **self.kwargs)
+            while self.running:
+                jobinfo = self.jobqueue.get()
+                if jobinfo is None:
+                    break
+                self._process_file(*jobinfo)
+            if not self.running:
+                writer.cancel()
+                return
+            fieldnames = writer.pool.fieldnames
+            segment = writer._finalize_segment()
+        except Exception as exc:
+            self.resultqueue.put((FAILED, failure_reason(exc), None), timeout=5)
+            raise SystemExit(1) from exc
         self.resultqueue.put((None, fieldnames, segment), timeout=5)
+
+
+FAILED = "newsdesk: failed"  # the first item of a failed indexing process's last message
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What went wrong, for the user: 'the disk is full (path)' rather than errno 28."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"the disk is full{where}"
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    return f"{type(exc).__name__}: {exc}"
