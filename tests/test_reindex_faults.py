@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -177,6 +177,19 @@ def test_a_parsing_process_killed_is_replaced_and_nothing_is_lost(
     assert snapshot(index_dir) == reference
 
 
+def parsing_fails_on(monkeypatch: pytest.MonkeyPatch, name: str, fail: Callable[[], None]) -> None:
+    """Parsing the file called `name` runs `fail` first, in whichever process parses it (the
+    parsing processes are forked from this one, and so call the patched function)."""
+    real = indexer.writer.parse_for_index
+
+    def parse(path: str) -> indexer.writer.ParsedFile:
+        if path.endswith(name):
+            fail()
+        return real(path)
+
+    monkeypatch.setattr(indexer.writer, "parse_for_index", parse)
+
+
 def test_a_file_that_kills_its_parser_fails_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -185,14 +198,7 @@ def test_a_file_that_kills_its_parser_fails_alone(
     corpus = tmp_path / "corpus"
     write_corpus(corpus, dict.fromkeys(range(40), 0))
     (corpus / "killer.txt").write_text(story(999, 0))
-    real = indexer.writer.parse_for_index
-
-    def parse(path: str) -> indexer.writer.ParsedFile:
-        if path.endswith("killer.txt"):
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(path)
-
-    monkeypatch.setattr(indexer.writer, "parse_for_index", parse)  # the forked parsers' too
+    parsing_fails_on(monkeypatch, "killer.txt", lambda: os.kill(os.getpid(), signal.SIGKILL))
     summary = reindex([str(corpus)], str(tmp_path / "ix"), workers=2)
     assert [str(e) for e in summary.errors] == [
         f"{corpus / 'killer.txt'}: the process parsing it was killed by SIGKILL "
@@ -210,14 +216,11 @@ def test_a_file_that_exhausts_memory_fails_alone(
     corpus = tmp_path / "corpus"
     write_corpus(corpus, dict.fromkeys(range(30), 0))
     (corpus / "greedy.txt").write_text(story(999, 0))
-    real = indexer.writer.parse_for_index
 
-    def parse(path: str) -> indexer.writer.ParsedFile:
-        if path.endswith("greedy.txt"):
-            raise MemoryError  # as pickling a batch's articles to send them back did
-        return real(path)
+    def exhausted() -> None:
+        raise MemoryError  # as pickling a batch's articles to send them back did
 
-    monkeypatch.setattr(indexer.writer, "parse_for_index", parse)
+    parsing_fails_on(monkeypatch, "greedy.txt", exhausted)
     summary = reindex([str(corpus)], str(tmp_path / "ix"), workers=2)
     assert [str(e) for e in summary.errors] == [
         f"{corpus / 'greedy.txt'}: out of memory in the process parsing it, skipped"
