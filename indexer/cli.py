@@ -113,6 +113,9 @@ def reindex(
     except NewsdeskError as exc:
         bar.finish()
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # the index folder cannot be made or locked (read-only, full)
+        bar.finish()
+        raise click.ClickException(f"{exc.filename or index_dir}: {exc.strerror or exc}") from exc
     except MemoryError as exc:
         bar.finish()
         raise click.ClickException(

@@ -336,6 +336,11 @@ def _reindex(
             if (_under(k, roots) and k not in plan.seen and not _under(k, plan.unlisted))
             or _under(k, forgotten)
         ]
+        summary.unchanged += sum(  # under recorded corpus paths not walked this time
+            state.articles
+            for k, state in manifest.files.items()
+            if not _under(k, roots) and not _under(k, forgotten)
+        )
         if on_total:
             on_total(len(plan.todo))
         manifest.roots = sorted(
@@ -415,6 +420,7 @@ def _plan(given: list[str], manifest: Manifest, summary: ReindexSummary) -> Plan
                         if _under(k, [key.path])
                     ):
                         reason += f"; its {kept} indexed articles are kept"
+                        summary.unchanged += kept
                         if key.path == root:
                             reason += f" (gone for good? newsdesk reindex --forget {top})"
                 else:
@@ -467,16 +473,18 @@ def parse_for_index(path: str) -> ParsedFile:
             for item in parse_source(source):
                 (errors if isinstance(item, ParseError) else articles).append(item)  # type: ignore[arg-type]
             signatures = [signature(article.body or "") for article in articles]
-    except ParseError as exc:
+    except ParseError as exc:  # what the file holds is not an article: it has none now
         return ParsedFile(path, key, state, [], [exc])
+    # The parser ran out of time or memory, or met a bug: the file is not known to have
+    # changed its articles, so it keeps those indexed (no state) and is tried again next run.
     except ParseTimeout:
         reason = f"parsing took longer than {PARSE_SECONDS} s, skipped"
-        return ParsedFile(path, key, state, [], [ParseError(path, reason)])
+        return ParsedFile(path, key, None, [], [ParseError(path, reason)])
     except MemoryError:
-        return ParsedFile(path, key, state, [], [ParseError(path, "out of memory parsing it")])
-    except Exception as exc:  # a bug met on this file: the file fails, the run goes on
+        return ParsedFile(path, key, None, [], [ParseError(path, "out of memory parsing it")])
+    except Exception as exc:
         reason = f"cannot be parsed ({type(exc).__name__}: {exc})"
-        return ParsedFile(path, key, state, [], [ParseError(path, reason)])
+        return ParsedFile(path, key, None, [], [ParseError(path, reason)])
     state.articles = len(articles)
     return ParsedFile(path, key, state, articles, errors, signatures)
 
@@ -563,6 +571,8 @@ class Parsers:
                     if chunk is not None:
                         suspects += chunk[0]
                         chunk = None
+                    for _, _, dropped in ahead:
+                        dropped.cancel()  # parsed again below, one file at a time
                     ahead.clear()
                     out_bytes = 0
                     yield from self._one_by_one(suspects, broke=exc)
@@ -581,14 +591,14 @@ class Parsers:
         again (its process dies, runs out of time, or its result cannot be sent back, as
         when memory runs out) fails alone with the reason."""
         if isinstance(broke, (BrokenProcessPool, FutureTimeout)):
-            self._replace()
+            self._replace(stuck=isinstance(broke, FutureTimeout))
         for path in paths:
             try:
                 future = self.pool.submit(_parse_chunk, [path])
                 yield from future.result(timeout=PARSE_SECONDS + PARSE_GRACE)
             except Exception as exc:
                 lost = isinstance(exc, (BrokenProcessPool, FutureTimeout))
-                died = self._replace() if lost else ""
+                died = self._replace(stuck=isinstance(exc, FutureTimeout)) if lost else ""
                 if isinstance(exc, FutureTimeout):
                     reason = f"parsing took longer than {PARSE_SECONDS} s, skipped"
                 elif isinstance(exc, BrokenProcessPool):
@@ -600,24 +610,41 @@ class Parsers:
                 yield ParsedFile(path, os.path.abspath(path), None, [], [ParseError(path, reason)])
 
     def _died(self) -> str:
-        codes = [p.exitcode for p in self.processes if p.exitcode not in (None, 0)]
+        codes = [code for p in self.processes if (code := _exit_code(p)) not in (None, 0)]
         codes.sort(key=lambda code: code == -signal.SIGTERM)  # the pool ends the others so
         return exit_reason(codes[0]) if codes else "died"
 
-    def _replace(self) -> str:
-        """New processes for the pool's (a live one, stuck, is killed); how the first of the
-        old ones that failed ended, once the pool has reaped them all."""
+    def _replace(self, stuck: bool = False) -> str:
+        """New processes for the pool's; how the first old one that failed ended. A broken
+        pool ends its other processes itself (SIGTERM): their ends are awaited, and read,
+        before a `stuck` one (or any left) is killed here."""
+        if not stuck:
+            for process in self.processes:
+                process.join(5)
+        died = self._died()
         for process in self.processes:
             if process.is_alive():
                 process.kill()
         self.pool.shutdown(wait=True, cancel_futures=True)
-        died = self._died()
         self.pool = self._start()
         return died
 
     def close(self) -> None:
-        """Let the processes go, without waiting for one still loading the library."""
+        """End the processes (one may be stuck in a file, or still loading the library):
+        a pool's processes are joined when Python exits, which would wait for them."""
+        for process in self.processes:
+            if process.is_alive():
+                process.kill()
         self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _exit_code(process: Any) -> int | None:
+    """A dead process's exit code, once whichever thread reaps it (the pool's) has read it."""
+    for _ in range(100):
+        if process.exitcode is not None or process.is_alive():
+            break
+        time.sleep(0.01)
+    return process.exitcode
 
 
 def _chunks(paths: list[str], sizes: list[int]) -> Iterator[tuple[list[str], int]]:
@@ -935,13 +962,13 @@ def _write_file(
     it, so that later runs count them right (duplicates left out)."""
     summary.errors.extend(parsed.errors)
     summary.failed += len(parsed.errors)
-    if parsed.state is None:
+    if parsed.state is None:  # not read: its articles stay as they were (tried next run)
+        summary.unchanged += old.articles if old is not None and not rebuild else 0
         return 0
-    if not _replaces(parsed, old, rebuild):
-        manifest.files[parsed.key] = old or parsed.state  # touched but not changed
-        if old is not None:
-            old.size, old.mtime_ns = parsed.state.size, parsed.state.mtime_ns
-        summary.unchanged += (old or parsed.state).articles
+    if old is not None and not _replaces(parsed, old, rebuild):
+        old.size, old.mtime_ns = parsed.state.size, parsed.state.mtime_ns  # touched only
+        manifest.files[parsed.key] = old
+        summary.unchanged += old.articles
         return 0
     copies = manifest.copies or CopyStore()
     if registered is None:

@@ -154,7 +154,7 @@ def test_only_regular_files_of_the_corpus_are_read(tmp_path: Path) -> None:
     outside.write_text("Secret root:x:0:0\n\nroot:x:0:0:root:/root:/bin/bash\n")
     (corpus / "passwd.txt").symlink_to(outside)
     (corpus / "sub" / "inside.txt").write_text("Inside story\n\nA story linked from elsewhere.\n")
-    (corpus / "alias.txt").symlink_to(corpus / "sub" / "inside.txt")
+    (corpus / "alias.txt").symlink_to(corpus / "sub" / "inside.txt")  # read where it is
     try:
         proc = newsdesk("reindex", str(corpus), "--index", str(tmp_path / "ix"), timeout=60)
     finally:
@@ -165,7 +165,8 @@ def test_only_regular_files_of_the_corpus_are_read(tmp_path: Path) -> None:
         f"{corpus / 'pipe.txt'}: not a regular file (a FIFO), skipped",
         f"{corpus / 'sock.txt'}: not a regular file (a socket), skipped",
     ]
-    assert titles(tmp_path / "ix") == {"Harbour reopens after storm", "Inside story"}
+    found = sorted(a["title"] for a in articles(tmp_path / "ix").values())
+    assert found == ["Harbour reopens after storm", "Inside story"]  # the link adds no copy
     search = newsdesk("search", "root", "--index", str(tmp_path / "ix"))
     assert search.stdout.startswith("0 articles")
     # Named explicitly, a FIFO is refused at once too (no hang).
@@ -188,7 +189,7 @@ def test_a_missing_corpus_removes_nothing(tmp_path: Path, monkeypatch: pytest.Mo
             "corpus: no such file or directory; its 3 indexed articles are kept "
             "(gone for good? newsdesk reindex --forget corpus)"
         ]
-        assert proc.stdout.startswith("0 added, 0 updated, 0 removed, 1 failed")
+        assert proc.stdout.startswith("0 added, 0 updated, 0 removed, 1 failed, 3 unchanged")
         assert len(articles(tmp_path / "ix")) == 3
     (tmp_path / "moved").rename(corpus)
     back = newsdesk("reindex", "--index", "ix")
@@ -225,7 +226,7 @@ def test_an_unreadable_folder_removes_nothing(
         f"{corpus / 'locked'}: folder cannot be listed (Permission denied); "
         "its 1 indexed articles are kept"
     ]
-    assert summary.removed == 0
+    assert (summary.removed, summary.unchanged) == (0, 2)
     assert titles(tmp_path / "ix") == {"Harbour reopens after storm", "Locked story"}
 
 
@@ -283,3 +284,35 @@ def test_duplicate_ids_are_reported_and_counted_as_the_index_holds_them(tmp_path
     full = tmp_path / "full"
     newsdesk("reindex", str(corpus), "--index", str(full))
     assert articles(full) == articles(index_dir)
+
+
+def test_a_file_that_fails_to_parse_for_a_passing_reason_keeps_its_articles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of time or memory, or a bug met on an edited file: its articles stay as indexed
+    (not "removed") and the next run tries it again."""
+    import indexer.writer
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Story A\n\nFirst version.\n")
+    (corpus / "b.txt").write_text(GOOD)
+    index_dir = tmp_path / "ix"
+    reindex([str(corpus)], str(index_dir), workers=1)
+    (corpus / "a.txt").write_text("Story A corrected\n\nSecond version.\n")
+    real = indexer.writer.parse_source
+
+    def parse_source(source):  # type: ignore[no-untyped-def]
+        if source.path.endswith("a.txt"):
+            raise MemoryError
+        return real(source)
+
+    monkeypatch.setattr(indexer.writer, "parse_source", parse_source)
+    summary = reindex([str(corpus)], str(index_dir), workers=1)
+    assert [str(e) for e in summary.errors] == [f"{corpus / 'a.txt'}: out of memory parsing it"]
+    assert (summary.removed, summary.unchanged) == (0, 2)
+    assert titles(index_dir) == {"Story A", "Harbour reopens after storm"}
+    monkeypatch.undo()
+    again = reindex([str(corpus)], str(index_dir), workers=1)
+    assert (again.updated, again.failed) == (1, 0)
+    assert titles(index_dir) == {"Story A corrected", "Harbour reopens after storm"}

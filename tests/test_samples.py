@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from conftest import REPO, SAMPLES
 
-from indexer.readers import iter_corpus, parse_file
+from indexer.readers import parse_file, walk_corpus
 from indexer.writer import reindex
 from webapp import create_app
 
@@ -25,7 +25,8 @@ GOLDEN = Path(__file__).parent / "golden" / "samples.jsonl"
 
 def parse_samples() -> list[dict[str, Any]]:
     records = []
-    for path in iter_corpus([str(SAMPLES)]):
+    for path in walk_corpus([str(SAMPLES)]):
+        assert isinstance(path, str), path
         for item in parse_file(path):
             assert not isinstance(item, Exception), str(item)
             record = item.to_dict(explain=True)

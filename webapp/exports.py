@@ -18,6 +18,7 @@ parameters or an older index generation, is a 400.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import hashlib
 import hmac
@@ -316,28 +317,41 @@ def _key() -> bytes:
 
 
 def index_key(index_dir: str) -> bytes:
-    """The random key stored in `index_dir` (32 bytes), written once with mode 0600."""
+    """The random key stored in `index_dir` (32 bytes, mode 0600). It is written whole to a
+    temporary file and linked into place, so a reader never sees it half written, and the
+    first of several workers making it at once wins (the others read the winner's)."""
     path = os.path.join(index_dir, CURSOR_KEY_FILE)
+    key = _read_key(path)
+    if key is not None:
+        return key
+    tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
     try:
-        with open(path, "rb") as file:
-            key = file.read()
-        if len(key) >= 32:
-            return key
-    except FileNotFoundError:
-        pass
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker is writing it
-        time.sleep(0.05)
-        with open(path, "rb") as file:
-            return file.read()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(secrets.token_bytes(32))
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(tmp, path)  # fails if another worker's key is there already
+        except FileExistsError:
+            if _read_key(path) is None:  # a key cut short (a crash long ago): replaced
+                os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(tmp)
     except OSError:  # a read-only index: a key for this process (cursors then stay in it)
         log.warning("cannot write %s: cursors are signed with a per-process key", path)
         return _PROCESS_KEY
-    with os.fdopen(fd, "wb") as file:
-        file.write(secrets.token_bytes(32))
-    with open(path, "rb") as file:
-        return file.read()
+    return _read_key(path) or _PROCESS_KEY
+
+
+def _read_key(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as file:
+            key = file.read()
+    except FileNotFoundError:
+        return None
+    return key if len(key) >= 32 else None
 
 
 def params_digest(search: SearchRequest, kind: SearchKind) -> str:

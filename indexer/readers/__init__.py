@@ -25,10 +25,12 @@ CORPUS_SUFFIXES = (".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjso
 MIB = 1024 * 1024
 # The bounds every input is read under (README, Reliability): a file is read, and a gzipped one
 # decompressed, up to MAX_FILE_BYTES (decompression stops there: a 1.4 MB gzip bomb that
-# expands to 1 GB is refused after 200 MiB, not read whole); a format that holds one article
-# (text, HTML) up to MAX_ARTICLE_BYTES; a JSON Lines record up to MAX_RECORD_BYTES.
+# expands to 1 GB is refused after 200 MiB, not read whole); each reader says how large a
+# file it takes (`max_bytes`: HTML MAX_ARTICLE_BYTES, text MAX_TEXT_BYTES, JSON Lines
+# MAX_FILE_BYTES); a JSON Lines record up to MAX_RECORD_BYTES.
 MAX_FILE_BYTES = 200 * MIB
-MAX_ARTICLE_BYTES = 64 * MIB
+MAX_ARTICLE_BYTES = 64 * MIB  # an HTML page: markup, scripts and inline images beside the text
+MAX_TEXT_BYTES = 16 * MIB  # a text file: a 4 Mi-character article in UTF-32, with room
 MAX_RECORD_BYTES = 4 * MIB
 # One article's text (title and body), whatever its format: indexing holds every word of an
 # article at once (a 64 MB text file took 1.7 GB; a 4 MB one about 110 MB).
@@ -276,15 +278,6 @@ def parse_file(path: str) -> Iterator[Article | ParseError]:
         yield exc
 
 
-def iter_corpus(paths: Iterable[str]) -> Iterator[str]:
-    """Files under the given paths, in a stable order; the first path or entry that cannot be
-    read raises its ParseError (`walk_corpus` reports them and goes on)."""
-    for item in walk_corpus(paths):
-        if isinstance(item, ParseError):
-            raise item
-        yield item
-
-
 def walk_corpus(paths: Iterable[str]) -> Iterator[str | ParseError]:
     """Files under the given paths in a stable order (a folder's files by name, then its
     folders by name), and a ParseError for each path or entry that is skipped:
@@ -295,8 +288,8 @@ def walk_corpus(paths: Iterable[str]) -> Iterator[str | ParseError]:
     - a symbolic link that leads out of the corpus folder (`ln -s /etc/passwd c/p.txt`).
 
     Folders are walked for files with known suffixes; hidden files and folders are skipped;
-    symbolic links to folders are not followed (a loop cannot trap the walk), and links to
-    files inside the corpus folder are read.
+    symbolic links inside the corpus are not followed (a loop cannot trap the walk, and a file
+    is not read twice: its target is read where it is).
     """
     for top in paths:
         try:
@@ -338,8 +331,9 @@ def _walk(folder: str, real_root: str) -> Iterator[str | ParseError]:
                         entry.path, f"symbolic link out of the corpus folder ({target}), skipped"
                     )
                     continue
-                if os.path.isdir(target):
-                    continue  # a link to a folder inside the corpus: walked where it is
+                if os.path.exists(target):
+                    continue  # a link inside the corpus: its target is read where it is
+                # a dangling link: read, to be reported as missing
             elif not entry.is_file(follow_symlinks=False):
                 mode = entry.stat(follow_symlinks=False).st_mode
                 yield Skipped(entry.path, f"not a regular file ({file_kind(mode)}), skipped")

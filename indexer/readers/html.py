@@ -53,7 +53,7 @@ class HtmlReader:
 
     name = "html"
     many_records = False
-    max_bytes = MAX_ARTICLE_BYTES  # markup, scripts and inline images beside the text
+    max_bytes = MAX_ARTICLE_BYTES
 
     def sniff(self, source: Source) -> float:
         """High confidence when HTML markup shows in the first few KB."""

@@ -20,7 +20,10 @@ class JsonLinesReader:
     max_bytes = MAX_FILE_BYTES
 
     def sniff(self, source: Source) -> float:
-        data = source.data.lstrip(b"\xef\xbb\xbf \t\r\n")
+        data = source.data
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 or UTF-32, with its BOM
+            data = Source(source.path, data[: 2 * MAX_RECORD_BYTES], source.key).text().encode()
+        data = data.lstrip(b"\xef\xbb\xbf \t\r\n")
         if data[:1] != b"{":
             return 0.0
         end = data.find(b"\n", 0, MAX_RECORD_BYTES)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from indexer.errors import ParseError
 from indexer.model import Article
-from indexer.readers import Source
+from indexer.readers import MAX_TEXT_BYTES, Source
 from indexer.readers import text_rules as rules
 from indexer.readers.encoding import decode
 
@@ -31,7 +31,7 @@ class TextReader:
 
     name = "text"
     many_records = False
-    max_bytes = 16 * 1024 * 1024  # a 4 Mi-character article in UTF-32, with room
+    max_bytes = MAX_TEXT_BYTES
 
     def sniff(self, source: Source) -> float:
         """0.8 for an aggregator dump, 0.3 for any other text (HTML and JSONL score higher)."""
