@@ -510,3 +510,18 @@ def test_feeds_take_their_address_from_the_configuration_not_the_host_header(
     links = [e.get("href") for e in feed.iter(f"{ATOM}link")]
     assert links and all(link.startswith("https://news.example.org/") for link in links)
     app.extensions["newsdesk"].close()
+
+
+def test_a_cursor_key_cut_short_is_replaced(index_dir: Path) -> None:
+    """A worker that died while writing the key left it short: it is made again, never used
+    as it is (an empty key would sign every cursor with a public secret)."""
+    key = index_dir / "cursor.key"
+    key.write_bytes(b"")
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
+    cursor = app.test_client().get("/api/search?per_page=1").get_json()["next"]
+    assert len(key.read_bytes()) >= 32 and key.stat().st_mode & 0o777 == 0o600
+    again = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
+    paged = {"per_page": 1, "cursor": cursor}
+    assert again.test_client().get("/api/search", query_string=paged).status_code == 200
+    for each in (app, again):
+        each.extensions["newsdesk"].close()
