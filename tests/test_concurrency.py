@@ -16,7 +16,8 @@ import pytest
 from test_crash_safety import newsdesk_popen, snapshot, write_article
 
 from bench.load import serving
-from indexer.writer import LOCK_FILE, reindex
+from indexer.children import LOCK_FILE
+from indexer.writer import reindex
 
 FILES = 240  # a reindex of a second or two, parsed by every core
 

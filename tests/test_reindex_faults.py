@@ -20,7 +20,8 @@ import pytest
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
-import indexer.writer
+import indexer.parsing
+from indexer.errors import IndexingFailed
 from indexer.schema import document_to_article
 from indexer.writer import INDEX_NAME, open_index, reindex
 
@@ -102,6 +103,15 @@ def kill_child(proc: subprocess.Popen[str], name: str, delay: float) -> int:
     raise AssertionError(f"the {name} processes ended within {delay} s: kill sooner")
 
 
+def reindex_killing(name: str, delay: float, *args: str) -> tuple[int, int, str, str]:
+    """`newsdesk reindex ARGS`, one of whose `name` children is SIGKILLed `delay` seconds
+    after it shows: the killed pid, and the run's exit status, stdout and stderr."""
+    proc = newsdesk_popen("reindex", *args)
+    killed = kill_child(proc, name, delay)
+    out, err = proc.communicate(timeout=300)
+    return killed, proc.returncode, out, err
+
+
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """A corpus and its index built in one process, nothing killed: the reference."""
@@ -118,10 +128,10 @@ def test_an_indexing_process_killed_during_a_full_build_fails_it_loudly(
 ) -> None:
     corpus, reference = clean
     index_dir = tmp_path / "ix"
-    proc = newsdesk_popen("reindex", str(corpus), "--index", str(index_dir), "--full")
-    killed = kill_child(proc, "newsdesk-index", delay)
-    out, err = proc.communicate(timeout=300)
-    assert proc.returncode == 1, (out, err)
+    killed, code, out, err = reindex_killing(
+        "newsdesk-index", delay, str(corpus), "--index", str(index_dir), "--full"
+    )
+    assert code == 1, (out, err)
     assert "added" not in out  # no summary of work that was not done
     assert f"an indexing process (pid {killed}) was killed by SIGKILL" in err
     assert "keeps its last committed state" in err
@@ -147,10 +157,8 @@ def test_an_indexing_process_killed_during_an_update_loses_nothing(
     for n in range(0, 1600, 2):  # 800 changed files: written by a process per core
         versions[n] = 1
     write_corpus(mine, versions, paragraphs=80)
-    proc = newsdesk_popen("reindex", "--index", str(index_dir))
-    kill_child(proc, "newsdesk-index", delay)
-    out, err = proc.communicate(timeout=300)
-    assert proc.returncode == 1, (out, err)
+    _, code, out, err = reindex_killing("newsdesk-index", delay, "--index", str(index_dir))
+    assert code == 1, (out, err)
     assert "updated" not in out and "was killed by SIGKILL" in err
     assert snapshot(index_dir) == before  # the last commit, whole
     done = newsdesk("reindex", "--index", str(index_dir))  # not "800 unchanged": redone
@@ -173,10 +181,10 @@ def test_a_parsing_process_killed_is_replaced_and_nothing_is_lost(
 ) -> None:
     corpus, reference = clean
     index_dir = tmp_path / "ix"
-    proc = newsdesk_popen("reindex", str(corpus), "--index", str(index_dir), "--full")
-    kill_child(proc, "newsdesk-parse", delay)
-    out, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err  # its files were parsed again by a new process
+    _, code, out, err = reindex_killing(
+        "newsdesk-parse", delay, str(corpus), "--index", str(index_dir), "--full"
+    )
+    assert code == 0, err  # its files were parsed again by a new process
     assert "Traceback" not in err
     assert counts(out)["added"] == len(reference)
     assert snapshot(index_dir) == reference
@@ -185,14 +193,14 @@ def test_a_parsing_process_killed_is_replaced_and_nothing_is_lost(
 def parsing_fails_on(monkeypatch: pytest.MonkeyPatch, name: str, fail: Callable[[], None]) -> None:
     """Parsing the file called `name` runs `fail` first, in whichever process parses it (the
     parsing processes are forked from this one, and so call the patched function)."""
-    real = indexer.writer.parse_for_index
+    real = indexer.parsing.parse_for_index
 
-    def parse(path: str) -> indexer.writer.ParsedFile:
+    def parse(path: str) -> indexer.parsing.ParsedFile:
         if path.endswith(name):
             fail()
         return real(path)
 
-    monkeypatch.setattr(indexer.writer, "parse_for_index", parse)
+    monkeypatch.setattr(indexer.parsing, "parse_for_index", parse)
 
 
 def test_a_file_that_kills_its_parser_fails_alone(
@@ -242,24 +250,24 @@ def test_a_file_that_hangs_its_parser_fails_alone(
     write_corpus(corpus, dict.fromkeys(range(20), 0))
     (corpus / "slow.txt").write_text(story(998, 0))
     (corpus / "stuck.txt").write_text(story(999, 0))
-    real = indexer.writer.parse_for_index
+    real = indexer.parsing.parse_for_index
 
-    def parse(path: str) -> indexer.writer.ParsedFile:
+    def parse(path: str) -> indexer.parsing.ParsedFile:
         if path.endswith(("slow.txt", "stuck.txt")):
-            with indexer.writer.time_limit(1):
+            with indexer.parsing.time_limit(1):
                 if path.endswith("stuck.txt"):
                     signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])
                 try:
                     time.sleep(600)
-                except indexer.writer.ParseTimeout:
-                    return indexer.writer.ParsedFile(
-                        path, path, None, [], [indexer.writer.ParseError(path, "timed out")]
+                except indexer.parsing.ParseTimeout:
+                    return indexer.parsing.ParsedFile(
+                        path, path, None, [], [indexer.parsing.ParseError(path, "timed out")]
                     )
         return real(path)
 
-    monkeypatch.setattr(indexer.writer, "parse_for_index", parse)
-    monkeypatch.setattr(indexer.writer, "PARSE_SECONDS", 1)
-    monkeypatch.setattr(indexer.writer, "PARSE_GRACE", 4)  # room for a new process to start
+    monkeypatch.setattr(indexer.parsing, "parse_for_index", parse)
+    monkeypatch.setattr(indexer.parsing, "PARSE_SECONDS", 1)
+    monkeypatch.setattr(indexer.parsing, "PARSE_GRACE", 4)  # room for a new process to start
     started = time.monotonic()
     summary = reindex([str(corpus)], str(tmp_path / "ix"), workers=2)
     assert time.monotonic() - started < 60
@@ -293,7 +301,7 @@ def test_a_full_disk_leaves_the_last_commit_and_no_orphan_files(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(index_dir / "x.toc"))
 
     monkeypatch.setattr(TOC, "write", full)
-    with pytest.raises(indexer.writer.IndexingFailed, match="the disk is full") as failed:
+    with pytest.raises(IndexingFailed, match="the disk is full") as failed:
         reindex([str(corpus)], str(index_dir), workers=1)
     assert "keeps its last committed state" in str(failed.value)
     assert sorted(p.name for p in index_dir.iterdir()) == files_before

@@ -291,7 +291,7 @@ def test_a_file_that_fails_to_parse_for_a_passing_reason_keeps_its_articles(
 ) -> None:
     """Out of time or memory, or a bug met on an edited file: its articles stay as indexed
     (not "removed") and the next run tries it again."""
-    import indexer.writer
+    import indexer.parsing
 
     corpus = tmp_path / "c"
     corpus.mkdir()
@@ -300,14 +300,14 @@ def test_a_file_that_fails_to_parse_for_a_passing_reason_keeps_its_articles(
     index_dir = tmp_path / "ix"
     reindex([str(corpus)], str(index_dir), workers=1)
     (corpus / "a.txt").write_text("Story A corrected\n\nSecond version.\n")
-    real = indexer.writer.parse_source
+    real = indexer.parsing.parse_source
 
     def parse_source(source):  # type: ignore[no-untyped-def]
         if source.path.endswith("a.txt"):
             raise MemoryError
         return real(source)
 
-    monkeypatch.setattr(indexer.writer, "parse_source", parse_source)
+    monkeypatch.setattr(indexer.parsing, "parse_source", parse_source)
     summary = reindex([str(corpus)], str(index_dir), workers=1)
     assert [str(e) for e in summary.errors] == [f"{corpus / 'a.txt'}: out of memory parsing it"]
     assert (summary.removed, summary.unchanged) == (0, 2)

@@ -14,9 +14,9 @@ from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.writing import SegmentWriter
 
 from indexer.codec import NewsdeskCodec
+from indexer.parsing import parse_for_index
 from indexer.schema import SCHEMA, article_documents
 from indexer.segment import NewsdeskWriter
-from indexer.writer import parse_for_index
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 WORDS = [f"w{n}" for n in range(40)]

@@ -94,10 +94,7 @@ def load_source(path: str) -> Source:
     """Read a regular file (transparently gunzipped) within MAX_FILE_BYTES; ParseError with a
     reason on failure. A FIFO, socket or device is refused without being opened for long: it
     is opened non-blocking and checked before anything is read."""
-    data = read_regular_file(path)
-    if data[:2] == b"\x1f\x8b":
-        data = gunzip(path, data)
-    return Source(path=path, data=data, key=os.path.abspath(path))
+    return Source(path=path, data=unpack(path, read_regular_file(path)), key=os.path.abspath(path))
 
 
 def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -121,6 +118,12 @@ def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
     if len(data) > limit:  # it grew while we read it
         raise ParseError(path, f"file too large (over {limit} bytes)")
     return data
+
+
+def unpack(path: str, data: bytes) -> bytes:
+    """A file's content: its bytes, gunzipped when they are gzip data (from content, not
+    from the name)."""
+    return gunzip(path, data) if data[:2] == b"\x1f\x8b" else data
 
 
 def gunzip(path: str, data: bytes, limit: int = MAX_FILE_BYTES) -> bytes:

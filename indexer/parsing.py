@@ -1,0 +1,304 @@
+"""Parsing files for a reindex: each file read, hashed and parsed under its bounds, by one
+process per core that a dead, hung or starved process cannot take down with it.
+
+`parse_for_index` turns one file into a ParsedFile (its state for the manifest, its articles
+and their MinHash signatures, its errors), never raising: a failure of any kind is the file's
+error. `Parsers` runs it in a pool of forked processes, in order, a bounded amount ahead of
+the writer (indexer/writer.py), and recovers from a process that dies or hangs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexer.children import detach_from_reindex
+from indexer.dedupe import prepare_signatures, signature
+from indexer.errors import ParseError
+from indexer.model import Article
+from indexer.readers import Source, parse_source, read_regular_file, unpack
+from indexer.segment import exit_reason
+
+PARSE_CHUNK = 8  # files a parsing process takes at a time
+PARSE_CHUNK_BYTES = 16 * 1024 * 1024  # and at most this many bytes (a larger file goes alone)
+PARSE_AHEAD = 32  # chunks parsed ahead of the writer (a few thousand articles)
+PARSE_AHEAD_BYTES = 256 * 1024 * 1024  # and at most this many bytes of files
+PARSE_SECONDS = 120  # one file's parsing time: past it, the file fails (README, Reliability)
+PARSE_GRACE = 30  # seconds more before a parsing process stuck in C code is killed
+
+
+@dataclass
+class FileState:
+    size: int
+    mtime_ns: int
+    sha1: str
+    articles: int = 0  # articles the index holds from the file
+    duplicates: int = 0  # records whose id another file (or record) holds: parsed each run
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            "size": self.size,
+            "mtime_ns": self.mtime_ns,
+            "sha1": self.sha1,
+            "articles": self.articles,
+        }
+        if self.duplicates:
+            data["duplicates"] = self.duplicates
+        return data
+
+
+@dataclass
+class ParsedFile:
+    """One source file after parsing (built in a worker process)."""
+
+    path: str
+    key: str
+    state: FileState | None
+    articles: list[Article]
+    errors: list[ParseError]
+    signatures: list[Any] = field(default_factory=list)  # MinHash of each article's body
+
+
+def parse_for_index(path: str) -> ParsedFile:
+    """Read, hash and parse one file (runs in a worker process), within PARSE_SECONDS; a
+    failure of any kind is this file's error, never the run's."""
+    key = os.path.abspath(path)
+    try:
+        st = os.stat(path)
+        raw = read_regular_file(path)
+    except ParseError as exc:
+        return ParsedFile(path, key, None, [], [exc])
+    except OSError as exc:
+        return ParsedFile(path, key, None, [], [ParseError(path, exc.strerror or str(exc))])
+    state = FileState(st.st_size, st.st_mtime_ns, hashlib.sha1(raw).hexdigest())
+    articles: list[Article] = []
+    errors: list[ParseError] = []
+    try:
+        with time_limit(PARSE_SECONDS):
+            source = Source(path, unpack(path, raw), key)
+            del raw
+            for item in parse_source(source):
+                (errors if isinstance(item, ParseError) else articles).append(item)  # type: ignore[arg-type]
+            signatures = [signature(article.body or "") for article in articles]
+    except ParseError as exc:  # what the file holds is not an article: it has none now
+        return ParsedFile(path, key, state, [], [exc])
+    # The parser ran out of time or memory, or met a bug: the file is not known to have
+    # changed its articles, so it keeps those indexed (no state) and is tried again next run.
+    except ParseTimeout:
+        reason = f"parsing took longer than {PARSE_SECONDS} s, skipped"
+        return ParsedFile(path, key, None, [], [ParseError(path, reason)])
+    except MemoryError:
+        return ParsedFile(path, key, None, [], [ParseError(path, "out of memory parsing it")])
+    except Exception as exc:
+        reason = f"cannot be parsed ({type(exc).__name__}: {exc})"
+        return ParsedFile(path, key, None, [], [ParseError(path, reason)])
+    state.articles = len(articles)
+    return ParsedFile(path, key, state, articles, errors, signatures)
+
+
+class ParseTimeout(Exception):
+    """A file's parsing ran past its time (`time_limit`)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise ParseTimeout in the block once `seconds` have passed (a real-time timer: in the
+    main thread only; elsewhere the block is not limited here). Code inside C functions is
+    interrupted when it returns; the parsing processes' parent bounds those (`Parsers`)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise ParseTimeout
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class Parsers:
+    """The processes that parse files for a reindex, one per core, forked as it starts.
+
+    Each loads the MinHash library first (`prepare_signatures`: datasketch imports scipy,
+    0.4-0.5 s) while the main process walks the corpus and loads the signatures; the main
+    process never loads it. Files go out PARSE_CHUNK at a time (at most PARSE_CHUNK_BYTES),
+    at most PARSE_AHEAD chunks and PARSE_AHEAD_BYTES ahead of the writer (`pool.map` parsed
+    the whole corpus ahead and held it: 3.6 GB at 200k, and every indexing process forked
+    later inherited that heap).
+
+    A parsing process that dies (killed, out of memory) or hangs past its files' time breaks
+    the pool: the processes are replaced and the files that were out are parsed again one at
+    a time, so that a file that kills its process again fails alone, named, and every other
+    file is parsed (red team, issue 18: a BrokenProcessPool traceback and a run that never
+    ended).
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("fork")  # fast: the readers are already imported
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=_start_parser
+        )
+        pool.submit(int)  # forks them all now, before this process starts any thread
+        # Its processes (a "fork" pool starts them all at its first task), for their exit
+        # codes: the pool forgets them once it breaks.
+        self.processes: list[Any] = list((getattr(pool, "_processes", None) or {}).values())
+        return pool
+
+    def parse(self, paths: list[str], sizes: list[int]) -> Iterator[ParsedFile]:
+        """The files parsed, in order."""
+        chunks = _chunks(paths, sizes)
+        ahead: deque[tuple[list[str], int, Future[list[ParsedFile]]]] = deque()
+        out_bytes = 0
+        chunk: tuple[list[str], int] | None = None  # taken, not yet out
+        try:
+            while True:
+                try:
+                    while len(ahead) < PARSE_AHEAD and (not ahead or out_bytes < PARSE_AHEAD_BYTES):
+                        if (chunk := next(chunks, None)) is None:
+                            break
+                        files, size = chunk
+                        ahead.append((files, size, self.pool.submit(_parse_chunk, files)))
+                        out_bytes += size
+                        chunk = None
+                    if not ahead:
+                        break
+                    files, size, future = ahead[0]
+                    done = future.result(timeout=PARSE_SECONDS * len(files) + PARSE_GRACE)
+                except Exception as exc:  # a process died or hung; or a result not sent back
+                    suspects = [path for files, _, _ in ahead for path in files]
+                    if chunk is not None:
+                        suspects += chunk[0]
+                        chunk = None
+                    for _, _, dropped in ahead:
+                        dropped.cancel()  # parsed again below, one file at a time
+                    ahead.clear()
+                    out_bytes = 0
+                    yield from self._one_by_one(suspects, broke=exc)
+                    continue
+                ahead.popleft()
+                out_bytes -= size
+                yield from done
+        finally:
+            for _, _, future in ahead:
+                future.cancel()
+        self.pool.shutdown()  # all parsed: the processes end before an indexing one is forked
+
+    def _one_by_one(self, paths: list[str], broke: BaseException) -> Iterator[ParsedFile]:
+        """After the pool broke, or a batch's result failed to come back (`broke`): the files
+        that were out parsed one at a time (by new processes if those died); one that fails
+        again (its process dies, runs out of time, or its result cannot be sent back, as
+        when memory runs out) fails alone with the reason."""
+        if isinstance(broke, (BrokenProcessPool, FutureTimeout)):
+            self._replace(stuck=isinstance(broke, FutureTimeout))
+        for path in paths:
+            try:
+                future = self.pool.submit(_parse_chunk, [path])
+                yield from future.result(timeout=PARSE_SECONDS + PARSE_GRACE)
+            except Exception as exc:
+                lost = isinstance(exc, (BrokenProcessPool, FutureTimeout))
+                died = self._replace(stuck=isinstance(exc, FutureTimeout)) if lost else ""
+                if isinstance(exc, FutureTimeout):
+                    reason = f"parsing took longer than {PARSE_SECONDS} s, skipped"
+                elif isinstance(exc, BrokenProcessPool):
+                    reason = f"the process parsing it {died}, skipped"
+                elif isinstance(exc, MemoryError):
+                    reason = "out of memory in the process parsing it, skipped"
+                else:
+                    reason = f"its parsing process failed ({type(exc).__name__}: {exc}), skipped"
+                yield ParsedFile(path, os.path.abspath(path), None, [], [ParseError(path, reason)])
+
+    def _died(self) -> str:
+        codes = [code for p in self.processes if (code := _exit_code(p)) not in (None, 0)]
+        codes.sort(key=lambda code: code == -signal.SIGTERM)  # the pool ends the others so
+        return exit_reason(codes[0]) if codes else "died"
+
+    def _replace(self, stuck: bool = False) -> str:
+        """New processes for the pool's; how the first old one that failed ended. A broken
+        pool ends its other processes itself (SIGTERM): their ends are awaited, and read,
+        before a `stuck` one (or any left) is killed here."""
+        if not stuck:
+            for process in self.processes:
+                process.join(5)
+        died = self._died()
+        for process in self.processes:
+            if process.is_alive():
+                process.kill()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = self._start()
+        return died
+
+    def close(self) -> None:
+        """End the processes (one may be stuck in a file, or still loading the library):
+        a pool's processes are joined when Python exits, which would wait for them. The pool
+        is then waited for, which is quick with its processes gone: left to end on its own
+        while Python exits, it raced the exit's wake-up call on its pipe (a "Bad file
+        descriptor" traceback after the run's own error, seen in 1 of 5 runs)."""
+        for process in self.processes:
+            if process.is_alive():
+                process.kill()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _exit_code(process: Any) -> int | None:
+    """A dead process's exit code, once whichever thread reaps it (the pool's) has read it."""
+    for _ in range(100):
+        if process.exitcode is not None or process.is_alive():
+            break
+        time.sleep(0.01)
+    return process.exitcode
+
+
+def _chunks(paths: list[str], sizes: list[int]) -> Iterator[tuple[list[str], int]]:
+    """Files in order, PARSE_CHUNK at a time and at most PARSE_CHUNK_BYTES (but one), with
+    their bytes."""
+    chunk: list[str] = []
+    total = 0
+    for path, size in zip(paths, sizes, strict=True):
+        if chunk and (len(chunk) >= PARSE_CHUNK or total + size > PARSE_CHUNK_BYTES):
+            yield chunk, total
+            chunk, total = [], 0
+        chunk.append(path)
+        total += size
+    if chunk:
+        yield chunk, total
+
+
+def _start_parser() -> None:
+    """First thing in a parsing process: drop the reindex's locks, load the MinHash library."""
+    detach_from_reindex("parse")
+    prepare_signatures()
+
+
+def parse_files(
+    paths: list[str], sizes: list[int], parsers: Parsers | None
+) -> Iterator[ParsedFile]:
+    """The files parsed, in order: by the parsing processes, or here without them."""
+    if parsers is None:
+        yield from map(parse_for_index, paths)
+    else:
+        yield from parsers.parse(paths, sizes)
+
+
+def _parse_chunk(paths: list[str]) -> list[ParsedFile]:
+    return [parse_for_index(path) for path in paths]
