@@ -40,9 +40,7 @@ def _handle() -> IndexHandle:
 def atom_time(date_text: str | None) -> str | None:
     """An article's date as an RFC 3339 timestamp (UTC assumed), or None when undated."""
     when = parse_date(date_text)
-    if when is None:
-        return None
-    return f"{when.year:04d}-" + when.strftime("%m-%dT%H:%M:%SZ")  # %Y: "999" for 999
+    return when.isoformat(timespec="seconds") + "Z" if when else None  # 4-digit years
 
 
 @bp.get("/search.atom")
