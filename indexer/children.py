@@ -11,6 +11,7 @@ the child's copies (the parent's lock is intact) and ends the child once its rei
 from __future__ import annotations
 
 import fcntl
+import multiprocessing
 import os
 import threading
 import time
@@ -27,7 +28,10 @@ def detach_from_reindex(role: str) -> None:
     reindex."""
     close_lock_descriptors()
     name_process(f"newsdesk-{role}")
-    parent = os.getppid()
+    # The process that forked this one, not whoever is its parent now: a reindex killed
+    # before this line ran has left the child to init already, and it must end too.
+    forked_by = multiprocessing.parent_process()
+    parent = forked_by.pid if forked_by is not None and forked_by.pid else os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -184,7 +184,7 @@ class Parsers:
                     if not ahead:
                         break
                     files, size, future = ahead[0]
-                    done = future.result(timeout=PARSE_SECONDS * len(files) + PARSE_GRACE)
+                    done = self._result(future, PARSE_SECONDS * len(files) + PARSE_GRACE)
                 except Exception as exc:  # a process died or hung; or a result not sent back
                     suspects = [path for files, _, _ in ahead for path in files]
                     if chunk is not None:
@@ -214,7 +214,7 @@ class Parsers:
         for path in paths:
             try:
                 future = self.pool.submit(_parse_chunk, [path])
-                yield from future.result(timeout=PARSE_SECONDS + PARSE_GRACE)
+                yield from self._result(future, PARSE_SECONDS + PARSE_GRACE)
             except Exception as exc:
                 lost = isinstance(exc, (BrokenProcessPool, FutureTimeout))
                 died = self._replace(stuck=isinstance(exc, FutureTimeout)) if lost else ""
@@ -241,23 +241,52 @@ class Parsers:
             for process in self.processes:
                 process.join(5)
         died = self._died()
-        for process in self.processes:
-            if process.is_alive():
-                process.kill()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self._end()
         self.pool = self._start()
         return died
 
     def close(self) -> None:
         """End the processes (one may be stuck in a file, or still loading the library):
-        a pool's processes are joined when Python exits, which would wait for them. The pool
-        is then waited for, which is quick with its processes gone: left to end on its own
-        while Python exits, it raced the exit's wake-up call on its pipe (a "Bad file
-        descriptor" traceback after the run's own error, seen in 1 of 5 runs)."""
+        a pool's processes are joined when Python exits, which would wait for them."""
+        self._end()
+
+    def _end(self) -> None:
+        """Kill the pool's processes and wait for the pool's own thread to finish.
+
+        Waited for, because a pool left to end on its own while Python exits raced the exit's
+        wake-up call on its pipe (a "Bad file descriptor" traceback after the run's own error,
+        1 run in 5). A process killed while it sent a batch back leaves half a message in the
+        results pipe, and the pool's thread would wait for the rest for ever: this process's
+        copy of the pipe's writing end is closed once they are dead, so that it reads the end
+        of the pipe instead and the pool ends as broken."""
         for process in self.processes:
             if process.is_alive():
                 process.kill()
+        for process in self.processes:
+            process.join(5)
+        results = getattr(self.pool, "_result_queue", None)
+        writer = getattr(results, "_writer", None)
+        if writer is not None and not any(p.is_alive() for p in self.processes):
+            with contextlib.suppress(OSError):
+                writer.close()
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _result(self, future: Future[list[ParsedFile]], seconds: float) -> list[ParsedFile]:
+        """The batch's result within `seconds`; BrokenProcessPool as soon as a process has
+        died and the pool has not said so within a second (it cannot when the process died
+        half way through sending a batch back: its thread then waits on the pipe)."""
+        deadline = time.monotonic() + seconds
+        dead_seen = False
+        while True:
+            try:
+                return future.result(timeout=min(1.0, max(0.0, deadline - time.monotonic())))
+            except FutureTimeout:
+                if time.monotonic() >= deadline:
+                    raise
+                dead = any(p.exitcode is not None for p in self.processes)
+                if dead and dead_seen:
+                    raise BrokenProcessPool("a parsing process died") from None
+                dead_seen = dead
 
 
 def _exit_code(process: Any) -> int | None:
