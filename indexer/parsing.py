@@ -29,7 +29,7 @@ from indexer.dedupe import prepare_signatures, signature
 from indexer.errors import ParseError
 from indexer.model import Article
 from indexer.readers import Source, parse_source, read_regular_file, unpack
-from indexer.segment import exit_reason
+from indexer.storage.pool import exit_reason
 
 PARSE_CHUNK = 8  # files a parsing process takes at a time
 PARSE_CHUNK_BYTES = 16 * 1024 * 1024  # and at most this many bytes (a larger file goes alone)

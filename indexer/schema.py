@@ -18,8 +18,8 @@ from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.lang.porter import stem as porter_stem
 
-from indexer.codec import ArrayPositions
 from indexer.model import Article
+from indexer.storage.codec import ArrayPositions
 
 # Words as Whoosh's default tokenizer finds them.
 WORD = re.compile(r"[\w*]+(?:\.?[\w*]+)*")

@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.index import TOC, LockError, clean_files
+from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 from whoosh.writing import CLEAR
 
 from indexer.children import ReindexLock
-from indexer.codec import NewsdeskCodec
 from indexer.dedupe import CopyStore, rewrite_clusters
 from indexer.errors import (
     IndexBusy,
@@ -41,8 +40,10 @@ from indexer.errors import (
 from indexer.parsing import FileState, ParsedFile, Parsers, parse_files
 from indexer.readers import walk_corpus
 from indexer.schema import SCHEMA, article_documents, documents_digest, file_term
-from indexer.segment import NewsdeskMpWriter, NewsdeskWriter
 from indexer.staging import Staged
+from indexer.storage.codec import NewsdeskCodec
+from indexer.storage.pool import NewsdeskMpWriter, NewsdeskWriter
+from indexer.storage.toc import remove_uncommitted
 
 SCHEMA_VERSION = 7  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
 # 4: `cluster` of syndicated copies (indexer/dedupe.py), signatures in a sidecar file
@@ -431,12 +432,7 @@ def _discard(writer: Any, ix: Any) -> None:
         if not getattr(writer, "is_closed", False):  # a failed commit closes its writer
             writer.cancel()
     finally:
-        with contextlib.suppress(Exception):
-            storage = ix.storage
-            generation = TOC._latest_generation(storage, INDEX_NAME)
-            if generation >= 0:
-                toc = TOC.read(storage, INDEX_NAME, generation)
-                clean_files(storage, INDEX_NAME, generation, toc.segments)
+        remove_uncommitted(ix, INDEX_NAME)
 
 
 def _cluster_first(

@@ -1,4 +1,4 @@
-"""The index's codec (indexer/codec.py): what it writes reads back as Whoosh 3's own codec
+"""The index's codec (indexer/storage/): what it writes reads back as Whoosh 3's own codec
 reads the same documents, posting for posting, through Whoosh's matchers and the engine."""
 
 from __future__ import annotations
@@ -13,18 +13,11 @@ from whoosh import index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, TEXT, Schema
 
-from indexer.codec import (
-    COMPACT,
-    LONG_BLOCK,
-    ArrayPositions,
-    NewsdeskCodec,
-    block_arrays,
-    block_positions,
-    positions_block_at,
-    term_doc_frequency,
-    term_raw_blocks,
-)
-from webapp.engine import Engine, _blocks, _unwrapped, leaf_matcher
+from indexer.storage.blocks import COMPACT, block_arrays, block_positions
+from indexer.storage.codec import LONG_BLOCK, ArrayPositions, NewsdeskCodec
+from indexer.storage.files import positions_block_at, term_doc_frequency, term_raw_blocks
+from indexer.storage.leaves import leaf_matcher, matcher_arrays
+from webapp.engine import Engine
 
 WORDS = [f"w{n}" for n in range(40)]
 
@@ -138,7 +131,7 @@ def test_engine_reads_the_same_arrays(pair: tuple[Any, Any]) -> None:
             leaf = searcher.reader()
             for word in ("common", "w3", "w17"):
                 for fieldname in ("freq", "pos"):
-                    parts = list(_blocks(leaf.postings(fieldname, word.encode())))
+                    parts = list(matcher_arrays(leaf.postings(fieldname, word.encode())))
                     docs = np.concatenate([ids for ids, _, _ in parts])
                     expected = [row[0] for row in every[(fieldname, word.encode())]]
                     assert docs.tolist() == expected
@@ -147,17 +140,17 @@ def test_engine_reads_the_same_arrays(pair: tuple[Any, Any]) -> None:
 def test_blocks_are_long_but_with_whoosh_s_positions(pair: tuple[Any, Any]) -> None:
     with pair[1].searcher() as searcher:
         reader = searcher.reader()
-        freq = list(_blocks(reader.postings("freq", b"common")))
-        pos = list(_blocks(reader.postings("pos", b"common")))
-        arr = list(_blocks(reader.postings("arr", b"common")))
+        freq = list(matcher_arrays(reader.postings("freq", b"common")))
+        pos = list(matcher_arrays(reader.postings("pos", b"common")))
+        arr = list(matcher_arrays(reader.postings("arr", b"common")))
     assert len(freq[0][0]) == len(arr[0][0]) == LONG_BLOCK
     assert len(pos[0][0]) == 128
     with pair[1].searcher() as searcher:  # compact blocks, not pickled
         reader = searcher.reader()
-        assert _unwrapped(reader.postings("freq", b"common"))._compression == COMPACT
-        assert _unwrapped(reader.postings("freq", b"w3"))._compression == COMPACT
-        assert _unwrapped(reader.postings("arr", b"common"))._compression == COMPACT
-        assert _unwrapped(reader.postings("pos", b"common"))._compression != COMPACT
+        assert leaf_matcher(reader, "freq", b"common")._compression == COMPACT
+        assert leaf_matcher(reader, "freq", b"w3")._compression == COMPACT
+        assert leaf_matcher(reader, "arr", b"common")._compression == COMPACT
+        assert leaf_matcher(reader, "pos", b"common")._compression != COMPACT
 
 
 def test_block_arrays_reads_whoosh_tuples_too() -> None:
@@ -177,7 +170,7 @@ def test_a_term_read_at_once_is_what_the_matcher_reads(pair: tuple[Any, Any]) ->
             inline = 0
             for fieldname, text in list(leaf.all_terms()):
                 got = term_blocks(leaf._terms, fieldname, text)
-                expected = list(_blocks(leaf_matcher(leaf, fieldname, text)))
+                expected = list(matcher_arrays(leaf_matcher(leaf, fieldname, text)))
                 if got is None:  # one posting, kept in the term table
                     assert leaf.doc_frequency(fieldname, text) == 1
                     inline += 1

@@ -18,8 +18,9 @@ import pytest
 from conftest import SAMPLES, shared_path
 
 from indexer.schema import FACETS
+from indexer.storage.leaves import field_docs, live_mask, term_docs
 from indexer.writer import reindex
-from webapp.engine import SCORE_DECIMALS, Engine, field_docs, live_mask, term_docs
+from webapp.engine import SCORE_DECIMALS, Engine
 from webapp.search import ARTICLES, QUOTES, IndexHandle, SearchKind, read_query
 
 QUERIES = [

@@ -1,6 +1,6 @@
-"""The segment writers (indexer/segment.py) write the index Whoosh's own writer writes: the same
-terms, postings, term statistics, stored fields and lengths, for Newsdesk's documents and
-for posting lists of many blocks, after merges too."""
+"""The segment writers (indexer/storage/pool.py) write the index Whoosh's own writer writes:
+the same terms, postings, term statistics, stored fields and lengths, for Newsdesk's
+documents and for posting lists of many blocks, after merges too."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from whoosh import index
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.writing import SegmentWriter
 
-from indexer.codec import NewsdeskCodec
 from indexer.parsing import parse_for_index
 from indexer.schema import SCHEMA, article_documents
-from indexer.segment import NewsdeskWriter
+from indexer.storage.codec import NewsdeskCodec
+from indexer.storage.pool import NewsdeskWriter
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 WORDS = [f"w{n}" for n in range(40)]

@@ -270,7 +270,7 @@ def test_errors_name_files_as_the_corpus_was_given(
 def test_a_failed_commit_leaves_manifest_and_sidecar_as_they_were(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import indexer.segment
+    import indexer.storage.pool
 
     ix = tmp_path / "ix"
     reindex([str(corpus)], str(ix))
@@ -285,7 +285,7 @@ def test_a_failed_commit_leaves_manifest_and_sidecar_as_they_were(
     def fail(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(indexer.segment.NewsdeskWriter, "commit", fail)
+    monkeypatch.setattr(indexer.storage.pool.NewsdeskWriter, "commit", fail)
     with pytest.raises(IndexingFailed, match="disk full"):  # a message, not a traceback
         reindex([str(corpus)], str(ix), workers=1)
     assert kept() == before  # nothing staged left behind, nothing replaced
@@ -296,7 +296,7 @@ def test_a_failed_commit_leaves_manifest_and_sidecar_as_they_were(
 def test_editing_one_record_rewrites_only_that_article(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import indexer.segment
+    import indexer.storage.pool
 
     corpus, ix, full = tmp_path / "corpus", tmp_path / "ix", tmp_path / "full"
     records = [
@@ -310,13 +310,13 @@ def test_editing_one_record_rewrites_only_that_article(
     del records[3]
     write_jsonl(feed, records)
     written: list[str] = []
-    add = indexer.segment.NewsdeskWriter.add_document
+    add = indexer.storage.pool.NewsdeskWriter.add_document
 
     def spy(self: object, **doc: object) -> None:
         written.append(str(doc["article"]))
         add(self, **doc)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(indexer.segment.NewsdeskWriter, "add_document", spy)
+    monkeypatch.setattr(indexer.storage.pool.NewsdeskWriter, "add_document", spy)
     monkeypatch.chdir(tmp_path)  # a bare reindex names the corpus `corpus` now, not /tmp/...
     code, out, _ = run("reindex", "--index", str(ix))
     assert (code, out.split(" in ")[0]) == (

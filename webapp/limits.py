@@ -23,6 +23,7 @@ from whoosh.query import MultiTerm, Query
 from whoosh.searching import Searcher, TimeLimit
 
 from indexer.errors import NewsdeskError
+from indexer.storage.leaves import expanded_words
 
 MAX_QUERY_CHARS = 1_000  # characters in `q`
 MAX_QUERY_WORDS = 64  # words, operators included, in `q`
@@ -159,8 +160,7 @@ def check_query_cost(searcher: Searcher, query: Query, error: type[Exception]) -
     for leaf in query.leaves():
         if not isinstance(leaf, MultiTerm):
             continue
-        texts = getattr(leaf, "_btexts", None)
-        words = texts(reader) if texts else (t for _, t in leaf.expanded_terms(reader))
+        words = expanded_words(leaf, reader)
         if len(list(islice(words, MAX_EXPANSION + 1))) > MAX_EXPANSION:
             raise error(
                 f"'{_describe(leaf)}' stands for more than {MAX_EXPANSION} words of the index; "

@@ -51,7 +51,6 @@ from indexer.model import Article
 from indexer.schema import (
     ARTICLE,
     DEFAULT_FIELDS,
-    EPOCH,
     EXACT_FIELDS,
     FACETS,
     NO_VALUE,
@@ -63,6 +62,7 @@ from indexer.schema import (
     facet_value,
     stored_fields,
 )
+from indexer.storage.leaves import NO_DAY, date_column, field_docs, live_mask, term_docs
 from indexer.writer import open_index
 from webapp.engine import (
     DOCNUM,
@@ -72,9 +72,7 @@ from webapp.engine import (
     common_docs,
     contains,
     docs_array,
-    field_docs,
-    live_mask,
-    term_docs,
+    matched_terms,
 )
 from webapp.limits import (
     check_depth,
@@ -805,11 +803,6 @@ class KindDocs:
 
 # ---------------------------------------------------------------- date order
 
-_MISSING = 2**64 - 1  # the `date` column's value for a document without a date
-_NO_DAY = np.iinfo(np.int64).min
-_DAY_MICROSECONDS = 86_400 * 10**6
-_DAYS_TO_EPOCH = (EPOCH - date(1, 1, 1)).days
-
 
 class DateOrder:
     """Every document's rank by date, newest first and oldest first, built once per generation.
@@ -820,27 +813,22 @@ class DateOrder:
 
     def __init__(self, newest: np.ndarray, oldest: np.ndarray) -> None:
         self.ranks = {"newest": newest, "oldest": oldest}
-        self.days = np.full(len(newest), _NO_DAY, dtype=np.int64)  # day number, or _NO_DAY
+        self.days = np.full(len(newest), NO_DAY, dtype=np.int64)  # day number, or NO_DAY
 
     @classmethod
     def build(cls, reader: Any) -> DateOrder:
         """Read the sortable `date` column (raw values) of every document."""
-        keys = np.array(
-            [key for leaf, _ in reader.leaf_readers() for key in _date_keys(leaf)], dtype=np.uint64
-        )
-        missing = keys == _MISSING
-        known = np.where(missing, 0, keys).astype(np.int64)
-        docnums = np.arange(len(keys))
-        newest = np.lexsort((docnums, -known, missing))
-        oldest = np.lexsort((docnums, known, missing))
+        column = date_column(reader, "date")
+        docnums = np.arange(len(column.keys))
+        newest = np.lexsort((docnums, -column.keys, column.missing))
+        oldest = np.lexsort((docnums, column.keys, column.missing))
         order = cls(_ranks(newest), _ranks(oldest))
-        # Whoosh's DATETIME keeps microseconds since 0001-01-01; `day` counts days since 1970
-        order.days = np.where(missing, _NO_DAY, known // _DAY_MICROSECONDS - _DAYS_TO_EPOCH)
+        order.days = column.days
         return order
 
     def within(self, first: int | None, last: int | None) -> np.ndarray:
         """Which documents (a mask) are dated from day `first` to day `last` (day numbers)."""
-        mask = self.days != _NO_DAY
+        mask = self.days != NO_DAY
         if first is not None:
             mask &= self.days >= first
         if last is not None:
@@ -859,13 +847,6 @@ class DateOrder:
 
     def rank(self, sort: str, docnum: int) -> int:
         return int(self.ranks[sort][docnum])
-
-
-def _date_keys(segment: Any) -> list[int]:
-    """Raw `date` column values of one segment (a segment without dated articles has none)."""
-    if segment.has_column("date"):
-        return list(segment.column_reader("date", translate=False))
-    return [_MISSING] * segment.doc_count_all()
 
 
 def _ranks(order: np.ndarray) -> np.ndarray:
@@ -1586,7 +1567,7 @@ def _highlighted(
     scores: Sequence[float] | None = None,
 ) -> list[Any]:
     """Hits for documents already put in order, highlighted (with `scores`, if given)."""
-    terms = handle.engine(searcher).matched_terms(searcher, query, page)
+    terms = matched_terms(handle.engine(searcher), searcher, query, page)
     reader = searcher.reader()
     return [
         make_hit(

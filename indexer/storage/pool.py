@@ -31,20 +31,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.formats import Existence, Frequency
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import emptybytes, pack_uint
 from whoosh.util import random_name
-from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from indexer.children import detach_from_reindex
-from indexer.codec import ArrayPositions, pack_positions
 from indexer.errors import IndexingFailed
 from indexer.schema import EXACT_ANALYZER, TEXT_ANALYZER, exact_words, stem
-
-_LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
+from indexer.storage.blocks import pack_positions
+from indexer.storage.codec import ArrayPositions
+from indexer.storage.leaves import matcher_postings, pool_lengths
 
 
 class FieldPostings:
@@ -271,7 +269,7 @@ def copy_postings(writer: Any, reader: Any, startdoc: int, docmap: Any) -> None:
             add_weight, values = postings.weights.append, postings.values
         term = term_ids.get(btext)  # numbered at its first posting kept (none: no term)
         matcher = codec.postings_reader(postfile, info, format_, term=(fieldname, btext))
-        for ids, weights, found in _blocks_of(matcher):
+        for ids, weights, found in matcher_postings(matcher):
             for docnum, weight, value in zip(ids, weights, found, strict=True):
                 newdoc = renumbered[docnum]
                 if newdoc < 0:
@@ -286,22 +284,6 @@ def copy_postings(writer: Any, reader: Any, startdoc: int, docmap: Any) -> None:
                     if shared is not None:
                         value = shared.setdefault(value, value)
                     values.append(value)
-
-
-def _blocks_of(matcher: Any) -> Iterator[tuple[Any, Any, Any]]:
-    """A term's postings as (ids, weights, values) a block at a time: Whoosh 3's on-disk
-    blocks as its matcher decodes them, or the one posting of a term kept in the term table."""
-    if not hasattr(matcher, "_next_block"):  # a ListMatcher
-        while matcher.is_active():
-            yield (matcher.id(),), (matcher.weight(),), (matcher.value(),)
-            matcher.next()
-        return
-    while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        matcher._read_values()
-        yield matcher._ids, matcher._weights, matcher._values
-        matcher._next_block()
 
 
 def analysed_fields(schema: Any) -> dict[str, Any]:
@@ -353,28 +335,12 @@ def write_pool(fieldwriter: Any, schema: Any, lengths: Any, pool: TermPool) -> N
         return
     for fieldname in sorted(pool.fields):
         fieldwriter.start_field(fieldname, schema[fieldname])
-        doc_lengths = field_lengths(lengths, fieldname)
+        doc_lengths = pool_lengths(lengths, fieldname)
         for btext, docs, weights, values in pool.fields[fieldname].by_term():
             fieldwriter.start_term(btext)
             fieldwriter.add_run(docs, weights, values, doc_lengths)
             fieldwriter.finish_term()
         fieldwriter.finish_field()
-
-
-def field_lengths(lengths: Any, fieldname: str) -> list[int]:
-    """Every document's length in the field (0 when it has none), as Whoosh's postings
-    writer sees them: decoded from the one-byte lengths column."""
-    count = lengths.doc_count_all()
-    reader = lengths._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    if reader is None:
-        return [0] * count
-    try:  # the column's bytes, read once (a Whoosh 3 numeric column of "B")
-        raw = reader._dbfile.get(reader._basepos, reader._count)
-    except AttributeError:
-        get = lengths.doc_field_length_reader(fieldname)
-        return [get(docnum) or 0 for docnum in range(count)]
-    found = [_LENGTH_OF_BYTE[b] for b in raw]
-    return found + [0] * (count - len(found))
 
 
 class NewsdeskMpWriter(MpWriter):

@@ -1,0 +1,222 @@
+"""The arrays of one index generation: live documents, term postings, field lengths, idf.
+
+`Engine` reads each term's postings once into arrays (document numbers and term
+frequencies, through indexer/storage/leaves.py), keeps the recently used ones within
+POSTINGS_BUDGET, and holds what BM25F needs per field (lengths as Whoosh quantises them, the
+length normalisation) and per term (idf). It is shared by the threads serving one generation:
+its arrays are read-only once made, and each call reads through the calling thread's own
+searcher, as Whoosh readers are not meant to be shared between threads.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh.query import Query
+from whoosh.scoring import WeightingModel
+from whoosh.searching import Searcher
+
+from indexer.storage.blocks import RawBlock, decode_blocks
+from indexer.storage.leaves import (
+    DOCNUM,
+    EMPTY_DOCS,
+    LENGTH_OF_BYTE,
+    block_positions_at,
+    length_codes,
+    live_mask,
+    term_blocks,
+)
+from webapp.engine.sets import Found, contains, distinct
+from webapp.limits import seconds_left
+
+POSTINGS_BUDGET = 64 * 2**20  # bytes of decoded postings kept per index generation
+IDF_KEPT = 200_000  # terms whose idf is kept (about 30 MB at most)
+NODES_KEPT = 64  # results of Whoosh-run nodes kept (highlighting asks for them again)
+SCORE_DECIMALS = 9  # scores are rounded: summing in another order must not reorder equal scores
+
+
+@dataclass(frozen=True)
+class _Postings:
+    """A term's live postings, and where each of its blocks starts (leaf, file position)."""
+
+    docs: np.ndarray
+    tf: np.ndarray
+    blocks: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # first docnum, leaf, position
+
+    @property
+    def nbytes(self) -> int:
+        extra = sum(a.nbytes for a in self.blocks) if self.blocks is not None else 0
+        return self.docs.nbytes + self.tf.nbytes + extra
+
+
+class Engine:
+    """The arrays of one index generation (live documents, postings read so far, field
+    lengths) and the query evaluator over them. Safe to share between threads."""
+
+    def __init__(self, reader: Any, B: float, K1: float) -> None:
+        self.B, self.K1 = B, K1
+        self.size = reader.doc_count_all()
+        self.live = live_mask(reader)
+        self._postings: OrderedDict[tuple[str, bytes], _Postings] = OrderedDict()
+        self._held = 0
+        self._lengths: dict[str, np.ndarray] = {}
+        self._norms: dict[str, np.ndarray] = {}
+        self._idf: dict[tuple[str, bytes], float] = {}
+        self._doc_frequency: dict[tuple[str, bytes], int] = {}  # as read with postings
+        self._nodes: OrderedDict[Query, Found] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ reading
+
+    def postings(
+        self, searcher: Searcher, fieldname: str, text: bytes
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Live documents containing the term, sorted, and the term's frequency in each."""
+        got = self._postings_of(searcher, fieldname, text)
+        return got.docs, got.tf
+
+    def _postings_of(self, searcher: Searcher, fieldname: str, text: bytes) -> _Postings:
+        key = (fieldname, text)
+        with self._lock:
+            got = self._postings.get(key)
+            if got is not None:
+                self._postings.move_to_end(key)
+                return got
+        got = self._read_postings(searcher, fieldname, text)
+        with self._lock:
+            if key not in self._postings:
+                self._postings[key] = got
+                self._held += got.nbytes
+            while self._held > POSTINGS_BUDGET and len(self._postings) > 1:
+                _, dropped = self._postings.popitem(last=False)
+                self._held -= dropped.nbytes
+        return got
+
+    def _read_postings(self, searcher: Searcher, fieldname: str, text: bytes) -> _Postings:
+        blocks: list[RawBlock] = []
+        offsets: list[int] = []
+        leaves: list[int] = []
+        doc_frequency: int | None = 0
+        for number, (leaf, offset) in enumerate(searcher.reader().leaf_readers()):
+            frequency, found = term_blocks(leaf, fieldname, text)
+            if frequency is None or doc_frequency is None:
+                doc_frequency = None  # not counted here: Whoosh's idf counts it
+            else:
+                doc_frequency += frequency
+            blocks += found
+            offsets += [offset] * len(found)
+            leaves += [number] * len(found)
+        if doc_frequency is not None:
+            self._doc_frequency[(fieldname, text)] = doc_frequency
+        if not blocks:
+            return _Postings(EMPTY_DOCS, np.zeros(0, np.float32), None)
+        ids, tf, firsts = decode_blocks(blocks, offsets)
+        ids = ids.astype(DOCNUM)
+        keep = self.live[ids]
+        starts = [block[3] for block in blocks]
+        index = None
+        if all(start is not None for start in starts):
+            index = (firsts, np.array(leaves), np.array(starts, dtype=np.int64))
+        return _Postings(ids[keep], tf[keep], index)
+
+    def positions(
+        self, searcher: Searcher, fieldname: str, text: bytes, docs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The term's positions in `docs` (sorted live documents containing it) as two arrays,
+        the document of each position and the position, in document order: only the blocks
+        holding them are read, each once. None when a block has no array positions (a
+        segment that is not Newsdesk's, or postings kept in the term table)."""
+        postings = self._postings_of(searcher, fieldname, text)
+        if postings.blocks is None:
+            return None
+        firsts, leaf_numbers, starts = postings.blocks
+        leaves = searcher.reader().leaf_readers()
+        wanted = distinct(np.searchsorted(firsts, docs, side="right") - 1)
+        ids, counts, positions = [], [], []
+        for block in wanted[wanted >= 0].tolist():
+            seconds_left()  # a phrase of two common words reads every block of both
+            leaf, offset = leaves[int(leaf_numbers[block])]
+            found = block_positions_at(leaf, int(starts[block]))
+            if found is None:
+                return None
+            block_ids, block_counts, block_positions = found
+            ids.append(block_ids + offset)
+            counts.append(block_counts)
+            positions.append(block_positions)
+        if not ids:
+            return EMPTY_DOCS.astype(np.int64), EMPTY_DOCS.astype(np.int64)
+        every_id, every_count = np.concatenate(ids), np.concatenate(counts)
+        keep = np.repeat(contains(docs, every_id), every_count)
+        return np.repeat(every_id, every_count)[keep], np.concatenate(positions)[keep]
+
+    def lengths(self, searcher: Searcher, fieldname: str) -> np.ndarray:
+        """Every document's length in the field as Whoosh scores it (quantised to a byte)."""
+        got = self._lengths.get(fieldname)
+        if got is None:
+            leaves = searcher.reader().leaf_readers()
+            parts = [length_codes(leaf, fieldname) for leaf, _ in leaves]
+            codes = np.concatenate(parts) if parts else np.zeros(0, np.uint8)
+            got = self._lengths[fieldname] = LENGTH_OF_BYTE[codes]
+        return got
+
+    def norms(self, searcher: Searcher, fieldname: str) -> np.ndarray:
+        """Every document's BM25 length normalisation in the field, k1 * ((1 - b) + b * length
+        / average length), computed once: a term's scores then take 3 array operations over
+        its documents instead of 7 (whoosh.scoring.bm25's, element by element the same)."""
+        got = self._norms.get(fieldname)
+        if got is None:
+            b, k1 = self.B, self.K1
+            avgfl = searcher.avg_field_length(fieldname) or 1
+            fl = self.lengths(searcher, fieldname)
+            got = self._norms[fieldname] = k1 * ((1 - b) + b * fl / avgfl)
+        return got
+
+    def idf(self, searcher: Searcher, fieldname: str, text: bytes) -> float:
+        """The term's idf as Whoosh's BM25F has it (WeightingModel.idf), kept: Whoosh looks
+        the term up in every segment again (23 lookups at 200k articles), where reading the
+        postings has already counted its documents."""
+        key = (fieldname, text)
+        got = self._idf.get(key)
+        if got is None:
+            if len(self._idf) >= IDF_KEPT:
+                self._idf.clear()
+                self._doc_frequency.clear()
+            counted = self._doc_frequency.get(key)
+            if counted is not None and type(searcher.weighting).idf is WeightingModel.idf:
+                got = math.log(self.size / (counted + 1)) + 1
+            else:
+                got = searcher.idf(fieldname, text)
+            self._idf[key] = got
+        return got
+
+    # ------------------------------------------------------------ evaluating
+
+    def run(self, searcher: Searcher, query: Query) -> Found:
+        """Every live document matching `query`, with its score (BM25F, as Whoosh scores it,
+        rounded to SCORE_DECIMALS)."""
+        from webapp.engine.evaluate import Evaluation
+
+        found = Evaluation(self, searcher).eval(query)
+        return Found(found.docs, np.round(found.scores, SCORE_DECIMALS))
+
+    def node(self, query: Query) -> Found | None:
+        """A Whoosh-run node's result, if kept."""
+        with self._lock:
+            return self._nodes.get(query)
+
+    def keep_node(self, query: Query, found: Found) -> None:
+        with self._lock:
+            self._nodes[query] = found
+            while len(self._nodes) > NODES_KEPT:
+                self._nodes.popitem(last=False)
+
+    def every(self) -> Found:
+        docs = np.flatnonzero(self.live).astype(DOCNUM)
+        return Found(docs, np.ones(len(docs)))
+
+    # ------------------------------------------------------------ highlighting
