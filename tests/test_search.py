@@ -16,19 +16,18 @@ import pytest
 
 from indexer.schema import split_authors
 from indexer.writer import reindex
-from webapp import search as search_module
 from webapp.search import (
-    MASK_FROM,
     ArticleNotFound,
     BadQuery,
     BadRequest,
     IndexHandle,
     SearchRequest,
-    _FacetColumn,
     check_query_syntax,
     get_article,
     run_search,
 )
+from webapp.search import handle as handle_module
+from webapp.search.tables import MASK_FROM, FacetColumn
 from webapp.snippets import _Passage, marked, opening
 
 XSS = "<script>alert(1)</script>"
@@ -518,8 +517,8 @@ def test_a_settled_index_is_checked_by_its_directory_time_until_a_reindex(
     long_ago = time.time() - 60
     os.utime(index, (long_ago, long_ago))
     listings = []
-    real = search_module._is_current
-    monkeypatch.setattr(search_module, "_is_current", lambda s: listings.append(s) or real(s))
+    real = handle_module._is_current
+    monkeypatch.setattr(handle_module, "_is_current", lambda s: listings.append(s) or real(s))
     handle = IndexHandle(str(index))
     first = handle.searcher()
     for _ in range(3):
@@ -588,11 +587,12 @@ def test_facet_ranking_is_count_then_value_with_chosen_values_kept(
     limit: int | None, search: str
 ) -> None:
     """The top values by count, ties by value, cut at the limit; chosen values always shown."""
-    from webapp.search import FacetCount, FacetTable, _FacetColumn
+    from webapp.search.results import FacetCount
+    from webapp.search.tables import FacetTable
 
     values = ["alpha", "beta", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]
     counts = np.array([3, 5, 3, 0, 1, 5, 1, 2])
-    column = _FacetColumn(values, np.zeros(1, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    column = FacetColumn(values, np.zeros(1, np.int32), np.zeros(0, np.int32), np.zeros(0))
     table = FacetTable({"author": column})
     chosen = {"golf", "charlie", "foxtrot"}  # charlie was not counted: it is not shown
     got = table.ranked("author", counts, limit, search, keep=chosen)
@@ -622,7 +622,7 @@ def test_facet_counts_documents_with_several_values_either_way() -> None:
     ]
     first = np.array([vs[0] if vs else -1 for vs in doc_values], dtype=np.int32)
     extras = [(d, v) for d, vs in enumerate(doc_values) for v in vs[1:]]
-    column = _FacetColumn(
+    column = FacetColumn(
         values,
         first,
         np.array([d for d, _ in extras], dtype=np.int32),

@@ -774,14 +774,15 @@ def test_a_served_worker_is_warm_before_its_first_request(index_dir: Path) -> No
     """gunicorn loads the app in each worker before the worker takes requests: the arrays
     every search shares are built then, not during the first user's search (3.5 s at 200k
     articles), and that search finds what it should."""
-    from webapp.search import DateOrder, FacetTable, KindDocs, _new_engine
+    from webapp.search.handle import new_engine
+    from webapp.search.tables import DateOrder, FacetTable, KindDocs
     from webapp.server import NewsdeskServer
 
     app = NewsdeskServer(str(index_dir), {"bind": "127.0.0.1:0"}).load()
     handle = app.extensions["newsdesk"]
     try:
         built = {builder for builder, _ in handle._cache}
-        assert {FacetTable.build, DateOrder.build, KindDocs.build, _new_engine} <= built
+        assert {FacetTable.build, DateOrder.build, KindDocs.build, new_engine} <= built
         response = app.test_client().get("/api/search?q=wheat")
         assert response.status_code == 200 and response.get_json()["total"] > 0
     finally:

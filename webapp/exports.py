@@ -50,9 +50,9 @@ from webapp.search import (
     Matches,
     SearchKind,
     SearchRequest,
-    _highlighted,
     collapse_copies,
     find_matches,
+    highlighted,
     quote_link,
     run_search,
 )
@@ -418,7 +418,7 @@ def _hits(found: Ordered, kind: SearchKind, docnums: list[int]) -> list[Any]:
     if found.query is None:
         reader = found.searcher.reader()
         return [kind.make_hit(reader.stored_fields(d), None, None) for d in docnums]
-    return _highlighted(_handle(), found.searcher, found.query, docnums, kind.make_hit)
+    return highlighted(_handle(), found.searcher, found.query, docnums, kind.make_hit)
 
 
 def api_search(kind: SearchKind) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 from indexer.schema import FACETS
 from webapp.limits import MAX_DEPTH, MAX_QUERY_CHARS, MAX_VALUE_CHARS, MAX_VALUES
-from webapp.search import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS
+from webapp.search.request import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS
 
 JSON = "application/json"
 HTML = "text/html"

@@ -1,0 +1,77 @@
+"""One article, one speaker's quotes, and an article's copies and similar articles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from whoosh.query import QueryError
+
+from indexer.model import Article
+from indexer.schema import (
+    ARTICLE,
+    FACETS,
+    document_to_article,
+    facet_value,
+)
+from webapp.search.errors import ArticleNotFound, SpeakerNotFound
+from webapp.search.hits import copy_of
+from webapp.search.kinds import QUOTES
+from webapp.search.request import SearchRequest
+from webapp.search.results import Related, SpeakerQuotes
+from webapp.search.run import run_search
+from webapp.search.tables import first_docnum
+
+if TYPE_CHECKING:
+    from webapp.search.handle import IndexHandle
+
+
+def speaker_quotes(
+    handle: IndexHandle, name: str, args: Mapping[str, Sequence[str]]
+) -> SpeakerQuotes:
+    """The quotations of the speaker `name` (page and per_page from `args`), newest first.
+
+    Raises SpeakerNotFound when no quotation has that speaker, BadRequest for a bad page.
+    """
+    paging = SearchRequest.from_args({k: v for k, v in args.items() if k in ("page", "per_page")})
+    canonical = facet_value("speaker", name)
+    request = replace(paging, speaker=(canonical,) if canonical else (), sort="newest")
+    result = run_search(handle, request, QUOTES, facet_limit=None) if canonical else None
+    if result is None or not result.total:
+        raise SpeakerNotFound(f"no quotes by {name!r}")
+    return SpeakerQuotes(canonical, result)
+
+
+def get_article(handle: IndexHandle, article_id: str) -> Article:
+    """The article with this id, rebuilt from its stored fields; ArticleNotFound if none."""
+    stored = handle.searcher().document(id=article_id, kind=ARTICLE) if article_id else None
+    if stored is None:
+        raise ArticleNotFound(f"no article with id {article_id!r}")
+    return document_to_article(stored)
+
+
+def facet_labels() -> dict[str, str]:
+    """Display names of the facets, in sidebar order."""
+    return {name: name.capitalize() for name in FACETS}
+
+
+def related_articles(handle: IndexHandle, article_id: str, top: int = 5) -> Related:
+    """The copies of an article and `top` articles like it; ArticleNotFound if none has the id."""
+    searcher = handle.searcher()
+    reader = searcher.reader()
+    docnum = first_docnum(reader, article_id) if article_id else None
+    if docnum is None or reader.stored_fields(docnum).get("kind") != ARTICLE:
+        raise ArticleNotFound(f"no article with id {article_id!r}")
+    oldest = handle.date_order(searcher).ranks["oldest"]
+    articles = handle.kind_docs(searcher).of(ARTICLE)
+    copies = handle.clusters(searcher).copies(docnum, articles, oldest)
+    others = set(articles.tolist()).difference(copies, (docnum,))
+    try:
+        like = searcher.more_like(docnum, "body", top=top, filter=set(others))
+    except QueryError:
+        like = []
+    return Related(
+        [copy_of(reader.stored_fields(d)) for d in copies],
+        [copy_of(hit.fields()) for hit in like],
+    )

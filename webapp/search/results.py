@@ -1,0 +1,258 @@
+"""What a search answers: the result, its hits, facet counts, histogram; each with to_dict()."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from whoosh.searching import Searcher
+
+from indexer.schema import (
+    ARTICLE,
+)
+from webapp.safetext import ERRORS
+from webapp.search.request import DEFAULT_PER_PAGE
+
+if TYPE_CHECKING:
+    from webapp.search.matching import Matches
+    from webapp.search.request import SearchRequest
+
+
+def plain(record: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict, one level deep (dataclasses.asdict deep-copies every
+    value, which cost a search's JSON answer 3 ms)."""
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}
+
+
+@dataclass
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass
+class Hit:
+    """One hit as shown: stored fields plus highlights (HTML: escaped text, `<mark>` added)."""
+
+    id: str
+    title: str
+    author: str | None
+    author_role: str | None
+    date: str | None
+    location: str | None
+    source: str | None
+    url: str | None
+    score: float | None
+    highlights: dict[str, str]
+    cluster: str | None = None  # its syndicated copies' cluster: the earliest copy's id
+    copy_count: int = 0  # further matching copies collapsed into this hit (dedupe=1)
+    copies: list[Copy] = field(default_factory=list)  # the first COPIES_LISTED of them
+
+    def to_dict(self) -> dict[str, Any]:
+        record = plain(self)
+        record["highlights"] = dict(self.highlights)
+        record["copies"] = [plain(c) for c in self.copies]
+        return record
+
+
+@dataclass
+class QuoteHit:
+    """One quotation as shown, with its article's title, byline, date and place.
+
+    `text` is the quotation as stored; `highlight` is the same text as HTML (escaped, `<mark>`
+    around matched words); `link` is the quotation's place in its article page.
+    """
+
+    id: str
+    article_id: str
+    n: int
+    speaker: str | None
+    speaker_role: str | None
+    text: str
+    highlight: str
+    title: str
+    author: str | None
+    date: str | None
+    location: str | None
+    source: str | None
+    link: str
+    score: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return plain(self)
+
+
+@dataclass
+class Bucket:
+    """One period of the histogram: matching documents, and all documents in scope."""
+
+    key: str  # "2024-05" or "2024"
+    count: int
+    total: int
+
+
+@dataclass
+class Histogram:
+    """Matches per month (per year beyond YEARS_AFTER_MONTHS), every period from the first
+    match to the last, each with the number of documents in scope (the same kind and filters,
+    without the query) so that attention can be normalised. Buckets sum to the total less
+    `undated`."""
+
+    interval: str  # "month" or "year"
+    buckets: list[Bucket]
+    undated: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**plain(self), "buckets": [plain(b) for b in self.buckets]}
+
+    @property
+    def peak(self) -> int:
+        return max((b.count for b in self.buckets), default=0)
+
+
+@dataclass
+class SearchResult:
+    """What a search found: the total, one page of hits, the facet counts and the histogram of
+    all matches, and how the query was read."""
+
+    request: SearchRequest
+    total: int
+    hits: list[Any]  # Hit for articles, QuoteHit for quotes
+    facets: dict[str, list[FacetCount]]
+    kind: str = ARTICLE
+    histogram: Histogram = field(default_factory=lambda: Histogram("month", []))
+    explanation: str = ""
+    relaxed: bool = False  # no document had every word: these match any of them
+    suggestion: str | None = None  # a query with words from the index, when this one finds little
+    facet_sizes: dict[str, int] = field(default_factory=dict)  # values per facet, listed or not
+    ranking: Ranking | None = field(default=None, repr=False, compare=False)  # not in to_dict
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.request.per_page))
+
+    @property
+    def first(self) -> int:
+        """1-based position of the page's first hit (0 when the page is empty)."""
+        return (self.request.page - 1) * self.request.per_page + 1 if self.hits else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.hits) - 1 if self.hits else 0
+
+    def page_numbers(self, around: int = 3) -> list[int]:
+        """Page numbers for a pager: the first, the last and a window around the current one."""
+        current = min(self.request.page, self.pages)
+        window = range(max(1, current - around), min(self.pages, current + around) + 1)
+        return sorted({1, self.pages, *window})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON API's answer."""
+        return {
+            "query": self.request.q,
+            "total": self.total,
+            "page": self.request.page,
+            "per_page": self.request.per_page,
+            "hits": [hit.to_dict() for hit in self.hits],
+            "facets": {name: [plain(fc) for fc in counts] for name, counts in self.facets.items()},
+            "facet_sizes": self.facet_sizes,
+            "mode": self.request.mode,
+            "relaxed": self.relaxed,
+            "suggestion": self.suggestion,
+            "explanation": self.explanation,
+            "histogram": self.histogram.to_dict(),
+        }
+
+
+@dataclass
+class Ranking:
+    """How run_search found and ranked its matches, kept for a caller that pages on from them
+    (the API's cursors) so that it need not find them again."""
+
+    searcher: Searcher
+    matches: Matches
+    page_end: tuple[Any, int] | None  # (score or date rank, docnum) of the page's last place
+
+
+@dataclass
+class FacetSearch:
+    """The values of one facet that match a text, with their counts (as the sidebar counts)."""
+
+    facet: str
+    prefix: str
+    values: list[FacetCount]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON API's answer for /api/facets/<facet>."""
+        return {
+            "facet": self.facet,
+            "prefix": self.prefix,
+            "values": [plain(fc) for fc in self.values],
+        }
+
+
+@dataclass
+class Copy:
+    """Another copy of a hit's story (an article of the same cluster)."""
+
+    id: str
+    title: str
+    source: str | None
+    site: str | None
+    date: str | None
+
+
+@dataclass
+class Related:
+    """An article's other copies (its cluster) and the articles most like it (Whoosh's
+    `more_like` over the body, copies left out)."""
+
+    copies: list[Copy]
+    similar: list[Copy]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "copies": [plain(c) for c in self.copies],
+            "similar": [plain(c) for c in self.similar],
+        }
+
+
+@dataclass
+class SpeakerQuotes:
+    """One speaker's quotations over time: a page of them, newest first, and over all of them
+    the number per month (newest month first) and per source (most first)."""
+
+    name: str
+    result: SearchResult  # the quote search speaker=name, sort=newest
+
+    @property
+    def months(self) -> list[FacetCount]:
+        return self.result.facets["month"]
+
+    @property
+    def sources(self) -> list[FacetCount]:
+        return self.result.facets["source"]
+
+    def page_query(self, page: int) -> str:
+        """The query string of another page of this speaker's quotes."""
+        request = self.result.request
+        pairs = [("page", str(page))] if page != 1 else []
+        pairs += (
+            [("per_page", str(request.per_page))] if request.per_page != DEFAULT_PER_PAGE else []
+        )
+        return urlencode(pairs, errors=ERRORS)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON API's answer for /api/speakers/<name>."""
+        request = self.result.request
+        return {
+            "speaker": self.name,
+            "total": self.result.total,
+            "page": request.page,
+            "per_page": request.per_page,
+            "quotes": [hit.to_dict() for hit in self.result.hits],
+            "months": [plain(fc) for fc in self.months],
+            "sources": [plain(fc) for fc in self.sources],
+        }
