@@ -6,7 +6,7 @@ INDEX  ?= index
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev index serve lint typecheck pytest bench clean
+.PHONY: run test install install-dev index serve lint typecheck pytest test-whoosh27 bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +37,30 @@ typecheck: install-dev
 pytest: install-dev
 	$(BIN)/python -m pytest
 
-## Lint, type-check and run the whole test suite
-test: lint typecheck pytest
+# The fallback Whoosh (README: "Whoosh versions"): the same code in a second virtual
+# environment with Whoosh 2.7.4 instead of whoosh3, for the tests of storage, engine and search.
+WHOOSH27 := .venv-whoosh27
+WHOOSH27_TESTS := tests/test_storage_contract.py tests/test_codec.py tests/test_segment.py \
+	tests/test_engine.py tests/test_search.py tests/test_writer.py
+
+$(WHOOSH27)/bin/python: pyproject.toml
+	rm -rf $(WHOOSH27)
+	$(PYTHON) -m venv $(WHOOSH27)
+	$(WHOOSH27)/bin/pip install --quiet --upgrade pip
+	$(WHOOSH27)/bin/pip install --quiet -e '.[dev]'
+	$(WHOOSH27)/bin/pip uninstall --quiet --yes whoosh3
+	$(WHOOSH27)/bin/pip install --quiet 'Whoosh==2.7.4'
+
+## The storage, engine and search tests on Whoosh 2.7.4
+test-whoosh27: $(WHOOSH27)/bin/python
+	$(WHOOSH27)/bin/python -c "import whoosh; assert whoosh.versionstring() == '2.7.4'"
+	$(WHOOSH27)/bin/python -m pytest -q $(WHOOSH27_TESTS)
+
+## Lint, type-check and run the whole test suite, then the storage tests on Whoosh 2.7.4
+test: lint typecheck pytest test-whoosh27
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(WHOOSH27) build *.egg-info
 
 # ---------------------------------------------------------------- bench
 # Scale benchmark against Datasette (issue 7); results in docs/benchmarks.md, data in bench/data/.

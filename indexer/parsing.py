@@ -27,6 +27,7 @@ from typing import Any
 from indexer.children import detach_from_reindex
 from indexer.dedupe import prepare_signatures, signature
 from indexer.errors import ParseError
+from indexer.manifest import FileState
 from indexer.model import Article
 from indexer.readers import Source, parse_source, read_regular_file, unpack
 from indexer.storage.pool import exit_reason
@@ -37,26 +38,6 @@ PARSE_AHEAD = 32  # chunks parsed ahead of the writer (a few thousand articles)
 PARSE_AHEAD_BYTES = 256 * 1024 * 1024  # and at most this many bytes of files
 PARSE_SECONDS = 120  # one file's parsing time: past it, the file fails (README, Reliability)
 PARSE_GRACE = 30  # seconds more before a parsing process stuck in C code is killed
-
-
-@dataclass
-class FileState:
-    size: int
-    mtime_ns: int
-    sha1: str
-    articles: int = 0  # articles the index holds from the file
-    duplicates: int = 0  # records whose id another file (or record) holds: parsed each run
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {
-            "size": self.size,
-            "mtime_ns": self.mtime_ns,
-            "sha1": self.sha1,
-            "articles": self.articles,
-        }
-        if self.duplicates:
-            data["duplicates"] = self.duplicates
-        return data
 
 
 @dataclass

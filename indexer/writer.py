@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import re
 import shutil
@@ -37,21 +36,14 @@ from indexer.errors import (
     Skipped,
     Unlisted,
 )
-from indexer.parsing import FileState, ParsedFile, Parsers, parse_files
+from indexer.manifest import INDEX_NAME, SCHEMA_VERSION, FileState, Manifest
+from indexer.parsing import ParsedFile, Parsers, parse_files
 from indexer.readers import walk_corpus
 from indexer.schema import SCHEMA, article_documents, documents_digest, file_term
-from indexer.staging import Staged
 from indexer.storage.codec import NewsdeskCodec
 from indexer.storage.pool import NewsdeskMpWriter, NewsdeskWriter
 from indexer.storage.toc import remove_uncommitted
 
-SCHEMA_VERSION = 7  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
-# 4: `cluster` of syndicated copies (indexer/dedupe.py), signatures in a sidecar file
-# 5: searched fields keep frequencies only, exact twins positions (no character offsets)
-# 6: postings in array blocks (indexer/codec.py); `date` a column only (`day` is searched)
-# 7: positions as arrays (codec.ArrayPositions), kept apart from ids and frequencies
-INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
-MANIFEST = "newsdesk.json"
 # Articles per intermediate commit: bounds the work an interrupt loses (about 2 minutes of a
 # build at 200k). Each commit leaves a segment per indexing process, and every term a search
 # reads is looked up in each: 9 segments at 200k instead of 23 (at 20,000) made the bench
@@ -64,55 +56,6 @@ PARALLEL_WRITE_ARTICLES = 200  # an update writing this many is written by a pro
 ONE_COMMIT_FILES = 2_000  # an update of at most this many files is parsed whole, then written
 COMMIT_EVERY_BYTES = 256 * 1024 * 1024  # or this much article text (200 MB of text: 1.45 GB)
 ONE_COMMIT_BYTES = 256 * 1024 * 1024  # an update parsed whole first holds at most this much
-
-
-@dataclass
-class Manifest:
-    """What the index holds: corpus roots and the state of every indexed file."""
-
-    index_name: str = INDEX_NAME
-    roots: list[str] = field(default_factory=list)
-    files: dict[str, FileState] = field(default_factory=dict)
-    build: str = ""
-    copies: CopyStore | None = field(default=None, repr=False)  # saved with it, just before
-
-    @classmethod
-    def load(cls, index_dir: str) -> Manifest:
-        path = os.path.join(index_dir, MANIFEST)
-        try:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except FileNotFoundError:
-            return cls()
-        except (OSError, ValueError) as exc:
-            raise NewsdeskError(f"{path}: unreadable manifest ({exc}); run reindex --full") from exc
-        files = {k: FileState(**v) for k, v in data.get("files", {}).items()}
-        return cls(data.get("index_name", ""), data.get("roots", []), files, data.get("build", ""))
-
-    def save(self, index_dir: str) -> None:
-        self.stage(index_dir).publish()
-
-    def stage(self, index_dir: str) -> Staged:
-        """Write the manifest and the copies sidecar to temporary files, synced; `publish()`
-        puts them in place. A commit stages them while its indexing processes finish their
-        segments, and publishes them once it has landed."""
-        staged = Staged()
-        if self.copies is not None:
-            self.copies.build = self.build
-            self.copies.stage(index_dir, staged)
-        data = {
-            "index_name": self.index_name,
-            "schema_version": SCHEMA_VERSION,
-            "build": self.build,
-            "roots": self.roots,
-            "files": {k: v.to_dict() for k, v in sorted(self.files.items())},
-        }
-        # One shot: C encoder (json.dump is not). ASCII: a file name that is not UTF-8 is kept
-        # as its escaped surrogates, which read back as the same name.
-        text = json.dumps(data, ensure_ascii=True)
-        with staged.open(os.path.join(index_dir, MANIFEST), "w", encoding="utf-8") as fh:
-            fh.write(text)
-        return staged
 
 
 @dataclass
@@ -131,21 +74,6 @@ class ReindexSummary:
             f"{self.added} added, {self.updated} updated, {self.removed} removed, "
             f"{self.failed} failed, {self.unchanged} unchanged in {self.seconds:.1f}s"
         )
-
-
-def open_index(index_dir: str):
-    """Open the index for reading; NewsdeskError when there is none, or when it was built by
-    an earlier version of Newsdesk (other fields: `newsdesk reindex` rebuilds it)."""
-    manifest = Manifest.load(index_dir)
-    name = manifest.index_name or INDEX_NAME
-    if name != INDEX_NAME:
-        raise NewsdeskError(
-            f"the index in {index_dir} was built by an earlier version of Newsdesk ({name}, "
-            f"this version reads {INDEX_NAME}): run `newsdesk reindex` to rebuild it"
-        )
-    if not whoosh_index.exists_in(index_dir, indexname=name):
-        raise NewsdeskError(f"no index in {index_dir}: run `newsdesk reindex CORPUS` first")
-    return whoosh_index.open_dir(index_dir, indexname=name)
 
 
 def reindex(

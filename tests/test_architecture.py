@@ -4,6 +4,8 @@ and how long a module may grow (docs/architecture.md)."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterator
 from functools import cache
@@ -123,3 +125,25 @@ def test_modules_stay_short() -> None:
         and str(path.relative_to(REPO)) not in DATA_ONLY
     }
     assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+def test_the_web_app_loads_no_part_of_the_write_side() -> None:
+    """Serving needs the index contract, the schema and storage, never the readers (lxml,
+    trafilatura), the quote finder, the writer or its process pools."""
+    code = (
+        "import sys, webapp; webapp.create_app({'INDEX_DIR': 'nowhere'}); "
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(run.stdout.split())
+    heavy = {
+        "lxml",
+        "trafilatura",
+        "indexer.readers",
+        "indexer.quotes",
+        "indexer.writer",
+        "indexer.parsing",
+        "indexer.dedupe",
+        "multiprocessing",
+    }
+    assert not heavy & loaded, sorted(heavy & loaded)

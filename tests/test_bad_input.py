@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.writer import open_index
+from indexer.manifest import open_index
 
 XSS = "<script>alert(1)</script>"
 GOOD_TEXT = "Harbour reopens after storm\n\nThe harbour reopened on Monday, officials said.\n"

@@ -10,8 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+from indexer.manifest import open_index
 from indexer.schema import document_to_article
-from indexer.writer import open_index, reindex
+from indexer.writer import reindex
 
 KILLS = 20
 

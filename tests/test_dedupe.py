@@ -26,8 +26,9 @@ from indexer.dedupe import (
     signature,
     similarity,
 )
+from indexer.manifest import open_index
 from indexer.model import Article
-from indexer.writer import open_index, reindex
+from indexer.writer import reindex
 from webapp import create_app
 
 

@@ -26,8 +26,9 @@ from test_search import (
 )
 from test_webapp import RESPONSE_KEYS, C, page, page_facets
 
+from indexer.manifest import open_index
 from indexer.model import Quote
-from indexer.writer import open_index, reindex
+from indexer.writer import reindex
 from webapp import create_app
 from webapp.quotemarks import mark_quotes, paragraph_spans, quote_spans
 

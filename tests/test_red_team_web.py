@@ -26,9 +26,10 @@ from test_search import build_index, write_jsonl
 
 from bench.load import serving
 from bench.slow_clients import timed_requests, trickling
+from indexer.manifest import open_index
 from indexer.model import Article, Quote
 from indexer.schema import article_documents
-from indexer.writer import open_index, reindex
+from indexer.writer import reindex
 from webapp import create_app
 from webapp.server import HEADER_SECONDS
 

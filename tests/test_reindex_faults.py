@@ -22,8 +22,9 @@ from whoosh.index import TOC
 
 import indexer.parsing
 from indexer.errors import IndexingFailed
+from indexer.manifest import INDEX_NAME, open_index
 from indexer.schema import document_to_article
-from indexer.writer import INDEX_NAME, open_index, reindex
+from indexer.writer import reindex
 
 ARTICLES = 2_400  # enough that a full build runs its indexing processes for a few seconds
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.manifest import open_index
 from indexer.readers import (
     MAX_ARTICLE_BYTES,
     MAX_ARTICLE_CHARS,
@@ -24,7 +25,7 @@ from indexer.readers import (
 )
 from indexer.readers.text import READER as TEXT_READER
 from indexer.schema import document_to_article
-from indexer.writer import open_index, reindex
+from indexer.writer import reindex
 
 GOOD = "Harbour reopens after storm\n\nThe harbour reopened on Monday, officials said.\n"
 

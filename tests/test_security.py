@@ -24,9 +24,9 @@ from test_search import RECORDS, build_index, write_jsonl
 from whoosh.query import Or, Term
 
 from bench.load import serving
-from indexer.cli import main
 from indexer.writer import reindex
 from webapp import create_app, limits, security
+from webapp.cli import main
 from webapp.search import IndexHandle, SearchRequest, run_search
 
 TOKEN = "s3cret-Token_42"

@@ -9,10 +9,11 @@ import pytest
 from click.testing import CliRunner
 from corpus_copies import write_jsonl
 
-from indexer.cli import main
 from indexer.errors import IndexingFailed
+from indexer.manifest import Manifest, open_index
 from indexer.schema import document_to_article
-from indexer.writer import Manifest, open_index, reindex
+from indexer.writer import reindex
+from webapp.cli import main
 
 ARTICLE = "{title}\n\n{body}\n"
 

@@ -37,8 +37,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, jsonify, request, stream_with_context
 from whoosh.searching import Searcher
 
+from indexer.manifest import Manifest
 from indexer.schema import QUOTE, stored_fields
-from indexer.writer import Manifest
 from webapp import limits
 from webapp.engine import docs_array
 from webapp.responses import SafeResponse as Response

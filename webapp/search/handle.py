@@ -16,7 +16,7 @@ from whoosh.qparser import (
 from whoosh.searching import Searcher
 
 from indexer.errors import NewsdeskError
-from indexer.writer import open_index
+from indexer.manifest import open_index
 from webapp.engine import (
     Engine,
 )
