@@ -7,10 +7,8 @@ from typing import Any
 
 from flask import Flask
 
+from webapp.index import EXTENSION
 from webapp.responses import NewsdeskFlask
-from webapp.search import IndexHandle
-
-EXTENSION = "newsdesk"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -24,7 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     The index is opened on the first request that needs it, not here, so an app can be created
     before its index exists.
     """
-    from webapp import exports, feeds, security, views
+    from webapp import exports, feeds, index, security, views
 
     app = NewsdeskFlask(__name__)  # lone surrogates in stored text become U+FFFD
     app.config.from_mapping(
@@ -34,10 +32,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions[EXTENSION] = IndexHandle(app.config["INDEX_DIR"])
+    index.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(exports.bp)  # /api/search.csv|.jsonl, /api/quotes.csv|.jsonl
-    app.register_blueprint(feeds.bp)  # /search.atom, /opensearch.xml, /api/articles/<id>/similar
+    app.register_blueprint(feeds.bp)  # /search.atom, /opensearch.xml
     views.register_error_handlers(app)
     security.init_app(app)
     return app
@@ -47,7 +45,8 @@ def warm(app: Flask) -> None:
     """Build what searches share (the searcher, facet and date arrays, copy clusters, the
     engine) by browsing and searching each kind once; else a worker's first search builds
     them (3.5 s at 200k articles). A missing index is left for requests to report."""
-    from webapp.search import ARTICLES, QUOTES, SearchRequest, WebError, run_search
+    from indexer.errors import NewsdeskError
+    from webapp.search import ARTICLES, QUOTES, SearchRequest, run_search
 
     handle = app.extensions[EXTENSION]
     preload(handle.index_dir)
@@ -55,7 +54,7 @@ def warm(app: Flask) -> None:
         for kind in (ARTICLES, QUOTES):
             for args in ({}, {"q": ["the"]}):  # browsing (newest first), then a query
                 run_search(handle, SearchRequest.from_args(args), kind)
-    except WebError:
+    except NewsdeskError:
         return
 
 

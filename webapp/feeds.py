@@ -1,4 +1,4 @@
-"""Atom feeds of searches, the OpenSearch description, and an article's copies and likes.
+"""Atom feeds of searches and the OpenSearch description.
 
 `/search.atom` takes the parameters of /search and lists the newest matches (sort is always
 newest first; per_page up to 100, default FEED_SIZE); `/opensearch.xml` lets a browser add
@@ -13,28 +13,18 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from indexer.schema import parse_date
+from webapp.index import get_handle
 from webapp.responses import SafeResponse as Response
-from webapp.search import (
-    ARTICLES,
-    IndexHandle,
-    Related,
-    SearchRequest,
-    related_articles,
-    run_search,
-)
+from webapp.search import ARTICLES, SearchRequest, run_search
 from webapp.snippets import opening
 
 bp = Blueprint("feeds", __name__)
 FEED_SIZE = 20
 ATOM = "application/atom+xml; charset=utf-8"
 OPENSEARCH = "application/opensearchdescription+xml; charset=utf-8"
-
-
-def _handle() -> IndexHandle:
-    return current_app.extensions["newsdesk"]
 
 
 def atom_time(date_text: str | None) -> str | None:
@@ -49,7 +39,7 @@ def search_atom() -> Response:
     args = request.args.to_dict(flat=False)
     args.setdefault("per_page", [str(FEED_SIZE)])
     search = replace(SearchRequest.from_args(args), sort="newest", page=1)
-    result = run_search(_handle(), search, ARTICLES)
+    result = run_search(get_handle(), search, ARTICLES)
     entries = [
         {
             "hit": hit,
@@ -108,15 +98,3 @@ def opensearch() -> Response:
     """The OpenSearch description: the search page, its Atom feed and its JSON twin."""
     body = render_template("opensearch.xml", base=base_url())
     return Response(xml_chars(body), content_type=OPENSEARCH)
-
-
-@bp.get("/api/articles/<path:article_id>/similar")
-def similar_api(article_id: str) -> Any:
-    """An article's other copies and the articles most like it; 404 for an unknown id."""
-    return jsonify(related_articles(_handle(), article_id).to_dict())
-
-
-@bp.app_template_global()
-def related_to(article_id: str) -> Related:
-    """For article.html: the article's copies and the articles like it."""
-    return related_articles(_handle(), article_id)

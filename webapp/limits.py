@@ -5,7 +5,7 @@ Heavy queries are refused before they run when their shape says so (a 400 that s
 time budget stops the rest while they run (a 503), so no request holds a worker for long.
 
     with time_budget(1.5):
-        docs = set(budgeted(searcher.docs_for_query(query)))   # QueryTooSlow after 1.5 s
+        found = engine.run(searcher, query)   # QueryTooSlow once 1.5 s are spent
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import islice
 from typing import Any, TypeVar
 
-from whoosh.collectors import TimeLimitCollector
 from whoosh.query import MultiTerm, Query
-from whoosh.searching import Searcher, TimeLimit
+from whoosh.searching import Searcher
 
 from indexer.errors import NewsdeskError
 from indexer.storage.leaves import expanded_words
@@ -47,11 +46,10 @@ class QueryTooSlow(NewsdeskError):
     status = 503
 
     def __init__(self, seconds: float) -> None:
-        self.message = (
+        super().__init__(
             f"the search took longer than its {seconds:g} s budget and was stopped; "
             "make the query narrower (fewer words, longer wildcard prefixes) or add filters"
         )
-        super().__init__(self.message)
 
 
 # ---------------------------------------------------------------- the time budget
@@ -89,33 +87,6 @@ def seconds_left() -> float | None:
     if left <= 0:
         raise QueryTooSlow(_local.budget)
     return left
-
-
-def budgeted(items: Iterable[T]) -> Iterator[T]:
-    """`items`, checking the clock every CHECK_EVERY of them (QueryTooSlow when out of time)."""
-    if seconds_left() is None:
-        yield from items
-        return
-    iterator = iter(items)
-    while True:
-        chunk = list(islice(iterator, CHECK_EVERY))
-        yield from chunk
-        if len(chunk) < CHECK_EVERY:
-            return
-        seconds_left()
-
-
-def budgeted_search(searcher: Searcher, query: Query, **kwargs: Any) -> Any:
-    """`searcher.search(query, **kwargs)` under Whoosh's TimeLimitCollector for the time left."""
-    left = seconds_left()
-    if left is None:
-        return searcher.search(query, **kwargs)
-    collector = TimeLimitCollector(searcher.collector(**kwargs), timelimit=left, use_alarm=False)
-    try:
-        searcher.search_with_collector(query, collector)
-    except TimeLimit:
-        raise QueryTooSlow(_local.budget) from None
-    return collector.results()
 
 
 # ---------------------------------------------------------------- the shape of a query

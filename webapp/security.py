@@ -65,7 +65,6 @@ def init_app(app: Flask) -> None:
     app.before_request(_require_token)
     app.teardown_request(_end_budget)
     app.after_request(_add_headers)
-    app.register_error_handler(limits.QueryTooSlow, _too_slow)
 
 
 # ---------------------------------------------------------------- headers and budget
@@ -87,12 +86,6 @@ def _start_budget() -> None:
 
 def _end_budget(exc: BaseException | None) -> None:
     limits.end_budget()
-
-
-def _too_slow(exc: limits.QueryTooSlow) -> Any:
-    from webapp.views import render_error
-
-    return render_error(exc.status, exc.message)
 
 
 # ---------------------------------------------------------------- the token

@@ -1,43 +1,42 @@
-"""Routes: translate HTTP to `webapp.search` calls and its exceptions to statuses.
+"""Routes: every page and its JSON twin. Each pair calls one `webapp.search` function and
+differs only in its last line (a template, or JSON); errors are rendered by one handler.
 
-Each page has a JSON twin; both call the same function and differ only in how they render.
+Streamed exports are in exports.py, feeds in feeds.py, the token and headers in security.py.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from indexer.errors import NewsdeskError
 from indexer.model import Article
 from indexer.schema import ARTICLE, QUOTE, split_authors
-from webapp import exports
+from webapp.index import get_handle
 from webapp.quotemarks import mark_quotes
 from webapp.search import (
     ARTICLES,
     QUOTES,
     BadRequest,
-    IndexHandle,
+    Related,
     SearchKind,
     SearchRequest,
     SearchResult,
-    WebError,
     facet_labels,
     get_article,
+    related_articles,
     run_search,
     search_facet,
     speaker_quotes,
 )
+from webapp.search.cursors import PAGING
 
 bp = Blueprint("newsdesk", __name__)
 log = logging.getLogger(__name__)
-
-
-def _handle() -> IndexHandle:
-    return current_app.extensions["newsdesk"]
 
 
 # The page and the JSON endpoint of each kind of search.
@@ -52,7 +51,7 @@ def _args() -> dict[str, list[str]]:
 
 
 def _search(kind: SearchKind) -> SearchResult:
-    return run_search(_handle(), SearchRequest.from_args(_args()), kind)
+    return run_search(get_handle(), SearchRequest.from_args(_args()), kind)
 
 
 def _search_page(kind: SearchKind) -> Any:
@@ -72,8 +71,9 @@ def search_page() -> Any:
 
 @bp.get("/api/search")
 def search_api() -> Any:
-    """The search as JSON (see SearchResult.to_dict); an empty q lists every match, newest first."""
-    return exports.api_search(ARTICLES)  # with `next` cursors (webapp/exports.py)
+    """The search as JSON (see SearchResult.to_dict); an empty q lists every match, newest first.
+    `next` (and a `Link: rel="next"` header) is a cursor to the following page."""
+    return _search_json(ARTICLES)
 
 
 @bp.get("/quotes")
@@ -85,7 +85,18 @@ def quotes_page() -> Any:
 @bp.get("/api/quotes")
 def quotes_api() -> Any:
     """The quote search as JSON: the shape of /api/search, each hit a QuoteHit."""
-    return exports.api_search(QUOTES)
+    return _search_json(QUOTES)
+
+
+def _search_json(kind: SearchKind) -> Any:
+    result = _search(kind)
+    response = jsonify(result.to_dict())
+    if result.next is not None:
+        pairs = [(n, v) for n, v in result.request.params() if n not in PAGING]
+        pairs.append(("cursor", result.next))
+        # relative (RFC 8288 allows it): the Host header, which a client chooses, is not echoed
+        response.headers["Link"] = f'<{request.path}?{urlencode(pairs)}>; rel="next"'
+    return response
 
 
 @bp.get("/api/facets/<facet>")
@@ -103,7 +114,7 @@ def quote_facet_api(facet: str) -> Any:
 
 def _facet_search(facet: str, kind: SearchKind) -> Any:
     found = search_facet(
-        _handle(), SearchRequest.from_args(_args()), facet, request.args.get("prefix", ""), kind
+        get_handle(), SearchRequest.from_args(_args()), facet, request.args.get("prefix", ""), kind
     )
     return jsonify(found.to_dict())
 
@@ -117,7 +128,7 @@ def help_page() -> Any:
 @bp.get("/speakers/<path:name>")
 def speaker_page(name: str) -> Any:
     """A speaker's quotes over time, per month and per source; 404 for an unknown speaker."""
-    speaker = speaker_quotes(_handle(), name, _args())
+    speaker = speaker_quotes(get_handle(), name, _args())
     return render_template("speaker.html", speaker=speaker)
 
 
@@ -126,20 +137,20 @@ def speaker_page_by_query() -> Any:
     """The speaker page for `?name=`: the address of a name no path can carry (`..`, `.`:
     browsers resolve such segments before sending, escaped or not)."""
     name, args = _name_arg()
-    return render_template("speaker.html", speaker=speaker_quotes(_handle(), name, args))
+    return render_template("speaker.html", speaker=speaker_quotes(get_handle(), name, args))
 
 
 @bp.get("/api/speakers/<path:name>")
 def speaker_api(name: str) -> Any:
     """A speaker's quotes as JSON (see SpeakerQuotes.to_dict); 404 for an unknown speaker."""
-    return jsonify(speaker_quotes(_handle(), name, _args()).to_dict())
+    return jsonify(speaker_quotes(get_handle(), name, _args()).to_dict())
 
 
 @bp.get("/api/speaker")
 def speaker_api_by_query() -> Any:
     """/api/speakers/<name> for `?name=` (see speaker_page_by_query)."""
     name, args = _name_arg()
-    return jsonify(speaker_quotes(_handle(), name, args).to_dict())
+    return jsonify(speaker_quotes(get_handle(), name, args).to_dict())
 
 
 def _name_arg() -> tuple[str, dict[str, list[str]]]:
@@ -171,7 +182,7 @@ def openapi_api() -> Any:
 @bp.get("/articles/<path:article_id>")
 def article_page(article_id: str) -> Any:
     """One article with every field, its paragraphs and its quotes; 404 for an unknown id."""
-    article = get_article(_handle(), article_id)
+    article = get_article(get_handle(), article_id)
     marked = mark_quotes(article.body or "", article.quotes)
     return render_template("article.html", article=article, marked=marked)
 
@@ -179,8 +190,21 @@ def article_page(article_id: str) -> Any:
 @bp.get("/api/articles/<path:article_id>")
 def article_api(article_id: str) -> Any:
     """One article as JSON (Article.to_dict()); 404 for an unknown id."""
-    article = get_article(_handle(), article_id)
+    article = get_article(get_handle(), article_id)
     return jsonify(article.to_dict())
+
+
+@bp.get("/api/articles/<path:article_id>/similar")
+def similar_api(article_id: str) -> Any:
+    """An article's other copies and the articles most like it; 404 for an unknown id. The
+    article page shows the same (`related_to`)."""
+    return jsonify(related_articles(get_handle(), article_id).to_dict())
+
+
+@bp.app_template_global()
+def related_to(article_id: str) -> Related:
+    """For article.html: the article's copies and the articles like it."""
+    return related_articles(get_handle(), article_id)
 
 
 # ---------------------------------------------------------------- template helpers
@@ -204,12 +228,15 @@ def authors(article: Article) -> list[str]:
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Render WebError and HTTP errors as JSON under /api/ and as an HTML page elsewhere."""
-    app.register_error_handler(WebError, _web_error)
+    """Render Newsdesk's errors (each carries its status) and HTTP errors as JSON under /api/
+    and as an HTML page elsewhere."""
+    app.register_error_handler(NewsdeskError, _newsdesk_error)
     app.register_error_handler(HTTPException, _http_error)
 
 
-def _web_error(exc: WebError) -> Any:
+def _newsdesk_error(exc: NewsdeskError) -> Any:
+    if exc.status == 500:  # not a request's fault (503s say the index or the time is short)
+        log.error("error on %s: %s", request.path, exc)
     return render_error(exc.status, exc.message)
 
 

@@ -23,7 +23,6 @@ from webapp.search.errors import (
     FacetNotFound,
     IndexUnavailable,
     SpeakerNotFound,
-    WebError,
 )
 from webapp.search.facets import histogram, month_key, search_facet
 from webapp.search.handle import IndexHandle
@@ -68,7 +67,6 @@ __all__ = [
     "SearchResult",
     "SpeakerNotFound",
     "SpeakerQuotes",
-    "WebError",
     "check_query_syntax",
     "collapse_copies",
     "facet_labels",

@@ -1,21 +1,11 @@
-"""The read side's errors, each with the HTTP status the app answers it with."""
+"""The read side's errors, each with the HTTP status the app answers it with (indexer/errors.py)."""
 
 from __future__ import annotations
 
 from indexer.errors import NewsdeskError
 
 
-class WebError(NewsdeskError):
-    """An error with the HTTP status it maps to; one handler renders every subclass."""
-
-    status = 500
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
-
-
-class BadRequest(WebError):
+class BadRequest(NewsdeskError):
     """A parameter is missing its expected form (page=abc, from=2025-13-01, sort=foo)."""
 
     status = 400
@@ -27,25 +17,29 @@ class BadQuery(BadRequest):
     status = 400
 
 
-class ArticleNotFound(WebError):
+class ArticleNotFound(NewsdeskError):
     """No article has the requested id."""
 
     status = 404
 
 
-class SpeakerNotFound(WebError):
+class SpeakerNotFound(NewsdeskError):
     """No quote has the requested speaker."""
 
     status = 404
 
 
-class FacetNotFound(WebError):
+class FacetNotFound(NewsdeskError):
     """No facet has the requested name."""
 
     status = 404
 
 
-class IndexUnavailable(WebError):
+class IndexUnavailable(NewsdeskError):
     """The index directory holds no index (yet)."""
 
     status = 503
+
+
+class BadCursor(BadRequest):
+    """A cursor that does not verify, or belongs to other parameters or an older index."""

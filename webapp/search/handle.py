@@ -20,6 +20,7 @@ from indexer.manifest import open_index
 from webapp.engine import (
     Engine,
 )
+from webapp.search.cursors import index_key
 from webapp.search.errors import IndexUnavailable
 from webapp.search.kinds import ARTICLES
 from webapp.search.query import ANY_GROUP, make_parser
@@ -62,8 +63,10 @@ class IndexHandle:
     RETIRED_KEPT = 4  # replaced searchers left open for requests still reading from them
     SETTLED_SECONDS = 2  # a directory unmodified this long is trusted by its modification time
 
-    def __init__(self, index_dir: str) -> None:
+    def __init__(self, index_dir: str, cursor_secret: str | None = None) -> None:
         self.index_dir = index_dir
+        self.cursor_secret = cursor_secret  # signs cursors (else the index's own key)
+        self._cursor_key: bytes | None = None
         self.weighting = scoring.BM25F(B=BM25_B, K1=BM25_K1)
         self._ix: Any = None
         self._parsers: dict[tuple[str, str], QueryParser] = {}  # (kind, mode) → its parser
@@ -159,6 +162,15 @@ class IndexHandle:
     def kind_docs(self, searcher: Searcher) -> KindDocs:
         """The documents of each kind in the searcher's generation, built on first use."""
         return self.derived(searcher, KindDocs.build)
+
+    def cursor_key(self) -> bytes:
+        """The key cursors are signed with: the configured secret, else the random key kept
+        in the index directory (made on first use, so cursors survive a restart)."""
+        if self.cursor_secret:
+            return str(self.cursor_secret).encode("utf-8")
+        if self._cursor_key is None:
+            self._cursor_key = index_key(self.index_dir)
+        return self._cursor_key
 
     def clusters(self, searcher: Searcher) -> Clusters:
         """The clusters of syndicated copies of the searcher's generation, built on first use."""

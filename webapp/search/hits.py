@@ -111,25 +111,9 @@ _HIT_FIELDS = ("id", "author", "author_role", "date", "location", "source", "url
 
 def quote_hit(stored: Mapping[str, Any], score: float | None, matched: Matched | None) -> QuoteHit:
     """A QuoteHit from a quote record's stored fields; highlighted when there is a Whoosh hit."""
-    text = stored.get("quotes") or ""
-    marked = quote_highlight(matched, text) if matched else ""
-    article_id, n = stored.get("article", ""), int(stored.get("n") or 0)
-    return QuoteHit(
-        id=stored.get("id", ""),
-        article_id=article_id,
-        n=n,
-        speaker=stored.get("speaker") or None,
-        speaker_role=stored.get("speaker_role") or None,
-        text=text,
-        highlight=marked or html.escape(text),
-        title=stored.get("article_title") or "",
-        author=stored.get("author") or None,
-        date=stored.get("date_text"),
-        location=stored.get("location") or None,
-        source=stored.get("source") or None,
-        link=quote_link(article_id, n),
-        score=_score(score),
-    )
+    row = quote_row(stored)
+    marked = quote_highlight(matched, row["text"]) if matched else ""
+    return QuoteHit(**row, highlight=marked or html.escape(row["text"]), score=_score(score))
 
 
 def quote_link(article_id: str, n: int) -> str:
@@ -149,3 +133,42 @@ def copy_of(stored: Mapping[str, Any]) -> Copy:
         site=fields["site"],
         date=fields["date"],
     )
+
+
+# The columns of the CSV and JSON Lines exports: a row per article, or per quotation
+ARTICLE_COLUMNS = (
+    "id", "title", "author", "author_role", "date", "location", "source", "site", "url",
+    "cluster", "body",
+)  # fmt: skip
+QUOTE_COLUMNS = (
+    "id", "article_id", "n", "speaker", "speaker_role", "text", "title", "author", "date",
+    "location", "source", "link",
+)  # fmt: skip
+
+
+def article_row(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """An article's export row: ARTICLE_COLUMNS from its stored fields."""
+    fields = stored_fields(stored)
+    row = {name: fields[name] for name in ARTICLE_COLUMNS}
+    row["title"] = row["title"] or ""
+    return row
+
+
+def quote_row(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A quotation as QUOTE_COLUMNS from its record's stored fields: its export row, and
+    every field of its QuoteHit but the highlight and the score."""
+    article_id, n = stored.get("article", ""), int(stored.get("n") or 0)
+    return {
+        "id": stored.get("id", ""),
+        "article_id": article_id,
+        "n": n,
+        "speaker": stored.get("speaker") or None,
+        "speaker_role": stored.get("speaker_role") or None,
+        "text": stored.get("quotes") or "",
+        "title": stored.get("article_title") or "",
+        "author": stored.get("author") or None,
+        "date": stored.get("date_text"),
+        "location": stored.get("location") or None,
+        "source": stored.get("source") or None,
+        "link": quote_link(article_id, n),
+    }

@@ -62,6 +62,7 @@ class SearchRequest:
     mode: str = "all"
     facet_q: tuple[tuple[str, str], ...] = ()  # (facet, text): that facet's list, searched
     dedupe: bool = True  # syndicated copies collapsed into their earliest article (dedupe=0: not)
+    cursor: str = ""  # the page after this position (search/cursors.py) instead of `page`
 
     @classmethod
     def from_args(cls, args: Mapping[str, Sequence[str]]) -> SearchRequest:
@@ -70,7 +71,8 @@ class SearchRequest:
         Parameters: q, author, source, location, speaker, month (repeatable), the same with
         `not_` (exclusions, repeatable), from, to (YYYY-MM-DD, inclusive), mode (all|any),
         sort (relevance|newest|oldest), page (>=1), per_page (1-100), facet_q_<facet> (search
-        within a facet's values). Unknown parameters are ignored.
+        within a facet's values), cursor (the `next` of an earlier answer). Unknown parameters
+        are ignored.
         """
         filters = {name: _values(args, name) for name in FILTER_FACETS}
         excluded = {f"not_{name}": _values(args, f"not_{name}") for name in FILTER_FACETS}
@@ -84,6 +86,7 @@ class SearchRequest:
             mode=_choice_param(args, "mode", MODES, "all"),
             facet_q=_facet_searches(args),
             dedupe=flag_param(args, "dedupe", True),
+            cursor=single_param(args, "cursor"),
             **filters,
             **excluded,
         )

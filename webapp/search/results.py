@@ -128,6 +128,7 @@ class SearchResult:
     suggestion: str | None = None  # a query with words from the index, when this one finds little
     facet_sizes: dict[str, int] = field(default_factory=dict)  # values per facet, listed or not
     ranking: Ranking | None = field(default=None, repr=False, compare=False)  # not in to_dict
+    next: str | None = None  # a cursor to the page after this one (None: the last page)
 
     @property
     def pages(self) -> int:
@@ -163,6 +164,7 @@ class SearchResult:
             "suggestion": self.suggestion,
             "explanation": self.explanation,
             "histogram": self.histogram.to_dict(),
+            "next": self.next,
         }
 
 

@@ -11,6 +11,7 @@ from indexer.schema import (
     EXACT_FIELDS,
     QUOTE,
 )
+from webapp.search.cursors import add_cursor
 from webapp.search.facets import count_facets, month_histogram
 from webapp.search.hits import COPIES_LISTED, copy_of, ranked_page
 from webapp.search.kinds import ARTICLES
@@ -35,11 +36,11 @@ def run_search(
     request: SearchRequest,
     kind: SearchKind | None = None,
     facet_limit: int | None = FACET_LIMIT,
-    hits: bool = True,
 ) -> SearchResult:
     """Run a search of one kind (articles by default, or QUOTES): total, facet counts and
-    histogram over every match, hits for the requested page (none with `hits=False`), the
-    query told in words, and a suggestion when the query finds little.
+    histogram over every match, hits for the requested page (or after the request's cursor),
+    a cursor to the next page, the query told in words, and a suggestion when the query finds
+    little.
 
     Each facet with chosen values is counted without its own choice (disjunctive faceting), so
     every count says how many documents a click on that value gives.
@@ -56,10 +57,10 @@ def run_search(
     facets, sizes = count_facets(table, request, matches, facet_limit, every)
     page: list[Any] = []
     page_end = None
-    if hits:
+    if not request.cursor:  # else the page is found after the cursor, by add_cursor
         page, page_docs, page_end = ranked_page(handle, searcher, matches, request, kind)
         add_copies(handle, searcher, page, page_docs, matches)
-    return SearchResult(
+    result = SearchResult(
         request,
         len(matches.docs),
         page,
@@ -72,6 +73,8 @@ def run_search(
         facet_sizes=sizes,
         ranking=Ranking(searcher, matches, page_end),
     )
+    add_cursor(handle, result, kind)
+    return result
 
 
 def add_copies(

@@ -1,0 +1,89 @@
+"""Whole result sets as rows, in the request's order, for the CSV and JSON Lines exports.
+
+An export runs the search once (the same parameters as /api/search, page and per_page
+ignored), then reads every hit in the request's order: document numbers are put in order
+(cursors.docnums_in_order), stored fields are read in batches of BATCH, and each row is made
+as it is read, so memory stays flat however many hits there are. The manifest says what the
+export holds: query, filters, dedupe mode, index build, time and count.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
+from typing import Any
+
+from whoosh.searching import Searcher
+
+from indexer.manifest import Manifest
+from indexer.schema import QUOTE
+from webapp import limits
+from webapp.search.cursors import PAGING, docnums_in_order, ordered_matches
+from webapp.search.handle import IndexHandle
+from webapp.search.hits import article_row, quote_row
+from webapp.search.kinds import SearchKind
+from webapp.search.matching import collapse_copies, find_matches
+from webapp.search.request import SearchRequest
+
+BATCH = 256  # stored documents read at a time
+
+
+def in_batches(items: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
+    batch: list[int] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def stored_rows(searcher: Searcher, docnums: Iterable[int]) -> Iterator[Mapping[str, Any]]:
+    """Stored fields of each document, read a batch at a time in document order."""
+    reader = searcher.reader()
+    for batch in in_batches(docnums):
+        fields = {d: reader.stored_fields(d) for d in sorted(batch)}
+        for docnum in batch:
+            yield fields[docnum]
+
+
+def export_manifest(
+    handle: IndexHandle, search: SearchRequest, kind: SearchKind, count: int
+) -> dict[str, Any]:
+    """What an export holds: kind, query, filters, order, dedupe mode, index build, time, count."""
+    params = [(name, value) for name, value in search.params() if name not in PAGING]
+    filters: dict[str, list[str]] = {}
+    for name, value in params:
+        if name not in ("q", "sort", "dedupe"):
+            filters.setdefault(name, []).append(value)
+    return {
+        "kind": kind.name,
+        "query": search.q,
+        "filters": filters,
+        "sort": search.effective_sort,
+        "dedupe": search.dedupe,
+        "build": Manifest.load(handle.index_dir).build,
+        "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "count": count,
+    }
+
+
+def export_rows(
+    handle: IndexHandle, search: SearchRequest, kind: SearchKind
+) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
+    """The manifest of a whole-result-set export and a generator of its rows, in order."""
+    searcher = handle.searcher()
+    matches = collapse_copies(
+        handle, searcher, search, find_matches(handle, searcher, search, kind)
+    )
+    found = ordered_matches(searcher, matches, search)
+    total = len(found.matches.docs)
+    manifest = export_manifest(handle, search, kind, min(total, limits.MAX_EXPORT_ROWS))
+    manifest["total"] = total
+    manifest["truncated"] = total > limits.MAX_EXPORT_ROWS
+    to_row = quote_row if kind.name == QUOTE else article_row
+    docnums = islice(docnums_in_order(handle, found), limits.MAX_EXPORT_ROWS)
+    rows = (to_row(s) for s in stored_rows(found.searcher, docnums))
+    return manifest, rows
