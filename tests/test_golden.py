@@ -18,11 +18,13 @@ compared with `diff -r`.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import itertools
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ GOLDEN = REPO / "tests" / "golden"
 REQUESTS = GOLDEN / "requests.txt"
 RESPONSES = GOLDEN / "responses.json"
 REUTERS_ARTICLES = 2000
+CORPUS = Path("/tmp/newsdesk-golden/corpus")  # the same absolute path on every machine
 
 pytestmark = pytest.mark.slow
 
@@ -47,23 +50,31 @@ _CURSOR = re.compile(r"(cursor=)[A-Za-z0-9_\-.%]+")
 
 
 @pytest.fixture(scope="module")
-def golden_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The index, and the folder of the Reuters corpus it was built from."""
+def golden_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """The index, and the folder of the corpus it was built from.
+
+    An article without an id of its own is named by a hash of its file's absolute path, so
+    the corpus is copied to the same absolute path (CORPUS) on every machine, under a lock
+    (two test runs at once would otherwise rewrite each other's corpus)."""
     shared_path("corpora", "reuters21578")
     from bench.corpus import reuters_records
     from indexer.writer import reindex
 
-    corpus = tmp_path_factory.mktemp("golden-corpus")
-    with open(corpus / "reuters.jsonl", "w", encoding="utf-8") as out:
-        for record in itertools.islice(reuters_records(), REUTERS_ARTICLES):
-            out.write(json.dumps(record) + "\n")
-    index_dir = tmp_path_factory.mktemp("golden-index")
-    # One writing process, so that document numbers, and with them the order of hits that tie
-    # (same score or same date), are the same in every build.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(os, "cpu_count", lambda: 1)
-        reindex([str(SAMPLES), str(corpus)], str(index_dir))
-    return index_dir, corpus
+    CORPUS.parent.mkdir(parents=True, exist_ok=True)
+    with open(CORPUS.parent / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        shutil.rmtree(CORPUS, ignore_errors=True)
+        shutil.copytree(SAMPLES, CORPUS / "samples")
+        with open(CORPUS / "reuters.jsonl", "w", encoding="utf-8") as out:
+            for record in itertools.islice(reuters_records(), REUTERS_ARTICLES):
+                out.write(json.dumps(record) + "\n")
+        index_dir = tmp_path_factory.mktemp("golden-index")
+        # One writing process, so that document numbers, and with them the order of hits that
+        # tie (same score or same date), are the same in every build.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(os, "cpu_count", lambda: 1)
+            reindex([str(CORPUS / "samples"), str(CORPUS / "reuters.jsonl")], str(index_dir))
+        yield index_dir, CORPUS
 
 
 @pytest.fixture(scope="module")
