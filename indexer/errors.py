@@ -1,10 +1,24 @@
-"""Exceptions that carry what the user needs to see."""
+"""Newsdesk's one exception hierarchy: each error carries what the user needs to see.
+
+As click's `ClickException` carries its exit code, a `NewsdeskError` carries the HTTP status
+the web app answers it with (`status`) and the exit status of the command line
+(`exit_code`); one handler at each edge renders them (webapp/views.py for HTTP,
+`reported` in indexer/cli.py for the command line), so raising code never thinks of either.
+"""
 
 from __future__ import annotations
 
 
 class NewsdeskError(Exception):
     """Base class for errors reported to the user without a traceback."""
+
+    status = 500  # the HTTP status of a request that fails with it
+    exit_code = 1  # the exit status of a command that fails with it
+
+    @property
+    def message(self) -> str:
+        """What the user is told."""
+        return str(self)
 
 
 class ParseError(NewsdeskError):

@@ -28,9 +28,10 @@ from test_webapp import RESPONSE_KEYS, C, page, page_facets
 
 from indexer.manifest import open_index
 from indexer.model import Quote
+from indexer.paragraphs import paragraph_or_line_spans
 from indexer.writer import reindex
 from webapp import create_app
-from webapp.quotemarks import mark_quotes, paragraph_spans, quote_spans
+from webapp.quotemarks import mark_quotes, quote_spans
 
 FACETS = ("author", "source", "location", "speaker", "month")
 
@@ -521,9 +522,8 @@ def test_unknown_speaker_is_404(client: FlaskClient) -> None:
 def test_article_page_marks_each_quotation_in_the_text(client: FlaskClient) -> None:
     doc = page(client, "/articles/q01")
     paragraphs = doc.xpath(f"//*[{C('body')}]/p")
-    assert [p.text_content() for p in paragraphs] == [
-        SPLIT_BODY[s:e] for s, e in paragraph_spans(SPLIT_BODY)
-    ]
+    spans = paragraph_or_line_spans(SPLIT_BODY)
+    assert [p.text_content() for p in paragraphs] == [SPLIT_BODY[s:e] for s, e in spans]
     first = doc.xpath("//mark[@id='q1']")[0]
     cont = doc.xpath("//mark[@data-quote='1']")[0]
     assert "quote" in first.get("class") and "cont" in cont.get("class")
@@ -552,21 +552,6 @@ def test_quotes_without_offsets_anchor_their_list_item(client: FlaskClient) -> N
 
 
 # ---------------------------------------------------------------- marking, as a unit
-
-
-def test_paragraph_spans_match_iter_paragraphs_offsets() -> None:
-    for body in (SPLIT_BODY, "one\ntwo\r\nthree", "  a  \n\n\n  b\n", "", "x"):
-        spans = paragraph_spans(body)
-        assert [body[s:e] for s, e in spans] == [p.strip() for p in _legacy_paragraphs(body)]
-
-
-def _legacy_paragraphs(body: str) -> list[str]:
-    import re
-
-    blocks = [b.strip() for b in re.split(r"\n\s*\n", body) if b.strip()]
-    if len(blocks) == 1:
-        blocks = [line.strip() for line in blocks[0].splitlines() if line.strip()]
-    return blocks
 
 
 def test_bad_and_overlapping_spans_are_not_marked() -> None:

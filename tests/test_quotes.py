@@ -116,6 +116,16 @@ def test_offsets_point_at_the_quoted_words() -> None:
         assert body[q.start : q.end] == q.text
 
 
+@pytest.mark.parametrize("blank", ["\n\n", "\r\n\r\n", "\n \t\n", "\n\u2003\n"])
+def test_any_blank_line_ends_a_paragraph(blank: str) -> None:
+    """A JSON Lines body may end its lines in CRLF: the quotation reopened after the blank line
+    is still the second part of one quotation (indexer.paragraphs)."""
+    body = (
+        f"Jane Doe said: \u201cWe hold the line here{blank}\u201cand we will win,\u201d she said."
+    )
+    assert speakers(body) == [(f"We hold the line here{blank}\u201cand we will win,", "Jane Doe")]
+
+
 # ------------------------------------------------------------------ attribution
 
 ATTRIBUTION_CASES = [

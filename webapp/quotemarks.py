@@ -1,8 +1,8 @@
 """An article body as paragraphs of escaped HTML, each quotation wrapped in `<mark>`.
 
-Quotations carry character offsets into `Article.body` (`Quote.start`, `Quote.end`), while the
-page shows the body as trimmed paragraphs; both work on the same offsets here, so a quotation is
-marked exactly where it is. Everything is escaped; the only markup added is
+Quotations carry character offsets into `Article.body` (`Quote.start`, `Quote.end`), and so do
+the paragraphs the page shows (`indexer.paragraphs`), so a quotation is marked exactly where it
+is. Everything is escaped; the only markup added is
 
     <mark class="quote" id="q3">…</mark>                  the quotation (its first part)
     <mark class="quote cont" data-quote="3">…</mark>      its continuation in a later paragraph
@@ -13,43 +13,11 @@ A quotation without valid offsets, or overlapping one placed before it, is not m
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from indexer.model import Quote
-
-_BLANK_LINE = re.compile(r"\n\s*\n")
-# The line boundaries of str.splitlines().
-_LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
-def paragraph_spans(body: str) -> list[tuple[int, int]]:
-    """(start, end) of each paragraph, whitespace trimmed: blank-line separated, or one per
-    line when there are no blank lines."""
-    blocks = _pieces(body, 0, len(body), _BLANK_LINE)
-    if len(blocks) == 1:
-        blocks = _pieces(body, *blocks[0], _LINE_BREAK)
-    return blocks
-
-
-def _pieces(text: str, start: int, end: int, separator: re.Pattern[str]) -> list[tuple[int, int]]:
-    """The non-blank pieces of text[start:end] between separators, trimmed."""
-    bounds, pos = [], start
-    for match in separator.finditer(text, start, end):
-        bounds.append((pos, match.start()))
-        pos = match.end()
-    bounds.append((pos, end))
-    return [span for s, e in bounds if (span := _trimmed(text, s, e))]
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
-    piece = text[start:end]
-    stripped = piece.strip()
-    if not stripped:
-        return None
-    start += len(piece) - len(piece.lstrip())
-    return start, start + len(stripped)
+from indexer.paragraphs import paragraph_or_line_spans
 
 
 @dataclass(frozen=True)
@@ -89,7 +57,7 @@ def mark_quotes(body: str, quotes: Sequence[Quote]) -> MarkedBody:
     """The body's paragraphs, escaped, with each quotation span marked (see the module doc)."""
     spans = quote_spans(body, quotes)
     marked = MarkedBody([])
-    for start, end in paragraph_spans(body):
+    for start, end in paragraph_or_line_spans(body):
         marked.paragraphs.append(_mark_paragraph(body, start, end, spans, marked.anchored))
     return marked
 

@@ -1,4 +1,4 @@
-"""Word lists for quotation attribution: data only, read by indexer.quotes.
+"""Word lists for quotation attribution: data only, read by the modules of indexer.quotes.
 
 Everything here is lower case; lookups lower-case the word first.
 """
