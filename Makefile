@@ -6,7 +6,7 @@ INDEX  ?= index
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev index serve lint typecheck pytest bench clean
+.PHONY: run test test-fast install install-dev index serve lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ pytest: install-dev
 
 ## Lint, type-check and run the whole test suite
 test: lint typecheck pytest
+
+## While working: the tests not marked slow or browser, in under a minute (no lint, no mypy)
+test-fast: install-dev
+	$(BIN)/python -m pytest -m "not slow and not browser"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.records import build_index
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_search import build_index
 
 from webapp.search import QUOTES, BadQuery, IndexHandle, SearchRequest, run_search
+
+pytestmark = pytest.mark.slow
 
 SYNTAX = [
     *"ab \"()*?:~^[]{}-+!/\\'<>=,.",

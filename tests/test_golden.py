@@ -30,8 +30,8 @@ from urllib.parse import quote
 
 import pytest
 from flask.testing import FlaskClient
+from helpers.paths import REPO, SAMPLES, shared_path
 
-from conftest import REPO, SAMPLES, shared_path
 from webapp import create_app
 
 GOLDEN = REPO / "tests" / "golden"
@@ -110,7 +110,9 @@ def _body(response: Any) -> tuple[str, Any]:
     text = response.get_data(as_text=True)
     if kind == "application/x-ndjson" or text.startswith('{"manifest"'):
         lines = [_masked_json(json.loads(line)) for line in text.splitlines() if line]
-        return "\n".join(json.dumps(line, sort_keys=True, ensure_ascii=False) for line in lines), None
+        return "\n".join(
+            json.dumps(line, sort_keys=True, ensure_ascii=False) for line in lines
+        ), None
     return _masked_text(text), None
 
 
@@ -168,7 +170,9 @@ def answers(client: FlaskClient) -> dict[str, dict[str, Any]]:
         first = found[path] = answer(client, path)
         if first["_next"]:
             joiner = "&" if "?" in path else "?"
-            found[f"{path} (next)"] = answer(client, f"{path}{joiner}cursor={quote(first['_next'])}")
+            found[f"{path} (next)"] = answer(
+                client, f"{path}{joiner}cursor={quote(first['_next'])}"
+            )
     return found
 
 
@@ -196,7 +200,9 @@ def test_responses_equal_the_golden_ones(golden_client: FlaskClient, tmp_path: P
     dump = os.environ.get("NEWSDESK_GOLDEN_DUMP")
     if dump:
         _dump(found, Path(dump))
-    stored = {key: {k: v for k, v in a.items() if not k.startswith("_")} for key, a in found.items()}
+    stored = {
+        key: {k: v for k, v in a.items() if not k.startswith("_")} for key, a in found.items()
+    }
     if os.environ.get("NEWSDESK_GOLDEN") == "write":
         RESPONSES.write_text(json.dumps(stored, indent=1, ensure_ascii=False) + "\n", "utf-8")
         pytest.skip(f"wrote {RESPONSES}")

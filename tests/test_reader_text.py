@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import shared_path
+from helpers.paths import shared_path
 
 from indexer.errors import ParseError
 from indexer.model import Article

@@ -25,6 +25,8 @@ from indexer.errors import IndexingFailed
 from indexer.schema import document_to_article
 from indexer.writer import INDEX_NAME, open_index, reindex
 
+pytestmark = pytest.mark.slow
+
 ARTICLES = 2_400  # enough that a full build runs its indexing processes for a few seconds
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from helpers.paths import SAMPLES
 from whoosh.reading import IndexReader
 
 from indexer.writer import reindex

@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from helpers.paths import SAMPLES
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from browser.browsing import CHROMIUM, CHROMIUM_ARGS, DESKTOP, SAMPLES, PageProblems, unavailable
+from browser.browsing import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PageProblems, unavailable
 from indexer.writer import reindex
 from webapp import create_app
 
