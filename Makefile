@@ -6,7 +6,7 @@ INDEX  ?= index
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev index serve lint typecheck pytest test-whoosh27 bench clean
+.PHONY: run test test-fast install install-dev index serve lint typecheck pytest test-whoosh27 bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,8 @@ pytest: install-dev
 # environment with Whoosh 2.7.4 instead of whoosh3, for the tests of storage, engine and search.
 WHOOSH27 := .venv-whoosh27
 WHOOSH27_TESTS := tests/test_storage_contract.py tests/test_codec.py tests/test_segment.py \
-	tests/test_engine.py tests/test_search.py tests/test_writer.py
+	tests/test_engine.py tests/test_search_request.py tests/test_search_results.py \
+	tests/test_search_handle.py tests/test_writer.py
 
 $(WHOOSH27)/bin/python: pyproject.toml
 	rm -rf $(WHOOSH27)
@@ -58,6 +59,10 @@ test-whoosh27: $(WHOOSH27)/bin/python
 
 ## Lint, type-check and run the whole test suite, then the storage tests on Whoosh 2.7.4
 test: lint typecheck pytest test-whoosh27
+
+## While working: the tests not marked slow or browser, in under a minute (no lint, no mypy)
+test-fast: install-dev
+	$(BIN)/python -m pytest -m "not slow and not browser"
 
 clean:
 	rm -rf $(VENV) $(WHOOSH27) build *.egg-info

@@ -119,6 +119,7 @@ def summary_counts(stdout: str) -> dict[str, int]:
     return {word: int(n) for n, word in (part.split()[:2] for part in words)}
 
 
+@pytest.mark.slow
 def test_each_bad_file_is_reported_by_path_with_its_reason(
     messy: tuple[Path, dict[str, str], int],
     reindexed: tuple[subprocess.CompletedProcess[str], Path],
@@ -134,12 +135,14 @@ def test_each_bad_file_is_reported_by_path_with_its_reason(
     assert len(deep) <= 1  # lxml may refuse 10,000 levels: a reported failure, not a crash
 
 
+@pytest.mark.slow
 def test_memory_stays_bounded(reindexed: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     """Peak RSS of the reindex (with its 50 MB page) stays well under a gigabyte."""
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert peak_kb < 700_000, f"peak RSS {peak_kb} KB"
 
 
+@pytest.mark.slow
 def test_summary_counts_good_and_bad(
     messy: tuple[Path, dict[str, str], int],
     reindexed: tuple[subprocess.CompletedProcess[str], Path],
@@ -151,6 +154,7 @@ def test_summary_counts_good_and_bad(
     assert counts["failed"] == len(proc.stderr.splitlines()) >= len(bad)
 
 
+@pytest.mark.slow
 def test_every_good_file_is_indexed(
     reindexed: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:

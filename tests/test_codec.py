@@ -80,6 +80,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
     return build(root / "whoosh", W3Codec(), docs), build(root / "ours", NewsdeskCodec(), docs)
 
 
+@pytest.mark.slow
 def test_postings_read_back_as_whoosh_writes_them(pair: tuple[Any, Any]) -> None:
     whoosh, ours = postings(pair[0]), postings(pair[1])
     assert whoosh.keys() == ours.keys()
@@ -93,18 +94,19 @@ def test_postings_read_back_as_whoosh_writes_them(pair: tuple[Any, Any]) -> None
     assert max(len(row[2]) for row in ours[("arr", b"filler")]) == 70_000
 
 
+@pytest.mark.slow
 def test_a_block_s_positions_read_as_arrays(pair: tuple[Any, Any]) -> None:
     """block_positions (the engine's phrases) reads every block of every term of the
     array positions field as Whoosh's matcher decodes them, one posting at a time."""
     whoosh = postings(pair[0])
     with pair[1].searcher() as searcher:
         leaf = searcher.reader()
-        postfile = leaf._terms._postfile
+        postfile = terms_of(leaf)._postfile  # Whoosh keeps it private; the codec reads it
         checked = 0
         for fieldname, text in list(leaf.all_terms()):
             if fieldname != "arr":
                 continue
-            got = term_blocks(leaf._terms, fieldname, text)
+            got = term_blocks(terms_of(leaf), fieldname, text)
             if got is None:  # one posting, kept in the term table
                 continue
             rows = iter(whoosh[("pos", text)])
@@ -120,10 +122,11 @@ def test_a_block_s_positions_read_as_arrays(pair: tuple[Any, Any]) -> None:
             assert next(rows, None) is None
         assert checked > 100
         # a block without array positions is not read as one
-        start = term_blocks(leaf._terms, "freq", b"common")[1][0][2]  # type: ignore[index]
+        start = term_blocks(terms_of(leaf), "freq", b"common")[1][0][2]  # type: ignore[index]
         assert positions_block_at(postfile, start) is None
 
 
+@pytest.mark.slow
 def test_engine_reads_the_same_arrays(pair: tuple[Any, Any]) -> None:
     for ix in pair:
         every = postings(ix)
@@ -137,6 +140,7 @@ def test_engine_reads_the_same_arrays(pair: tuple[Any, Any]) -> None:
                     assert docs.tolist() == expected
 
 
+@pytest.mark.slow
 def test_blocks_are_long_but_with_whoosh_s_positions(pair: tuple[Any, Any]) -> None:
     with pair[1].searcher() as searcher:
         reader = searcher.reader()
@@ -145,7 +149,8 @@ def test_blocks_are_long_but_with_whoosh_s_positions(pair: tuple[Any, Any]) -> N
         arr = list(matcher_arrays(reader.postings("arr", b"common")))
     assert len(freq[0][0]) == len(arr[0][0]) == LONG_BLOCK
     assert len(pos[0][0]) == 128
-    with pair[1].searcher() as searcher:  # compact blocks, not pickled
+    # compact blocks, not pickled: a block's layout shows only in its matcher's _compression
+    with pair[1].searcher() as searcher:
         reader = searcher.reader()
         assert leaf_matcher(reader, "freq", b"common")._compression == COMPACT
         assert leaf_matcher(reader, "freq", b"w3")._compression == COMPACT
@@ -160,6 +165,7 @@ def test_block_arrays_reads_whoosh_tuples_too() -> None:
     assert tf.tolist() == [1.0, 1.0]
 
 
+@pytest.mark.slow
 def test_a_term_read_at_once_is_what_the_matcher_reads(pair: tuple[Any, Any]) -> None:
     """term_raw_blocks (the engine's reader: one read for the term's entry, one for its
     postings) finds every term of both codecs' segments, with the blocks, frequencies and
@@ -169,7 +175,7 @@ def test_a_term_read_at_once_is_what_the_matcher_reads(pair: tuple[Any, Any]) ->
             leaf = searcher.reader()
             inline = 0
             for fieldname, text in list(leaf.all_terms()):
-                got = term_blocks(leaf._terms, fieldname, text)
+                got = term_blocks(terms_of(leaf), fieldname, text)
                 expected = list(matcher_arrays(leaf_matcher(leaf, fieldname, text)))
                 if got is None:  # one posting, kept in the term table
                     assert leaf.doc_frequency(fieldname, text) == 1
@@ -181,15 +187,16 @@ def test_a_term_read_at_once_is_what_the_matcher_reads(pair: tuple[Any, Any]) ->
                 for (docs, tf, start), (docs2, tf2, start2) in zip(blocks, expected, strict=True):
                     assert docs.tolist() == docs2.tolist() and tf.tolist() == tf2.tolist()
                     assert start == start2
-                assert term_blocks(leaf._terms, fieldname, text + b"x") == (0, [])
-                assert term_doc_frequency(leaf._terms, fieldname, text) == (
+                assert term_blocks(terms_of(leaf), fieldname, text + b"x") == (0, [])
+                assert term_doc_frequency(terms_of(leaf), fieldname, text) == (
                     leaf.doc_frequency(fieldname, text)
                 )
-                assert term_doc_frequency(leaf._terms, fieldname, text + b"x") == 0
+                assert term_doc_frequency(terms_of(leaf), fieldname, text + b"x") == 0
             assert inline < len(list(leaf.all_terms())) / 2
-            assert term_blocks(leaf._terms, "nofield", b"common") == (0, [])
+            assert term_blocks(terms_of(leaf), "nofield", b"common") == (0, [])
 
 
+@pytest.mark.slow
 def test_the_engine_reads_every_term_as_the_matcher_does(tmp_path: Path) -> None:
     """The engine's postings of each term over segments of different layouts (Whoosh's,
     Newsdesk's pickled arrays as written before compact blocks, compact; one compound, read
@@ -218,6 +225,7 @@ def test_the_engine_reads_every_term_as_the_matcher_does(tmp_path: Path) -> None
                 docs, tf = engine.postings(searcher, fieldname, text)
                 expected = [row[:2] for row in every[(fieldname, text)]]
                 assert list(zip(docs.tolist(), tf.tolist(), strict=True)) == expected
+                # each block's first document (the engine's index for phrases): no public name
                 blocks = engine._postings_of(searcher, fieldname, text).blocks
                 assert blocks is not None
                 assert set(blocks[0].tolist()) <= set(docs.tolist())
@@ -230,8 +238,13 @@ class _PickledCodec(NewsdeskCodec):
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
         writer: Any = super().postings_writer(dbfile, byteids)
-        writer._compact = lambda: None
+        writer._compact = lambda: None  # the earlier layout: no public switch brings it back
         return writer
+
+
+def terms_of(leaf: Any) -> Any:
+    """A segment reader's terms table, which the codec's functions read."""
+    return leaf._terms  # Whoosh's segment reader has no public name for it
 
 
 def term_blocks(terms: Any, fieldname: str, text: bytes) -> Any:

@@ -13,11 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
-from test_crash_safety import newsdesk_popen, snapshot, write_article
 
 from bench.load import serving
+from helpers.processes import newsdesk_popen, snapshot, write_article
 from indexer.children import LOCK_FILE
 from indexer.writer import reindex
+
+pytestmark = pytest.mark.slow
 
 FILES = 240  # a reindex of a second or two, parsed by every core
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from corpus_copies import edited, story, syndicated_records, write_jsonl
 
+from helpers.copies import edited, story, syndicated_records
+from helpers.records import write_jsonl
 from indexer.dedupe import (
     BANDS,
     NUM_PERM,
@@ -240,6 +241,7 @@ def test_server_does_not_load_the_minhash_library() -> None:
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("streamed", [False, True], ids=["one commit", "streamed"])
 def test_rounds_of_edits_give_the_index_a_full_build_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, streamed: bool

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SAMPLES, shared_path
 
+from helpers.paths import SAMPLES, shared_path
 from indexer.schema import FACETS
 from indexer.storage.leaves import field_docs, live_mask, term_docs
 from indexer.writer import reindex
@@ -92,6 +92,7 @@ def test_queries_find_something(samples_handle: IndexHandle) -> None:
     assert sum(1 for n in found if n) == len(QUERIES) - 1  # all but nosuchwordanywhere
 
 
+@pytest.mark.slow
 def test_deleted_documents_are_left_out(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(SAMPLES, corpus)
@@ -129,6 +130,7 @@ def test_deleted_documents_are_left_out(tmp_path: Path) -> None:
         handle.close()
 
 
+@pytest.mark.slow
 def test_reuters_bench_queries_rank_as_whoosh_does(tmp_path: Path) -> None:
     """3,000 real Reuters articles and 150 of the benchmark's queries (bench/queries.py)."""
     shared_path("corpora", "reuters21578")

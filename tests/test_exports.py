@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from corpus_copies import syndicated_records, write_jsonl
 
+from helpers.copies import syndicated_records
+from helpers.records import write_jsonl
 from indexer.writer import reindex
 from webapp import create_app
 

@@ -10,8 +10,9 @@ from xml.etree import ElementTree
 
 import feedparser
 import pytest
-from corpus_copies import syndicated_records, write_jsonl
 
+from helpers.copies import syndicated_records
+from helpers.records import write_jsonl
 from indexer.writer import reindex
 from webapp import create_app
 

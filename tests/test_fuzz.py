@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_search import build_index
 
+from helpers.records import build_index
 from webapp.search import QUOTES, BadQuery, IndexHandle, SearchRequest, run_search
+
+pytestmark = pytest.mark.slow
 
 SYNTAX = [
     *"ab \"()*?:~^[]{}-+!/\\'<>=,.",

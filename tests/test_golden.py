@@ -31,9 +31,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import REPO, SAMPLES, shared_path
 from flask.testing import FlaskClient
 
+from helpers.paths import REPO, SAMPLES, shared_path
 from webapp import create_app
 
 GOLDEN = REPO / "tests" / "golden"

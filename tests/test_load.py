@@ -7,10 +7,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import SAMPLES
+import pytest
 
 from bench.load import mixed_paths, report, run_timed_load, serving
+from helpers.paths import SAMPLES
 from indexer.writer import reindex
+
+pytestmark = pytest.mark.slow
 
 CLIENTS = 8
 SECONDS = float(os.environ.get("NEWSDESK_LOAD_SECONDS", "10"))

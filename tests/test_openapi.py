@@ -14,8 +14,8 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from test_search import build_index
 
+from helpers.records import build_index
 from webapp import create_app
 from webapp.openapi import PATHS, document
 
@@ -74,6 +74,7 @@ def operations(app: Flask) -> list[schemathesis.APIOperation]:
     return [result.ok() for result in api.get_all_operations()]
 
 
+@pytest.mark.slow
 def test_api_fuzzed_against_its_document(app: Flask) -> None:
     """Generated requests for every operation: no 5xx, status, content type and body as
     documented (schemathesis' checks), run in-process through the WSGI app."""

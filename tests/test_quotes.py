@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, shared_path
 
+from helpers.paths import REPO, shared_path
 from indexer.model import Quote
 from indexer.quotes import extract_quotes
 from indexer.readers import parse_file

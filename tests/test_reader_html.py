@@ -10,8 +10,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import shared_path
 
+from helpers.paths import shared_path
 from indexer.errors import ParseError
 from indexer.model import Article
 from indexer.readers import Source, parse_file
@@ -435,6 +435,7 @@ def test_shared_html_articles_body_f1() -> None:
     assert statistics.mean(scores) >= 0.97
 
 
+@pytest.mark.slow
 def test_shared_big9_title_and_body_f1() -> None:
     root = shared_path("corpora", "html-big9")
     scores = []
@@ -454,6 +455,7 @@ def test_shared_big9_title_and_body_f1() -> None:
 DATE_ACCURACY_FLOOR = 0.93
 
 
+@pytest.mark.slow
 def test_shared_html_dates_accuracy() -> None:
     root = shared_path("corpora", "html-dates")
     labels = json.loads((root / "eval_mediacloud_2020.json").read_text())
@@ -474,6 +476,7 @@ def test_gzip_page_is_read(tmp_path: Path) -> None:
     assert article is not None and article.format == "html"
 
 
+@pytest.mark.slow
 def test_huge_page_is_cut_but_keeps_its_metadata(tmp_path: Path) -> None:
     """A 20 MB page parses in bounded time: scripts go first, JSON-LD stays, the rest is cut."""
     head = (

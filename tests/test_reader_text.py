@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import shared_path
 
+from helpers.paths import shared_path
 from indexer.errors import ParseError
 from indexer.model import Article
 from indexer.readers import Source, detect, parse_file, parse_source

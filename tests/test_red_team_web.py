@@ -22,18 +22,17 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from test_search import build_index, write_jsonl
 
 from bench.load import serving
 from bench.slow_clients import timed_requests, trickling
+from helpers.paths import REPO
+from helpers.records import build_index, write_jsonl
 from indexer.manifest import open_index
 from indexer.model import Article, Quote
 from indexer.schema import article_documents
 from indexer.writer import reindex
 from webapp import create_app
 from webapp.server import HEADER_SECONDS
-
-REPO = Path(__file__).resolve().parent.parent
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -246,6 +245,7 @@ def wide(wide_index: Path) -> Any:
     app.extensions["newsdesk"].close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "path",
     ["/api/search?q=*", "/api/search?q=title:*", "/api/search?q=body:*",
@@ -266,6 +266,7 @@ def test_match_all_wildcards_are_answered_by_browsing_quickly(wide: FlaskClient,
         assert [hit["id"] for hit in found["hits"]] == [hit["id"] for hit in browse["hits"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("q", ["wide *", "NOT *", "(*)", "**", "?", "*?", "title:**"])
 def test_other_bare_wildcards_are_a_400_that_says_why(wide: FlaskClient, q: str) -> None:
     start = time.monotonic()
@@ -349,6 +350,7 @@ def server_port(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
         yield port
 
 
+@pytest.mark.slow
 def test_clients_trickling_headers_do_not_hold_up_others(server_port: int) -> None:
     with trickling(server_port, 16, every=0.5):
         time.sleep(1.5)  # each slow connection has sent a few bytes of its headers
@@ -356,6 +358,7 @@ def test_clients_trickling_headers_do_not_hold_up_others(server_port: int) -> No
     assert all(t is not None and t < 2.0 for t in times), times
 
 
+@pytest.mark.slow
 def test_a_request_whose_headers_never_end_is_dropped(server_port: int) -> None:
     sock = socket.create_connection(("127.0.0.1", server_port), timeout=HEADER_SECONDS + 10)
     start = time.monotonic()
@@ -416,6 +419,7 @@ def test_api_and_feeds_take_the_url_token_without_a_redirect(private: Flask) -> 
         assert response.status_code == 200, path
 
 
+@pytest.mark.slow
 def test_the_access_log_never_shows_the_token(
     index_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

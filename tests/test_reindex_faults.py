@@ -26,6 +26,8 @@ from indexer.manifest import INDEX_NAME, open_index
 from indexer.schema import document_to_article
 from indexer.writer import reindex
 
+pytestmark = pytest.mark.slow
+
 ARTICLES = 2_400  # enough that a full build runs its indexing processes for a few seconds
 
 

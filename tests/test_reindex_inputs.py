@@ -27,6 +27,8 @@ from indexer.readers.text import READER as TEXT_READER
 from indexer.schema import document_to_article
 from indexer.writer import reindex
 
+pytestmark = pytest.mark.slow
+
 GOOD = "Harbour reopens after storm\n\nThe harbour reopened on Monday, officials said.\n"
 
 

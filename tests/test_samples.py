@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, SAMPLES
 
+from helpers.paths import REPO, SAMPLES
 from indexer.readers import parse_file, walk_corpus
 from indexer.writer import reindex
 from webapp import create_app

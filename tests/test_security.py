@@ -20,10 +20,10 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
-from test_search import RECORDS, build_index, write_jsonl
 from whoosh.query import Or, Term
 
 from bench.load import serving
+from helpers.records import RECORDS, write_jsonl
 from indexer.writer import reindex
 from webapp import create_app, limits, security
 from webapp.cli import main
@@ -31,11 +31,6 @@ from webapp.search import IndexHandle, SearchRequest, run_search
 
 TOKEN = "s3cret-Token_42"
 TITLES = [r["title"] for r in RECORDS if r.get("title")]
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_index(tmp_path_factory.mktemp("security"))[1]
 
 
 @pytest.fixture
@@ -312,6 +307,7 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
+@pytest.mark.slow
 def test_real_server_listens_on_loopback_only_and_wants_its_token(
     index_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -409,6 +405,7 @@ PATHOLOGICAL = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("q", "fragment"), PATHOLOGICAL)
 def test_pathological_queries_are_refused_fast_with_a_message(
     heavy: FlaskClient, q: str, fragment: str
@@ -421,11 +418,13 @@ def test_pathological_queries_are_refused_fast_with_a_message(
     assert elapsed < 2.0
 
 
+@pytest.mark.slow
 def test_allowed_wildcards_still_work(heavy: FlaskClient) -> None:
     assert heavy.get("/api/search", query_string={"q": "w0001*"}).get_json()["total"] > 0
     assert heavy.get("/api/search", query_string={"q": "heavy"}).get_json()["total"] == 2000
 
 
+@pytest.mark.slow
 def test_a_search_over_its_time_budget_is_a_503_with_a_message(big_index: Path) -> None:
     app = create_app({"TESTING": True, "INDEX_DIR": str(big_index), "QUERY_SECONDS": 1e-6})
     client = app.test_client()
@@ -439,6 +438,7 @@ def test_a_search_over_its_time_budget_is_a_503_with_a_message(big_index: Path) 
     app.extensions["newsdesk"].close()
 
 
+@pytest.mark.slow
 def test_budget_stops_matching_and_scoring(big_index: Path) -> None:
     """The budget is looked at while documents are matched and while they are scored."""
     handle = IndexHandle(str(big_index))

@@ -118,7 +118,14 @@ def contents(ix: Any) -> dict[str, Any]:
     return found
 
 
-@pytest.mark.parametrize("source", ["samples", "hard texts", "synthetic"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("samples", marks=pytest.mark.slow),
+        "hard texts",
+        pytest.param("synthetic", marks=pytest.mark.slow),
+    ],
+)
 def test_the_index_written_is_the_one_whoosh_writes(tmp_path: Path, source: str) -> None:
     # Newsdesk's writer finds the words of its text fields itself (analysed_fields): the
     # terms, frequencies and positions must be those of Whoosh's analyzers.
@@ -136,6 +143,7 @@ def test_the_index_written_is_the_one_whoosh_writes(tmp_path: Path, source: str)
     assert source != "synthetic" or len(common[1]) == 2_600
 
 
+@pytest.mark.slow
 def test_merged_segments_with_deletions_are_written_as_whoosh_writes_them(tmp_path: Path) -> None:
     # Newsdesk's documents in three segments, some deleted (as updates leave them), merged by
     # a fourth commit: the postings are copied a block at a time (copy_postings), renumbered
@@ -157,17 +165,20 @@ def test_merged_segments_with_deletions_are_written_as_whoosh_writes_them(tmp_pa
             writer.delete_by_term("id", doc["id"])
         writer.commit(optimize=True)
         built[name] = index.open_dir(str(path))
-    assert len(built["ours"]._segments()) == 1
+    with built["ours"].reader() as reader:
+        assert len(reader.segments()) == 1
     merged = contents(built["ours"])
     assert merged == contents(built["whoosh"])
     assert not any(key.startswith(f"id:{docs[1]['id'].encode()!r}") for key in merged)
 
 
+@pytest.mark.slow
 def test_merged_segments_are_written_as_whoosh_writes_them(tmp_path: Path) -> None:
     # Three commits, then one that merges every segment into the new one (add_reader).
     docs = synthetic_docs(1_500)
     batches = [docs[:400], docs[400:900], docs[900:1_400], docs[1_400:]]
     ours = build(tmp_path / "ours", synthetic_schema(), NewsdeskWriter, batches, optimize=True)
     whoosh = build(tmp_path / "whoosh", synthetic_schema(), SegmentWriter, batches, optimize=True)
-    assert len(ours._segments()) == 1
+    with ours.reader() as reader:
+        assert len(reader.segments()) == 1
     assert contents(ours) == contents(whoosh)

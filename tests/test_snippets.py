@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import SAMPLES, shared_path
 from whoosh import highlight
 
+from helpers.paths import SAMPLES, shared_path
 from indexer.schema import WORD, stem
 from webapp.snippets import BETWEEN, PASSAGE_CHARS, SURROUND, Matched, highlight_fields
 
@@ -31,7 +31,7 @@ FIELDS = ("body", "body_exact")
 class _Formatter(highlight.Formatter):
     between = BETWEEN
 
-    def _text(self, text: str) -> str:
+    def _text(self, text: str) -> str:  # Whoosh's hook, overridden as its HtmlFormatter does
         return html.escape(_SPACES.sub(" ", text))
 
     def format_token(self, text: str, token: Any, replace: bool = False) -> str:

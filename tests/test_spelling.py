@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
 from whoosh.reading import IndexReader
 
+from helpers.paths import SAMPLES
 from indexer.writer import reindex
 from webapp.search import IndexHandle
 from webapp.spelling import better_word, terms_within

@@ -18,8 +18,8 @@ import warnings
 from functools import cache
 
 import whoosh
-from test_architecture import STORAGE, _tree, modules, whoosh_private_names
 
+from helpers.code import STORAGE, modules, tree_of, whoosh_private_names
 from indexer.storage import files
 
 # Where Whoosh defines each private name storage uses: a class (its bases are searched too)
@@ -149,7 +149,7 @@ def storage_private_uses() -> set[str]:
     for path in modules("indexer"):
         if STORAGE not in path.parents:
             continue
-        for node in ast.walk(_tree(path)):
+        for node in ast.walk(tree_of(path)):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("whoosh"):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.Attribute):

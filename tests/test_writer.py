@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from corpus_copies import write_jsonl
 
+from helpers.records import write_jsonl
 from indexer.errors import IndexingFailed
 from indexer.manifest import Manifest, open_index
 from indexer.schema import document_to_article
@@ -164,6 +164,7 @@ def test_second_writer_gets_a_clear_message(corpus: Path, tmp_path: Path) -> Non
     assert "another reindex holds the write lock" in err
 
 
+@pytest.mark.slow
 def test_parse_then_jsonl_then_reindex_is_lossless(tmp_path: Path) -> None:
     """Every field of every sample survives parse -> JSON Lines -> reindex.
 
@@ -210,7 +211,8 @@ def test_full_build_reports_a_duplicate_id_and_keeps_the_first(tmp_path: Path) -
 
 def segment_names(index_dir: Path) -> dict[str, int]:
     """Segment name → documents, as committed."""
-    return {s.segment_id(): s.doc_count_all() for s in open_index(str(index_dir))._segments()}
+    with open_index(str(index_dir)).reader() as reader:
+        return {s.segment_id(): s.doc_count_all() for s in reader.segments() or []}
 
 
 def test_updates_merge_only_small_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

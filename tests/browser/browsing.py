@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from helpers.paths import REPO
+
 if TYPE_CHECKING:
     from playwright.sync_api import ConsoleMessage, Page
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "samples"
 ARTIFACTS = REPO / "tests" / "artifacts"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from browser.browsing import CHROMIUM, CHROMIUM_ARGS, DESKTOP, SAMPLES, PageProblems, unavailable
+from browser.browsing import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PageProblems, unavailable
+from helpers.paths import SAMPLES
 from indexer.writer import reindex
 from webapp import create_app
 

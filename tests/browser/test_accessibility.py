@@ -18,6 +18,8 @@ require_playwright()
 
 from playwright.sync_api import Page, expect  # noqa: E402
 
+pytestmark = pytest.mark.browser
+
 PAGES = {
     "search": "/search?q=bakhmut",
     "browse": "/search",

@@ -14,6 +14,8 @@ require_playwright()
 
 from playwright.sync_api import Page  # noqa: E402
 
+pytestmark = pytest.mark.browser
+
 PAYLOADS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(2)>', "<svg onload=alert(3)>")
 
 

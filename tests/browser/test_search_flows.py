@@ -19,6 +19,8 @@ require_playwright()
 
 from playwright.sync_api import Locator, Page, expect  # noqa: E402
 
+pytestmark = pytest.mark.browser
+
 QUERY = "bakhmut"
 SPEAKER = "Volodymyr Zelensky"
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import random
-from pathlib import Path
 from typing import Any
 
 WORDS = (  # noqa: SIM905
@@ -62,9 +60,3 @@ def syndicated_records(stories: int = 4, seed: int = 5) -> list[dict[str, Any]]:
             }
         )
     return records
-
-
-def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
