@@ -18,7 +18,6 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import index as whoosh_index
@@ -27,19 +26,18 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import CLEAR
 
 from indexer.children import ReindexLock
+from indexer.copies import Registered, cluster_first, load_copies, register, replaces
 from indexer.dedupe import CopyStore, rewrite_clusters
 from indexer.errors import (
     IndexBusy,
     IndexingFailed,
     NewsdeskError,
     ParseError,
-    Skipped,
-    Unlisted,
 )
 from indexer.manifest import INDEX_NAME, SCHEMA_VERSION, FileState, Manifest
 from indexer.parsing import ParsedFile, Parsers, parse_files
-from indexer.readers import walk_corpus
-from indexer.schema import SCHEMA, article_documents, documents_digest, file_term
+from indexer.plan import Plan, ReindexSummary, display, plan_run, under
+from indexer.schema import SCHEMA, file_term
 from indexer.storage.codec import NewsdeskCodec
 from indexer.storage.pool import NewsdeskMpWriter, NewsdeskWriter
 from indexer.storage.toc import remove_uncommitted
@@ -56,24 +54,6 @@ PARALLEL_WRITE_ARTICLES = 200  # an update writing this many is written by a pro
 ONE_COMMIT_FILES = 2_000  # an update of at most this many files is parsed whole, then written
 COMMIT_EVERY_BYTES = 256 * 1024 * 1024  # or this much article text (200 MB of text: 1.45 GB)
 ONE_COMMIT_BYTES = 256 * 1024 * 1024  # an update parsed whole first holds at most this much
-
-
-@dataclass
-class ReindexSummary:
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    seconds: float = 0.0
-    errors: list[ParseError] = field(default_factory=list)
-    interrupted_pid: int | None = None  # a killed earlier run whose work this one finished
-
-    def line(self) -> str:
-        return (
-            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
-            f"{self.failed} failed, {self.unchanged} unchanged in {self.seconds:.1f}s"
-        )
 
 
 def reindex(
@@ -117,11 +97,11 @@ def _reindex(
     manifest = Manifest.load(index_dir)
     forgotten = [os.path.abspath(p) for p in forget]
     for path in forgotten:
-        if not any(_under(r, [path]) or _under(path, [r]) for r in manifest.roots):
+        if not any(under(r, [path]) or under(path, [r]) for r in manifest.roots):
             raise NewsdeskError(f"{path}: not a corpus path of this index, nothing to forget")
-    recorded = [r for r in manifest.roots if not _under(r, forgotten)]
+    recorded = [r for r in manifest.roots if not under(r, forgotten)]
     roots = [os.path.abspath(p) for p in paths] or recorded
-    if any(_under(r, forgotten) for r in roots):
+    if any(under(r, forgotten) for r in roots):
         raise NewsdeskError("a corpus path to index is also one to forget")
     if not roots and not forgotten:
         raise NewsdeskError("no corpus given and none recorded in the index")
@@ -135,31 +115,31 @@ def _reindex(
         if not whoosh_index.exists_in(index_dir, indexname=INDEX_NAME):
             whoosh_index.create_in(index_dir, SCHEMA, indexname=INDEX_NAME)
     summary = ReindexSummary()
-    given = [p for p in paths] or [_display(r) for r in roots]
+    given = [p for p in paths] or [display(r) for r in roots]
     ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     parsers = Parsers(workers) if workers > 1 else None
     try:
         # The signatures load while the corpus is walked (a stat a file): 0.3 s each at 200k.
         with ThreadPoolExecutor(max_workers=1) as thread:
-            copies = thread.submit(_copies, ix, index_dir, manifest, rebuild)
-            plan = _plan(given, manifest, summary)
+            copies = thread.submit(load_copies, ix, index_dir, manifest, rebuild)
+            plan = plan_run(given, manifest, summary)
         manifest.copies = copies.result()
         gone = [
             k
             for k in manifest.files
-            if (_under(k, roots) and k not in plan.seen and not _under(k, plan.unlisted))
-            or _under(k, forgotten)
+            if (under(k, roots) and k not in plan.seen and not under(k, plan.unlisted))
+            or under(k, forgotten)
         ]
         summary.unchanged += sum(  # under recorded corpus paths not walked this time
             state.articles
             for k, state in manifest.files.items()
-            if not _under(k, roots) and not _under(k, forgotten)
+            if not under(k, roots) and not under(k, forgotten)
         )
         if on_total:
             on_total(len(plan.todo))
         manifest.roots = sorted(
-            ({*manifest.roots} - {r for r in manifest.roots if _under(r, forgotten)})
+            ({*manifest.roots} - {r for r in manifest.roots if under(r, forgotten)})
             | {r for r in roots if os.path.exists(r)}
         )
         manifest.index_name = INDEX_NAME
@@ -194,77 +174,6 @@ def _remove_other_versions(index_dir: str) -> None:
             else:
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(path)
-
-
-def _display(root: str) -> str:
-    rel = os.path.relpath(root)
-    return rel if not rel.startswith("..") else root
-
-
-def _under(key: str, roots: list[str]) -> bool:
-    return any(key == r or key.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
-
-
-@dataclass
-class Plan:
-    """What a reindex has to do, from the walk of the corpus."""
-
-    todo: list[tuple[str, FileState | None]] = field(default_factory=list)  # (path, before)
-    sizes: list[int] = field(default_factory=list)  # each todo file's size in bytes
-    seen: set[str] = field(default_factory=set)  # every file key found (not gone)
-    unlisted: list[str] = field(default_factory=list)  # unknown, not gone: nothing removed
-
-
-def _plan(given: list[str], manifest: Manifest, summary: ReindexSummary) -> Plan:
-    """Files to (re)parse, with their previous state; every file key seen; the paths that
-    could not be listed. Errors of the walk are counted and reported."""
-    plan = Plan()
-    seen = plan.seen
-    for top in given:
-        # Walked from the absolute root, so the keys need no abspath (0.2 s at 200k); the
-        # files to parse keep the path as given, for messages.
-        root = os.path.abspath(top)
-        for key in walk_corpus([root]):
-            if isinstance(key, ParseError):
-                if isinstance(key, Unlisted):
-                    plan.unlisted.append(key.path)
-                    reason = key.reason
-                    if kept := sum(
-                        state.articles
-                        for k, state in manifest.files.items()
-                        if _under(k, [key.path])
-                    ):
-                        reason += f"; its {kept} indexed articles are kept"
-                        summary.unchanged += kept
-                        if key.path == root:
-                            reason += f" (gone for good? newsdesk reindex --forget {top})"
-                else:
-                    reason = key.reason
-                    if not isinstance(key, Skipped):
-                        seen.add(key.path)  # there, if unreadable now: its articles stay
-                summary.failed += 1
-                summary.errors.append(ParseError(_as_given(top, root, key.path), reason))
-                continue
-            if key in seen:
-                continue
-            seen.add(key)
-            old = manifest.files.get(key)
-            try:
-                st = os.stat(key)
-            except OSError:
-                st = None
-            same = old and st and (st.st_size, st.st_mtime_ns) == (old.size, old.mtime_ns)
-            if same and old and not old.duplicates:
-                summary.unchanged += old.articles
-                continue
-            plan.todo.append((_as_given(top, root, key), old))
-            plan.sizes.append(st.st_size if st else 0)
-    return plan
-
-
-def _as_given(top: str, root: str, key: str) -> str:
-    """A file's path as the user gave its folder (`top`, which is `root` made absolute)."""
-    return top if key == root else os.path.join(top, key[len(root) :].lstrip(os.sep))
 
 
 def _apply(
@@ -306,7 +215,7 @@ def _apply(
     parallel = True
     if clustered:
         parsed_files = list(parsed_files)
-        registered, others = _cluster_first(parsed_files, olds, copies)
+        registered, others = cluster_first(parsed_files, olds, copies)
         # A small update is written by this process: as fast up to about 200 articles (at
         # 200k: 3.1-3.4 s either way for 100, 5.2-5.3 s against 3.5-4.4 s for 515), and one
         # segment, not one per process, for searches to visit and merges to rewrite.
@@ -361,103 +270,6 @@ def _discard(writer: Any, ix: Any) -> None:
             writer.cancel()
     finally:
         remove_uncommitted(ix, INDEX_NAME)
-
-
-def _cluster_first(
-    parsed_files: list[ParsedFile],
-    olds: dict[str, FileState | None],
-    copies: CopyStore,
-) -> tuple[dict[str, Registered], dict[str, str]]:
-    """Record the articles of the files about to be written and recompute the clusters: the
-    files' own articles then take their final cluster from `copies` as they are written.
-    Returns each changed file's registration (see `_register`) and the other articles whose
-    cluster changed (article id -> cluster), to rewrite in the same commit."""
-    ours: set[str] = set()
-    registered: dict[str, Registered] = {}
-    claimed: dict[str, str] = {}
-    for parsed in parsed_files:
-        if _replaces(parsed, olds.get(parsed.key), rebuild=False):
-            done = _register(parsed, copies, rebuild=False, claimed=claimed, changing=olds)
-            registered[parsed.key] = done
-            ours |= {a.id for a in parsed.articles if a.id not in done.kept}
-    changes = copies.recluster()
-    copies.mark_written(changes)
-    others = {article_id: c for article_id, c in changes.items() if article_id not in ours}
-    return registered, others
-
-
-@dataclass
-class Registered:
-    """A changed file's articles as recorded in the copy store, before they are written."""
-
-    documents: list[list[dict[str, Any]]]  # each article's documents (schema.article_documents)
-    kept: set[str]  # unchanged articles: their documents stay in the index as they are
-    dropped: set[str]  # the file's other articles in the index: to delete
-    elsewhere: set[str]  # its articles the index holds from another file: to delete by id
-    duplicates: dict[int, str] = field(default_factory=dict)  # article number -> the holder
-
-
-def _register(
-    parsed: ParsedFile,
-    copies: CopyStore,
-    rebuild: bool,
-    claimed: dict[str, str],
-    changing: dict[str, FileState | None] | None = None,
-) -> Registered:
-    """Record a file's new and changed articles in the copy store (their signatures, and their
-    cluster for now), keeping its unchanged ones: those whose documents have the digest the
-    store has for them from this file. Editing one record of a JSON Lines export or one
-    article of a text dump rewrites that article, not the file's others.
-
-    An id belongs to one file: the first to have it. A record whose id this run has taken
-    already (`claimed`: id -> file), another in the same file has, or a file the index
-    holds and this run does not change still has, is a duplicate: not written, and reported
-    by `_write_file`. An id whose file changes in this run moves with its article."""
-    documents = [article_documents(article, parsed.key) for article in parsed.articles]
-    digests = [documents_digest(docs) for docs in documents]
-    ids = [article.id for article in parsed.articles]
-    unchanged = set() if rebuild else copies.unchanged(parsed.key, ids, digests)
-    changing = changing or {}
-    here: set[str] = set()
-    kept: set[str] = set()
-    elsewhere: set[str] = set()
-    duplicates: dict[int, str] = {}
-    taken: list[int] = []
-    for n, article_id in enumerate(ids):
-        holder = None if rebuild else copies.file_of(article_id)
-        if article_id in here:
-            duplicates[n] = parsed.key
-        elif article_id in claimed:
-            duplicates[n] = claimed[article_id]
-        elif holder not in (None, parsed.key) and holder not in changing:
-            duplicates[n] = holder
-        else:
-            here.add(article_id)
-            if article_id in unchanged:
-                kept.add(article_id)
-            else:
-                taken.append(n)
-                if holder not in (None, parsed.key):
-                    elsewhere.add(article_id)  # moved here from a file this run changes
-    for article_id in here:
-        claimed[article_id] = parsed.key
-    dropped = copies.drop_file(parsed.key, keep=kept)
-    sigs = _signatures(parsed)
-    for n in taken:
-        copies.put(parsed.articles[n], parsed.key, sigs[n], digests[n])
-    return Registered(documents, kept, dropped, elsewhere, duplicates)
-
-
-def _copies(ix, index_dir: str, manifest: Manifest, rebuild: bool) -> CopyStore:
-    """The signatures of the indexed articles: the sidecar, or rebuilt from the stored bodies
-    when it does not describe the index as committed (a run died between commit and save)."""
-    if rebuild:
-        return CopyStore()
-    store = CopyStore.load(index_dir, manifest.build, ix.latest_generation())
-    if store is None:
-        with ix.searcher() as searcher:
-            store = CopyStore.from_index(searcher)
-    return store
 
 
 def _recluster(ix, index_dir: str, manifest: Manifest, copies: CopyStore) -> None:
@@ -539,7 +351,7 @@ def _write_file(
     registered: Registered | None = None,
 ) -> int:
     """Replace one file's changed articles in the index; returns the number written. With
-    `registered` (`_cluster_first`), its articles are already in the copy store with their
+    `registered` (`cluster_first`), its articles are already in the copy store with their
     final cluster. The file's state in the manifest counts the articles the index holds from
     it, so that later runs count them right (duplicates left out)."""
     summary.errors.extend(parsed.errors)
@@ -547,14 +359,14 @@ def _write_file(
     if parsed.state is None:  # not read: its articles stay as they were (tried next run)
         summary.unchanged += old.articles if old is not None and not rebuild else 0
         return 0
-    if old is not None and not _replaces(parsed, old, rebuild):
+    if old is not None and not replaces(parsed, old, rebuild):
         old.size, old.mtime_ns = parsed.state.size, parsed.state.mtime_ns  # touched only
         manifest.files[parsed.key] = old
         summary.unchanged += old.articles
         return 0
     copies = manifest.copies or CopyStore()
     if registered is None:
-        registered = _register(parsed, copies, rebuild, claimed, changing)
+        registered = register(parsed, copies, rebuild, claimed, changing)
     if old is not None and not rebuild:
         if registered.kept:  # the others, one by one (each with its quote records)
             for article_id in sorted(registered.dropped):
@@ -596,18 +408,6 @@ def _write_file(
     else:
         manifest.files.pop(parsed.key, None)
     return written
-
-
-def _replaces(parsed: ParsedFile, old: FileState | None, rebuild: bool) -> bool:
-    """Whether the file's articles are (re)written: it was read, and is new or changed, or
-    had duplicates (whose ids may be free now)."""
-    if parsed.state is None:
-        return False
-    return rebuild or old is None or old.sha1 != parsed.state.sha1 or old.duplicates > 0
-
-
-def _signatures(parsed: ParsedFile) -> list[Any]:
-    return parsed.signatures or [None] * len(parsed.articles)
 
 
 def _commit(writer, manifest: Manifest, index_dir: str, clear: bool) -> None:

@@ -1,0 +1,126 @@
+"""Which of a file's articles a run writes, keeps or drops, as the copy store records them.
+
+The copy store (indexer/dedupe.py) holds every indexed article's signature, the digest of its
+documents and its cluster of syndicated copies. Before a changed file is written, its articles
+are registered there: unchanged ones are kept as they are, new and changed ones get their
+final cluster, ids another file holds are duplicates, and the file's other articles go.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexer.dedupe import CopyStore
+from indexer.manifest import FileState, Manifest
+from indexer.parsing import ParsedFile
+from indexer.schema import article_documents, documents_digest
+
+
+def cluster_first(
+    parsed_files: list[ParsedFile],
+    olds: dict[str, FileState | None],
+    copies: CopyStore,
+) -> tuple[dict[str, Registered], dict[str, str]]:
+    """Record the articles of the files about to be written and recompute the clusters: the
+    files' own articles then take their final cluster from `copies` as they are written.
+    Returns each changed file's registration (see `register`) and the other articles whose
+    cluster changed (article id -> cluster), to rewrite in the same commit."""
+    ours: set[str] = set()
+    registered: dict[str, Registered] = {}
+    claimed: dict[str, str] = {}
+    for parsed in parsed_files:
+        if replaces(parsed, olds.get(parsed.key), rebuild=False):
+            done = register(parsed, copies, rebuild=False, claimed=claimed, changing=olds)
+            registered[parsed.key] = done
+            ours |= {a.id for a in parsed.articles if a.id not in done.kept}
+    changes = copies.recluster()
+    copies.mark_written(changes)
+    others = {article_id: c for article_id, c in changes.items() if article_id not in ours}
+    return registered, others
+
+
+@dataclass
+class Registered:
+    """A changed file's articles as recorded in the copy store, before they are written."""
+
+    documents: list[list[dict[str, Any]]]  # each article's documents (schema.article_documents)
+    kept: set[str]  # unchanged articles: their documents stay in the index as they are
+    dropped: set[str]  # the file's other articles in the index: to delete
+    elsewhere: set[str]  # its articles the index holds from another file: to delete by id
+    duplicates: dict[int, str] = field(default_factory=dict)  # article number -> the holder
+
+
+def register(
+    parsed: ParsedFile,
+    copies: CopyStore,
+    rebuild: bool,
+    claimed: dict[str, str],
+    changing: dict[str, FileState | None] | None = None,
+) -> Registered:
+    """Record a file's new and changed articles in the copy store (their signatures, and their
+    cluster for now), keeping its unchanged ones: those whose documents have the digest the
+    store has for them from this file. Editing one record of a JSON Lines export or one
+    article of a text dump rewrites that article, not the file's others.
+
+    An id belongs to one file: the first to have it. A record whose id this run has taken
+    already (`claimed`: id -> file), another in the same file has, or a file the index
+    holds and this run does not change still has, is a duplicate: not written, and reported
+    by `_write_file`. An id whose file changes in this run moves with its article."""
+    documents = [article_documents(article, parsed.key) for article in parsed.articles]
+    digests = [documents_digest(docs) for docs in documents]
+    ids = [article.id for article in parsed.articles]
+    unchanged = set() if rebuild else copies.unchanged(parsed.key, ids, digests)
+    changing = changing or {}
+    here: set[str] = set()
+    kept: set[str] = set()
+    elsewhere: set[str] = set()
+    duplicates: dict[int, str] = {}
+    taken: list[int] = []
+    for n, article_id in enumerate(ids):
+        holder = None if rebuild else copies.file_of(article_id)
+        if article_id in here:
+            duplicates[n] = parsed.key
+        elif article_id in claimed:
+            duplicates[n] = claimed[article_id]
+        elif holder not in (None, parsed.key) and holder not in changing:
+            duplicates[n] = holder
+        else:
+            here.add(article_id)
+            if article_id in unchanged:
+                kept.add(article_id)
+            else:
+                taken.append(n)
+                if holder not in (None, parsed.key):
+                    elsewhere.add(article_id)  # moved here from a file this run changes
+    for article_id in here:
+        claimed[article_id] = parsed.key
+    dropped = copies.drop_file(parsed.key, keep=kept)
+    sigs = signatures(parsed)
+    for n in taken:
+        copies.put(parsed.articles[n], parsed.key, sigs[n], digests[n])
+    return Registered(documents, kept, dropped, elsewhere, duplicates)
+
+
+def load_copies(ix, index_dir: str, manifest: Manifest, rebuild: bool) -> CopyStore:
+    """The signatures of the indexed articles: the sidecar, or rebuilt from the stored bodies
+    when it does not describe the index as committed (a run died between commit and save)."""
+    if rebuild:
+        return CopyStore()
+    store = CopyStore.load(index_dir, manifest.build, ix.latest_generation())
+    if store is None:
+        with ix.searcher() as searcher:
+            store = CopyStore.from_index(searcher)
+    return store
+
+
+def replaces(parsed: ParsedFile, old: FileState | None, rebuild: bool) -> bool:
+    """Whether the file's articles are (re)written: it was read, and is new or changed, or
+    had duplicates (whose ids may be free now)."""
+    if parsed.state is None:
+        return False
+    return rebuild or old is None or old.sha1 != parsed.state.sha1 or old.duplicates > 0
+
+
+def signatures(parsed: ParsedFile) -> list[Any]:
+    return parsed.signatures or [None] * len(parsed.articles)
