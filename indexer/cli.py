@@ -7,10 +7,11 @@ installed `newsdesk` command), so nothing here imports the web app.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -27,6 +28,35 @@ index_option = click.option(
     type=click.Path(file_okay=False),
     help="Index directory.",
 )
+
+
+class Failed(click.ClickException):
+    """An error as click reports it (`Error: ...` on stderr), with the exit status it carries."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # click reads it per instance too
+
+
+@contextlib.contextmanager
+def reported(index_dir: str = "", before: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """The command line's one error handler: a NewsdeskError, or an OS or memory error of
+    writing the index, becomes click's error with its exit status (`before` runs first, to
+    end a progress bar). Anything else is a bug and keeps its traceback."""
+    try:
+        yield
+    except NewsdeskError as exc:
+        before()
+        raise Failed(exc.message, exc.exit_code) from exc
+    except OSError as exc:  # the index folder cannot be made or locked (read-only, full)
+        before()
+        raise Failed(f"{exc.filename or index_dir}: {exc.strerror or exc}") from exc
+    except MemoryError as exc:
+        before()
+        raise Failed(
+            "out of memory: nothing since the last commit was written; the index keeps its "
+            "last committed state (README, Reliability, gives the memory a reindex needs)"
+        ) from exc
 
 
 @click.group()
@@ -98,31 +128,20 @@ def reindex(
 
     bar = _ProgressBar()
     try:
-        summary = run_reindex(
-            list(paths),
-            index_dir,
-            full=full,
-            progress=bar.update,
-            on_total=bar.start,
-            wait=wait,
-            forget=forget,
-        )
+        with reported(index_dir, bar.finish):
+            summary = run_reindex(
+                list(paths),
+                index_dir,
+                full=full,
+                progress=bar.update,
+                on_total=bar.start,
+                wait=wait,
+                forget=forget,
+            )
     except KeyboardInterrupt:
         bar.finish()
         click.echo("interrupted: the index keeps its last committed state", err=True)
         sys.exit(130)
-    except NewsdeskError as exc:
-        bar.finish()
-        raise click.ClickException(str(exc)) from exc
-    except OSError as exc:  # the index folder cannot be made or locked (read-only, full)
-        bar.finish()
-        raise click.ClickException(f"{exc.filename or index_dir}: {exc.strerror or exc}") from exc
-    except MemoryError as exc:
-        bar.finish()
-        raise click.ClickException(
-            "out of memory: nothing since the last commit was written; the index keeps its "
-            "last committed state (README, Reliability, gives the memory a reindex needs)"
-        ) from exc
     bar.finish()
     if summary.interrupted_pid:
         click.echo(

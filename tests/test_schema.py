@@ -1,4 +1,5 @@
-"""The schema's analyzers, as highlighting relies on them (webapp/snippets.py, Matched.places)."""
+"""The schema's analyzers, as highlighting relies on them (webapp/search/snippets.py,
+Matched.places)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.schema import EXACT_ANALYZER, SCHEMA, TEXT_ANALYZER, WORD, stem
-from webapp.snippets import Matched
+from webapp.search.snippets import Matched
 
 FIELDS = ("body", "body_exact")
 

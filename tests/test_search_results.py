@@ -14,10 +14,10 @@ from helpers.brute_force import brute_disjunctive, brute_facets, brute_filter, f
 from helpers.records import RECORDS, XSS, build_index
 from helpers.searching import all_ids, search
 from webapp.search import FacetCount, IndexHandle
+from webapp.search.snippets import Matched, highlight_fields, opening
 
 # FacetColumn: a column of chosen values for 2,000 documents; an index of them takes seconds
 from webapp.search.tables import MASK_FROM, FacetColumn, FacetTable
-from webapp.snippets import Matched, highlight_fields, opening
 
 # ---------------------------------------------------------------- highlighting
 

@@ -1,4 +1,4 @@
-"""Snippets (webapp/snippets.py) are Whoosh's highlights, character for character.
+"""Snippets (webapp/search/snippets.py) are Whoosh's highlights, character for character.
 
 The reference is Whoosh's own pipeline as Newsdesk configured it before passages were
 computed without it: PinpointFragmenter(maxchars=240, surround=80) with passages cut back to
@@ -22,7 +22,7 @@ from whoosh import highlight
 
 from helpers.paths import SAMPLES, shared_path
 from indexer.schema import WORD, stem
-from webapp.snippets import BETWEEN, PASSAGE_CHARS, SURROUND, Matched, highlight_fields
+from webapp.search.snippets import BETWEEN, PASSAGE_CHARS, SURROUND, Matched, highlight_fields
 
 _SPACES = re.compile(r"\s+")
 FIELDS = ("body", "body_exact")

@@ -1,5 +1,5 @@
-"""'Did you mean' (webapp/spelling.py): its search for words two edits away finds exactly what
-Whoosh's own does, and a word two edits from the vocabulary is corrected through it."""
+"""'Did you mean' (webapp/search/spelling.py): its search for words two edits away finds exactly
+what Whoosh's own does, and a word two edits from the vocabulary is corrected through it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from whoosh.reading import IndexReader
 from helpers.paths import SAMPLES
 from indexer.writer import reindex
 from webapp.search import IndexHandle
-from webapp.spelling import better_word, terms_within
+from webapp.search.spelling import better_word, terms_within
 
 FIELDS = ("title_exact", "body_exact", "quotes_exact")
 

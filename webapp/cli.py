@@ -10,8 +10,7 @@ import re
 
 import click
 
-from indexer.cli import index_option, main
-from indexer.errors import NewsdeskError
+from indexer.cli import index_option, main, reported
 from indexer.manifest import open_index
 from webapp.search import IndexHandle, SearchRequest, run_search
 
@@ -36,9 +35,8 @@ def search(
         args["sort"] = [sort]
     handle = IndexHandle(index_dir)
     try:
-        result = run_search(handle, SearchRequest.from_args(args))
-    except NewsdeskError as exc:
-        raise click.ClickException(str(exc)) from exc
+        with reported(index_dir):
+            result = run_search(handle, SearchRequest.from_args(args))
     finally:
         handle.close()
     if as_json:
@@ -88,10 +86,8 @@ def serve(
     """
     from webapp.server import run_server  # gunicorn and gevent: only when serving
 
-    try:
+    with reported(index_dir):
         open_index(index_dir).close()
-    except NewsdeskError as exc:
-        raise click.ClickException(str(exc)) from exc
     if not token and host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(
             f"warning: {host} without --token: anyone who can reach it reads the corpus", err=True

@@ -19,7 +19,7 @@ from indexer.schema import parse_date
 from webapp.index import get_handle
 from webapp.responses import SafeResponse as Response
 from webapp.search import ARTICLES, SearchRequest, run_search
-from webapp.snippets import opening
+from webapp.search.snippets import opening
 
 bp = Blueprint("feeds", __name__)
 FEED_SIZE = 20

@@ -10,7 +10,6 @@ time budget stops the rest while they run (a 503), so no request holds a worker 
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -90,39 +89,6 @@ def seconds_left() -> float | None:
 
 
 # ---------------------------------------------------------------- the shape of a query
-
-_WORD = re.compile(r"[^\s()\"]+")
-
-
-def check_query_text(text: str, outside_phrases: str, error: type[Exception]) -> None:
-    """Refuse, with `error`, a query too long, too deep or with a leading wildcard.
-
-    `outside_phrases` is the text with its quoted phrases blanked (wildcards in a phrase are
-    plain characters).
-    """
-    if len(text) > MAX_QUERY_CHARS:
-        raise error(f"the query is too long: {len(text)} characters (at most {MAX_QUERY_CHARS})")
-    if len(_WORD.findall(text.replace('"', " "))) > MAX_QUERY_WORDS:
-        raise error(f"the query has too many words and operators (at most {MAX_QUERY_WORDS})")
-    depth = deepest = 0
-    for char in outside_phrases:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        deepest = max(deepest, depth)
-    if deepest > MAX_NESTING:
-        raise error(f"the query nests (parentheses) {deepest} deep (at most {MAX_NESTING})")
-    for word in _WORD.findall(outside_phrases):
-        _check_wildcard(word.split(":", 1)[-1], error)
-
-
-def _check_wildcard(word: str, error: type[Exception]) -> None:
-    first = min((i for i in (word.find("*"), word.find("?")) if i >= 0), default=-1)
-    if first < 0 or word == "*":  # no wildcard; or match-all, browsed (webapp/search.py)
-        return
-    if first < MIN_WILDCARD_PREFIX:
-        raise error(
-            f"'{word}': a wildcard needs at least {MIN_WILDCARD_PREFIX} letters before its first "
-            "* or ? (a leading wildcard would scan every word of the index)"
-        )
 
 
 def check_query_cost(searcher: Searcher, query: Query, error: type[Exception]) -> None:

@@ -18,7 +18,7 @@ from webapp.engine import (
 )
 from webapp.safetext import ERRORS
 from webapp.search.results import Copy, Hit, QuoteHit
-from webapp.snippets import (
+from webapp.search.snippets import (
     Matched,
     highlights,
     plain_highlights,

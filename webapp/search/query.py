@@ -22,9 +22,9 @@ from whoosh.query import NullQuery, Query, QueryError
 from indexer.schema import (
     EXACT_FIELDS,
 )
-from webapp.querylang import DateQueryError, DayRangePlugin, explain
 from webapp.search.errors import BadQuery
 from webapp.search.kinds import ARTICLES
+from webapp.search.querylang import DateQueryError, DayRangePlugin, explain
 from webapp.search.syntax import check_query_syntax, matches_all
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from webapp.search.hits import COPIES_LISTED, copy_of, ranked_page
 from webapp.search.kinds import ARTICLES
 from webapp.search.matching import CollapsedMatches, collapse_copies, find_matches
 from webapp.search.results import Hit, Ranking, SearchResult
+from webapp.search.spelling import suggest_query
 from webapp.search.tables import FACET_LIMIT
-from webapp.spelling import suggest_query
 
 if TYPE_CHECKING:
     from webapp.search.handle import IndexHandle

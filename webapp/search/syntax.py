@@ -1,17 +1,23 @@
-"""The one check of a query's syntax before parsing: phrases, parentheses, field names, lone `*`."""
+"""The one reading of query text before Whoosh parses it.
+
+`check_query_syntax` refuses what Whoosh's lenient parser would misread (unterminated
+phrases, unbalanced parentheses, unknown fields, a lone `*`) and what would cost too much
+(limits.py's bounds on length, words, nesting and wildcard prefixes); `matches_all` spots a
+query that matches everything; `query_words` gives the plain words a "did you mean" may
+correct. Every message says where (1-based character position).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from indexer.schema import (
     QUERY_FIELDS,
 )
-from webapp.limits import (
-    check_query_text,
-)
-from webapp.querylang import DATE_FIELD
+from webapp.limits import MAX_NESTING, MAX_QUERY_CHARS, MAX_QUERY_WORDS, MIN_WILDCARD_PREFIX
 from webapp.search.errors import BadQuery
+from webapp.search.querylang import DATE_FIELD
 
 # Field names a query may use: the schema's, and `date:` (read into day numbers).
 QUERY_FIELD_NAMES = (*QUERY_FIELDS, DATE_FIELD)
@@ -42,7 +48,7 @@ def check_query_syntax(text: str) -> None:
     unbalanced parentheses, unknown field names and fields without a term. The message says
     where (1-based character position)."""
     outside = _outside_phrases(text)
-    check_query_text(text, outside, BadQuery)
+    _check_size(text, outside)
     opened: list[int] = []
     for at, char in enumerate(outside, start=1):
         if char == "(":
@@ -85,3 +91,50 @@ def _check_field(name: str, following: str, at: int) -> None:
 
 
 OPERATOR = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b")  # a query using one is not relaxed
+
+
+_TOKEN = re.compile(r"[^\s()\"]+")
+
+
+def _check_size(text: str, outside_phrases: str) -> None:
+    """Refuse a query too long, too deep or with a leading wildcard (limits.py's bounds).
+
+    `outside_phrases` is the text with its quoted phrases blanked (wildcards in a phrase are
+    plain characters).
+    """
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadQuery(f"the query is too long: {len(text)} characters (at most {MAX_QUERY_CHARS})")
+    if len(_TOKEN.findall(text.replace('"', " "))) > MAX_QUERY_WORDS:
+        raise BadQuery(f"the query has too many words and operators (at most {MAX_QUERY_WORDS})")
+    depth = deepest = 0
+    for char in outside_phrases:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise BadQuery(f"the query nests (parentheses) {deepest} deep (at most {MAX_NESTING})")
+    for word in _TOKEN.findall(outside_phrases):
+        _check_wildcard(word.split(":", 1)[-1])
+
+
+def _check_wildcard(word: str) -> None:
+    first = min((i for i in (word.find("*"), word.find("?")) if i >= 0), default=-1)
+    if first < 0 or word == "*":  # no wildcard; or match-all, browsed (run.py)
+        return
+    if first < MIN_WILDCARD_PREFIX:
+        raise BadQuery(
+            f"'{word}': a wildcard needs at least {MIN_WILDCARD_PREFIX} letters before its first "
+            "* or ? (a leading wildcard would scan every word of the index)"
+        )
+
+
+_WORD = re.compile(r"(?<![\w:*?])([^\W\d_][\w'’]*)(?![\w:*?(])", re.UNICODE)
+OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+
+
+def query_words(text: str) -> Iterator[re.Match[str]]:
+    """The plain words of a query text (not operators, field names, wildcards or dates)."""
+    date_parts = [m.span() for m in re.finditer(r"date:(\[[^\]]*\]|'[^']*'|\S+)", text)]
+    for match in _WORD.finditer(text):
+        inside_date = any(start <= match.start() < end for start, end in date_parts)
+        if match.group(1) not in OPERATORS and not inside_date:
+            yield match

@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -299,19 +299,3 @@ def _leaf_text(node: Any) -> str | None:
     if isinstance(node, syntax.TextNode):
         return node.text + ("*" if type(node).__name__ == "PrefixNode" else "")
     return None
-
-
-# ---------------------------------------------------------------- words of a query
-
-
-_WORD = re.compile(r"(?<![\w:*?])([^\W\d_][\w'’]*)(?![\w:*?(])", re.UNICODE)
-OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
-
-
-def query_words(text: str) -> Iterator[re.Match[str]]:
-    """The plain words of a query text (not operators, field names, wildcards or dates)."""
-    date_parts = [m.span() for m in re.finditer(r"date:(\[[^\]]*\]|'[^']*'|\S+)", text)]
-    for match in _WORD.finditer(text):
-        inside_date = any(start <= match.start() < end for start, end in date_parts)
-        if match.group(1) not in OPERATORS and not inside_date:
-            yield match

@@ -14,7 +14,7 @@ from typing import Any
 from whoosh.support.levenshtein import distance
 
 from indexer.storage.leaves import segment_frequencies
-from webapp.querylang import query_words
+from webapp.search.syntax import query_words
 
 RARE = 2  # a word in at most this many documents may be a misspelling
 MORE = 3  # a replacement must be in at least this many times as many documents (and 2)
