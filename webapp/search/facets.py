@@ -47,7 +47,7 @@ def count_facets(
         else:
             counts = matches.counts(table, name, every)
         search = request.facet_search(name)
-        keep = {facet_value(name, value) for value in getattr(request, name)}
+        keep = {facet_value(name, value) for value in request.values(name)}
         facets[name] = table.ranked(name, counts, limit, search, keep)
         sizes[name] = table.size(name, counts, search)
     return facets, sizes

@@ -27,6 +27,9 @@ MODES = ("all", "any")  # every word (falls back to any word when none has all),
 
 
 FILTER_FACETS = FACETS  # author, source, location, speaker, month: each a repeatable parameter
+# (facet, values) pairs in FILTER_FACETS order, none with no values: a hashable mapping, so a
+# request can be a cache key; a new facet in indexer/schema.py FACETS is a new parameter here.
+Chosen = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 MAX_PER_PAGE = 100
@@ -44,21 +47,13 @@ class SearchRequest:
     """
 
     q: str = ""
-    author: tuple[str, ...] = ()
-    source: tuple[str, ...] = ()
-    location: tuple[str, ...] = ()
-    speaker: tuple[str, ...] = ()
-    month: tuple[str, ...] = ()
+    chosen: Chosen = ()  # the values asked for, per facet (facet=value)
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "relevance"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
-    not_author: tuple[str, ...] = ()
-    not_source: tuple[str, ...] = ()
-    not_location: tuple[str, ...] = ()
-    not_speaker: tuple[str, ...] = ()
-    not_month: tuple[str, ...] = ()
+    excluded: Chosen = ()  # the values left out, per facet (not_facet=value)
     mode: str = "all"
     facet_q: tuple[tuple[str, str], ...] = ()  # (facet, text): that facet's list, searched
     dedupe: bool = True  # syndicated copies collapsed into their earliest article (dedupe=0: not)
@@ -74,8 +69,7 @@ class SearchRequest:
         within a facet's values), cursor (the `next` of an earlier answer). Unknown parameters
         are ignored.
         """
-        filters = {name: _values(args, name) for name in FILTER_FACETS}
-        excluded = {f"not_{name}": _values(args, f"not_{name}") for name in FILTER_FACETS}
+        chosen, excluded = _chosen(args, ""), _chosen(args, "not_")
         request = cls(
             q=single_param(args, "q"),
             date_from=_date_param(args, "from"),
@@ -87,8 +81,8 @@ class SearchRequest:
             facet_q=_facet_searches(args),
             dedupe=flag_param(args, "dedupe", True),
             cursor=single_param(args, "cursor"),
-            **filters,
-            **excluded,
+            chosen=chosen,
+            excluded=excluded,
         )
         if request.date_from and request.date_to and request.date_from > request.date_to:
             raise BadRequest("'from' is after 'to': the date range is empty")
@@ -107,11 +101,15 @@ class SearchRequest:
 
     def filters(self) -> dict[str, tuple[str, ...]]:
         """The active facet filters, facet name → values."""
-        return {name: getattr(self, name) for name in FILTER_FACETS if getattr(self, name)}
+        return dict(self.chosen)
 
     def exclusions(self) -> dict[str, tuple[str, ...]]:
         """The excluded facet values, facet name → values."""
-        return {n: getattr(self, f"not_{n}") for n in FILTER_FACETS if getattr(self, f"not_{n}")}
+        return dict(self.excluded)
+
+    def values(self, facet: str) -> tuple[str, ...]:
+        """The values chosen in `facet` (none: the facet does not filter)."""
+        return self.filters().get(facet, ())
 
     def facet_search(self, facet: str) -> str:
         """The text searched for in a facet's values ("" when its list is not searched)."""
@@ -142,23 +140,31 @@ class SearchRequest:
         return active
 
     def with_filter(self, facet: str, value: str) -> SearchRequest:
-        values = getattr(self, facet)
+        """This search within the documents that have `value` in `facet` (or another of the
+        facet's chosen values)."""
+        values = self.values(facet)
         changed = self.without_exclusion(facet, value)._changed(facet_q=self._other_q(facet))
-        return changed if value in values else changed._changed(**{facet: (*values, value)})
+        return changed if value in values else changed._set("chosen", facet, (*values, value))
 
     def without_filter(self, facet: str, value: str) -> SearchRequest:
-        return self._changed(**{facet: tuple(v for v in getattr(self, facet) if v != value)})
+        return self._set("chosen", facet, tuple(v for v in self.values(facet) if v != value))
 
     def with_exclusion(self, facet: str, value: str) -> SearchRequest:
         """This search without the documents that have `value` in `facet`."""
-        name = f"not_{facet}"
-        values = getattr(self, name)
+        values = self.exclusions().get(facet, ())
         changed = self.without_filter(facet, value)._changed(facet_q=self._other_q(facet))
-        return changed if value in values else changed._changed(**{name: (*values, value)})
+        return changed if value in values else changed._set("excluded", facet, (*values, value))
 
     def without_exclusion(self, facet: str, value: str) -> SearchRequest:
-        name = f"not_{facet}"
-        return self._changed(**{name: tuple(v for v in getattr(self, name) if v != value)})
+        values = self.exclusions().get(facet, ())
+        return self._set("excluded", facet, tuple(v for v in values if v != value))
+
+    def _set(self, which: str, facet: str, values: tuple[str, ...]) -> SearchRequest:
+        """This search (from page 1) with `values` as the chosen or excluded ones of `facet`."""
+        current = {**dict(getattr(self, which)), facet: values}
+        return self._changed(
+            **{which: tuple((f, current[f]) for f in FILTER_FACETS if current.get(f))}
+        )
 
     def without_filters(self) -> SearchRequest:
         return SearchRequest(q=self.q, sort=self.sort, per_page=self.per_page, mode=self.mode)
@@ -223,6 +229,12 @@ def _values(args: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:
     values = tuple(dict.fromkeys(v.strip() for v in args.get(name, ()) if v and v.strip()))
     check_values(name, values, BadRequest)
     return values
+
+
+def _chosen(args: Mapping[str, Sequence[str]], prefix: str) -> Chosen:
+    """The values of each facet's parameter (`author=...`, or with `prefix` `not_author=...`)."""
+    found = ((name, _values(args, f"{prefix}{name}")) for name in FILTER_FACETS)
+    return tuple((name, values) for name, values in found if values)
 
 
 def single_param(args: Mapping[str, Sequence[str]], name: str) -> str:
