@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from bench.corpus import corpus_files, scale_dir
-from bench.scale import _trim_profile
+from bench.profiling import trim_profile
 from indexer.writer import reindex
 
 
@@ -56,7 +56,7 @@ def main() -> None:
     print(
         f"{articles} articles in {a.files} files: {plain:.1f}s with the default parsing "
         f"processes ({articles / plain:.0f} articles/s); {profiled:.1f}s in one process under "
-        f"cProfile\n{_trim_profile(out.getvalue())}"
+        f"cProfile\n{trim_profile(out.getvalue())}"
     )
 
 

@@ -15,8 +15,9 @@ from helpers.paths import shared_path
 from indexer.errors import ParseError
 from indexer.model import Article
 from indexer.readers import Source, parse_file
-from indexer.readers.html import MAX_MARKUP_CHARS, READER, normalise_date
-from indexer.readers.html_dates import date_in_text, jalali_to_gregorian, zone_for
+from indexer.readers.html import READER
+from indexer.readers.html_dates import date_in_text, jalali_to_gregorian, normalise_date, zone_for
+from indexer.readers.html_page import MAX_MARKUP_CHARS
 
 PARAGRAPHS = [
     "The city council voted on Tuesday to approve the new transit plan after months of debate "
