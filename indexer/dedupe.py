@@ -25,7 +25,7 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
@@ -405,13 +405,6 @@ class CopyStore:
         row = self.rows.get(article_id)
         return self.written[row] if row is not None else None
 
-    def signature_of(self, article_id: str) -> np.ndarray | None:
-        row = self.rows.get(article_id)
-        if row is None:
-            return None
-        self.compact()
-        return self.sigs[self.rows[article_id]]
-
     # -- persistence
 
     def save(self, index_dir: str) -> None:
@@ -508,7 +501,3 @@ def rewrite_clusters(searcher: Any, writer: Any, changes: dict[str, str]) -> set
             writer.add_document(**doc, cluster=cluster)
     return missing
 
-
-def with_cluster(docs: Iterable[dict[str, Any]], cluster: str) -> list[dict[str, Any]]:
-    """The documents of one article, each carrying its cluster."""
-    return [{**doc, "cluster": cluster} for doc in docs]
