@@ -37,7 +37,7 @@ typecheck: install-dev
 pytest: install-dev
 	$(BIN)/python -m pytest
 
-# The fallback Whoosh (README: "Whoosh versions"): the same code in a second virtual
+# The fallback Whoosh (docs/whoosh.md, "Which Whoosh"): the same code in a second virtual
 # environment with Whoosh 2.7.4 instead of whoosh3, for the tests of storage, engine and search.
 WHOOSH27 := .venv-whoosh27
 WHOOSH27_TESTS := tests/test_storage_contract.py tests/test_codec.py tests/test_segment.py \

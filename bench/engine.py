@@ -1,5 +1,5 @@
 """The search hot path before and after tuning, in one run: Whoosh's matchers against the array
-engine (webapp/engine.py) on the same index and the same seeded queries.
+engine (webapp/engine/) on the same index and the same seeded queries.
 
     .venv/bin/python -m bench.engine --index bench/data/scale-100000/index --queries 600
 

@@ -1,5 +1,5 @@
 """Reading postings, the cost under every search that meets a term not yet kept: the engine's
-arrays (indexer/codec.py blocks, webapp/engine.py) against Whoosh's own matcher walking the same
+arrays (indexer/storage blocks, webapp/engine/) against Whoosh's own matcher walking the same
 posting lists, in one run, on one index.
 
     .venv/bin/python -m bench.postings --index bench/data/scale-200000/index --queries 300

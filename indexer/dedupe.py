@@ -11,10 +11,10 @@ Clusters are a function of the set of signatures only, so an incremental reindex
 same clusters as a full build. The signatures live in a sidecar file beside the manifest
 (`newsdesk-copies.npz`: 4 bytes × NUM_PERM per article, 256 B) together with the cluster each
 article carries in the index and a digest of its documents (the writer keeps the unchanged
-articles of a changed file); `CopyStore.recluster()` recomputes every cluster (vectorised
-banding: 0.2-0.3 s for 200k articles) and the writer rewrites only the articles whose cluster
-changed. A sidecar that does not describe the index's current generation (a run died between
-the commit and the save) is rebuilt from the stored bodies.
+articles of a changed file); `CopyStore.recluster()` recomputes every cluster (banding is
+vectorised over all signatures, cheap enough to run at every update) and the writer rewrites
+only the articles whose cluster changed. A sidecar that does not describe the index's current
+generation (a run died between the commit and the save) is rebuilt from the stored bodies.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def shingle_hashes(text: str) -> np.ndarray:
 
     Each word is hashed once (CRC-32 of its UTF-8), and a shingle's hash mixes its five words'
     hashes by position, in numpy for all shingles at once: hashing each shingle's text with
-    SHA-1 (datasketch's default) cost 0.2 of the 0.32 ms a signature took."""
+    SHA-1 (datasketch's default) was most of what a signature cost."""
     words = _WORD.findall(text.lower())
     if len(words) < MIN_WORDS:
         return np.zeros(0, np.uint64)
@@ -98,8 +98,8 @@ def _as_is(value: int) -> int:
 @functools.cache
 def prepare_signatures() -> Any:
     """The MinHash whose permutations every signature shares. datasketch is imported here, on
-    first use: its package imports scipy (0.4-0.5 s and 54 MB), which the server and a
-    reindex's main process do not need (its parsing processes call this as they start)."""
+    first use: its package imports scipy (slow to import, large in memory), which the server
+    and a reindex's main process do not need (its parsing processes call this as they start)."""
     from datasketch import MinHash
 
     return MinHash(num_perm=NUM_PERM, seed=SEED)
@@ -156,7 +156,7 @@ def band_keys(sigs: np.ndarray) -> np.ndarray:
     keys = words[:, :, 0].copy()
     with np.errstate(over="ignore"):
         for r in range(1, ROWS // 2):
-            keys *= np.uint64(0x9E3779B97F4A7C15)  # in place: 200k × 16 keys are 25 MB
+            keys *= np.uint64(0x9E3779B97F4A7C15)  # in place: n × BANDS keys of 8 bytes
             keys ^= words[:, :, r]
     return keys
 
@@ -171,7 +171,7 @@ def candidate_pairs(sigs: np.ndarray, usable: np.ndarray) -> np.ndarray:
 
     def band_pairs(band: int) -> list[np.ndarray]:
         # Only keys that share a slot can be equal: the few rows in such slots are sorted
-        # (stably, so equal keys keep the order of their rows), not the whole band (3x faster).
+        # (stably, so equal keys keep the order of their rows), not the whole band.
         band_keys_ = keys[band]
         slot = (band_keys_ & mask).astype(np.intp)
         shared = np.flatnonzero(np.bincount(slot)[slot] > 1)
@@ -262,8 +262,9 @@ def cluster_ids(ids: list[str], whens: np.ndarray, sigs: np.ndarray) -> list[str
 class CopyStore:
     """Every indexed article's signature, date key, file and the cluster the index holds for it.
 
-    Kept columnar (a signature matrix plus lists) so 200k articles load in a fraction of a
-    second; rows of removed articles are dropped when the store is saved or reclustered.
+    Kept columnar (a signature matrix plus lists, saved as one array per column) so that a
+    large corpus's store loads quickly; rows of removed articles are dropped when the store is
+    saved or reclustered.
     """
 
     def __init__(self) -> None:
@@ -500,4 +501,3 @@ def rewrite_clusters(searcher: Any, writer: Any, changes: dict[str, str]) -> set
         for doc in article_documents(document_to_article(stored), stored.get("file", "")):
             writer.add_document(**doc, cluster=cluster)
     return missing
-

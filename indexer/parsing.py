@@ -117,12 +117,12 @@ def time_limit(seconds: float) -> Iterator[None]:
 class Parsers:
     """The processes that parse files for a reindex, one per core, forked as it starts.
 
-    Each loads the MinHash library first (`prepare_signatures`: datasketch imports scipy,
-    0.4-0.5 s) while the main process walks the corpus and loads the signatures; the main
+    Each loads the MinHash library first (`prepare_signatures`: datasketch imports scipy, which
+    takes a while) while the main process walks the corpus and loads the signatures; the main
     process never loads it. Files go out PARSE_CHUNK at a time (at most PARSE_CHUNK_BYTES),
     at most PARSE_AHEAD chunks and PARSE_AHEAD_BYTES ahead of the writer (`pool.map` parsed
-    the whole corpus ahead and held it: 3.6 GB at 200k, and every indexing process forked
-    later inherited that heap).
+    the whole corpus ahead and held it, gigabytes on a large corpus, and every indexing
+    process forked later inherited that heap).
 
     A parsing process that dies (killed, out of memory) or hangs past its files' time breaks
     the pool: the processes are replaced and the files that were out are parsed again one at
@@ -235,9 +235,9 @@ class Parsers:
         """Kill the pool's processes and wait for the pool's own thread to finish.
 
         Waited for, because a pool left to end on its own while Python exits raced the exit's
-        wake-up call on its pipe (a "Bad file descriptor" traceback after the run's own error,
-        1 run in 5). A process killed while it sent a batch back leaves half a message in the
-        results pipe, and the pool's thread would wait for the rest for ever: this process's
+        wake-up call on its pipe (now and then, a "Bad file descriptor" traceback after the
+        run's own error). A process killed while it sent a batch back leaves half a message in
+        the results pipe, and the pool's thread would wait for the rest for ever: this process's
         copy of the pipe's writing end is closed once they are dead, so that it reads the end
         of the pipe instead and the pool ends as broken."""
         for process in self.processes:

@@ -63,8 +63,8 @@ def plan_run(given: list[str], manifest: Manifest, summary: ReindexSummary) -> P
     plan = Plan()
     seen = plan.seen
     for top in given:
-        # Walked from the absolute root, so the keys need no abspath (0.2 s at 200k); the
-        # files to parse keep the path as given, for messages.
+        # Walked from the absolute root, so the keys need no abspath (a call per file adds up
+        # on a large corpus); the files to parse keep the path as given, for messages.
         root = os.path.abspath(top)
         for key in walk_corpus([root]):
             if isinstance(key, ParseError):

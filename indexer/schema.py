@@ -26,8 +26,9 @@ WORD = re.compile(r"[\w*]+(?:\.?[\w*]+)*")
 # The unstemmed twin: every word, lowercased ("exports" stays), at its position.
 EXACT_ANALYZER = RegexTokenizer(WORD) | LowercaseFilter()
 # The searched fields: the same words stemmed. No stop list: Whoosh's drops "us", "may",
-# "will", "can" (whoosh-notes.md). StemmingAnalyzer(stoplist=None, minsize=1) spelled out, so
-# that highlighting can find the words again with WORD and `stem` (webapp/search.py).
+# "will", "can" (docs/whoosh.md, "Stop words"). StemmingAnalyzer(stoplist=None, minsize=1)
+# spelled out, so that highlighting can find the words again with WORD and `stem`
+# (webapp/search/snippets.py).
 TEXT_ANALYZER = EXACT_ANALYZER | StemFilter(porter_stem)
 stem = functools.lru_cache(maxsize=50_000)(porter_stem)
 
@@ -35,7 +36,7 @@ stem = functools.lru_cache(maxsize=50_000)(porter_stem)
 def exact_words(text: str) -> list[str]:
     """The words EXACT_ANALYZER finds in `text`, in order (a word's position is its index;
     TEXT_ANALYZER's are their stems): one regex pass instead of a Token through a chain of
-    generators for each word, for the index writer (indexer/segment.py)."""
+    generators for each word, for the index writer (indexer/storage/pool.py)."""
     return [word.lower() for word in WORD.findall(text)]
 
 
@@ -63,9 +64,9 @@ def _facet() -> TEXT:
 
 def _searched() -> TEXT:
     """A stemmed field that queries search and rank by: document numbers and frequencies
-    only. Its postings read 2.7x faster without positions and character offsets
-    (docs/benchmarks.md); phrases go to the exact twin, and highlights find the words in the
-    stored text again."""
+    only. Its postings read much faster without positions and character offsets
+    (docs/benchmarks.md, "Measurements behind the design"); phrases go to the exact twin,
+    and highlights find the words in the stored text again."""
     return TEXT(analyzer=TEXT_ANALYZER, stored=True, phrase=False)
 
 
@@ -76,7 +77,8 @@ def _exact() -> TEXT:
 
 def _column_only(field: Any) -> Any:
     """A field stored and kept as a column, not indexed: nothing searches its terms (a
-    DATETIME would index 8 of them per document, 5% of a full build's postings)."""
+    DATETIME would index 8 of them per document, a share of a full build's postings that
+    nothing reads)."""
     field.indexed = False
     return field
 
@@ -177,8 +179,8 @@ def documents_digest(docs: list[dict[str, Any]]) -> int:
     """A 64-bit digest of an article's documents (never 0, which means "unknown"): an update
     rewrites only the articles of a changed file whose documents would differ. `path` is left
     out: it is the file's path as the corpus was named (`reindex /data/news`, then a bare
-    `reindex` names it relative to the working directory), not the article. Pickled (13 us an
-    article; JSON took 40): another Python may pickle them otherwise, which only rewrites each
+    `reindex` names it relative to the working directory), not the article. Pickled, much
+    quicker than JSON: another Python may pickle them otherwise, which only rewrites each
     article once."""
     content = [{k: v for k, v in doc.items() if k != "path"} for doc in docs]
     digest = hashlib.blake2b(pickle.dumps(content, protocol=5), digest_size=8).digest()

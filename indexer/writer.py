@@ -42,17 +42,17 @@ from indexer.storage.codec import NewsdeskCodec
 from indexer.storage.pool import NewsdeskMpWriter, NewsdeskWriter
 from indexer.storage.toc import remove_uncommitted
 
-# Articles per intermediate commit: bounds the work an interrupt loses (about 2 minutes of a
-# build at 200k). Each commit leaves a segment per indexing process, and every term a search
-# reads is looked up in each: 9 segments at 200k instead of 23 (at 20,000) made the bench
-# queries' median 10% faster in-process and the build no slower; the build's processes hold
-# more postings between commits (peak 2.3-2.4 GB for the process tree at 200k, was 1.8).
+# Articles per intermediate commit: bounds the work an interrupt loses (minutes of a build).
+# Each commit leaves a segment per indexing process, and every term a search reads is looked
+# up in each: fewer, larger commits made searches faster and the build no slower, for more
+# postings held between commits (a higher peak: docs/benchmarks.md, "Measurements behind the
+# design").
 COMMIT_EVERY = 50_000
 SMALL_SEGMENT = 5_000  # documents: a segment under this is an update's, merged with the others
 SMALL_SEGMENTS_KEPT = 6  # small segments left as they are (each costs searches a little)
 PARALLEL_WRITE_ARTICLES = 200  # an update writing this many is written by a process per core
 ONE_COMMIT_FILES = 2_000  # an update of at most this many files is parsed whole, then written
-COMMIT_EVERY_BYTES = 256 * 1024 * 1024  # or this much article text (200 MB of text: 1.45 GB)
+COMMIT_EVERY_BYTES = 256 * 1024 * 1024  # or this much article text
 ONE_COMMIT_BYTES = 256 * 1024 * 1024  # an update parsed whole first holds at most this much
 
 
@@ -120,7 +120,8 @@ def _reindex(
     workers = workers if workers is not None else (os.cpu_count() or 1)
     parsers = Parsers(workers) if workers > 1 else None
     try:
-        # The signatures load while the corpus is walked (a stat a file): 0.3 s each at 200k.
+        # The signatures load while the corpus is walked (a stat a file): neither waits for
+        # the other.
         with ThreadPoolExecutor(max_workers=1) as thread:
             copies = thread.submit(load_copies, ix, index_dir, manifest, rebuild)
             plan = plan_run(given, manifest, summary)
@@ -164,7 +165,8 @@ _VERSIONED_FILE = re.compile(r"_?newsdesk_v(\d+)[_.]")
 
 def _remove_other_versions(index_dir: str) -> None:
     """Delete the files of indexes other Newsdesk versions wrote, once this version's index
-    holds the corpus (a reindex ran to its end): a 200k-article v4 index left 2 GB behind."""
+    holds the corpus (a reindex ran to its end): an old version's index of a large corpus
+    would otherwise stay on disk, gigabytes of it."""
     for entry in os.listdir(index_dir):
         found = _VERSIONED_FILE.match(entry)
         if found and int(found.group(1)) != SCHEMA_VERSION:
@@ -216,9 +218,8 @@ def _apply(
     if clustered:
         parsed_files = list(parsed_files)
         registered, others = cluster_first(parsed_files, olds, copies)
-        # A small update is written by this process: as fast up to about 200 articles (at
-        # 200k: 3.1-3.4 s either way for 100, 5.2-5.3 s against 3.5-4.4 s for 515), and one
-        # segment, not one per process, for searches to visit and merges to rewrite.
+        # A small update is written by this process: as fast below PARALLEL_WRITE_ARTICLES,
+        # and one segment, not one per process, for searches to visit and merges to rewrite.
         changed = sum(
             len(p.articles) - len(r.kept) for p in parsed_files if (r := registered.get(p.key))
         )
@@ -296,9 +297,9 @@ def merge_small_segments(writer, segments: list[Any]) -> list[Any]:
     """The merge policy of every commit: the small segments (updates) are merged together
     once there are more than SMALL_SEGMENTS_KEPT of them; large ones are never rewritten.
 
-    Whoosh's default, MERGE_SMALL, merges every segment once an index holds about two dozen
-    of similar size (its Fibonacci test passes at the largest): on 200,000 articles a commit
-    of 100 changed files then rewrote the whole index (9 GB of sort runs, over 15 minutes).
+    Whoosh's default, MERGE_SMALL, merges every segment once an index holds enough of similar
+    size (its Fibonacci test passes at the largest): on a large index, a commit of a small
+    update then rewrote the whole index (gigabytes of sort runs, for many minutes).
     A merge here reads at most SMALL_SEGMENTS_KEPT + 1 segments under SMALL_SEGMENT
     documents, and a full build (reindex --full) leaves one segment per process and commit.
     """
@@ -325,9 +326,9 @@ def writer_has_changes(summary: ReindexSummary, rebuild: bool) -> bool:
 
 
 def _writer(ix, index_dir: str, parallel: bool = False):
-    """The writer: with `parallel`, one indexing process per core (whoosh-notes: 2.5x faster;
-    measured here 13.5 s -> 8.3 s for 5,000 articles), each committing its own segment. Both
-    keep their postings in memory (indexer/segment.py)."""
+    """The writer: with `parallel`, one indexing process per core (docs/whoosh.md, "Building
+    in parallel"), each committing its own segment. Both keep their postings in memory
+    (indexer/storage/pool.py)."""
     procs = min(2, os.cpu_count() or 1)
     try:
         if procs > 1 and parallel:
@@ -414,7 +415,8 @@ def _commit(writer, manifest: Manifest, index_dir: str, clear: bool) -> None:
     if manifest.copies is not None:
         manifest.copies.generation = writer.generation  # the generation this commit makes
     manifest.build = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
-    # Staged while a parallel writer's processes index their last documents: 0.6 s at 200k.
+    # Staged while a parallel writer's processes index their last documents, off the commit's
+    # critical path.
     staged = manifest.stage(index_dir)
     try:
         writer.commit(mergetype=CLEAR if clear else merge_small_segments)

@@ -1,4 +1,4 @@
-"""The array query engine (webapp/engine.py) finds and ranks exactly what Whoosh would.
+"""The array query engine (webapp/engine/) finds and ranks exactly what Whoosh would.
 
 Every query form of the query language, on the demo corpus and on real Reuters articles, is
 run both ways: Whoosh's own `searcher.search(limit=None)` and `Engine.run`. The documents, the

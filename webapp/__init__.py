@@ -44,7 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def warm(app: Flask) -> None:
     """Build what searches share (the searcher, facet and date arrays, copy clusters, the
     engine) by browsing and searching each kind once; else a worker's first search builds
-    them (3.5 s at 200k articles). A missing index is left for requests to report."""
+    them, seconds on a large index. A missing index is left for requests to report."""
     from indexer.errors import NewsdeskError
     from webapp.search import ARTICLES, QUOTES, SearchRequest, run_search
 
@@ -61,8 +61,8 @@ def warm(app: Flask) -> None:
 def preload(index_dir: str) -> int:
     """Ask the OS to read the index files into its page cache, as Elasticsearch's
     `index.store.preload` does: the first searches after a start, or after the OS dropped
-    pages not read for a while (this machine keeps little cache: 1.9 GB of 24), then read
-    memory, not disk. The reads happen in the background; returns the bytes asked for."""
+    pages not read for a while (a machine may keep little page cache), then read memory, not
+    disk. The reads happen in the background; returns the bytes asked for."""
     asked = 0
     try:
         entries = list(os.scandir(index_dir))

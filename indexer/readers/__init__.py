@@ -33,7 +33,7 @@ MAX_ARTICLE_BYTES = 64 * MIB  # an HTML page: markup, scripts and inline images 
 MAX_TEXT_BYTES = 16 * MIB  # a text file: a 4 Mi-character article in UTF-32, with room
 MAX_RECORD_BYTES = 4 * MIB
 # One article's text (title and body), whatever its format: indexing holds every word of an
-# article at once (a 64 MB text file took 1.7 GB; a 4 MB one about 110 MB).
+# article at once, which takes many times the article's size in memory.
 MAX_ARTICLE_CHARS = 4 * MIB
 
 

@@ -67,7 +67,7 @@ def drop_title(body: str, title: str | None) -> str:
 
 def trafilatura_body(page: Page) -> Found | None:
     """trafilatura's main text, paragraphs joined by blank lines."""
-    import trafilatura  # 0.13 s to import: only runs that read HTML pay it
+    import trafilatura  # imported here: only runs that read HTML pay its import time
 
     try:
         doc = trafilatura.bare_extraction(

@@ -55,9 +55,9 @@ def load_tree(source: Source) -> HtmlElement:
 def bounded_markup(text: str) -> str:
     """Markup small enough to extract in bounded time and memory.
 
-    Main-text extraction grows faster than linearly with page size (a 13 MB page took 25 s and
-    490 MB). No article is megabytes long, so a huge page loses its scripts and styles first and
-    is then cut at MAX_MARKUP_CHARS; lxml closes the open elements.
+    Main-text extraction grows faster than linearly with page size (docs/benchmarks.md,
+    "Measurements behind the design"). No article is megabytes long, so a huge page loses its
+    scripts and styles first and is then cut at MAX_MARKUP_CHARS; lxml closes the open elements.
     """
     if len(text) <= MAX_MARKUP_CHARS:
         return text

@@ -135,8 +135,8 @@ def _positions_part(values: list[bytes], level: int) -> bytes:
     """A block's positions (ArrayPositions values, none empty): 3 bytes (the counts' width,
     the deltas' width, 1 if zlib-compressed), then how many each posting has and every
     position as the distance from the one before in its posting (the first from 0), as
-    little-endian unsigned ints of those widths. Smaller than Whoosh's pickled deltas by
-    a third once compressed (measured on the 200k bench index)."""
+    little-endian unsigned ints of those widths. Smaller than Whoosh's pickled deltas once
+    compressed (docs/benchmarks.md, "Measurements behind the design")."""
     joined = b"".join(values)
     if len(values) < SMALL_BLOCK:
         counts = [len(value) >> 2 for value in values]
@@ -317,7 +317,7 @@ def decode_blocks(
     """Blocks (of one term, in document order) as one array of document numbers, each
     block's plus its offset (its segment's first document number), one of frequencies, and
     the first document number of each block, every block's deltas summed in one pass
-    (numpy's cost per call, ~1 us, times 4 calls a block was a fifth of reading a term's
+    (numpy's fixed cost per call, paid for each block, was a large part of reading a term's
     postings)."""
     counts = np.array([b[0] for b in raw], dtype=np.int64)
     running = np.cumsum(np.concatenate([_id_deltas(b[1]) for b in raw]), dtype=np.int64)

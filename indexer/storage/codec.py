@@ -101,7 +101,7 @@ class _FieldWriter(W3FieldWriter):
             postings._blocklimit = LONG_BLOCK
 
     def add_run(self, ids: array, weights: array, values: list, lengths: list[int]) -> None:
-        """A term's postings at once (after start_term): see indexer/segment.py."""
+        """A term's postings at once (after start_term): see storage/pool.py."""
         postings: Any = self._postwriter
         postings.add_run(ids, weights, values, lengths)
 

@@ -87,9 +87,9 @@ def term_raw_blocks(terms: Any, fieldname: str, text: bytes) -> tuple[int, list[
     table): the caller reads them through Whoosh's matcher.
 
     Whoosh's lookup reads the term table through several file objects' seek and read calls
-    and its matcher each block's header the same way: 16 and 8 us of the 25 us a segment cost
-    per term on the 200k bench, most terms being in all 23 segments. Here the slots, the key
-    and its info are read with one `os.pread` each, and the term's postings with one."""
+    and its matcher each block's header the same way: most of what a term cost per segment,
+    paid again in every segment that holds the term. Here the slots, the key and its info
+    are read with one `os.pread` each, and the term's postings with one."""
     postfile = getattr(terms, "_postfile", None)
     if not LAYOUT_OK or postfile is None or not getattr(postfile, "is_real", False):
         return None

@@ -3,16 +3,16 @@
 Whoosh's SegmentWriter puts every posting in a pool as a tuple (field, term, document,
 weight, value), sorts the pool at commit (spilling sorted runs to disk past `limitmb`) and
 hands the postings one by one to the codec, which looks up the document's field length for
-each. On 2,000 files of the 200k bench corpus (17,195 documents, one process) adding took
-16.0 s and the commit as long again, more than the analysis of the text itself (10.8 s).
+each: the commit alone took longer than analysing the documents' text.
 
 Here `TermPool` keeps each field's postings as add_document produces them, in flat arrays
 (term numbers, document numbers, weights; values in a list), and a term's number comes from
 one dict lookup. At commit a stable argsort by term number groups each term's postings,
 still in document order, and `NewsdeskWriter` writes them a block at a time
-(`_PostingsWriter.add_run` in indexer/codec.py) with the field's lengths read once. The
-same 17,195 documents: 14.1 s to add, 7.0 s to commit, 420 MB at the peak instead of 751.
-The files are the ones Whoosh's writer writes (tests/test_segment.py).
+(`_PostingsWriter.add_run` in indexer/storage/codec.py) with the field's lengths read once:
+the commit takes far less time and the process far less memory (docs/benchmarks.md,
+"Measurements behind the design"). The files are the ones Whoosh's writer writes
+(tests/test_segment.py).
 
 The pool lives in memory: a writer holds at most COMMIT_EVERY articles (indexer/writer.py)
 between commits. `NewsdeskMpWriter` is Whoosh's MpWriter (one indexing process per core,
@@ -56,7 +56,7 @@ class FieldPostings:
         self.weights = array("f")
         self.values: list[bytes] | None = [] if with_values else None
         # With `shared` (a Frequency field: each value is its posting's count, packed), equal
-        # values are one object: 8 bytes a posting instead of 45 (half the pool in `body`).
+        # values are one object: a posting holds a reference, not a bytes object of its own.
         self.shared: dict[bytes, bytes] | None = {} if shared else None
 
     def add(self, btext: bytes, docnum: int, weight: float, value: bytes | None) -> None:
@@ -242,10 +242,10 @@ def copy_postings(writer: Any, reader: Any, startdoc: int, docmap: Any) -> None:
     that is not a Whoosh 3 segment goes through Whoosh's own SegmentWriter code.
 
     Whoosh's own merge reads them one posting at a time through a matcher (id, weight, value
-    and next: four calls) and a generator, then adds each to the pool: merging 7 small
-    segments took as long as indexing their documents again. Here 4,577 documents took 7.4 s
-    to add instead of 12.8 s, and 4.6 s once short blocks were read in Python (codec.py,
-    `_short_tuple`); most of it is now the cost of each term (one matcher each)."""
+    and next: four calls) and a generator, then adds each to the pool, which made merging
+    small segments as slow as indexing their documents again. Here a block at a time, short
+    blocks read in Python (blocks.py, `_short_tuple`), a merge takes a fraction of that; most
+    of it is now the cost of each term (one matcher each)."""
     terms = getattr(reader, "_terms", None)
     if terms is None or not hasattr(terms, "items") or not hasattr(terms, "_codec"):
         SegmentWriter.add_postings_to_pool(writer, reader, startdoc, docmap)
@@ -289,7 +289,7 @@ def copy_postings(writer: Any, reader: Any, startdoc: int, docmap: Any) -> None:
 def analysed_fields(schema: Any) -> dict[str, Any]:
     """The fields whose words the writer finds itself (`stemmed_values`, `exact_values`):
     TEXT_ANALYZER's with Whoosh's Frequency format, EXACT_ANALYZER's with ArrayPositions.
-    Whoosh's analysis spent a fifth of an indexing process's time passing Token objects from
+    Whoosh's analysis spent much of an indexing process's time passing Token objects from
     a tokenizer through filters, and split `body` and `body_exact` (the same text) twice."""
     found: dict[str, Any] = {}
     for name, field in schema.items():
@@ -328,7 +328,7 @@ def exact_values(words: list[str], boost: float) -> list[tuple[bytes, int, float
 
 def write_pool(fieldwriter: Any, schema: Any, lengths: Any, pool: TermPool) -> None:
     """Every term of the pool, in field and term order, through the codec's field writer:
-    a block of postings at a time when it is Newsdesk's (indexer/codec.py), else (another
+    a block of postings at a time when it is Newsdesk's (storage/codec.py), else (another
     codec) one posting at a time as Whoosh does."""
     if not hasattr(fieldwriter, "add_run"):
         fieldwriter.add_postings(schema, lengths, pool.iter_postings())

@@ -178,8 +178,8 @@ class Engine:
 
     def idf(self, searcher: Searcher, fieldname: str, text: bytes) -> float:
         """The term's idf as Whoosh's BM25F has it (WeightingModel.idf), kept: Whoosh looks
-        the term up in every segment again (23 lookups at 200k articles), where reading the
-        postings has already counted its documents."""
+        the term up in every segment again (a lookup per segment), where reading the postings
+        has already counted its documents."""
         key = (fieldname, text)
         got = self._idf.get(key)
         if got is None:

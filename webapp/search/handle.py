@@ -38,7 +38,8 @@ SCOPES_KEPT = 256  # filter sets remembered per generation
 
 
 # BM25F: length normalisation B (Whoosh's default 0.75) and term saturation K1, tuned on the
-# Reuters proxy of bench/ranking.py (B 0.3 beats 0.5 and 0.75 there, K1 matters little).
+# Reuters proxy of bench/ranking.py: short wire stories want little length normalisation, and
+# K1 matters little (docs/benchmarks.md, Ranking).
 BM25_B = 0.3
 
 
@@ -54,9 +55,8 @@ class IndexHandle:
 
     Why not `Searcher.refresh()`: in whoosh3 3.54.0 it reuses the open reader of a segment that
     the new commit gave deletions to, with its old deletion list, so the replaced versions of
-    updated articles stay visible (measured: 7 live documents instead of 4 after updating 3).
-    Opening a searcher on non-compound segments costs ~0.2 ms (whoosh-notes.md), and happens
-    once per thread per commit.
+    updated articles stay visible beside the new ones. Opening a searcher on non-compound
+    segments is cheap (docs/whoosh.md, "Searchers"), and happens once per thread per commit.
     """
 
     KEEP_GENERATIONS = 2  # derived data kept: threads may briefly straddle a commit
@@ -113,7 +113,7 @@ class IndexHandle:
 
     def _is_current(self, thread: int, searcher: Searcher) -> bool:
         """Whether no commit has come since the searcher opened. Whoosh lists the directory
-        (0.4 ms a search at 200k articles, 1,000 files); here a stat of it is enough while
+        (slow once it holds many files); here a stat of it is enough while
         its modification time is the one seen at the last listing, if that listing came
         SETTLED_SECONDS after it (a commit then changes it, however coarse the clock)."""
         try:

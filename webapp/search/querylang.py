@@ -3,8 +3,8 @@
 `DayRangePlugin` reads `date:` clauses — `date:2024`, `date:2024-05`, `date:>2024-05`,
 `date:[2024-01 to 2024-03]`, `date:yesterday`, `date:'last month'`, `date:[last month to today]`,
 `date:'3 days ago'` — and turns each into a `NumericRange` on the integer `day` field: a
-`DateRange` on the DATETIME field costs 30 times more at p95 (whoosh-notes.md). Whatever our
-own reader does not know goes to Whoosh's English date parser (`date:'last tuesday'`).
+`DateRange` on the DATETIME field costs far more (docs/whoosh.md, "Dates"). Whatever our own
+reader does not know goes to Whoosh's English date parser (`date:'last tuesday'`).
 
 `explain(nodes, fields)` words the parsed query: "zelensky and (bakhmut or "meat grinder")".
 """

@@ -3,8 +3,8 @@ around them, and those passages as escaped HTML with the words in `<mark>`.
 
 The passages are Whoosh's (`whoosh.highlight`: PinpointFragmenter, BasicFragmentScorer,
 top_fragments, Formatter), computed here without a Token and a Fragment object per matched
-word and without its generators: at 200k articles, building the hits of a page (10 articles:
-title, body, quotes) was a fifth of a median search, most of it in those objects.
+word and without its generators: building the hits of a page (title, body, quotes of each)
+was a large part of a median search, most of it in those objects.
 tests/test_snippets.py checks the output against Whoosh's pipeline, character for character.
 
     matched = Matched({("body", b"grain")})
@@ -66,7 +66,7 @@ class Matched:
         return places
 
 
-# Porter's stem of a word is the word with its ending replaced: on 94k words of Reuters and
+# Porter's stem of a word is the word with its ending replaced: in the words of Reuters and
 # PolNeAR at most its last letter is not the word's (`ably` -> `abli`). A word can have a
 # stem only if it starts like the stem without its last STEM_ENDING letters.
 STEM_ENDING = 3
@@ -76,7 +76,7 @@ STEM_ENDING = 3
 def _word_finder(exact: frozenset[str], stemmed: frozenset[str]) -> re.Pattern[str]:
     """A pattern of the beginnings of `exact` words and of words with the `stemmed` stems,
     to find in lower case text: highlighting then stems the few words starting so instead
-    of every word of an article (3 of the 20 ms of a median search at 200k articles)."""
+    of every word of an article (a noticeable part of a median search)."""
     prefixes = set(exact)
     prefixes.update(word[: max(1, len(word) - STEM_ENDING)] for word in stemmed)
     return re.compile("|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True)))

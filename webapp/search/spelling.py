@@ -1,7 +1,8 @@
 """'Did you mean': words of a query replaced by better-attested neighbours from the index.
 
 Suggestions come from the unstemmed fields (`title_exact`, `body_exact`, `quotes_exact`), so
-they are words as written, never stems (whoosh-notes.md: a stemmed field gives poor ones).
+they are words as written, never stems (docs/whoosh.md, "Spelling": a stemmed field gives
+poor ones).
 A word is replaced only when it is rare (at most RARE documents) and a word one edit away (two
 for longer words, when none is one edit away) is in many more.
 """
@@ -37,9 +38,9 @@ def suggest_query(reader: Any, text: str, fieldnames: Sequence[str]) -> str | No
 def better_word(reader: Any, word: str, fieldnames: Sequence[str]) -> str | None:
     """A likelier spelling of `word` from the index's vocabulary, or None.
 
-    Words one edit away are looked up directly (a few hundred lexicon lookups, ~5 ms); only
+    Words one edit away are looked up directly (a few hundred lexicon lookups, quick); only
     when none is better are words two edits away scanned for, sharing the first two letters
-    (Whoosh's `terms_within`: ~200 ms with one shared letter on Reuters, far less with two).
+    (Whoosh's `terms_within` is slow with one shared letter, far quicker with two).
     """
     if len(word) < MIN_LENGTH:
         return None
@@ -72,7 +73,7 @@ def terms_within(
     `prefix` letters and at most `maxdist` edits from it (Damerau-Levenshtein), with two
     cheap tests first, as an edit changes a word's length by at most one and adds at most
     one letter it lacked or removes one it had. Whoosh computes the distance of each word
-    of the prefix: 0.46 of the 1.6 s of six misspelt queries at 20k articles (cProfile)."""
+    of the prefix, a large part of a misspelt query's time."""
     size, letters = len(word), set(word)
     for btext in reader.expand_prefix(fieldname, word[:prefix]):
         term = btext.decode("utf-8")
