@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 
 from helpers.paths import REPO, SAMPLES
 from indexer.readers import parse_file, walk_corpus
@@ -90,11 +92,13 @@ def test_samples_match_golden_records(samples: list[dict[str, Any]]) -> None:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory):
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
     index_dir = tmp_path_factory.mktemp("samples-index")
     summary = reindex([str(SAMPLES)], str(index_dir), workers=1)
     assert summary.failed == 0 and summary.added >= 40
-    return create_app({"INDEX_DIR": str(index_dir), "TESTING": True}).test_client()
+    app = create_app({"INDEX_DIR": str(index_dir), "TESTING": True})
+    yield app.test_client()
+    app.extensions["newsdesk"].close()  # the index's files, closed with the module
 
 
 def test_searching_a_recurring_speaker_shows_snippets_and_facets(client) -> None:
