@@ -11,11 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from indexer.errors import (
-    ParseError,
-    Skipped,
-    Unlisted,
-)
+from indexer.errors import ParseError, Skipped, Unlisted
 from indexer.manifest import FileState, Manifest
 from indexer.readers import walk_corpus
 

@@ -23,14 +23,7 @@ from indexer.quotes.attribution import attribute_all
 from indexer.quotes.context import ArticleContext, find_sentences
 from indexer.quotes.patterns import MARKS
 from indexer.quotes.people import Cast, Person, find_mentions
-from indexer.quotes.spans import (
-    Span,
-    broken_or_closed,
-    find_spans,
-    is_quotation,
-    mask,
-    trim,
-)
+from indexer.quotes.spans import Span, broken_or_closed, find_spans, is_quotation, mask, trim
 from indexer.quotes.subjects import note_sentence_subjects
 
 __all__ = ["extract_quotes"]

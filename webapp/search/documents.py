@@ -9,12 +9,7 @@ from typing import TYPE_CHECKING
 from whoosh.query import QueryError
 
 from indexer.model import Article
-from indexer.schema import (
-    ARTICLE,
-    FACETS,
-    document_to_article,
-    facet_value,
-)
+from indexer.schema import ARTICLE, FACETS, document_to_article, facet_value
 from webapp.search.errors import ArticleNotFound, SpeakerNotFound
 from webapp.search.hits import copy_of
 from webapp.search.kinds import QUOTES

@@ -8,10 +8,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from indexer.schema import (
-    FACETS,
-    facet_value,
-)
+from indexer.schema import FACETS, facet_value
 from webapp.search.errors import FacetNotFound
 from webapp.search.kinds import ARTICLES
 from webapp.search.matching import collapse_copies, find_matches

@@ -9,17 +9,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from whoosh import scoring
-from whoosh.qparser import (
-    AndGroup,
-    QueryParser,
-)
+from whoosh.qparser import AndGroup, QueryParser
 from whoosh.searching import Searcher
 
 from indexer.errors import NewsdeskError
 from indexer.manifest import open_index
-from webapp.engine import (
-    Engine,
-)
+from webapp.engine import Engine
 from webapp.search.cursors import index_key
 from webapp.search.errors import IndexUnavailable
 from webapp.search.kinds import ARTICLES

@@ -10,20 +10,11 @@ from urllib.parse import quote
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
-from indexer.schema import (
-    stored_fields,
-)
-from webapp.engine import (
-    matched_terms,
-)
+from indexer.schema import stored_fields
+from webapp.engine import matched_terms
 from webapp.safetext import ERRORS
 from webapp.search.results import Copy, Hit, QuoteHit
-from webapp.search.snippets import (
-    Matched,
-    highlights,
-    plain_highlights,
-    quote_highlight,
-)
+from webapp.search.snippets import Matched, highlights, plain_highlights, quote_highlight
 
 if TYPE_CHECKING:
     from webapp.search.handle import IndexHandle

@@ -6,12 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from indexer.schema import (
-    ARTICLE,
-    DEFAULT_FIELDS,
-    QUOTE,
-    QUOTE_DEFAULT_FIELDS,
-)
+from indexer.schema import ARTICLE, DEFAULT_FIELDS, QUOTE, QUOTE_DEFAULT_FIELDS
 from webapp.search.hits import article_hit, quote_hit
 
 if TYPE_CHECKING:

@@ -10,18 +10,9 @@ import numpy as np
 from whoosh.query import Query, QueryError
 from whoosh.searching import Searcher
 
-from indexer.schema import (
-    day_number,
-)
-from webapp.engine import (
-    DOCNUM,
-    EMPTY_DOCS,
-    Found,
-    common_docs,
-)
-from webapp.limits import (
-    check_query_cost,
-)
+from indexer.schema import day_number
+from webapp.engine import DOCNUM, EMPTY_DOCS, Found, common_docs
+from webapp.limits import check_query_cost
 from webapp.search.errors import BadQuery
 from webapp.search.query import read_query
 from webapp.search.syntax import OPERATOR

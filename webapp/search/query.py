@@ -19,9 +19,7 @@ from whoosh.qparser import (
 from whoosh.qparser.common import QueryParserError
 from whoosh.query import NullQuery, Query, QueryError
 
-from indexer.schema import (
-    EXACT_FIELDS,
-)
+from indexer.schema import EXACT_FIELDS
 from webapp.search.errors import BadQuery
 from webapp.search.kinds import ARTICLES
 from webapp.search.querylang import DateQueryError, DayRangePlugin, explain

@@ -9,13 +9,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from indexer.schema import (
-    FACETS,
-)
-from webapp.limits import (
-    check_depth,
-    check_values,
-)
+from indexer.schema import FACETS
+from webapp.limits import check_depth, check_values
 from webapp.safetext import ERRORS
 from webapp.search.errors import BadRequest
 from webapp.search.syntax import matches_all

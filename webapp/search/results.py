@@ -9,9 +9,7 @@ from urllib.parse import urlencode
 
 from whoosh.searching import Searcher
 
-from indexer.schema import (
-    ARTICLE,
-)
+from indexer.schema import ARTICLE
 from webapp.safetext import ERRORS
 from webapp.search.request import DEFAULT_PER_PAGE
 

@@ -7,10 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh.searching import Searcher
 
-from indexer.schema import (
-    EXACT_FIELDS,
-    QUOTE,
-)
+from indexer.schema import EXACT_FIELDS, QUOTE
 from webapp.search.cursors import add_cursor
 from webapp.search.facets import count_facets, month_histogram
 from webapp.search.hits import COPIES_LISTED, copy_of, ranked_page

@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from indexer.schema import (
-    QUERY_FIELDS,
-)
+from indexer.schema import QUERY_FIELDS
 from webapp.limits import MAX_NESTING, MAX_QUERY_CHARS, MAX_QUERY_WORDS, MIN_WILDCARD_PREFIX
 from webapp.search.errors import BadQuery
 from webapp.search.querylang import DATE_FIELD

@@ -9,20 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from indexer.schema import (
-    ARTICLE,
-    FACETS,
-    NO_VALUE,
-    QUOTE,
-    facet_value,
-)
+from indexer.schema import ARTICLE, FACETS, NO_VALUE, QUOTE, facet_value
 from indexer.storage.leaves import NO_DAY, date_column, field_docs, live_mask, term_docs
-from webapp.engine import (
-    DOCNUM,
-    EMPTY_DOCS,
-    contains,
-    docs_array,
-)
+from webapp.engine import DOCNUM, EMPTY_DOCS, contains, docs_array
 from webapp.search.results import FacetCount
 
 FACET_LIMIT = 20  # values shown per facet; months are all shown
