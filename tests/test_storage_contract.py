@@ -83,6 +83,7 @@ REQUIRED: dict[str, list[str]] = {
     "whoosh.multiproc.SubWriterTask": ["_process_file"],
     "whoosh.codec.whoosh3.W3PerDocReader": ["_cached_reader"],
     "whoosh.index.TOC": ["_latest_generation"],
+    "whoosh.index.FileIndex": ["_segments"],
     "whoosh.reading.SegmentReader": ["_perdoc", "_terms"],
 }
 FAST_PATH: dict[str, list[str]] = {

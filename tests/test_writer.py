@@ -12,6 +12,7 @@ from helpers.records import write_jsonl
 from indexer.errors import IndexingFailed
 from indexer.manifest import Manifest, open_index
 from indexer.schema import document_to_article
+from indexer.storage.toc import committed_segments
 from indexer.writer import reindex
 from webapp.cli import main
 
@@ -211,8 +212,8 @@ def test_full_build_reports_a_duplicate_id_and_keeps_the_first(tmp_path: Path) -
 
 def segment_names(index_dir: Path) -> dict[str, int]:
     """Segment name → documents, as committed."""
-    with open_index(str(index_dir)).reader() as reader:
-        return {s.segment_id(): s.doc_count_all() for s in reader.segments() or []}
+    segments = committed_segments(open_index(str(index_dir)))
+    return {s.segment_id(): s.doc_count_all() for s in segments}
 
 
 def test_updates_merge_only_small_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

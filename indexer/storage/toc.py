@@ -18,3 +18,9 @@ def remove_uncommitted(ix: Any, indexname: str) -> None:
         if generation >= 0:
             toc = TOC.read(storage, indexname, generation)
             clean_files(storage, indexname, generation, toc.segments)
+
+
+def committed_segments(ix: Any) -> list[Any]:
+    """The segments of the index's last commit (Whoosh 3's readers list them; 2.7's do not,
+    so they are read from the table of contents, as both versions' `Index` does)."""
+    return list(ix._segments())
