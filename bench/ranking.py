@@ -17,7 +17,7 @@ relevant documents).
     .venv/bin/newsdesk reindex bench/data/reuters.jsonl --index /tmp/ix-reuters
     .venv/bin/python -m bench.ranking --index /tmp/ix-reuters [--grid] [--write]
 
-`--grid` also scores BM25F parameters and field weights (the tuning behind search.py's
+`--grid` also scores BM25F parameters and field weights (the tuning behind search/handle.py's
 values); `--write` replaces the "Ranking" section of docs/benchmarks.md.
 """
 
@@ -39,16 +39,9 @@ from whoosh import scoring
 
 from bench.corpus import _DOC, _NEWID, DATA, REPO, REUTERS
 from indexer.schema import ARTICLE, DEFAULT_FIELDS
-from webapp.search import (
-    BM25_B,
-    BM25_K1,
-    IndexHandle,
-    SearchKind,
-    SearchRequest,
-    article_hit,
-    read_query,
-    run_search,
-)
+from webapp.search import IndexHandle, SearchKind, SearchRequest, read_query, run_search
+from webapp.search.handle import BM25_B, BM25_K1
+from webapp.search.hits import article_hit
 
 MIN_RELEVANT = 5
 DEPTH = 100

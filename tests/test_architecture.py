@@ -72,3 +72,14 @@ def test_the_web_app_loads_no_part_of_the_write_side() -> None:
         "multiprocessing",
     }
     assert not heavy & loaded, sorted(heavy & loaded)
+
+
+PEER_ONLY = {"peer_build"}  # runs in bench/.venv-peer (sqlite-utils), not in the project's venv
+
+
+def test_every_bench_module_imports() -> None:
+    """The benchmarks are not run by the suite; a moved name must still not break them."""
+    names = [p.stem for p in modules("bench") if p.stem != "__init__" and p.stem not in PEER_ONLY]
+    code = "import importlib, sys\nfor name in sys.argv[1:]: importlib.import_module(f'bench.{name}')"
+    run = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
