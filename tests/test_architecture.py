@@ -80,6 +80,6 @@ PEER_ONLY = {"peer_build"}  # runs in bench/.venv-peer (sqlite-utils), not in th
 def test_every_bench_module_imports() -> None:
     """The benchmarks are not run by the suite; a moved name must still not break them."""
     names = [p.stem for p in modules("bench") if p.stem != "__init__" and p.stem not in PEER_ONLY]
-    code = "import importlib, sys\nfor name in sys.argv[1:]: importlib.import_module(f'bench.{name}')"
+    code = "import importlib, sys\nfor n in sys.argv[1:]: importlib.import_module(f'bench.{n}')"
     run = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
