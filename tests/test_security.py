@@ -399,7 +399,7 @@ PATHOLOGICAL = [
     ("w0*", "stands for more than"),
     ("body:[a TO z]", "stands for more than"),
     (" OR ".join(f"w{n:05d}ax" for n in range(0, 10_000, 10)), "too long"),
-    (" OR ".join(f"w{n}" for n in range(100)), "too many words"),
+    (" OR ".join(f"w{n}" for n in range(300)), "too many words"),  # 599 words and operators
     ("(" * 200 + "heavy" + ")" * 200, "nests"),
     ("(" * 11 + "heavy" + ")" * 11, "nests"),
 ]

@@ -235,3 +235,26 @@ def test_help_page_is_linked_from_the_search_box(client: FlaskClient) -> None:
         "mode=any",
     ):
         assert syntax in text, syntax
+
+
+# ---------------------------------------------------------------- pasted text
+
+
+def test_a_pasted_paragraph_is_a_query(client: FlaskClient) -> None:
+    """A few hundred words pasted into the box (a paragraph, an abstract) search as words:
+    no document has them all, so any of them match, ranked, and no "did you mean" is
+    offered for a paragraph."""
+    first = RECORDS[0]
+    paragraph = " ".join([first["title"], first["body"]] * 20)
+    words = paragraph.split()
+    assert 200 < len(words) <= 512 and len(paragraph) > 1_000
+    data = api(client, q=paragraph + " unheardofword")
+    assert data["total"] > 0 and data["relaxed"] is True
+    assert data["hits"][0]["id"] == first["id"]
+    assert data["suggestion"] is None
+
+
+def test_a_query_past_the_word_limit_is_refused_with_the_limit(client: FlaskClient) -> None:
+    response = client.get("/api/search", query_string={"q": " ".join(["grain"] * 600)})
+    assert response.status_code == 400
+    assert "at most 512" in response.get_json()["error"]["message"]

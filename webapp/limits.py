@@ -23,8 +23,8 @@ from whoosh.searching import Searcher
 from indexer.errors import NewsdeskError
 from indexer.storage.leaves import expanded_words
 
-MAX_QUERY_CHARS = 1_000  # characters in `q`
-MAX_QUERY_WORDS = 64  # words, operators included, in `q`
+MAX_QUERY_CHARS = 5_000  # characters in `q`: a pasted paragraph is a query
+MAX_QUERY_WORDS = 512  # words, operators included, in `q`
 MAX_NESTING = 10  # depth of (parentheses)
 MIN_WILDCARD_PREFIX = 2  # characters before the first * or ? of a word
 MAX_EXPANSION = 1_000  # index words one wildcard or range may stand for, per field

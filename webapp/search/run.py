@@ -15,6 +15,7 @@ from webapp.search.kinds import ARTICLES
 from webapp.search.matching import CollapsedMatches, collapse_copies, find_matches
 from webapp.search.results import Hit, Ranking, SearchResult
 from webapp.search.spelling import suggest_query
+from webapp.search.syntax import query_words
 from webapp.search.tables import FACET_LIMIT
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 
 SUGGEST_BELOW = 3  # a query with fewer matches (all words) gets a "did you mean"
+SUGGEST_WORDS = 12  # ... if it has at most this many words: a pasted paragraph is not misspelt
 
 
 def run_search(
@@ -133,6 +135,8 @@ def suggestion(
 ) -> str | None:
     """A "did you mean" query, asked for only when the query finds little (with every word)."""
     if matches.parsed is None or matches.strict_total >= SUGGEST_BELOW:
+        return None
+    if len(list(query_words(request.q))) > SUGGEST_WORDS:
         return None
     fields = [EXACT_FIELDS.get(name, name) for name in kind.fields]
     return suggest_query(searcher.reader(), request.q, fields)
