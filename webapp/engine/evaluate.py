@@ -2,9 +2,9 @@
 
 Whoosh finds the documents of a query by walking a tree of pure-Python matchers, one posting
 at a time, and again to score them. Here And is an intersection, Or a union summing the
-scores, Not a difference (sets.py), over each term's postings read once (postings.py). Scores
-are Whoosh's own BM25F, computed with the same formula, statistics (idf, average field length)
-and quantised field lengths, so rankings are Whoosh's (tests/test_engine.py compares them).
+scores, Not a difference (sets.py), over each term's postings read once (postings.py). Each word
+is scored once over the fields it is looked for in, by BM25F (scoring.py), with Whoosh's
+quantised field lengths (tests/test_engine.py checks the scores against the formula).
 Query nodes without an array form here (ranges, wildcards, phrases with slop: their matching
 needs positions or term expansion) are run by Whoosh's own matcher, scored by it, and combined
 with the rest as arrays.
@@ -50,13 +50,13 @@ class Evaluation:
     def eval(self, q: Query) -> Found:
         seconds_left()  # QueryTooSlow once the request's time budget is spent
         if isinstance(q, Term):
-            return boosted(self._term(q.fieldname, q.text), q.boost)
+            return self._word([q])
         if isinstance(q, _NULL):
             return EMPTY
         if isinstance(q, And):
             return boosted(self._and(q.subqueries), q.boost)
         if isinstance(q, Or) and not q.minmatch and not q.scale:
-            return boosted(union([self.eval(sub) for sub in q.subqueries]), q.boost)
+            return boosted(union(self._alternatives(q.subqueries)), q.boost)
         if isinstance(q, AndNot):
             return boosted(minus(self.eval(q.a), self.eval(q.b).docs), q.boost)
         if isinstance(q, AndMaybe):
@@ -67,22 +67,42 @@ class Evaluation:
             return boosted(minus(self.engine.every(), self.eval(q.query).docs), q.boost)
         return self._whoosh(q)
 
-    def _term(self, fieldname: str, text: Any) -> Found:
-        btext = _btext(self.searcher, fieldname, text)
-        if btext is None:
-            return EMPTY
-        docs, tf = self.engine.postings(self.searcher, fieldname, btext)
-        if not len(docs):
-            return EMPTY
-        weight = tf.astype(np.float64)
-        if not self.searcher.schema[fieldname].scorable:
-            return Found(docs, weight)
-        idf = self.engine.idf(self.searcher, fieldname, btext)
-        norms = self.engine.norms(self.searcher, fieldname)[docs]
-        k1 = self.engine.K1
-        # whoosh.scoring.bm25, element by element with the same order of operations
-        scores = idf * ((weight * (k1 + 1)) / (weight + norms))
-        return Found(docs, scores)
+    def _alternatives(self, subs: Iterable[Query]) -> list[Found]:
+        """The parts of an Or: its terms grouped by word, each word scored once over the
+        fields it is looked for in (a multifield query gives each word a Term per field),
+        and every other part on its own."""
+        words: dict[Any, list[Term]] = {}
+        found = []
+        for sub in subs:
+            if isinstance(sub, Term):
+                words.setdefault(sub.text, []).append(sub)
+            else:
+                found.append(self.eval(sub))
+        return [self._word(terms) for terms in words.values()] + found
+
+    def _word(self, terms: list[Term]) -> Found:
+        """The documents having a word in any of the fields of `terms` (one Term per field,
+        its boost the field's weight), scored by BM25F (scoring.py)."""
+        docs, weighted, plain = [], [], []
+        for term in terms:
+            btext = _btext(self.searcher, term.fieldname, term.text)
+            if btext is None:
+                continue
+            found, tf = self.engine.postings(self.searcher, term.fieldname, btext)
+            if not len(found):
+                continue
+            if not self.searcher.schema[term.fieldname].scorable:  # an ID: its count
+                plain.append(Found(found, tf.astype(np.float64) * term.boost))
+                continue
+            norms = self.engine.norms(self.searcher, term.fieldname)[found]
+            docs.append(found)
+            weighted.append(term.boost * tf.astype(np.float64) / norms)
+        if not docs:
+            return union(plain)
+        summed = union([Found(d, w) for d, w in zip(docs, weighted, strict=True)])
+        model = self.engine.model
+        idf = model.idf(self.engine.documents, len(summed))
+        return union([Found(summed.docs, idf * model.saturate(summed.scores)), *plain])
 
     def _and(self, subs: Iterable[Query]) -> Found:
         subs = list(subs)
@@ -107,7 +127,7 @@ class Evaluation:
 
     def _phrase(self, fieldname: str, words: list[Any]) -> Found:
         """Documents with the words one after the other (Whoosh's SpanNear2 with slop 1),
-        scored as Whoosh scores a phrase: the sum of its words' scores. The documents having
+        scored as the sum of its words' scores. The documents having
         every word are found as an And; then each word's positions there, less its place in
         the phrase, are intersected as (document, position) keys."""
         phrase = Phrase(fieldname, words)

@@ -10,7 +10,6 @@ searcher, as Whoosh readers are not meant to be shared between threads.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from typing import Any
 
 import numpy as np
 from whoosh.query import Query
-from whoosh.scoring import WeightingModel
 from whoosh.searching import Searcher
 
 from indexer.storage.blocks import RawBlock, decode_blocks
@@ -31,11 +29,11 @@ from indexer.storage.leaves import (
     live_mask,
     term_blocks,
 )
+from webapp.engine.scoring import Bm25f
 from webapp.engine.sets import Found, contains, distinct
 from webapp.limits import seconds_left
 
 POSTINGS_BUDGET = 64 * 2**20  # bytes of decoded postings kept per index generation
-IDF_KEPT = 200_000  # terms whose idf is kept (about 30 MB at most)
 NODES_KEPT = 64  # results of Whoosh-run nodes kept (highlighting asks for them again)
 SCORE_DECIMALS = 9  # scores are rounded: summing in another order must not reorder equal scores
 
@@ -58,16 +56,15 @@ class Engine:
     """The arrays of one index generation (live documents, postings read so far, field
     lengths) and the query evaluator over them. Safe to share between threads."""
 
-    def __init__(self, reader: Any, B: float, K1: float) -> None:
-        self.B, self.K1 = B, K1
+    def __init__(self, reader: Any, model: Bm25f) -> None:
+        self.model = model
         self.size = reader.doc_count_all()
         self.live = live_mask(reader)
+        self.documents = int(self.live.sum())  # N of the idf
         self._postings: OrderedDict[tuple[str, bytes], _Postings] = OrderedDict()
         self._held = 0
         self._lengths: dict[str, np.ndarray] = {}
         self._norms: dict[str, np.ndarray] = {}
-        self._idf: dict[tuple[str, bytes], float] = {}
-        self._doc_frequency: dict[tuple[str, bytes], int] = {}  # as read with postings
         self._nodes: OrderedDict[Query, Found] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -101,18 +98,11 @@ class Engine:
         blocks: list[RawBlock] = []
         offsets: list[int] = []
         leaves: list[int] = []
-        doc_frequency: int | None = 0
         for number, (leaf, offset) in enumerate(searcher.reader().leaf_readers()):
-            frequency, found = term_blocks(leaf, fieldname, text)
-            if frequency is None or doc_frequency is None:
-                doc_frequency = None  # not counted here: Whoosh's idf counts it
-            else:
-                doc_frequency += frequency
+            _, found = term_blocks(leaf, fieldname, text)
             blocks += found
             offsets += [offset] * len(found)
             leaves += [number] * len(found)
-        if doc_frequency is not None:
-            self._doc_frequency[(fieldname, text)] = doc_frequency
         if not blocks:
             return _Postings(EMPTY_DOCS, np.zeros(0, np.float32), None)
         ids, tf, firsts = decode_blocks(blocks, offsets)
@@ -165,40 +155,21 @@ class Engine:
         return got
 
     def norms(self, searcher: Searcher, fieldname: str) -> np.ndarray:
-        """Every document's BM25 length normalisation in the field, k1 * ((1 - b) + b * length
-        / average length), computed once: a term's scores then take 3 array operations over
-        its documents instead of 7 (whoosh.scoring.bm25's, element by element the same)."""
+        """Every document's length normalisation in the field (Bm25f.length_norm), against
+        the average length of the documents that have the field, computed once."""
         got = self._norms.get(fieldname)
         if got is None:
-            b, k1 = self.B, self.K1
-            avgfl = searcher.avg_field_length(fieldname) or 1
-            fl = self.lengths(searcher, fieldname)
-            got = self._norms[fieldname] = k1 * ((1 - b) + b * fl / avgfl)
-        return got
-
-    def idf(self, searcher: Searcher, fieldname: str, text: bytes) -> float:
-        """The term's idf as Whoosh's BM25F has it (WeightingModel.idf), kept: Whoosh looks
-        the term up in every segment again (a lookup per segment), where reading the postings
-        has already counted its documents."""
-        key = (fieldname, text)
-        got = self._idf.get(key)
-        if got is None:
-            if len(self._idf) >= IDF_KEPT:
-                self._idf.clear()
-                self._doc_frequency.clear()
-            counted = self._doc_frequency.get(key)
-            if counted is not None and type(searcher.weighting).idf is WeightingModel.idf:
-                got = math.log(self.size / (counted + 1)) + 1
-            else:
-                got = searcher.idf(fieldname, text)
-            self._idf[key] = got
+            lengths = self.lengths(searcher, fieldname)
+            having = lengths[self.live & (lengths > 0)] if len(lengths) else lengths
+            average = float(having.mean()) if len(having) else 1.0
+            got = self._norms[fieldname] = self.model.length_norm(lengths, average)
         return got
 
     # ------------------------------------------------------------ evaluating
 
     def run(self, searcher: Searcher, query: Query) -> Found:
-        """Every live document matching `query`, with its score (BM25F, as Whoosh scores it,
-        rounded to SCORE_DECIMALS)."""
+        """Every live document matching `query`, with its score (BM25F: scoring.py; rounded
+        to SCORE_DECIMALS)."""
         from webapp.engine.evaluate import Evaluation
 
         found = Evaluation(self, searcher).eval(query)

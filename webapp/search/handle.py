@@ -15,6 +15,7 @@ from whoosh.searching import Searcher
 from indexer.errors import NewsdeskError
 from indexer.manifest import open_index
 from webapp.engine import Engine
+from webapp.engine.scoring import Bm25f
 from webapp.search.cursors import index_key
 from webapp.search.errors import IndexUnavailable
 from webapp.search.kinds import ARTICLES
@@ -32,13 +33,11 @@ T = TypeVar("T")
 SCOPES_KEPT = 256  # filter sets remembered per generation
 
 
-# BM25F: length normalisation B (Whoosh's default 0.75) and term saturation K1, tuned on the
-# Reuters proxy of bench/ranking.py: short wire stories want little length normalisation, and
-# K1 matters little (docs/benchmarks.md, Ranking).
-BM25_B = 0.3
-
-
+# BM25F (webapp/engine/scoring.py): term saturation K1 and length normalisation B, chosen by
+# leaving one collection out (docs/benchmarks.md, "Ranking across collections").
 BM25_K1 = 1.2
+BM25_B = 0.75
+RANKING = Bm25f(k1=BM25_K1, b=BM25_B)
 
 
 class IndexHandle:
@@ -58,11 +57,15 @@ class IndexHandle:
     RETIRED_KEPT = 4  # replaced searchers left open for requests still reading from them
     SETTLED_SECONDS = 2  # a directory unmodified this long is trusted by its modification time
 
-    def __init__(self, index_dir: str, cursor_secret: str | None = None) -> None:
+    def __init__(
+        self, index_dir: str, cursor_secret: str | None = None, ranking: Bm25f = RANKING
+    ) -> None:
         self.index_dir = index_dir
+        self.ranking = ranking
         self.cursor_secret = cursor_secret  # signs cursors (else the index's own key)
         self._cursor_key: bytes | None = None
-        self.weighting = scoring.BM25F(B=BM25_B, K1=BM25_K1)
+        # scores what the engine leaves to Whoosh (wildcards, ranges): the same k1 and b
+        self.weighting = scoring.BM25F(B=ranking.b, K1=ranking.k1)
         self._ix: Any = None
         self._parsers: dict[tuple[str, str], QueryParser] = {}  # (kind, mode) → its parser
         self._lock = threading.Lock()
@@ -152,7 +155,11 @@ class IndexHandle:
 
     def engine(self, searcher: Searcher) -> Engine:
         """The query engine (postings arrays) of the searcher's generation."""
-        return self.derived(searcher, new_engine)
+        return self.derived(searcher, self.new_engine)
+
+    def new_engine(self, reader: Any) -> Engine:
+        """The engine of a generation, scoring with this handle's ranking."""
+        return Engine(reader, self.ranking)
 
     def kind_docs(self, searcher: Searcher) -> KindDocs:
         """The documents of each kind in the searcher's generation, built on first use."""
@@ -190,10 +197,6 @@ class IndexHandle:
             self._cache = {}
         for searcher in searchers:
             searcher.close()
-
-
-def new_engine(reader: Any) -> Engine:
-    return Engine(reader, BM25_B, BM25_K1)
 
 
 def _is_current(searcher: Searcher) -> bool:

@@ -1,0 +1,46 @@
+"""BM25F: how a word found in several fields of a document scores, as one word.
+
+A query word is looked for in several fields (title, body, quotations), each with a weight.
+Scoring each field with BM25 of its own and adding the scores (what Whoosh's BM25F does)
+rewards a word for the number of fields it is in, and a document long in one field pays
+twice. BM25F (Robertson, Zaragoza and Taylor 2004; Lucene's `combined_fields`) first adds
+the word's frequencies across fields, each weighted and normalised by its field's length,
+then saturates the sum once: `idf * tf' * (k1 + 1) / (tf' + k1)` with
+`tf' = sum over fields of weight * tf / ((1 - b) + b * length / average length)`.
+
+The idf is Robertson and Spärck Jones's, as SQLite FTS5 and the BM25 papers have it:
+`log((N - n + 0.5) / (n + 0.5))` over the documents that have the word in any of the
+fields; a word in most documents scores next to nothing (floored at IDF_FLOOR so that it
+still ranks a document that has it above one that does not), where Whoosh's
+`log(N / (n + 1)) + 1` gives even "the" a weight of about 1. The constants are chosen in
+docs/benchmarks.md ("Ranking across collections").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+IDF_FLOOR = 1e-6  # as FTS5's bm25(): a word in more than half the documents still counts
+
+
+@dataclass(frozen=True)
+class Bm25f:
+    """The saturation of term frequency (k1) and the strength of length normalisation (b)."""
+
+    k1: float
+    b: float
+
+    def idf(self, documents: int, having: int) -> float:
+        """How rare a word is: `having` of `documents` contain it."""
+        return max(IDF_FLOOR, math.log((documents - having + 0.5) / (having + 0.5)))
+
+    def length_norm(self, lengths: np.ndarray, average: float) -> np.ndarray:
+        """Each document's normalisation of frequencies in a field of these lengths."""
+        return (1 - self.b) + self.b * lengths / (average or 1.0)
+
+    def saturate(self, weighted: np.ndarray) -> np.ndarray:
+        """Weighted, normalised frequencies to scores before idf: 0 stays 0, ones tend to k1+1."""
+        return weighted * (self.k1 + 1) / (weighted + self.k1)
