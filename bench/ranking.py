@@ -35,10 +35,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import scoring
-
 from bench.corpus import _DOC, _NEWID, DATA, REPO, REUTERS
 from indexer.schema import ARTICLE, DEFAULT_FIELDS
+from webapp.engine.scoring import Bm25f
 from webapp.search import IndexHandle, SearchKind, SearchRequest, read_query, run_search
 from webapp.search.handle import BM25_B, BM25_K1
 from webapp.search.hits import article_hit
@@ -164,9 +163,7 @@ def newsdesk_ranker(
 
 
 def tuned_handle(index: str, b: float, k1: float) -> IndexHandle:
-    handle = IndexHandle(index)
-    handle.weighting = scoring.BM25F(B=b, K1=k1)
-    return handle
+    return IndexHandle(index, ranking=Bm25f(k1=k1, b=b))
 
 
 def fts5_ranker(records: Iterable[dict], tokenizer: str) -> Callable[[str], list[str]]:

@@ -83,6 +83,7 @@ class Evaluation:
     def _word(self, terms: list[Term]) -> Found:
         """The documents having a word in any of the fields of `terms` (one Term per field,
         its boost the field's weight), scored by BM25F (scoring.py)."""
+        seconds_left()  # a query of many words is looked at the clock between words
         docs, weighted, plain = [], [], []
         for term in terms:
             btext = _btext(self.searcher, term.fieldname, term.text)

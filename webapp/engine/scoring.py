@@ -8,12 +8,13 @@ the word's frequencies across fields, each weighted and normalised by its field'
 then saturates the sum once: `idf * tf' * (k1 + 1) / (tf' + k1)` with
 `tf' = sum over fields of weight * tf / ((1 - b) + b * length / average length)`.
 
-The idf is Robertson and Spärck Jones's, as SQLite FTS5 and the BM25 papers have it:
-`log((N - n + 0.5) / (n + 0.5))` over the documents that have the word in any of the
-fields; a word in most documents scores next to nothing (floored at IDF_FLOOR so that it
-still ranks a document that has it above one that does not), where Whoosh's
-`log(N / (n + 1)) + 1` gives even "the" a weight of about 1. The constants are chosen in
-docs/benchmarks.md ("Ranking across collections").
+The idf is Robertson and Spärck Jones's in the form Lucene uses,
+`log(1 + (N - n + 0.5) / (n + 0.5))`, over the documents that have the word in any of the
+fields: a word in most documents counts for little (where Whoosh's `log(N / (n + 1)) + 1`
+gives even "the" a weight of about 1), yet always for something, so a document with more of
+the query's words still ranks above one with fewer, also in a small or filtered collection
+where every word is common (FTS5's form floors such words at 1e-6). The constants are chosen
+in docs/benchmarks.md ("Ranking across collections").
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
-IDF_FLOOR = 1e-6  # as FTS5's bm25(): a word in more than half the documents still counts
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class Bm25f:
 
     def idf(self, documents: int, having: int) -> float:
         """How rare a word is: `having` of `documents` contain it."""
-        return max(IDF_FLOOR, math.log((documents - having + 0.5) / (having + 0.5)))
+        return math.log(1 + (documents - having + 0.5) / (having + 0.5))
 
     def length_norm(self, lengths: np.ndarray, average: float) -> np.ndarray:
         """Each document's normalisation of frequencies in a field of these lengths."""

@@ -35,8 +35,8 @@ SCOPES_KEPT = 256  # filter sets remembered per generation
 
 # BM25F (webapp/engine/scoring.py): term saturation K1 and length normalisation B, chosen by
 # leaving one collection out (docs/benchmarks.md, "Ranking across collections").
-BM25_K1 = 1.2
-BM25_B = 0.75
+BM25_K1 = 2.0
+BM25_B = 0.6
 RANKING = Bm25f(k1=BM25_K1, b=BM25_B)
 
 
