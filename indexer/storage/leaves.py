@@ -73,19 +73,19 @@ def leaf_matcher(leaf: Any, fieldname: str, text: bytes) -> Any:
     return terms.matcher(fieldname, text, leaf.schema[fieldname].format)
 
 
-def term_blocks(leaf: Any, fieldname: str, text: bytes) -> tuple[int | None, list[RawBlock]]:
-    """A segment's document frequency of the term (None: not counted) and its blocks: as
-    stored, read from the files in one go, or for a segment that cannot be read so (compound
-    files, inlined postings) decoded by Whoosh's matcher and given back as deltas."""
+def term_blocks(leaf: Any, fieldname: str, text: bytes) -> list[RawBlock]:
+    """A segment's blocks of the term's postings: as stored, read from the files in one go,
+    or for a segment that cannot be read so (compound files, inlined postings) decoded by
+    Whoosh's matcher and given back as deltas."""
     terms = getattr(leaf, "_terms", None)
     found = term_raw_blocks(terms, fieldname, text) if terms is not None else None
     if found is not None:
-        return found
+        return found[1]
     try:
         matcher = leaf_matcher(leaf, fieldname, text)
     except TermNotFound:
-        return None, []
-    return None, [
+        return []
+    return [
         (len(ids), np.diff(ids, prepend=0), tf, start)
         for ids, tf, start in matcher_arrays(matcher)
         if len(ids)

@@ -1,11 +1,12 @@
-"""The arrays of one index generation: live documents, term postings, field lengths, idf.
+"""The arrays of one index generation: live documents, term postings, field lengths.
 
 `Engine` reads each term's postings once into arrays (document numbers and term
 frequencies, through indexer/storage/leaves.py), keeps the recently used ones within
 POSTINGS_BUDGET, and holds what BM25F needs per field (lengths as Whoosh quantises them, the
-length normalisation) and per term (idf). It is shared by the threads serving one generation:
-its arrays are read-only once made, and each call reads through the calling thread's own
-searcher, as Whoosh readers are not meant to be shared between threads.
+length normalisation) and the number of live documents (the N of the idf). It is shared by
+the threads serving one generation: its arrays are read-only once made, and each call reads
+through the calling thread's own searcher, as Whoosh readers are not meant to be shared
+between threads.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class Engine:
         offsets: list[int] = []
         leaves: list[int] = []
         for number, (leaf, offset) in enumerate(searcher.reader().leaf_readers()):
-            _, found = term_blocks(leaf, fieldname, text)
+            found = term_blocks(leaf, fieldname, text)
             blocks += found
             offsets += [offset] * len(found)
             leaves += [number] * len(found)

@@ -31,7 +31,7 @@ def speaker_quotes(
     """
     paging = SearchRequest.from_args({k: v for k, v in args.items() if k in ("page", "per_page")})
     canonical = facet_value("speaker", name)
-    request = replace(paging.with_filter("speaker", canonical), sort="newest", page=paging.page)
+    request = replace(paging, chosen=(("speaker", (canonical,)),), sort="newest")
     result = run_search(handle, request, QUOTES, facet_limit=None) if canonical else None
     if result is None or not result.total:
         raise SpeakerNotFound(f"no quotes by {name!r}")
