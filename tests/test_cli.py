@@ -87,9 +87,22 @@ def test_search_reports_a_bad_query(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Headline\n\nBody.\n")
     ix = str(tmp_path / "ix")
     invoke("reindex", str(tmp_path / "a.txt"), "--index", ix)
-    result = invoke("search", "title:(", "--index", ix)
+    result = invoke("search", "title:(", "--index", ix, "--strict")
     assert result.exit_code == 1
     assert "parenthes" in result.stderr
+    result = invoke("search", "headline:grain", "--index", ix)
+    assert result.exit_code == 1
+    assert "unknown field 'headline:'" in result.stderr
+
+
+def test_search_reads_pasted_text_as_words(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Headline\n\nBody.\n")
+    ix = str(tmp_path / "ix")
+    invoke("reindex", str(tmp_path / "a.txt"), "--index", ix)
+    result = invoke("search", "(headline", "--index", ix)
+    assert result.exit_code == 0
+    assert "1 article matches" in result.stdout
+    assert "read as words: the '(' at position 1 is never closed" in result.stderr
 
 
 def test_search_without_index_explains(tmp_path: Path) -> None:

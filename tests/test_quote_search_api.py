@@ -151,7 +151,7 @@ def test_quote_sort_and_pages(client: FlaskClient) -> None:
         ({"page": "x"}, "page"),
         ({"from": "2024-02-30"}, "from"),
         ({"sort": "loud"}, "sort"),
-        ({"q": "(grain"}, "parenthes"),
+        ({"q": "(grain", "strict": "1"}, "parenthes"),
         ({"q": "quotes_exact:grain"}, "unknown field"),
     ],
 )

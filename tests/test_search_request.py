@@ -115,4 +115,4 @@ def test_wellformed_queries_pass_the_check(text: str) -> None:
 
 def test_bad_query_raises_from_run_search(handle: IndexHandle) -> None:
     with pytest.raises(BadQuery):
-        search(handle, q="title:(")
+        search(handle, q="title:(", strict="1")

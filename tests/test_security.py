@@ -71,7 +71,7 @@ def test_every_route_is_exercised(app: Flask) -> None:
 
 # ---------------------------------------------------------------- headers, inert pages
 
-PROBES = ["/api/search?page=0", "/nowhere", "/articles/nope", "/api/search?q=title:("]
+PROBES = ["/api/search?page=0", "/nowhere", "/articles/nope", "/api/search?q=title:(&strict=1"]
 
 
 def test_security_headers_on_every_route_and_error(client: FlaskClient, app: Flask) -> None:
@@ -340,8 +340,9 @@ BAD_PARAMETERS = [
     ("q=" + "a" * (limits.MAX_QUERY_CHARS + 1), "too long"),
     ("author=" + "a" * (limits.MAX_VALUE_CHARS + 1), "'author' is too long"),
     ("&".join(f"source=s{i}" for i in range(limits.MAX_VALUES + 1)), "'source' is given"),
-    ("q=title:(", "parenthes"),
-    ('q="open', "phrase"),
+    ("q=title:(&strict=1", "parenthes"),
+    ('q="open&strict=1', "phrase"),
+    ("strict=maybe", "'strict'"),
     ("q=nofield:x", "unknown field"),
 ]
 

@@ -158,8 +158,8 @@ def test_api_article(client: FlaskClient) -> None:
         ({"to": "01/02/2024"}, "to"),
         ({"from": "2024-03-01", "to": "2024-02-01"}, "after"),
         ({"sort": "foo"}, "sort"),
-        ({"q": "title:("}, "parenthes"),
-        ({"q": '"unterminated'}, "unterminated"),
+        ({"q": "title:(", "strict": "1"}, "parenthes"),
+        ({"q": '"unterminated', "strict": "1"}, "unterminated"),
         ({"q": "nosuchfield:x"}, "unknown field"),
     ],
 )

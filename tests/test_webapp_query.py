@@ -157,6 +157,51 @@ def test_mode_chooses_all_or_any_word(client: FlaskClient) -> None:
     assert client.get("/api/search?q=x&mode=some").status_code == 400
 
 
+# Each kind of clause, with the articles having "grain" that meet it: relaxing "grain zeppelin"
+# (no article has both words) makes the two words alternatives and keeps the clause.
+CLAUSES = [
+    ({"source": "Reuters"}, "", {"r01", "r04", "r06"}, "from Reuters"),
+    ({}, "date:2024-01", {"r01", "r02"}, "dated 2024-01-01 to 2024-01-31"),
+    ({}, "title:grain", {"r01", "r06", "r07"}, "grain in title"),
+    ({}, "NOT odesa", {"r02", "r04", "r06", "r07"}, "not odesa"),
+    ({}, '"grain futures"', {"r02"}, '"grain futures"'),
+    ({}, "(kharkiv OR odesa)", {"r01", "r04"}, "(kharkiv or odesa)"),
+]
+
+
+@pytest.mark.parametrize(("params", "clause", "expected", "told"), CLAUSES)
+def test_relaxing_keeps_every_clause_but_the_free_words(
+    client: FlaskClient, params: dict[str, str], clause: str, expected: set[str], told: str
+) -> None:
+    relaxed = api(client, q=f"grain zeppelin {clause}".strip(), per_page=100, **params)
+    assert relaxed["relaxed"] is True
+    assert {h["id"] for h in relaxed["hits"]} == expected
+    plain = api(client, q=f"grain {clause}".strip(), per_page=100, **params)
+    assert [h["id"] for h in relaxed["hits"]] == [h["id"] for h in plain["hits"]]
+    words = "(grain or zeppelin)" if clause else "grain or zeppelin"
+    assert relaxed["explanation"].startswith(f"articles with {words}")
+    assert told in relaxed["explanation"]
+
+
+@pytest.mark.parametrize(("params", "clause", "expected", "told"), CLAUSES)
+def test_mode_any_makes_only_the_free_words_alternatives(
+    client: FlaskClient, params: dict[str, str], clause: str, expected: set[str], told: str
+) -> None:
+    data = api(client, q=f"grain zeppelin {clause}".strip(), mode="any", per_page=100, **params)
+    assert {h["id"] for h in data["hits"]} == expected and not data["relaxed"]
+    assert told in data["explanation"]
+
+
+def test_a_dated_query_with_no_match_never_drops_its_date(client: FlaskClient) -> None:
+    """`odesa grain date:2023` has no article with both words in 2023: the relaxed answer is
+    the 2023 article with either word (r08), not every article with one of them."""
+    data = api(client, q="odesa zeppelin date:2023", per_page=100)
+    assert data["relaxed"] is True and [h["id"] for h in data["hits"]] == ["r08"]
+    told = "articles with (odesa or zeppelin) and dated 2023-01-01 to 2023-12-31"
+    assert data["explanation"] == told
+    assert api(client, q="zeppelin airship date:2023")["total"] == 0
+
+
 def test_nothing_found_stays_unrelaxed(client: FlaskClient) -> None:
     data = api(client, q="zeppelin airship")
     assert (data["total"], data["relaxed"]) == (0, False)
@@ -207,19 +252,72 @@ def test_the_query_is_told_in_words(client: FlaskClient, params: dict, words: st
     assert doc.xpath(f"//*[{C('explanation')}]")[0].text_content() == f"Showing {words}."
 
 
+# Text that cannot be query syntax: with strict=1, a 400 saying where; by default, its words.
+NOT_SYNTAX = [
+    ("(grain OR wheat", "the '(' at position 1 is never closed"),
+    ("grain) wheat", "the ')' at position 6 has no matching '('"),
+    ('grain "meat', 'the " at position 7 has no closing "'),
+    ("grain title:", "'title:' at position 7 needs a term"),
+]
+
+
+@pytest.mark.parametrize("q, fragment", NOT_SYNTAX)
+def test_strict_syntax_says_where_a_query_is_wrong(
+    client: FlaskClient, q: str, fragment: str
+) -> None:
+    response = client.get("/api/search", query_string={"q": q, "strict": "1"})
+    assert response.status_code == 400 and fragment in response.get_json()["error"]["message"]
+
+
 @pytest.mark.parametrize(
     "q, fragment",
     [
-        ("(grain OR wheat", "the '(' at position 1 is never closed"),
-        ("grain) wheat", "the ')' at position 6 has no matching '('"),
-        ('grain "meat', 'the " at position 7 has no closing "'),
         ("grain colour:red", "unknown field 'colour:' at position 7"),
-        ("grain title:", "'title:' at position 7 needs a term"),
+        ("grain date:someday", "cannot read 'someday' as a date at position 12"),
     ],
 )
-def test_a_bad_query_says_where(client: FlaskClient, q: str, fragment: str) -> None:
-    response = client.get("/api/search", query_string={"q": q})
-    assert response.status_code == 400 and fragment in response.get_json()["error"]["message"]
+def test_explicit_syntax_that_is_wrong_is_refused_either_way(
+    client: FlaskClient, q: str, fragment: str
+) -> None:
+    for strict in ("0", "1"):
+        response = client.get("/api/search", query_string={"q": q, "strict": strict})
+        assert response.status_code == 400 and fragment in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "q, words, note",
+    [
+        ("(grain OR wheat", "grain OR wheat", "the '(' at position 1 is never closed"),
+        ("grain) wheat", "grain wheat", "the ')' at position 6 has no matching '('"),
+        ('grain "futures', "grain futures", 'the " at position 7 has no closing "'),
+        ("Update: grain", "update grain", "'Update:' at position 1 has no term after it"),
+        ("<Grain> exports", "grain exports", "the '<' at position 1 is not a range"),
+        ("* grain", "grain", "the '*' at position 1 has no word to stand in"),
+        ("Is grain cheap?", "is grain cheap", "the '?' at position 15 ends a question"),
+        ("*Grain* exports", "grain* exports", "the '*' at position 1 needs 2 letters"),
+    ],
+)
+def test_pasted_text_that_is_not_syntax_is_searched_as_words(
+    client: FlaskClient, q: str, words: str, note: str
+) -> None:
+    data = api(client, q=q, per_page=100)
+    plain = api(client, q=words, per_page=100, mode="any" if "OR" in words else "all")
+    assert [h["id"] for h in data["hits"]] == [h["id"] for h in plain["hits"]]
+    assert any(n.startswith(note) for n in data["query_notes"]), data["query_notes"]
+    assert api(client, q=words)["query_notes"] == []
+    doc = page(client, "/search?" + urlencode({"q": q}))
+    told = doc.xpath(f"//*[{C('query-notes')}]")[0]
+    assert note in told.text_content()
+    (strict,) = told.xpath(".//a")
+    assert parse_qs(urlsplit(strict.get("href")).query) == {"q": [q], "strict": ["1"]}
+
+
+def test_reuters_headline_fragments_are_queries(client: FlaskClient) -> None:
+    """Words pasted from real headlines ("<Mtg> 1St", "<Csys.O> 3Rd") were a 400."""
+    for q in ("<Mtg> 1St", "<Csys.O> 3Rd"):
+        response = client.get("/api/search", query_string={"q": q})
+        assert response.status_code == 200, q
+        assert len(response.get_json()["query_notes"]) == 2
 
 
 def test_help_page_is_linked_from_the_search_box(client: FlaskClient) -> None:

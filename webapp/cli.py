@@ -26,13 +26,28 @@ __all__ = ["main"]
 @click.option(
     "--sort", type=click.Choice(["relevance", "newest", "oldest"]), default=None, help="Order."
 )
+@click.option("--any", "any_word", is_flag=True, help="Any of the free words, ranked (mode=any).")
+@click.option(
+    "--strict", is_flag=True, help="Text that is not query syntax is an error, not words."
+)
 def search(
-    query: str, index_dir: str, as_json: bool, limit: int, page: int, sort: str | None
+    query: str,
+    index_dir: str,
+    as_json: bool,
+    limit: int,
+    page: int,
+    sort: str | None,
+    any_word: bool,
+    strict: bool,
 ) -> None:
     """Search the index with the query language of the web page (an empty QUERY lists all)."""
     args = {"q": [query], "per_page": [str(limit)], "page": [str(page)]}
     if sort:
         args["sort"] = [sort]
+    if any_word:
+        args["mode"] = ["any"]
+    if strict:
+        args["strict"] = ["1"]
     handle = IndexHandle(index_dir)
     try:
         with reported(index_dir):
@@ -42,6 +57,8 @@ def search(
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
+    for note in result.query_notes:
+        click.echo(f"read as words: {note}", err=True)
     noun, verb = ("article", "matches") if result.total == 1 else ("articles", "match")
     click.echo(f"{result.total} {noun} {verb} {query!r}" if query else f"{result.total} {noun}")
     for n, hit in enumerate(result.hits, start=result.first):

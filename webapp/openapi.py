@@ -80,8 +80,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "mode": {
         "name": "mode",
         "in": "query",
-        "description": "`all`: every word (when no document has them all, any word, with "
-        "`relaxed: true`); `any`: any word, ranked.",
+        "description": "`all`: every word (if none has all, any, with `relaxed: true`); `any`: "
+        "any word, ranked. Only free words become alternatives: other clauses always hold.",
         "schema": {"type": "string", "enum": ["all", "any"], "default": "all"},
     },
     "prefix": {
@@ -146,6 +146,13 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "and totals, facets and the histogram count each story once; 0: every copy.",
         "schema": {"type": "string", "enum": ["0", "1", "true", "false"], "default": "1"},
     },
+    "strict": {
+        "name": "strict",
+        "in": "query",
+        "description": "0 (default): text that cannot be query syntax (a stray `<`, a bracket "
+        "without its pair...) is searched as words, told in `query_notes`; 1: it is a 400.",
+        "schema": {"type": "string", "enum": ["0", "1", "true", "false"], "default": "0"},
+    },
     "cursor": {
         "name": "cursor",
         "in": "query",
@@ -179,6 +186,7 @@ SEARCH_PARAMETERS = [
         "to",
         "mode",
         "dedupe",
+        "strict",
         "sort",
         "page",
         "per_page",
@@ -281,13 +289,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "mode": {"type": "string", "enum": ["all", "any"]},
             "relaxed": {
                 "type": "boolean",
-                "description": "No document had every word: the hits have any of them.",
+                "description": "No document had every word: the hits have any of them, and every "
+                "other clause of the query.",
             },
             "suggestion": {
                 **_nullable("string"),
                 "description": "A query with likelier words, when this one finds little.",
             },
             "explanation": {**_TEXT, "description": "The search in words."},
+            "query_notes": {
+                "type": "array",
+                "items": _TEXT,
+                "description": "How text that was not query syntax was read (empty: as written).",
+            },
             "histogram": schema("Histogram"),
             "next": {
                 **_nullable("string"),

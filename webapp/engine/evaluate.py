@@ -22,6 +22,7 @@ from whoosh.searching import Searcher
 from indexer.storage.codec import ArrayPositions
 from indexer.storage.leaves import DOCNUM
 from webapp.engine.postings import Engine
+from webapp.engine.repeats import times
 from webapp.engine.sets import (
     EMPTY,
     Found,
@@ -82,7 +83,8 @@ class Evaluation:
 
     def _word(self, terms: list[Term]) -> Found:
         """The documents having a word in any of the fields of `terms` (one Term per field,
-        its boost the field's weight), scored by BM25F (scoring.py)."""
+        its boost the field's weight), scored by BM25F (scoring.py), once for each time the
+        query says the word (repeats.py)."""
         seconds_left()  # a query of many words is looked at the clock between words
         docs, weighted, plain = [], [], []
         for term in terms:
@@ -102,7 +104,7 @@ class Evaluation:
             return union(plain)
         summed = union([Found(d, w) for d, w in zip(docs, weighted, strict=True)])
         model = self.engine.model
-        idf = model.idf(self.engine.documents, len(summed))
+        idf = model.idf(self.engine.documents, len(summed)) * model.repeats(times(terms[0]))
         return union([Found(summed.docs, idf * model.saturate(summed.scores)), *plain])
 
     def _and(self, subs: Iterable[Query]) -> Found:

@@ -13,8 +13,9 @@ The idf is Robertson and Spärck Jones's in the form Lucene uses,
 fields: a word in most documents counts for little (where Whoosh's `log(N / (n + 1)) + 1`
 gives even "the" a weight of about 1), yet always for something, so a document with more of
 the query's words still ranks above one with fewer, also in a small or filtered collection
-where every word is common (FTS5's form floors such words at 1e-6). The constants are chosen
-in docs/benchmarks.md ("Ranking across collections").
+where every word is common (FTS5's form floors such words at 1e-6). A word the query repeats
+weighs more (`repeats`, repeats.py), as a paragraph pasted as a query names its subject more
+than once. The constants are chosen in docs/benchmarks.md ("Ranking across collections").
 """
 
 from __future__ import annotations
@@ -27,10 +28,19 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Bm25f:
-    """The saturation of term frequency (k1) and the strength of length normalisation (b)."""
+    """The saturation of term frequency in a document (k1), the strength of length
+    normalisation (b), and the saturation of a word's frequency in the query (k3)."""
 
     k1: float
     b: float
+    k3: float = 0.0
+
+    def repeats(self, times: int) -> float:
+        """The weight of a word the query says `times` times: Robertson's
+        `(k3 + 1) * qtf / (k3 + qtf)`, 1 for a word said once; k3 0 counts a word once
+        however often it is said, and a large k3 counts every time (FTS5's and Lucene's
+        sum over repeated clauses)."""
+        return (self.k3 + 1) * times / (self.k3 + times)
 
     def idf(self, documents: int, having: int) -> float:
         """How rare a word is: `having` of `documents` contain it."""

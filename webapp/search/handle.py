@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from whoosh import scoring
-from whoosh.qparser import AndGroup, QueryParser
+from whoosh.qparser import QueryParser
 from whoosh.searching import Searcher
 
 from indexer.errors import NewsdeskError
@@ -19,7 +19,7 @@ from webapp.engine.scoring import Bm25f
 from webapp.search.cursors import index_key
 from webapp.search.errors import IndexUnavailable
 from webapp.search.kinds import ARTICLES
-from webapp.search.query import ANY_GROUP, make_parser
+from webapp.search.query import make_parser
 from webapp.search.tables import Clusters, DateOrder, FacetTable, KindDocs
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class IndexHandle:
         # scores what the engine leaves to Whoosh (wildcards, ranges): the same k1 and b
         self.weighting = scoring.BM25F(B=ranking.b, K1=ranking.k1)
         self._ix: Any = None
-        self._parsers: dict[tuple[str, str], QueryParser] = {}  # (kind, mode) → its parser
+        self._parsers: dict[str, QueryParser] = {}  # kind → its parser
         self._lock = threading.Lock()
         self._searchers: dict[int, Searcher] = {}  # thread id → that thread's searcher
         self._retired: list[Searcher] = []  # replaced searchers, closed a little later
@@ -128,15 +128,14 @@ class IndexHandle:
             self._listed[thread] = (modified, listed_at)
         return current
 
-    def parser(self, kind: SearchKind | None = None, mode: str = "all") -> QueryParser:
-        """The query parser of a kind: AND (mode "all") or OR (mode "any") by default, over its
-        fields with their weights, "quoted phrases" sent to the unstemmed twin fields."""
+    def parser(self, kind: SearchKind | None = None) -> QueryParser:
+        """The query parser of a kind: AND by default, over its fields with their weights,
+        "quoted phrases" sent to the unstemmed twin fields (mode "any" is read from its
+        tree: query.relax_free_words)."""
         kind = kind or ARTICLES
-        key = (kind.name, mode)
-        if key not in self._parsers:
-            group = AndGroup if mode == "all" else ANY_GROUP
-            self._parsers[key] = make_parser(self.index().schema, kind.fields, group)
-        return self._parsers[key]
+        if kind.name not in self._parsers:
+            self._parsers[kind.name] = make_parser(self.index().schema, kind.fields)
+        return self._parsers[kind.name]
 
     def scopes(self, searcher: Searcher) -> dict[tuple[Any, ...], Scope]:
         """The scopes (documents before the query) of recent filter sets, per generation."""

@@ -15,7 +15,6 @@ from webapp.engine import DOCNUM, EMPTY_DOCS, Found, common_docs
 from webapp.limits import check_query_cost
 from webapp.search.errors import BadQuery
 from webapp.search.query import read_query
-from webapp.search.syntax import OPERATOR
 from webapp.search.tables import doc_mask
 
 if TYPE_CHECKING:
@@ -139,19 +138,19 @@ def find_matches(
     handle: IndexHandle, searcher: Searcher, request: SearchRequest, kind: SearchKind
 ) -> Matches:
     """The request's matches; in mode "all", when no document has every word but some have
-    one, the any-word matches (`relaxed`)."""
+    one, the matches with any of its free words and every other clause (`relaxed`)."""
     kind_docs = handle.kind_docs(searcher).of(kind.name)
     scope = request_scope(handle, searcher, request, kind_docs)
-    parsed = read_query(handle, request.q, kind, request.mode)
+    parsed = read_query(handle, request.q, kind, request.mode, request.strict)
     if parsed is None:
         return Matches(None, scope, None, scope.docs, len(scope.docs))
     size = searcher.reader().doc_count_all()
     in_scope = scope.mask(size)
     found = query_found(handle, searcher, parsed.query, kind.name)
     docs = found.docs[in_scope[found.docs]]
-    if len(docs) or request.mode != "all" or OPERATOR.search(request.q):
+    if len(docs) or request.mode != "all":
         return Matches(parsed, scope, found.docs, docs, len(docs), found=found)
-    loose = read_query(handle, request.q, kind, "any")
+    loose = read_query(handle, request.q, kind, "any", request.strict)
     if loose is None or loose.query == parsed.query:
         return Matches(parsed, scope, found.docs, docs, 0, found=found)
     loose_found = query_found(handle, searcher, loose.query, kind.name)

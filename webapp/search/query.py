@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +10,6 @@ from whoosh.qparser import (
     AndGroup,
     GtLtPlugin,
     MultifieldParser,
-    OrGroup,
     PhrasePlugin,
     Plugin,
     QueryParser,
@@ -20,28 +19,21 @@ from whoosh.qparser.common import QueryParserError
 from whoosh.query import NullQuery, Query, QueryError
 
 from indexer.schema import EXACT_FIELDS
+from webapp.engine.repeats import fold_repeats
 from webapp.search.errors import BadQuery
 from webapp.search.kinds import ARTICLES
 from webapp.search.querylang import DateQueryError, DayRangePlugin, explain
-from webapp.search.syntax import check_query_syntax, matches_all
+from webapp.search.syntax import check_query_syntax, lenient_reading, matches_all
 
 if TYPE_CHECKING:
     from webapp.search.handle import IndexHandle
     from webapp.search.kinds import SearchKind
 
 
-ANY_BONUS = 0.0  # mode "any": Whoosh's bonus for matching more of the words (0: plain sum)
-
-
-# Mode "any": a document with more of the words ranks above one with fewer (Whoosh's coord-like
-# bonus, tuned on bench/ranking.py).
-ANY_GROUP = OrGroup.factory(ANY_BONUS)
-
-
-def make_parser(schema: Any, fields: Mapping[str, float], group: Any = AndGroup) -> QueryParser:
+def make_parser(schema: Any, fields: Mapping[str, float]) -> QueryParser:
     """A parser over `fields` (name → weight), AND by default, exact phrases on the twins,
     `date:` clauses on day numbers, `>`/`<` ranges."""
-    parser = MultifieldParser(list(fields), schema, fieldboosts=dict(fields), group=group)
+    parser = MultifieldParser(list(fields), schema, fieldboosts=dict(fields), group=AndGroup)
     parser.add_plugin(ExactPhrasePlugin(EXACT_FIELDS))
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(DayRangePlugin())
@@ -71,28 +63,77 @@ class ExactPhrasePlugin(Plugin):
         return group
 
 
+def relax_free_words(nodes: syntax.GroupNode, fields: Collection[str]) -> syntax.GroupNode:
+    """Mode "any" (asked for, or the fallback when no document has every word): the free
+    words of the query become alternatives, and every other clause stays required: a
+    `field:` clause, a `date:` clause, a quoted phrase, a NOT, a group in brackets or joined
+    by an explicit AND or OR. `katrina flood date:2005` reads "(katrina or flood) and dated
+    2005", never "katrina or flood or dated 2005"."""
+    if not isinstance(nodes, syntax.AndGroup):
+        return nodes
+    children = [node for node in nodes if not node.is_ws()]
+    free = [node for node in children if _is_free_word(node, fields)]
+    if len(free) < 2:
+        return nodes
+    kept = [node for node in children if not _is_free_word(node, fields)]
+    return syntax.AndGroup([syntax.OrGroup(free), *kept]) if kept else syntax.OrGroup(free)
+
+
+def _is_free_word(node: syntax.SyntaxNode, fields: Collection[str]) -> bool:
+    """A word (or wildcard) the user wrote without a field: the multifield parser has spread
+    it over every default field, as a group of copies of one word."""
+    if not isinstance(node, syntax.OrGroup):
+        return False
+    copies = [child for child in node if not child.is_ws()]
+    return (
+        len(copies) == len(fields)
+        and all(
+            isinstance(child, syntax.TextNode)
+            and not isinstance(child, PhrasePlugin.PhraseNode)
+            and child.fieldname in fields
+            for child in copies
+        )
+        and len({child.text for child in copies}) == 1
+    )
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     """A query as Whoosh runs it, and told in words ("zelensky and bakhmut")."""
 
     query: Query
     words: str
+    notes: tuple[str, ...] = ()  # how text that is not query syntax was read (lenient_reading)
 
 
 def read_query(
-    handle: IndexHandle, text: str, kind: SearchKind | None = None, mode: str = "all"
+    handle: IndexHandle,
+    text: str,
+    kind: SearchKind | None = None,
+    mode: str = "all",
+    strict: bool = False,
 ) -> ParsedQuery | None:
-    """The parsed query (None when empty); BadQuery, saying where, when it is malformed."""
+    """The parsed query (None when empty); BadQuery, saying where, when it is malformed.
+
+    Text that cannot be query syntax (a stray `<`, a quote never closed...) is read as words
+    and the reading noted, unless `strict`: then it is an error too."""
+    if not text.strip() or matches_all(text):
+        check_query_syntax(text)
+        return None  # browse: the same answer at a fraction of the cost
+    notes: tuple[str, ...] = ()
+    if not strict:
+        reading = lenient_reading(text)
+        text, notes = reading.text, reading.notes
+    check_query_syntax(text)
     if not text.strip():
         return None
-    check_query_syntax(text)
-    if matches_all(text):
-        return None  # browse: the same answer at a fraction of the cost
     kind = kind or ARTICLES
-    parser = handle.parser(kind, mode)
+    parser = handle.parser(kind)
     try:
         nodes = parser.process(text)
-        query = (nodes.query(parser) or NullQuery).normalize()
+        if mode == "any":
+            nodes = relax_free_words(nodes, kind.fields)
+        query = fold_repeats(nodes.query(parser) or NullQuery).normalize()
     except DateQueryError as exc:
         raise BadQuery(str(exc)) from exc
     except (QueryParserError, QueryError, ValueError) as exc:
@@ -102,4 +143,4 @@ def read_query(
             "cannot parse the query: '>' and '<' go after a field, as in date:>2024"
         ) from exc
     fields = {*kind.fields, *(EXACT_FIELDS.get(name, name) for name in kind.fields)}
-    return ParsedQuery(query, explain(nodes, fields))
+    return ParsedQuery(query, explain(nodes, fields), notes)

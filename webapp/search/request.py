@@ -13,7 +13,7 @@ from indexer.schema import FACETS
 from webapp.limits import check_depth, check_values
 from webapp.safetext import ERRORS
 from webapp.search.errors import BadRequest
-from webapp.search.syntax import matches_all
+from webapp.search.syntax import lenient_reading, matches_all
 
 SORTS = ("relevance", "newest", "oldest")
 
@@ -53,6 +53,7 @@ class SearchRequest:
     facet_q: tuple[tuple[str, str], ...] = ()  # (facet, text): that facet's list, searched
     dedupe: bool = True  # syndicated copies collapsed into their earliest article (dedupe=0: not)
     cursor: str = ""  # the page after this position (search/cursors.py) instead of `page`
+    strict: bool = False  # query text that is not query syntax is an error (else read as words)
 
     @classmethod
     def from_args(cls, args: Mapping[str, Sequence[str]]) -> SearchRequest:
@@ -61,8 +62,9 @@ class SearchRequest:
         Parameters: q, author, source, location, speaker, month (repeatable), the same with
         `not_` (exclusions, repeatable), from, to (YYYY-MM-DD, inclusive), mode (all|any),
         sort (relevance|newest|oldest), page (>=1), per_page (1-100), facet_q_<facet> (search
-        within a facet's values), cursor (the `next` of an earlier answer). Unknown parameters
-        are ignored.
+        within a facet's values), cursor (the `next` of an earlier answer), strict (0|1: query
+        text that is not query syntax is a 400, not read as words). Unknown parameters are
+        ignored.
         """
         chosen, excluded = _chosen(args, ""), _chosen(args, "not_")
         request = cls(
@@ -76,6 +78,7 @@ class SearchRequest:
             facet_q=_facet_searches(args),
             dedupe=flag_param(args, "dedupe", True),
             cursor=single_param(args, "cursor"),
+            strict=flag_param(args, "strict", False),
             chosen=chosen,
             excluded=excluded,
         )
@@ -86,9 +89,12 @@ class SearchRequest:
 
     @property
     def browsing(self) -> bool:
-        """True when there is no query text, or only match-all wildcards (`*`, `title:*`):
-        list the articles matching the filters."""
-        return not self.q or matches_all(self.q)
+        """True when there is no query text, only match-all wildcards (`*`, `title:*`), or
+        nothing but what is not query syntax (a lone bracket, read leniently): list the
+        articles matching the filters."""
+        if not self.q.strip() or matches_all(self.q):
+            return True
+        return not self.strict and not lenient_reading(self.q).text.strip()
 
     @property
     def effective_sort(self) -> str:
@@ -177,6 +183,9 @@ class SearchRequest:
     def with_mode(self, mode: str) -> SearchRequest:
         return self._changed(mode=mode)
 
+    def with_strict(self) -> SearchRequest:
+        return self._changed(strict=True)
+
     def with_query(self, q: str) -> SearchRequest:
         return self._changed(q=q)
 
@@ -206,6 +215,7 @@ class SearchRequest:
         pairs += [("per_page", str(self.per_page))] if self.per_page != DEFAULT_PER_PAGE else []
         pairs += [(f"facet_q_{name}", text) for name, text in self.facet_q]
         pairs += [] if self.dedupe else [("dedupe", "0")]
+        pairs += [("strict", "1")] if self.strict else []
         return pairs
 
     def form_params(self, *drop: str) -> list[tuple[str, str]]:

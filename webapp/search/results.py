@@ -123,6 +123,7 @@ class SearchResult:
     histogram: Histogram = field(default_factory=lambda: Histogram("month", []))
     explanation: str = ""
     relaxed: bool = False  # no document had every word: these match any of them
+    query_notes: tuple[str, ...] = ()  # text that is not query syntax, and how it was read
     suggestion: str | None = None  # a query with words from the index, when this one finds little
     facet_sizes: dict[str, int] = field(default_factory=dict)  # values per facet, listed or not
     ranking: Ranking | None = field(default=None, repr=False, compare=False)  # not in to_dict
@@ -161,6 +162,7 @@ class SearchResult:
             "relaxed": self.relaxed,
             "suggestion": self.suggestion,
             "explanation": self.explanation,
+            "query_notes": list(self.query_notes),
             "histogram": self.histogram.to_dict(),
             "next": self.next,
         }

@@ -68,6 +68,7 @@ def run_search(
         histogram=month_histogram(table, matches, every),
         explanation=describe(request, kind, matches.parsed),
         relaxed=matches.relaxed,
+        query_notes=matches.parsed.notes if matches.parsed else (),
         suggestion=suggestion(searcher, request, kind, matches),
         facet_sizes=sizes,
         ranking=Ranking(searcher, matches, page_end),

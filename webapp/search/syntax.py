@@ -1,7 +1,11 @@
 """The one reading of query text before Whoosh parses it.
 
-`check_query_syntax` refuses what Whoosh's lenient parser would misread (unterminated
-phrases, unbalanced parentheses, unknown fields, a lone `*`) and what would cost too much
+`lenient_reading` turns what cannot be query syntax in pasted text (a quote never closed, a
+bracket without its pair, a stray `<` or `>`, a colon after a word with nothing after it, a
+wildcard with no word, a question mark) into word separators and says so;
+`check_query_syntax` (all that `strict=1` runs) refuses what Whoosh's lenient parser would
+misread (unterminated phrases, unbalanced parentheses, unknown fields, a lone `*`) and what
+would cost too much
 (limits.py's bounds on length, words, nesting and wildcard prefixes); `matches_all` spots a
 query that matches everything; `query_words` gives the plain words a "did you mean" may
 correct. Every message says where (1-based character position).
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from indexer.schema import QUERY_FIELDS
 from webapp.limits import MAX_NESTING, MAX_QUERY_CHARS, MAX_QUERY_WORDS, MIN_WILDCARD_PREFIX
@@ -39,6 +44,104 @@ def matches_all(text: str) -> bool:
         return False
     named = re.findall(r"([A-Za-z_]\w*):", text)
     return all(name in QUERY_FIELD_NAMES for name in named)
+
+
+NOTES_SHOWN = 5  # how many changes lenient_reading tells one by one
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Query text as it will be parsed, and how it differs from what was typed."""
+
+    text: str
+    notes: tuple[str, ...] = ()
+
+
+_STRAY_RANGE = re.compile(r"(?<!:)[<>]=?")
+# A question mark ending a word ("prices?"), not a wildcard standing for one more letter.
+_QUESTION_MARK = re.compile(r"(?<=\w)\?(?=[^\w\s*?]*(?:\s|$))")
+# A run of wildcards and punctuation with no letter or digit ("*", "?", "**", "!?").
+_NO_WORD = re.compile(r"(?<![^\s()])[^\w\s()\"]*[*?][^\w\s()\"]*(?![^\s()])")
+# A word and a colon with no term after it ("Update: ...", "title: grain"), or a web address.
+_BARE_COLON = re.compile(r"(?<![\w.])([A-Za-z_]\w*):(?=\s|$|\)|/)")
+
+
+def lenient_reading(text: str) -> Reading:
+    """`text` with what cannot be query syntax blanked, each change told with its
+    1-based position. Blanking keeps every other character where it was, so positions in
+    later messages still point into what was typed. What is explicit and wrong stays for
+    `check_query_syntax` to refuse: an unknown field before a term, an unreadable date."""
+    chars = list(text)
+    notes: list[tuple[int, str]] = []  # (position, what was done there)
+
+    def blank(at: int, note: str) -> None:
+        chars[at] = " "
+        notes.append((at, note))
+
+    quotes = [at for at, char in enumerate(text) if char == '"']
+    if len(quotes) % 2:
+        blank(quotes[-1], f'the " at position {quotes[-1] + 1} has no closing ": read as words')
+    outside = _outside_phrases("".join(chars))
+    opened: list[int] = []
+    for at, char in enumerate(outside):
+        if char == "(":
+            opened.append(at)
+        elif char == ")" and opened:
+            opened.pop()
+        elif char == ")":
+            blank(at, f"the ')' at position {at + 1} has no matching '(': left out")
+    for at in opened:
+        blank(at, f"the '(' at position {at + 1} is never closed: left out")
+    outside = _outside_phrases("".join(chars))
+    for match in _STRAY_RANGE.finditer(outside):
+        for at in range(match.start(), match.end()):
+            chars[at] = " "
+        notes.append(
+            (
+                match.start(),
+                f"the '{match.group()}' at position {match.start() + 1} is not a range: left out",
+            )
+        )
+    for match in _BARE_COLON.finditer(outside):
+        blank(
+            match.end(1),
+            f"'{match.group(1)}:' at position {match.start(1) + 1} has no term after it: "
+            "read as a word",
+        )
+    outside = _outside_phrases("".join(chars))
+    for match in _QUESTION_MARK.finditer(outside):
+        blank(match.start(), f"the '?' at position {match.start() + 1} ends a question: left out")
+    if not matches_all(text):
+        for match in _NO_WORD.finditer(_outside_phrases("".join(chars))):
+            for at in (at for at in range(match.start(), match.end()) if chars[at] in "*?"):
+                blank(
+                    at, f"the '{chars[at]}' at position {at + 1} has no word to stand in: left out"
+                )
+        for at in list(_leading_wildcards(_outside_phrases("".join(chars)))):
+            blank(
+                at,
+                f"the '{chars[at]}' at position {at + 1} needs {MIN_WILDCARD_PREFIX} letters "
+                "before it to be a wildcard: left out",
+            )
+    told = [note for _, note in sorted(notes)]
+    if len(told) > NOTES_SHOWN:
+        told[NOTES_SHOWN:] = [f"and {len(told) - NOTES_SHOWN} more like these"]
+    return Reading("".join(chars), tuple(told))
+
+
+def _leading_wildcards(outside: str) -> Iterator[int]:
+    """Where a `*` or `?` has fewer than MIN_WILDCARD_PREFIX characters before it in its word
+    (after a colon): Markdown's *emphasis*, a leading wildcard that would scan every
+    word of the index."""
+    for token in _TOKEN.finditer(outside):
+        value = token.group()
+        start = token.start() + value.find(":") + 1  # as _check_size reads it
+        prefix = 0
+        for at in range(start, token.end()):
+            if outside[at] in "*?" and prefix < MIN_WILDCARD_PREFIX:
+                yield at
+            else:
+                prefix += 1
 
 
 def check_query_syntax(text: str) -> None:
@@ -86,9 +189,6 @@ def _check_field(name: str, following: str, at: int) -> None:
         raise BadQuery(
             f"'{name}:' at position {at} needs a term, a \"phrase\" or a (group) after it"
         )
-
-
-OPERATOR = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b")  # a query using one is not relaxed
 
 
 _TOKEN = re.compile(r"[^\s()\"]+")
