@@ -222,6 +222,55 @@ def test_did_you_mean_from_the_index_vocabulary(client: FlaskClient) -> None:
     assert parse_qs(urlsplit(link.get("href")).query) == {"q": ["grain"], "source": ["Reuters"]}
 
 
+SPELLING = [
+    {
+        "id": "m1",
+        "title": "Inside the meat grinder",
+        "body": "Soldiers call Bakhmut a meat grinder.",
+    },
+    {"id": "m2", "title": "Grind", "body": "The war is a grind, so they grind on."},
+    {"id": "m3", "title": "Coffee", "body": "Grind the beans, so the coffee is fresh."},
+    {"id": "m4", "title": "Mills", "body": "Mills grind grain so bakers can bake."},
+    {"id": "p1", "title": "São Paulo votes", "body": "Voters in São Paulo chose a mayor."},
+    {"id": "e1", "title": "Emoji", "body": "The emoji 🚀 spread on social media."},
+    {"id": "e2", "title": "EMI sells", "body": "EMI sold its catalogue, so the label said."},
+    {"id": "e3", "title": "EMI", "body": "EMI records and EMI music."},
+    {"id": "z1", "title": "Zelensky in Kharkiv", "body": "Zelensky visited troops."},
+    {"id": "z2", "title": "Zelensky speaks", "body": "Zelensky said the line holds."},
+    {"id": "z3", "title": "Kyiv", "body": "President Zelensky met envoys."},
+]
+
+
+@pytest.fixture(scope="module")
+def spelling_client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    index = build_index(tmp_path_factory.mktemp("spelling"), SPELLING)[1]
+    return create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+
+
+@pytest.mark.parametrize(
+    "q, suggested",
+    [
+        ('"meat grinder"', None),  # was "meat grind": grinder is a word of the index
+        ("grinder", None),
+        ("São Paulo", None),  # was "so Paulo"
+        ("Sãu Paulo", None),  # never "so": an accent is meant
+        ("emoji 🚀", None),  # was "emi 🚀"
+        ("Zelenksy", "Zelensky"),  # swapped letters, in the word's case
+        ("ZELENKSY", "ZELENSKY"),
+        ("zelenksy kharkiv", "zelensky kharkiv"),
+        ("zelenksy zeppelin", None),  # "zelensky zeppelin" finds no more than this
+    ],
+)
+def test_did_you_mean_only_offers_better_queries(
+    spelling_client: FlaskClient, q: str, suggested: str | None
+) -> None:
+    data = api(spelling_client, q=q)
+    assert data["suggestion"] == suggested
+    if suggested:  # it finds more with every word
+        better = api(spelling_client, q=suggested)
+        assert not better["relaxed"] and better["total"] > (0 if data["relaxed"] else data["total"])
+
+
 @pytest.mark.parametrize(
     "params, words",
     [

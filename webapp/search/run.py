@@ -9,6 +9,7 @@ from whoosh.searching import Searcher
 
 from indexer.schema import EXACT_FIELDS, QUOTE
 from webapp.search.cursors import add_cursor
+from webapp.search.errors import BadQuery
 from webapp.search.facets import count_facets, month_histogram
 from webapp.search.hits import COPIES_LISTED, copy_of, ranked_page
 from webapp.search.kinds import ARTICLES
@@ -69,7 +70,7 @@ def run_search(
         explanation=describe(request, kind, matches.parsed),
         relaxed=matches.relaxed,
         query_notes=matches.parsed.notes if matches.parsed else (),
-        suggestion=suggestion(searcher, request, kind, matches),
+        suggestion=suggestion(handle, searcher, request, kind, matches),
         facet_sizes=sizes,
         ranking=Ranking(searcher, matches, page_end),
     )
@@ -132,12 +133,24 @@ def _window_words(first: date | None, last: date | None) -> str:
 
 
 def suggestion(
-    searcher: Searcher, request: SearchRequest, kind: SearchKind, matches: Matches
+    handle: IndexHandle,
+    searcher: Searcher,
+    request: SearchRequest,
+    kind: SearchKind,
+    matches: Matches,
 ) -> str | None:
-    """A "did you mean" query, asked for only when the query finds little (with every word)."""
+    """A "did you mean" query, asked for only when the query finds little (with every word),
+    and offered only when it finds more (with every word, within the same filters)."""
     if matches.parsed is None or matches.strict_total >= SUGGEST_BELOW:
         return None
     if len(list(query_words(request.q))) > SUGGEST_WORDS:
         return None
     fields = [EXACT_FIELDS.get(name, name) for name in kind.fields]
-    return suggest_query(searcher.reader(), request.q, fields)
+    better = suggest_query(searcher.reader(), request.q, fields)
+    if better is None:
+        return None
+    try:
+        found = find_matches(handle, searcher, request.with_query(better), kind)
+    except BadQuery:
+        return None
+    return better if found.strict_total > matches.strict_total else None

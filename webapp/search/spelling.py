@@ -3,8 +3,12 @@
 Suggestions come from the unstemmed fields (`title_exact`, `body_exact`, `quotes_exact`), so
 they are words as written, never stems (docs/whoosh.md, "Spelling": a stemmed field gives
 poor ones).
-A word is replaced only when it is rare (at most RARE documents) and a word one edit away (two
-for longer words, when none is one edit away) is in many more.
+A word is replaced only when no document has it: a word the index has, however rarely
+("grinder", "São", "emoji"), is what the user meant. Its replacement is a word one edit away
+(two for longer words, when none is one edit away), swapped letters first ("Zelenksy" is
+"Zelensky"), in at least MIN_DOCUMENTS documents, that keeps every letter outside a-z the
+word has (an accent is meant, never an edit), written in the word's case. run.py offers the
+new query only if it finds more than the original.
 """
 
 from __future__ import annotations
@@ -17,8 +21,7 @@ from whoosh.support.levenshtein import distance
 from indexer.storage.leaves import segment_frequencies
 from webapp.search.syntax import query_words
 
-RARE = 2  # a word in at most this many documents may be a misspelling
-MORE = 3  # a replacement must be in at least this many times as many documents (and 2)
+MIN_DOCUMENTS = 2  # a replacement is in at least this many documents
 MIN_LENGTH = 3  # shorter words are left alone
 
 
@@ -28,9 +31,10 @@ def suggest_query(reader: Any, text: str, fieldnames: Sequence[str]) -> str | No
     pieces: list[str] = []
     last = 0
     for match in query_words(text):
-        better = better_word(reader, match.group(1).lower(), fields)
+        typed = match.group(1)
+        better = better_word(reader, typed.lower(), fields)
         if better:
-            pieces += [text[last : match.start(1)], better]
+            pieces += [text[last : match.start(1)], in_case_of(typed, better)]
             last = match.end(1)
     return "".join(pieces) + text[last:] if pieces else None
 
@@ -42,28 +46,39 @@ def better_word(reader: Any, word: str, fieldnames: Sequence[str]) -> str | None
     when none is better are words two edits away scanned for, sharing the first two letters
     (Whoosh's `terms_within` is slow with one shared letter, far quicker with two).
     """
-    if len(word) < MIN_LENGTH:
-        return None
-    seen = documents_with(reader, word, fieldnames)
-    if seen > RARE:
+    if len(word) < MIN_LENGTH or documents_with(reader, word, fieldnames):
         return None
     swapped, near = (
-        {t for t in group if any(_has(reader, name, t) for name in fieldnames)}
+        {
+            t
+            for t in group
+            if keeps_letters(word, t) and any(_has(reader, name, t) for name in fieldnames)
+        }
         for group in (transposed(word), one_edit(word))
     )
     # Swapped letters are the commonest slip: "whaet" is "wheat" before it is "what".
-    best = _likeliest(reader, swapped, seen, fieldnames) or _likeliest(
-        reader, near, seen, fieldnames
-    )
+    best = _likeliest(reader, swapped, fieldnames) or _likeliest(reader, near, fieldnames)
     if best or len(word) < 5:
         return best
     far = {
         term
         for name in fieldnames
         for term in terms_within(reader, name, word, 2, prefix=2)
-        if term != word and term not in near
+        if term != word and term not in near and keeps_letters(word, term)
     }
-    return _likeliest(reader, far, seen, fieldnames)
+    return _likeliest(reader, far, fieldnames)
+
+
+def keeps_letters(word: str, other: str) -> bool:
+    """Whether `other` has each letter outside a-z of `word` as often (São never becomes so)."""
+    return all(other.count(c) >= word.count(c) for c in set(word) if not c.isascii())
+
+
+def in_case_of(typed: str, word: str) -> str:
+    """`word` written as `typed` is: ZELENSKY, Zelensky or zelensky."""
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    return word[:1].upper() + word[1:] if typed[:1].isupper() else word
 
 
 def terms_within(
@@ -86,17 +101,16 @@ def terms_within(
             yield term
 
 
-def _likeliest(
-    reader: Any, candidates: set[str], seen: int, fieldnames: Sequence[str]
-) -> str | None:
+def _likeliest(reader: Any, candidates: set[str], fieldnames: Sequence[str]) -> str | None:
     counted = sorted((-documents_with(reader, t, fieldnames), t) for t in candidates)
     for minus_count, term in counted:
-        if -minus_count >= max(2, MORE * seen):
+        if -minus_count >= MIN_DOCUMENTS:
             return term
     return None
 
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+CYRILLIC = "абвгґдеєжзиіїйклмнопрстуфхцчшщъыьэюяё"  # Ukrainian and Russian
 
 
 def transposed(word: str) -> set[str]:
@@ -105,12 +119,14 @@ def transposed(word: str) -> set[str]:
 
 
 def one_edit(word: str) -> set[str]:
-    """Every string one deletion, transposition, replacement or insertion away."""
+    """Every string one deletion, transposition, replacement or insertion away (with Latin
+    letters, and Cyrillic ones for a Cyrillic word)."""
+    letters = LETTERS + (CYRILLIC if any(c in CYRILLIC for c in word) else "")
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     deletes = [a + b[1:] for a, b in splits if b]
     transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-    replaces = [a + c + b[1:] for a, b in splits if b for c in LETTERS]
-    inserts = [a + c + b for a, b in splits for c in LETTERS]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in letters]
+    inserts = [a + c + b for a, b in splits for c in letters]
     return set(deletes + transposes + replaces + inserts) - {word}
 
 
