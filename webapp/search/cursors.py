@@ -181,11 +181,13 @@ def page_after(
     return [(dates.rank(found.sort, d), d) for d in dates.first(docs, count, found.sort)]
 
 
-def _hits(handle: IndexHandle, found: Ordered, kind: SearchKind, docnums: list[int]) -> list[Any]:
+def _hits(
+    handle: IndexHandle, found: Ordered, kind: SearchKind, docnums: list[int], chars: int
+) -> list[Any]:
     if found.query is None:
         reader = found.searcher.reader()
         return [kind.make_hit(reader.stored_fields(d), None, None) for d in docnums]
-    return highlighted(handle, found.searcher, found.query, docnums, kind.make_hit)
+    return highlighted(handle, found.searcher, found.query, docnums, kind.make_hit, None, chars)
 
 
 def add_cursor(handle: IndexHandle, result: SearchResult, kind: SearchKind) -> None:
@@ -198,7 +200,8 @@ def add_cursor(handle: IndexHandle, result: SearchResult, kind: SearchKind) -> N
     if search.cursor:
         after = _check(decode_cursor(search.cursor, key), found, digest)
         page = page_after(handle, found, after, search.per_page + 1)
-        result.hits = _hits(handle, found, kind, [d for _, d in page[: search.per_page]])
+        docnums = [d for _, d in page[: search.per_page]]
+        result.hits = _hits(handle, found, kind, docnums, search.snippet_chars)
         more = len(page) > search.per_page
         last = page[search.per_page - 1] if more else None
     else:

@@ -14,7 +14,13 @@ from indexer.schema import stored_fields
 from webapp.engine import matched_terms
 from webapp.safetext import ERRORS
 from webapp.search.results import Copy, Hit, QuoteHit
-from webapp.search.snippets import Matched, highlights, plain_highlights, quote_highlight
+from webapp.search.snippets import (
+    SNIPPET_CHARS,
+    Matched,
+    highlights,
+    plain_highlights,
+    quote_highlight,
+)
 
 if TYPE_CHECKING:
     from webapp.search.handle import IndexHandle
@@ -49,7 +55,11 @@ def ranked_page(
         page = best[start:]
         last = best[-1] if len(best) == end else None
         docs, scores = [d for _, d in page], [score for score, _ in page]
-        return highlighted(handle, searcher, query, docs, make_hit, scores), docs, last
+        return (
+            highlighted(handle, searcher, query, docs, make_hit, scores, request.snippet_chars),
+            docs,
+            last,
+        )
     dates = handle.date_order(searcher)
     first = dates.first(matches.docs, end, sort)
     page_docs = first[start:]
@@ -58,7 +68,11 @@ def ranked_page(
         reader = searcher.reader()
         hits = [make_hit(reader.stored_fields(d), None, None) for d in page_docs]
         return hits, page_docs, last
-    return highlighted(handle, searcher, query, page_docs, make_hit), page_docs, last
+    return (
+        highlighted(handle, searcher, query, page_docs, make_hit, None, request.snippet_chars),
+        page_docs,
+        last,
+    )
 
 
 def highlighted(
@@ -68,15 +82,17 @@ def highlighted(
     page: list[int],
     make_hit: MakeHit,
     scores: Sequence[float] | None = None,
+    chars: int = SNIPPET_CHARS,
 ) -> list[Any]:
-    """Hits for documents already put in order, highlighted (with `scores`, if given)."""
+    """Hits for documents already put in order, highlighted in passages of `chars`
+    characters (with `scores`, if given)."""
     terms = matched_terms(handle.engine(searcher), searcher, query, page)
     reader = searcher.reader()
     return [
         make_hit(
             reader.stored_fields(d),
             scores[i] if scores is not None else None,
-            Matched(terms[d]),
+            Matched(terms[d], chars),
         )
         for i, d in enumerate(page)
     ]

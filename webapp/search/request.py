@@ -13,6 +13,7 @@ from indexer.schema import FACETS
 from webapp.limits import check_depth, check_values
 from webapp.safetext import ERRORS
 from webapp.search.errors import BadRequest
+from webapp.search.snippets import MAX_SNIPPET_CHARS, MIN_PASSAGE, SNIPPET_CHARS
 from webapp.search.syntax import lenient_reading, matches_all
 
 SORTS = ("relevance", "newest", "oldest")
@@ -54,6 +55,7 @@ class SearchRequest:
     dedupe: bool = True  # syndicated copies collapsed into their earliest article (dedupe=0: not)
     cursor: str = ""  # the page after this position (search/cursors.py) instead of `page`
     strict: bool = False  # query text that is not query syntax is an error (else read as words)
+    snippet_chars: int = SNIPPET_CHARS  # the characters of passages each hit shows
 
     @classmethod
     def from_args(cls, args: Mapping[str, Sequence[str]]) -> SearchRequest:
@@ -63,8 +65,8 @@ class SearchRequest:
         `not_` (exclusions, repeatable), from, to (YYYY-MM-DD, inclusive), mode (all|any),
         sort (relevance|newest|oldest), page (>=1), per_page (1-100), facet_q_<facet> (search
         within a facet's values), cursor (the `next` of an earlier answer), strict (0|1: query
-        text that is not query syntax is a 400, not read as words). Unknown parameters are
-        ignored.
+        text that is not query syntax is a 400, not read as words), snippet_chars (the
+        characters of passages each hit shows). Unknown parameters are ignored.
         """
         chosen, excluded = _chosen(args, ""), _chosen(args, "not_")
         request = cls(
@@ -79,6 +81,9 @@ class SearchRequest:
             dedupe=flag_param(args, "dedupe", True),
             cursor=single_param(args, "cursor"),
             strict=flag_param(args, "strict", False),
+            snippet_chars=_int_param(
+                args, "snippet_chars", SNIPPET_CHARS, MIN_PASSAGE, MAX_SNIPPET_CHARS
+            ),
             chosen=chosen,
             excluded=excluded,
         )
@@ -216,6 +221,8 @@ class SearchRequest:
         pairs += [(f"facet_q_{name}", text) for name, text in self.facet_q]
         pairs += [] if self.dedupe else [("dedupe", "0")]
         pairs += [("strict", "1")] if self.strict else []
+        if self.snippet_chars != SNIPPET_CHARS:
+            pairs += [("snippet_chars", str(self.snippet_chars))]
         return pairs
 
     def form_params(self, *drop: str) -> list[tuple[str, str]]:

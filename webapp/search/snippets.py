@@ -14,18 +14,19 @@ tests/test_snippets.py checks the output against Whoosh's pipeline, character fo
 from __future__ import annotations
 
 import functools
-import heapq
 import html
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from indexer.schema import EXACT_FIELDS, WORD, stem
 
-SNIPPET_CHARS = 200  # the body's opening shown when the body has no match
-PASSAGE_CHARS = 240  # a passage's most characters around its matched words
-SURROUND = 80  # characters of context before the first matched word and after the last
+OPENING_CHARS = 200  # the body's opening shown when the body has no match
+SNIPPET_CHARS = 300  # a hit's passages (body and quotations), by default: `snippet_chars`
+MAX_SNIPPET_CHARS = 5_000
+PASSAGES = 3  # the most passages a hit shows by default; one more per PASSAGE_SHARE characters
+PASSAGE_SHARE = 100
 CHARLIMIT = 1_000_000  # characters of a text looked at for matched words
 BETWEEN = " … "  # between passages
 _SPACES = re.compile(r"\s+")
@@ -39,6 +40,12 @@ class Matched:
     """The query's terms (field, text) that a hit contains, for highlighting it."""
 
     terms: set[tuple[str, bytes]]
+    chars: int = SNIPPET_CHARS  # the characters of passages the hit shows
+
+    @property
+    def passages(self) -> int:
+        """The most passages the hit shows: PASSAGES, more when it shows more characters."""
+        return max(PASSAGES, self.chars // PASSAGE_SHARE)
 
     def places(self, fieldnames: Sequence[str], text: str, charlimit: int | None) -> list[Place]:
         """Where `text` has the hit's matched words of these fields, one per place, in order.
@@ -107,57 +114,128 @@ def _in_word(text: str, at: int) -> bool:
 
 # ---------------------------------------------------------------- passages
 
+# Where a sentence ends: its closing mark (and a quotation mark or bracket after it) and the
+# white space after, or a line break. Not after an initial or a common abbreviation ("U.S.",
+# "Mr.", "Jan."), where a full stop does not end the sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])([\"'”’»)\]]*)\s+|()\s*\n\s*")
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Za-z]|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Gov|Sen|Rep|Lt|Col|Sgt|Capt|Prof|No|vs|"
+    r"etc|Inc|Corp|Co|Ltd|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec))\.$"
+)
+# Where a clause ends inside a sentence: a comma, semicolon, colon or dash and the space after.
+_CLAUSE_END = re.compile(r"[,;:]\s+|\s+[—–-]\s+|[—–]")
+MIN_PASSAGE = 60  # a passage is not begun with fewer characters of the budget left
+TAIL = 40  # characters a passage keeps for its first matched word and what follows it
+
 
 class _Passage:
-    """A stretch of the text and the matched words in it. Ordered by where it starts, and
-    equal only to itself, as Whoosh's Fragment: `top` then breaks ties as Whoosh does."""
+    """A stretch of the text and the matched words in it; `cut_start`/`cut_end` when it
+    begins or ends inside its sentence (shown with '…')."""
 
-    __slots__ = ("end", "places", "start")
+    __slots__ = ("at_boundary", "cut_end", "cut_start", "end", "places", "start")
 
-    def __init__(self, start: int, end: int, places: list[Place]) -> None:
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        places: list[Place],
+        cut_start: bool = False,
+        cut_end: bool = False,
+    ) -> None:
         self.start, self.end, self.places = start, end, places
-
-    def __lt__(self, other: _Passage) -> bool:
-        return self.start < other.start
-
-    @property
-    def score(self) -> float:
-        """BasicFragmentScorer: the matched words, times 100 per distinct word."""
-        return float(len(self.places)) * (len({word for _, _, word in self.places}) * 100 or 1)
+        self.cut_start, self.cut_end = cut_start, cut_end
+        self.at_boundary = True  # begins where its sentence or a clause of it begins
 
 
-def passages(text: str, places: list[Place]) -> Iterator[_Passage]:
-    """PinpointFragmenter(maxchars=PASSAGE_CHARS, surround=SURROUND): runs of matched words
-    close enough together, with SURROUND characters either side, each cut back to whole
-    words where it cuts into the text (Whoosh's `autotrim` would also drop a word at the
-    text's own start or end)."""
-    count, size = len(places), len(text)
-    i = 0
-    while i < count:
-        left, right, _ = places[i]
-        j, length = i, right - left
-        while j < count - 1 and length < PASSAGE_CHARS:
-            start, end, _ = places[j + 1]
-            if end - right <= SURROUND and end - left <= PASSAGE_CHARS:
-                j, right, length = j + 1, end, length + end - start
-            else:
-                break
-        first, last = places[i][0], right
-        left, right = max(0, left - SURROUND), min(size, right + SURROUND)
-        space = text.find(" ", left, first)
-        if left > 0 and space >= 0:
-            left = space + 1
-        space = text.rfind(" ", last, right)
-        if right < size and space >= 0:
-            right = space
-        yield _Passage(left, right, places[i : j + 1])
-        i = j + 1
+def sentences(text: str) -> Iterator[tuple[int, int]]:
+    """The sentences of `text`, as (start, end), white space left out."""
+    start = 0
+    for boundary in _SENTENCE_END.finditer(text):
+        end = boundary.end(1) if boundary.group(1) is not None else boundary.start()
+        if "\n" not in boundary.group() and _ABBREVIATION.search(text, start, boundary.start()):
+            continue
+        if end > start:
+            yield start, end
+        start = boundary.end()
+    if start < len(text):
+        yield start, len(text.rstrip())
 
 
-def top(found: Iterable[_Passage], count: int) -> list[_Passage]:
-    """top_fragments: the `count` best passages (minimum score 1), in text order."""
-    best = heapq.nlargest(count, ((passage.score, passage) for passage in found))
-    return sorted((passage for score, passage in best if score >= 1), key=lambda p: p.start)
+def passages(text: str, places: list[Place], budget: int, count: int) -> list[_Passage]:
+    """At most `count` passages with `budget` characters between them, in text order: the
+    sentences with the most distinct matched words (then the most matches, then the first),
+    each whole when it fits, else from the last clause boundary before its first matched word;
+    never a sentence whose text was already chosen (a repeated paragraph, a wire copy
+    pasted twice)."""
+    found: list[tuple[tuple[int, int, int], int, int, list[Place]]] = []
+    at = 0
+    for start, end in sentences(text):
+        inside = []
+        while at < len(places) and places[at][0] < end:
+            if places[at][0] >= start:
+                inside.append(places[at])
+            at += 1
+        if inside:
+            rank = (-len({word for _, _, word in inside}), -len(inside), start)
+            found.append((rank, start, end, inside))
+    chosen: list[_Passage] = []
+    seen: list[str] = []
+    left = budget
+    for _, start, end, inside in sorted(found, key=lambda f: f[0]):
+        if len(chosen) == count or left < MIN_PASSAGE:
+            break
+        key = _flat(text[start:end]).lower()
+        if _repeats(key, seen):
+            continue
+        passage = _fitted(text, start, end, inside, left, required=not chosen)
+        if passage is None:
+            continue
+        chosen.append(passage)
+        seen.append(key)
+        left -= passage.end - passage.start + len(BETWEEN)
+    return sorted(chosen, key=lambda p: p.start)
+
+
+def _fitted(
+    text: str, start: int, end: int, places: list[Place], limit: int, required: bool
+) -> _Passage | None:
+    """The sentence `text[start:end]` within `limit` characters: whole if it fits; else from
+    its start or a clause boundary that keeps its first matched word in view (the first one
+    after which the word is in the passage's first half, or the last one), cut at the last
+    whole word. None when no boundary keeps the word in view, unless the passage is
+    `required` (a hit's first): then it begins a few words before the word, after '…'."""
+    if end - start <= limit:
+        return _Passage(start, end, places)
+    first = places[0][0]
+    bounds = [start, *(clause.end() for clause in _CLAUSE_END.finditer(text, start, first))]
+    begin = next((at for at in bounds if first - at < limit // 2), bounds[-1])
+    at_boundary = first - begin <= limit - TAIL
+    if not at_boundary:
+        if not required:
+            return None
+        space = text.rfind(" ", begin, max(begin, first - limit // 4))
+        begin = space + 1 if space >= 0 else begin
+    stop = min(end, begin + limit)
+    if stop < end:
+        space = text.rfind(" ", begin, stop)
+        stop = space if space > begin else stop
+    kept = [place for place in places if place[0] >= begin and place[1] <= stop]
+    passage = _Passage(begin, stop, kept, begin > start, stop < end)
+    passage.at_boundary = at_boundary
+    return passage
+
+
+def _flat(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def joined(text: str, found: Sequence[_Passage]) -> str:
+    """Passages of `text` as HTML, BETWEEN them, with '…' before the first if it begins
+    inside its sentence and after the last if it ends inside (BETWEEN says it between)."""
+    out = BETWEEN.join(marked(text, passage) for passage in found)
+    if found and found[0].cut_start:
+        out = "… " + out
+    return out + " …" if found and found[-1].cut_end else out
 
 
 def marked(text: str, passage: _Passage) -> str:
@@ -186,8 +264,9 @@ def _escaped(text: str) -> str:
 def highlight_fields(
     hit: Matched, fieldnames: Sequence[str], text: str, count: int, whole: bool = False
 ) -> str:
-    """The `count` best passages of `text` around the words matched in any of `fieldnames`
-    (or, `whole`, all of the text with them marked), as escaped HTML; "" if none matched.
+    """The `count` best passages of `text` around the words matched in any of `fieldnames`,
+    within the hit's characters (or, `whole`, all of the text with them marked), as escaped
+    HTML; "" if none matched.
 
     A field and its unstemmed twin index the same text with the same tokenizer, so the words
     matched in either (a stemmed word, the words of an exact phrase) are found in `text`.
@@ -195,17 +274,43 @@ def highlight_fields(
     places = hit.places(fieldnames, text, CHARLIMIT)
     if not places:
         return ""
-    found = [_Passage(0, len(text), places)] if whole else passages(text, places)
-    return BETWEEN.join(marked(text, passage) for passage in top(found, count))
+    if whole:
+        return marked(text, _Passage(0, len(text), places))
+    return joined(text, passages(text, places, hit.chars, count))
 
 
 def highlights(hit: Matched, stored: Mapping[str, Any]) -> dict[str, str]:
-    """Snippets of title, body and quotes around the matched terms (escaped HTML)."""
+    """Snippets of title, body and quotes around the matched terms (escaped HTML): the
+    title whole; at most `hit.passages` passages of the body, then of the quotations, within the
+    hit's characters, and no quotation passage that the body's passages already show."""
     plain = plain_highlights(stored)
     title = _highlight(hit, "title", stored, 1, whole=True)
-    body = _highlight(hit, "body", stored, 3)
-    quotes = _highlight(hit, "quotes", stored, 2)
-    return {"title": title or plain["title"], "body": body or plain["body"], "quotes": quotes}
+    body_text, quotes_text = stored.get("body") or "", stored.get("quotes") or ""
+    body = _passages(hit, "body", body_text, hit.passages, hit.chars)
+    left = hit.chars - sum(p.end - p.start + len(BETWEEN) for p in body)
+    shown = [_flat(body_text[p.start : p.end]).lower() for p in body]
+    quotes = [
+        passage
+        for passage in _passages(hit, "quotes", quotes_text, hit.passages - len(body), left)
+        if not _repeats(_flat(quotes_text[passage.start : passage.end]).lower(), shown)
+    ]
+    return {
+        "title": title or plain["title"],
+        "body": joined(body_text, body) or plain["body"],
+        "quotes": joined(quotes_text, quotes),
+    }
+
+
+def _passages(hit: Matched, fieldname: str, text: str, count: int, budget: int) -> list[_Passage]:
+    if not text or count < 1 or budget < MIN_PASSAGE:
+        return []
+    places = hit.places((fieldname, EXACT_FIELDS[fieldname]), text, CHARLIMIT)
+    return passages(text, places, budget, count) if places else []
+
+
+def _repeats(passage: str, shown: Sequence[str]) -> bool:
+    """Whether a passage's text is one shown already, or part of one, or holds one."""
+    return any(passage in other or other in passage for other in shown)
 
 
 def quote_highlight(hit: Matched, text: str) -> str:
@@ -231,7 +336,7 @@ def _highlight(
     return highlight_fields(hit, (fieldname, EXACT_FIELDS[fieldname]), text, count, whole)
 
 
-def opening(text: str, limit: int = SNIPPET_CHARS) -> str:
+def opening(text: str, limit: int = OPENING_CHARS) -> str:
     """The first `limit` characters of `text`, cut at a word boundary, with '…' if cut."""
     flat = " ".join(text.split())
     if len(flat) <= limit:
