@@ -212,3 +212,65 @@ def test_facet_search_form_filters_the_list_without_javascript(client: FlaskClie
     assert api(client, q="grain", facet_q_author="bo")["facets"]["author"] == [
         {"value": "Bob Ray", "count": 2}
     ]
+
+
+# ---------------------------------------------------------------- compact view
+
+
+def compact_rows(doc: Any) -> list[dict[str, str]]:
+    """The compact table's rows, column header → cell text."""
+    (table,) = doc.xpath(f"//table[{C('compact')}]")
+    heads = [th.text_content().strip() for th in table.xpath("./thead//th")]
+    return [
+        dict(zip(heads, (td.text_content().strip() for td in row.xpath("./td")), strict=True))
+        for row in table.xpath("./tbody/tr")
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "grain"},
+        {"q": "grain OR bakhmut", "sort": "oldest", "per_page": "3", "page": "2"},
+        {"source": "Reuters"},
+    ],
+)
+def test_compact_view_lists_the_same_hits_one_line_each(
+    client: FlaskClient, query: dict[str, str]
+) -> None:
+    data = api(client, **query)
+    doc = page(client, "/search?" + urlencode({**query, "view": "compact"}))
+    rows = compact_rows(doc)
+    assert [r["Title"].removesuffix(" +1") for r in rows] == [
+        h["title"] or "(untitled)" for h in data["hits"]
+    ]
+    for row, hit in zip(rows, data["hits"], strict=True):
+        assert (row["Date"], row["Source"], row["Author"]) == (
+            (hit["date"] or "")[:10],
+            hit["source"] or "",
+            hit["author"] or "",
+        )
+    assert not doc.xpath(f"//ol[{C('hits')}]")  # the full view is not drawn as well
+    assert api(client, **query, view="compact") == data  # the JSON is the same either way
+
+
+def test_compact_view_of_quotes_names_the_speaker(client: FlaskClient) -> None:
+    data = client.get("/api/quotes", query_string={"q": "grain"}).get_json()
+    rows = compact_rows(page(client, "/quotes?q=grain&view=compact"))
+    assert [r["Speaker"] for r in rows] == [h["speaker"] or "unattributed" for h in data["hits"]]
+    assert [r["Quote"] for r in rows] == [h["text"] for h in data["hits"]]
+
+
+def test_the_view_is_chosen_on_the_page_and_kept_in_its_links(client: FlaskClient) -> None:
+    doc = page(client, "/search?q=grain&per_page=2")
+    (link,) = doc.xpath(f"//nav[{C('view')}]//a")
+    assert link.text_content() == "compact"
+    compact = parse_qs(urlsplit(link.get("href")).query)
+    assert compact == {"q": ["grain"], "per_page": ["2"], "view": ["compact"]}
+    doc = page(client, "/search?" + urlencode(compact, doseq=True))
+    kept = [a.get("href") for a in doc.xpath(f"//nav[{C('sort')} or {C('pager')}]//a")]
+    kept += [a.get("href") for a in doc.xpath("//aside//a[contains(@href, 'q=')]")]
+    assert kept and all("view=compact" in href for href in kept), kept
+    fields = {i.get("name"): i.get("value") for i in doc.xpath("//form//input[@type='hidden']")}
+    assert fields.get("view") == "compact"  # a new search keeps the view
+    assert client.get("/search?q=grain&view=table").status_code == 400

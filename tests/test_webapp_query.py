@@ -3,6 +3,7 @@ the query told in words, where a bad query is wrong, the help page, the date his
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,33 @@ def test_histogram_buckets_sum_to_the_total_with_totals_in_scope(
         assert bucket["count"] == sum(1 for r in matched if month_of(r) == bucket["key"])
         assert bucket["total"] == sum(1 for r in scope if month_of(r) == bucket["key"])
     assert hist["undated"] == sum(1 for r in matched if not month_of(r))
+
+
+@pytest.mark.parametrize(
+    "days, labels",
+    [
+        (["2023-11-05", "2025-02-20"], ["2024-01", "2024-04", "2024-07", "2024-10", "2025-01"]),
+        (["2024-03-01", "2024-05-09"], ["2024-03", "2024-04", "2024-05"]),
+        (["2020-01-01", "2022-12-31"], ["2020", "2021", "2022"]),
+        (["1987-02-01", "2024-06-01"], ["1990", "2000", "2010", "2020"]),
+    ],
+)
+def test_histogram_axis_is_labelled_at_regular_ticks(
+    tmp_path: Path, days: list[str], labels: list[str]
+) -> None:
+    records = [
+        {"id": f"t{i}", "title": "Harvest", "body": "Harvest news.", "date": day}
+        for i, day in enumerate(days)
+    ]
+    index = build_index(tmp_path, records)[1]
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index)})
+    doc = page(app.test_client(), "/search?q=harvest")
+    chart = doc.xpath(f"//section[{C('histogram')}]//svg")[0]
+    assert [t.text_content() for t in chart.xpath(".//*[local-name()='text']")] == labels
+    ticks = [float(t.get("x1")) for t in chart.xpath(f".//*[local-name()='line'][{C('tick')}]")]
+    gaps = {round(b - a, 1) for a, b in itertools.pairwise(ticks)}
+    assert len(ticks) == len(labels) and len(gaps) <= 1  # evenly spaced
+    app.extensions["newsdesk"].close()
 
 
 def test_histogram_has_every_month_between_and_years_beyond_three(tmp_path: Path) -> None:

@@ -24,10 +24,12 @@ PAGES = {
     "search": "/search?q=bakhmut",
     "browse": "/search",
     "quotes": "/quotes?q=bakhmut",
+    "compact": "/search?q=bakhmut&view=compact",
+    "quotes-compact": "/quotes?q=bakhmut&view=compact",
     "speaker": "/speakers/" + quote("Volodymyr Zelensky"),
     "article": None,  # the first hit of the search above
     "empty": "/search?q=zzyzx",
-    "error": "/search?q=title:(",
+    "error": "/search?q=colour:red",
     "help": "/help",
 }
 WIDTHS = [390, 1280]

@@ -19,6 +19,7 @@ from webapp.search.syntax import lenient_reading, matches_all
 SORTS = ("relevance", "newest", "oldest")
 
 
+VIEWS = ("full", "compact")  # a hit with its snippets, or one line per hit
 MODES = ("all", "any")  # every word (falls back to any word when none has all), or any word
 
 
@@ -56,6 +57,7 @@ class SearchRequest:
     cursor: str = ""  # the page after this position (search/cursors.py) instead of `page`
     strict: bool = False  # query text that is not query syntax is an error (else read as words)
     snippet_chars: int = SNIPPET_CHARS  # the characters of passages each hit shows
+    view: str = "full"  # the page's layout of hits (VIEWS); the JSON is the same either way
 
     @classmethod
     def from_args(cls, args: Mapping[str, Sequence[str]]) -> SearchRequest:
@@ -66,7 +68,8 @@ class SearchRequest:
         sort (relevance|newest|oldest), page (>=1), per_page (1-100), facet_q_<facet> (search
         within a facet's values), cursor (the `next` of an earlier answer), strict (0|1: query
         text that is not query syntax is a 400, not read as words), snippet_chars (the
-        characters of passages each hit shows). Unknown parameters are ignored.
+        characters of passages each hit shows), view (full|compact: the page's layout). Unknown
+        parameters are ignored.
         """
         chosen, excluded = _chosen(args, ""), _chosen(args, "not_")
         request = cls(
@@ -77,6 +80,7 @@ class SearchRequest:
             page=_int_param(args, "page", 1, 1, None),
             per_page=_int_param(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
             mode=_choice_param(args, "mode", MODES, "all"),
+            view=_choice_param(args, "view", VIEWS, "full"),
             facet_q=_facet_searches(args),
             dedupe=flag_param(args, "dedupe", True),
             cursor=single_param(args, "cursor"),
@@ -173,7 +177,9 @@ class SearchRequest:
         )
 
     def without_filters(self) -> SearchRequest:
-        return SearchRequest(q=self.q, sort=self.sort, per_page=self.per_page, mode=self.mode)
+        return SearchRequest(
+            q=self.q, sort=self.sort, per_page=self.per_page, mode=self.mode, view=self.view
+        )
 
     def with_dates(self, first: str, last: str) -> SearchRequest:
         """This search within the days `first` to `last` (YYYY-MM-DD)."""
@@ -187,6 +193,9 @@ class SearchRequest:
 
     def with_mode(self, mode: str) -> SearchRequest:
         return self._changed(mode=mode)
+
+    def with_view(self, view: str) -> SearchRequest:
+        return replace(self, view=view)  # the same page, laid out another way
 
     def with_strict(self) -> SearchRequest:
         return self._changed(strict=True)
@@ -221,6 +230,7 @@ class SearchRequest:
         pairs += [(f"facet_q_{name}", text) for name, text in self.facet_q]
         pairs += [] if self.dedupe else [("dedupe", "0")]
         pairs += [("strict", "1")] if self.strict else []
+        pairs += [("view", self.view)] if self.view != "full" else []
         if self.snippet_chars != SNIPPET_CHARS:
             pairs += [("snippet_chars", str(self.snippet_chars))]
         return pairs

@@ -91,6 +91,11 @@ class Bucket:
     total: int
 
 
+MAX_TICKS = 5  # labels on the histogram's axis
+MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200)  # in months
+YEAR_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+
 @dataclass
 class Histogram:
     """Matches per month (per year beyond YEARS_AFTER_MONTHS), every period from the first
@@ -108,6 +113,29 @@ class Histogram:
     @property
     def peak(self) -> int:
         return max((b.count for b in self.buckets), default=0)
+
+    def ticks(self, most: int = MAX_TICKS) -> list[tuple[int, str]]:
+        """Where the chart's axis is labelled: (bucket index, label) at a regular step of
+        whole calendar periods (1, 2, 3, 6 or 12 months; 1, 2, 5, 10... years), the smallest
+        that gives at most `most` labels, each at a period the step divides (January for a
+        yearly step, a quarter's first month for three months); labelled by year alone when
+        the step is a year or more."""
+        if not self.buckets:
+            return []
+        numbers = [_period_number(b.key) for b in self.buckets]
+        steps = MONTH_STEPS if self.interval == "month" else YEAR_STEPS
+        for step in steps:
+            ticks = [i for i, n in enumerate(numbers) if n % step == 0]
+            if len(ticks) <= most:
+                break
+        yearly = self.interval == "year" or step >= 12
+        return [(i, self.buckets[i].key[:4] if yearly else self.buckets[i].key) for i in ticks]
+
+
+def _period_number(key: str) -> int:
+    """A bucket's key as a count of periods: "2024-05" months, "2024" years, from year 0."""
+    year, _, month = key.partition("-")
+    return int(year) * 12 + int(month) - 1 if month else int(year)
 
 
 @dataclass
