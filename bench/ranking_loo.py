@@ -3,18 +3,23 @@
 Five judged collections: the four classic ones of ../shared/corpora/ir (cisi, cran, med, adi,
 read with ../shared/tools/eval_ranking.py's loaders, scored as it scores) and the Reuters
 TOPICS proxy of bench/ranking.py. Each is indexed once by `newsdesk reindex`; every
-combination of the grid (BM25F's k1 and b, the title's weight, the saturation k3 of a word
-repeated in the query) ranks every query through
-`run_search` (mode=any, 100 hits, dedupe=0), in process.
+combination of the grid (BM25F's k1 and b, the title's own b, the title's weight, the
+saturation k3 of a word repeated in the query, the share of relevance feedback) ranks every
+query through `run_search` (mode=any, 100 hits, dedupe=0), in process.
+
+The grid is searched in stages (docs/benchmarks.md keeps each stage's table): a dimension that
+every fold of a stage chose alike is fixed at that value for the next stage, which opens
+another dimension.
 
 For each collection held out, the combination with the best mean nDCG@10 over the other four
 is chosen, and its nDCG@10 on the held-out one is reported: the figure to expect on a
 collection no constant was fitted on. The constants the product uses are the choice over all
 five, which the table shows too.
 
-    .venv/bin/python -m bench.ranking_loo [--write]
+    .venv/bin/python -m bench.ranking_loo
 
-`--write` replaces the "Ranking across collections" section of docs/benchmarks.md.
+It prints every combination's figures and the table of folds; docs/benchmarks.md ("Ranking
+across collections") keeps the table of each stage with what it means.
 """
 
 from __future__ import annotations
@@ -36,18 +41,18 @@ from bench.corpus import DATA, REPO, reuters_records
 from bench.ranking import fts5_ranker, load_collection, ndcg
 from indexer.schema import DEFAULT_FIELDS
 from webapp.engine.scoring import Bm25f
-from webapp.search import IndexHandle, SearchRequest, run_search
+from webapp.search import IndexHandle, SearchRequest, feedback, run_search
 
 SHARED = REPO.parent / "shared"
 IR = SHARED / "corpora" / "ir"
 EVAL = SHARED / "tools" / "eval_ranking.py"
-DOC = REPO / "docs" / "benchmarks.md"
 DEPTH = 100
-GRID_K1 = (1.2, 2.0, 3.0)
-GRID_B = (0.6, 0.75, 0.9)
-GRID_TITLE = (2.0, 3.0)
-GRID_K3 = (0.0, 1.0, 3.0, 10.0)
-SECTION = "## Ranking across collections"
+GRID_K1 = (2.0, 3.0, 4.5)
+GRID_B = (0.6, 0.75)
+GRID_TITLE_B = (0.0, 0.3, 0.6)  # the title's own b
+GRID_TITLE = (3.0,)
+GRID_K3 = (10.0,)
+GRID_FEEDBACK = (0.5,)  # the share of relevance feedback (0: BM25F alone)
 
 
 @dataclass
@@ -125,6 +130,17 @@ def title_weight(weight: float) -> Iterator[None]:
         DEFAULT_FIELDS["title"] = before
 
 
+@contextmanager
+def feedback_weight(share: float) -> Iterator[None]:
+    """Any-word rankings take relevance feedback in this share (0: none)."""
+    before = feedback.FEEDBACK_WEIGHT
+    feedback.FEEDBACK_WEIGHT = share
+    try:
+        yield
+    finally:
+        feedback.FEEDBACK_WEIGHT = before
+
+
 def score(judged: Judged, ranking: Bm25f) -> float:
     """Mean nDCG@10 of the product's ranking with these constants."""
     handle = IndexHandle(str(judged.index), ranking=ranking)
@@ -140,17 +156,19 @@ def score(judged: Judged, ranking: Bm25f) -> float:
         handle.close()
 
 
-Combination = tuple[float, float, float, float]  # k1, b, title weight, k3
+Combination = tuple[float, float, float, float, float, float]  # k1, b, title b, title, k3, fb
 
 
 def grid_scores(collections: list[Judged], report: Callable[[str], None]) -> dict:
     scores: dict[Combination, dict[str, float]] = {}
-    for k1, b, title, k3 in itertools.product(GRID_K1, GRID_B, GRID_TITLE, GRID_K3):
-        with title_weight(title):
-            found = {c.name: score(c, Bm25f(k1=k1, b=b, k3=k3)) for c in collections}
-        scores[(k1, b, title, k3)] = found
+    grid = itertools.product(GRID_K1, GRID_B, GRID_TITLE_B, GRID_TITLE, GRID_K3, GRID_FEEDBACK)
+    for k1, b, title_b, title, k3, share in grid:
+        ranking = Bm25f(k1=k1, b=b, k3=k3, field_b=(("title", title_b),))
+        with title_weight(title), feedback_weight(share):
+            found = {c.name: score(c, ranking) for c in collections}
+        scores[(k1, b, title_b, title, k3, share)] = found
         report(
-            f"k1 {k1} b {b} title {title} k3 {k3}: "
+            f"k1 {k1} b {b} title b {title_b} title {title} k3 {k3} feedback {share}: "
             + " ".join(f"{n} {v:.3f}" for n, v in found.items())
         )
     return scores
@@ -163,8 +181,8 @@ def best(scores: dict[Combination, dict[str, float]], names: list[str]) -> Combi
 def table(collections: list[Judged], scores: dict[Combination, dict[str, float]]) -> list[str]:
     names = [c.name for c in collections]
     rows = [
-        "| held out | chosen on the other four (k1, b, title, k3) | held-in mean "
-        "| held-out nDCG@10 | FTS5 nDCG@10 |",
+        "| held out | chosen on the other four (k1, b, title's b, title, k3, feedback) "
+        "| held-in mean | held-out nDCG@10 | FTS5 nDCG@10 |",
         "| --- | --- | ---: | ---: | ---: |",
     ]
     for held in collections:
@@ -182,39 +200,15 @@ def table(collections: list[Judged], scores: dict[Combination, dict[str, float]]
     return rows
 
 
-def write_doc(lines: list[str]) -> None:
-    text = DOC.read_text(encoding="utf-8")
-    block = "\n".join([SECTION, "", *lines]) + "\n"
-    start = text.find(SECTION + "\n")
-    if start < 0:
-        DOC.write_text(text.rstrip() + "\n\n" + block, encoding="utf-8")
-        return
-    end = text.find("\n## ", start + len(SECTION))
-    DOC.write_text(text[:start] + block + (text[end + 1 :] if end >= 0 else ""), encoding="utf-8")
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
-    args = parser.parse_args()
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     DATA.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=DATA) as tmp:
         root = Path(tmp)
         collections = [ir_collection(n, root) for n in ("cisi", "cran", "med", "adi")]
         collections.append(reuters_collection(root))
         scores = grid_scores(collections, print)
-    rows = table(collections, scores)
-    intro = [
-        "Every combination of BM25F's k1 and b, the title's weight and the saturation k3 of a",
-        "word repeated in the query, scored on five judged",
-        "collections; for each collection held out, the combination best on the other four, and",
-        "how it does on the held-out one (nDCG@10, mode=any, FTS5 bm25 beside it in the same",
-        "run). `python -m bench.ranking_loo --write`.",
-        "",
-    ]
-    print("\n".join(rows))
-    if args.write:
-        write_doc(intro + rows)
+    print("\n".join(table(collections, scores)))
 
 
 if __name__ == "__main__":

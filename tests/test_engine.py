@@ -13,6 +13,7 @@ import itertools
 import json
 import math
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import numpy as np
 import pytest
 
 from helpers.paths import SAMPLES, shared_path
-from indexer.schema import FACETS
+from indexer.schema import FACETS, WORD, stem
 from indexer.storage.leaves import field_docs, live_mask, term_docs
 from indexer.writer import reindex
 from webapp.engine import Engine
@@ -67,11 +68,12 @@ def assert_same_matches(handle: IndexHandle, text: str, kind: SearchKind, mode: 
     return len(expected)
 
 
-def bm25f_by_hand(handle: IndexHandle, query: Any) -> dict[int, float]:
+def bm25f_by_hand(handle: IndexHandle, query: Any, text: str = "") -> dict[int, float]:
     """BM25F of a query of plain words (Terms under And/Or), one document at a time, from
     Whoosh's public readers: per word, the field frequencies weighted (the Term's boost) and
     length-normalised, summed, saturated once, times the word's idf over the documents that
-    have it in any field."""
+    have it in any field, times Robertson's weight of the times `text` says the word."""
+    said = Counter(stem(word.lower()) for word in WORD.findall(text))
     searcher = handle.searcher()
     reader = searcher.reader()
     model = handle.ranking
@@ -90,11 +92,12 @@ def bm25f_by_hand(handle: IndexHandle, query: Any) -> dict[int, float]:
                 continue
             matcher = reader.postings(term.fieldname, term.text)
             for docnum, tf in matcher.items_as("weight"):
-                norm = (1 - model.b) + model.b * reader.doc_field_length(
-                    docnum, term.fieldname, 0
-                ) / average
+                b = dict(model.field_b).get(term.fieldname, model.b)
+                norm = (1 - b) + b * reader.doc_field_length(docnum, term.fieldname, 0) / average
                 weighted[docnum] = weighted.get(docnum, 0.0) + term.boost * tf / norm
         idf = math.log(1 + (len(live) - len(weighted) + 0.5) / (len(weighted) + 0.5))
+        times = said.get(terms[0].text, 1)
+        idf *= (model.k3 + 1) * times / (model.k3 + times)
         for docnum, w in weighted.items():
             scores[docnum] = scores.get(docnum, 0.0) + idf * w * (model.k1 + 1) / (w + model.k1)
     return scores
@@ -117,7 +120,16 @@ def test_engine_finds_what_whoosh_finds(
     assert_same_matches(samples_handle, text, kind, mode)
 
 
-WORD_QUERIES = ["grain", "zelensky", "grain prices", "odesa port grain", "said", "title:grain"]
+WORD_QUERIES = [
+    "grain",
+    "zelensky",
+    "grain prices",
+    "odesa port grain",
+    "said",
+    "title:grain",
+    "grain prices grain",  # a word said twice weighs more
+    "port odesa port grain port",
+]
 
 
 @pytest.mark.parametrize("text", WORD_QUERIES)
@@ -127,7 +139,7 @@ def test_words_score_as_bm25f_says(samples_handle: IndexHandle, text: str, mode:
     assert parsed is not None
     searcher = samples_handle.searcher()
     found = samples_handle.engine(searcher).run(searcher, parsed.query)
-    by_hand = bm25f_by_hand(samples_handle, parsed.query)
+    by_hand = bm25f_by_hand(samples_handle, parsed.query, text)
     engine = dict(zip(found.docs.tolist(), found.scores.tolist(), strict=True))
     assert engine and set(engine) <= set(by_hand)
     assert [engine[d] for d in engine] == pytest.approx([by_hand[d] for d in engine], rel=1e-9)

@@ -201,7 +201,7 @@ CLAUSES = [
 def test_relaxing_keeps_every_clause_but_the_free_words(
     client: FlaskClient, params: dict[str, str], clause: str, expected: set[str], told: str
 ) -> None:
-    relaxed = api(client, q=f"grain zeppelin {clause}".strip(), per_page=100, **params)
+    relaxed = api(client, q=f"grain zeppelin {clause}".strip(), per_page=100, feedback=0, **params)
     assert relaxed["relaxed"] is True
     assert {h["id"] for h in relaxed["hits"]} == expected
     plain = api(client, q=f"grain {clause}".strip(), per_page=100, **params)
@@ -377,8 +377,9 @@ def test_explicit_syntax_that_is_wrong_is_refused_either_way(
 def test_pasted_text_that_is_not_syntax_is_searched_as_words(
     client: FlaskClient, q: str, words: str, note: str
 ) -> None:
-    data = api(client, q=q, per_page=100)
-    plain = api(client, q=words, per_page=100, mode="any" if "OR" in words else "all")
+    data = api(client, q=q, per_page=100, feedback=0)
+    mode = "any" if "OR" in words else "all"
+    plain = api(client, q=words, per_page=100, mode=mode, feedback=0)
     assert [h["id"] for h in data["hits"]] == [h["id"] for h in plain["hits"]]
     assert any(n.startswith(note) for n in data["query_notes"]), data["query_notes"]
     assert api(client, q=words)["query_notes"] == []

@@ -48,6 +48,7 @@ SEARCH_PARAMETERS = [
         "mode",
         "dedupe",
         "strict",
+        "feedback",
         "snippet_chars",
         "sort",
         "page",

@@ -139,6 +139,14 @@ PARAMETERS: dict[str, dict[str, Any]] = {
             "default": SNIPPET_CHARS,
         },
     },
+    "feedback": {
+        "name": "feedback",
+        "in": "query",
+        "description": "Relevance feedback: the best 100 matches reordered by the words the "
+        "best 10 share (never adds or drops a match). Default: for any-word rankings; 1: "
+        "always; 0: never.",
+        "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
+    },
     "cursor": {
         "name": "cursor",
         "in": "query",

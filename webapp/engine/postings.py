@@ -28,6 +28,7 @@ from indexer.storage.leaves import (
     block_positions_at,
     length_codes,
     live_mask,
+    segment_frequencies,
     term_blocks,
 )
 from webapp.engine.scoring import Bm25f
@@ -36,6 +37,7 @@ from webapp.limits import seconds_left
 
 POSTINGS_BUDGET = 64 * 2**20  # bytes of decoded postings kept per index generation
 NODES_KEPT = 64  # results of Whoosh-run nodes kept (highlighting asks for them again)
+FREQUENCIES_KEPT = 200_000  # document frequencies kept (relevance feedback looks words up)
 SCORE_DECIMALS = 9  # scores are rounded: summing in another order must not reorder equal scores
 
 
@@ -67,6 +69,7 @@ class Engine:
         self._lengths: dict[str, np.ndarray] = {}
         self._norms: dict[str, np.ndarray] = {}
         self._nodes: OrderedDict[Query, Found] = OrderedDict()
+        self._frequencies: dict[tuple[str, bytes], int] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ reading
@@ -145,6 +148,19 @@ class Engine:
         keep = np.repeat(contains(docs, every_id), every_count)
         return np.repeat(every_id, every_count)[keep], np.concatenate(positions)[keep]
 
+    def document_frequency(self, searcher: Searcher, fieldname: str, text: bytes) -> int:
+        """The documents with the term (deleted ones too, as Whoosh counts them), through one
+        read of each segment's term table, kept for the generation (up to FREQUENCIES_KEPT)."""
+        key = (fieldname, text)
+        got = self._frequencies.get(key)
+        if got is None:
+            got = sum(segment_frequencies(searcher.reader(), fieldname, text))
+            with self._lock:
+                if len(self._frequencies) >= FREQUENCIES_KEPT:
+                    self._frequencies.clear()
+                self._frequencies[key] = got
+        return got
+
     def lengths(self, searcher: Searcher, fieldname: str) -> np.ndarray:
         """Every document's length in the field as Whoosh scores it (quantised to a byte)."""
         got = self._lengths.get(fieldname)
@@ -163,7 +179,7 @@ class Engine:
             lengths = self.lengths(searcher, fieldname)
             having = lengths[self.live & (lengths > 0)] if len(lengths) else lengths
             average = float(having.mean()) if len(having) else 1.0
-            got = self._norms[fieldname] = self.model.length_norm(lengths, average)
+            got = self._norms[fieldname] = self.model.length_norm(lengths, average, fieldname)
         return got
 
     # ------------------------------------------------------------ evaluating

@@ -6,7 +6,8 @@ rewards a word for the number of fields it is in, and a document long in one fie
 twice. BM25F (Robertson, Zaragoza and Taylor 2004; Lucene's `combined_fields`) first adds
 the word's frequencies across fields, each weighted and normalised by its field's length,
 then saturates the sum once: `idf * tf' * (k1 + 1) / (tf' + k1)` with
-`tf' = sum over fields of weight * tf / ((1 - b) + b * length / average length)`.
+`tf' = sum over fields of weight * tf / ((1 - b) + b * length / average length)`, with a b per
+field where one is given (`field_b`: the title's).
 
 The idf is Robertson and Spärck Jones's in the form Lucene uses,
 `log(1 + (N - n + 0.5) / (n + 0.5))`, over the documents that have the word in any of the
@@ -34,6 +35,12 @@ class Bm25f:
     k1: float
     b: float
     k3: float = 0.0
+    field_b: tuple[tuple[str, float], ...] = ()  # fields normalised with a b of their own
+
+    def b_of(self, fieldname: str) -> float:
+        """The strength of length normalisation in a field: a title's few words vary in
+        length for other reasons than a body's (BM25F has a b per field)."""
+        return dict(self.field_b).get(fieldname, self.b)
 
     def repeats(self, times: int) -> float:
         """The weight of a word the query says `times` times: Robertson's
@@ -46,9 +53,10 @@ class Bm25f:
         """How rare a word is: `having` of `documents` contain it."""
         return math.log(1 + (documents - having + 0.5) / (having + 0.5))
 
-    def length_norm(self, lengths: np.ndarray, average: float) -> np.ndarray:
+    def length_norm(self, lengths: np.ndarray, average: float, fieldname: str = "") -> np.ndarray:
         """Each document's normalisation of frequencies in a field of these lengths."""
-        return (1 - self.b) + self.b * lengths / (average or 1.0)
+        b = self.b_of(fieldname)
+        return (1 - b) + b * lengths / (average or 1.0)
 
     def saturate(self, weighted: np.ndarray) -> np.ndarray:
         """Weighted, normalised frequencies to scores before idf: 0 stays 0, ones tend to k1+1."""

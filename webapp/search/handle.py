@@ -33,11 +33,14 @@ T = TypeVar("T")
 SCOPES_KEPT = 256  # filter sets remembered per generation
 
 
-# BM25F (webapp/engine/scoring.py): term saturation K1 and length normalisation B, chosen by
-# leaving one collection out (docs/benchmarks.md, "Ranking across collections").
-BM25_K1 = 2.0
+# BM25F (webapp/engine/scoring.py): term saturation K1, length normalisation B (the title's
+# own TITLE_B) and the saturation K3 of a word the query repeats, chosen by leaving one
+# collection out (docs/benchmarks.md, "Ranking across collections").
+BM25_K1 = 3.0
 BM25_B = 0.6
-RANKING = Bm25f(k1=BM25_K1, b=BM25_B)
+TITLE_B = 0.3
+BM25_K3 = 10.0
+RANKING = Bm25f(k1=BM25_K1, b=BM25_B, k3=BM25_K3, field_b=(("title", TITLE_B),))
 
 
 class IndexHandle:

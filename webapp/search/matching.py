@@ -10,10 +10,11 @@ import numpy as np
 from whoosh.query import Query, QueryError
 from whoosh.searching import Searcher
 
-from indexer.schema import day_number
+from indexer.schema import ARTICLE, day_number
 from webapp.engine import DOCNUM, EMPTY_DOCS, Found, common_docs
 from webapp.limits import check_query_cost
 from webapp.search.errors import BadQuery
+from webapp.search.feedback import with_feedback
 from webapp.search.query import read_query
 from webapp.search.tables import doc_mask
 
@@ -138,7 +139,24 @@ def find_matches(
     handle: IndexHandle, searcher: Searcher, request: SearchRequest, kind: SearchKind
 ) -> Matches:
     """The request's matches; in mode "all", when no document has every word but some have
-    one, the matches with any of its free words and every other clause (`relaxed`)."""
+    one, the matches with any of its free words and every other clause (`relaxed`).
+
+    An any-word ranking of articles (mode=any, or relaxed) has its best matches reordered
+    with relevance feedback (feedback.py), or any ranking if the request asks (feedback=1):
+    a ranking of every word keeps BM25F's order, and its speed (docs/benchmarks.md)."""
+    matches = _matches(handle, searcher, request, kind)
+    wanted = request.feedback
+    if wanted is None:
+        wanted = request.mode == "any" or matches.relaxed
+    ranked = request.sort == "relevance" and wanted and kind.name == ARTICLE
+    if ranked and matches.found is not None and len(matches.docs) > 1:
+        matches.found = with_feedback(handle, searcher, matches.found, matches.docs, kind.fields)
+    return matches
+
+
+def _matches(
+    handle: IndexHandle, searcher: Searcher, request: SearchRequest, kind: SearchKind
+) -> Matches:
     kind_docs = handle.kind_docs(searcher).of(kind.name)
     scope = request_scope(handle, searcher, request, kind_docs)
     parsed = read_query(handle, request.q, kind, request.mode, request.strict)

@@ -58,6 +58,9 @@ class SearchRequest:
     strict: bool = False  # query text that is not query syntax is an error (else read as words)
     snippet_chars: int = SNIPPET_CHARS  # the characters of passages each hit shows
     view: str = "full"  # the page's layout of hits (VIEWS); the JSON is the same either way
+    # the best matches reordered with relevance feedback (feedback.py): None, for rankings of
+    # any word (mode=any, or relaxed); or always (True), or never (False)
+    feedback: bool | None = None
 
     @classmethod
     def from_args(cls, args: Mapping[str, Sequence[str]]) -> SearchRequest:
@@ -68,7 +71,9 @@ class SearchRequest:
         sort (relevance|newest|oldest), page (>=1), per_page (1-100), facet_q_<facet> (search
         within a facet's values), cursor (the `next` of an earlier answer), strict (0|1: query
         text that is not query syntax is a 400, not read as words), snippet_chars (the
-        characters of passages each hit shows), view (full|compact: the page's layout). Unknown
+        characters of passages each hit shows), view (full|compact: the page's layout),
+        feedback (0|1: the best matches reordered with relevance feedback never or always;
+        by default, for rankings of any word). Unknown
         parameters are ignored.
         """
         chosen, excluded = _chosen(args, ""), _chosen(args, "not_")
@@ -85,6 +90,7 @@ class SearchRequest:
             dedupe=flag_param(args, "dedupe", True),
             cursor=single_param(args, "cursor"),
             strict=flag_param(args, "strict", False),
+            feedback=_optional_flag(args, "feedback"),
             snippet_chars=_int_param(
                 args, "snippet_chars", SNIPPET_CHARS, MIN_PASSAGE, MAX_SNIPPET_CHARS
             ),
@@ -231,6 +237,7 @@ class SearchRequest:
         pairs += [] if self.dedupe else [("dedupe", "0")]
         pairs += [("strict", "1")] if self.strict else []
         pairs += [("view", self.view)] if self.view != "full" else []
+        pairs += [] if self.feedback is None else [("feedback", str(int(self.feedback)))]
         if self.snippet_chars != SNIPPET_CHARS:
             pairs += [("snippet_chars", str(self.snippet_chars))]
         return pairs
@@ -303,6 +310,10 @@ def _choice_param(
     if text not in choices:
         raise BadRequest(f"'{name}' must be one of {', '.join(choices)}, not {text!r}")
     return text
+
+
+def _optional_flag(args: Mapping[str, Sequence[str]], name: str) -> bool | None:
+    return flag_param(args, name, False) if single_param(args, name) else None
 
 
 def flag_param(args: Mapping[str, Sequence[str]], name: str, default: bool) -> bool:
