@@ -143,7 +143,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "name": "feedback",
         "in": "query",
         "description": "Relevance feedback: the best 100 matches reordered by the words the "
-        "best 10 share (never adds or drops a match). Default: for any-word rankings; 1: "
+        "best 10 share (never adds or drops a match). Default: for mode=any; 1: "
         "always; 0: never.",
         "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
     },

@@ -7,7 +7,7 @@ matches, weighs each word of their title and body by how often it occurs there, 
 match's score and by how rare the word is in the index (so "said" and "the" weigh nothing
 without a stop list), and keeps the FEEDBACK_WORDS heaviest. The best RERANKED matches are
 then ordered again by their BM25F score plus, in the share FEEDBACK_WEIGHT, how much of those
-words they have (BM25F again, each word weighted by the model).
+words their title and body have (BM25F again, each word weighted by the model).
 
 Only the order of the best RERANKED matches changes: a match is never added or lost, the
 totals, facets and histogram stay as they were, and every reordered match keeps a score at
@@ -38,7 +38,7 @@ FEEDBACK_WORDS = 20  # the words kept from them
 FEEDBACK_WEIGHT = 0.5  # their share in the score of a reordered match
 RERANKED = 100  # the best matches reordered
 CANDIDATES = 100  # words looked up in the index (the most frequent in the best matches)
-TEXT_FIELDS = ("title", "body")  # the stored text read from each of the best matches
+TEXT_FIELDS = ("title", "body")  # the text the words are read from, and scored in
 
 
 def with_feedback(
@@ -61,7 +61,8 @@ def with_feedback(
     if not words:
         return found
     reranked = np.array(sorted(d for _, d in best), dtype=found.docs.dtype)
-    extra = _word_scores(handle, searcher, reranked, words, fields)
+    scored_fields = {name: fields[name] for name in TEXT_FIELDS if name in fields}
+    extra = _word_scores(handle, searcher, reranked, words, scored_fields)
     top = max(extra.max(), 0.0)
     if top <= 0:
         return found

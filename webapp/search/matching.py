@@ -141,13 +141,14 @@ def find_matches(
     """The request's matches; in mode "all", when no document has every word but some have
     one, the matches with any of its free words and every other clause (`relaxed`).
 
-    An any-word ranking of articles (mode=any, or relaxed) has its best matches reordered
+    A ranking of articles asked for with any word (mode=any) has its best matches reordered
     with relevance feedback (feedback.py), or any ranking if the request asks (feedback=1):
-    a ranking of every word keeps BM25F's order, and its speed (docs/benchmarks.md)."""
+    a ranking of every word, and the fallback to any word when none has them all, keep
+    BM25F's order and their speed (docs/benchmarks.md, "Ranking across collections")."""
     matches = _matches(handle, searcher, request, kind)
     wanted = request.feedback
     if wanted is None:
-        wanted = request.mode == "any" or matches.relaxed
+        wanted = request.mode == "any"
     ranked = request.sort == "relevance" and wanted and kind.name == ARTICLE
     if ranked and matches.found is not None and len(matches.docs) > 1:
         matches.found = with_feedback(handle, searcher, matches.found, matches.docs, kind.fields)
@@ -176,6 +177,20 @@ def _matches(
     if not len(loose_docs):
         return Matches(parsed, scope, found.docs, docs, 0, found=found)
     return Matches(loose, scope, loose_found.docs, loose_docs, 0, relaxed=True, found=loose_found)
+
+
+def strict_total(
+    handle: IndexHandle, searcher: Searcher, request: SearchRequest, kind: SearchKind
+) -> int:
+    """How many documents match the request as it is written (its mode, its filters): no
+    relaxing, no ranking. What a "did you mean" must beat."""
+    kind_docs = handle.kind_docs(searcher).of(kind.name)
+    scope = request_scope(handle, searcher, request, kind_docs)
+    parsed = read_query(handle, request.q, kind, request.mode, request.strict)
+    if parsed is None:
+        return len(scope.docs)
+    found = query_found(handle, searcher, parsed.query, kind.name)
+    return int(scope.mask(searcher.reader().doc_count_all())[found.docs].sum())
 
 
 def query_found(handle: IndexHandle, searcher: Searcher, query: Query, kind: str) -> Found:

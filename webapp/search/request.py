@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -14,7 +15,7 @@ from webapp.limits import check_depth, check_values
 from webapp.safetext import ERRORS
 from webapp.search.errors import BadRequest
 from webapp.search.snippets import MAX_SNIPPET_CHARS, MIN_PASSAGE, SNIPPET_CHARS
-from webapp.search.syntax import lenient_reading, matches_all
+from webapp.search.syntax import Reading, lenient_reading, matches_all
 
 SORTS = ("relevance", "newest", "oldest")
 
@@ -58,8 +59,8 @@ class SearchRequest:
     strict: bool = False  # query text that is not query syntax is an error (else read as words)
     snippet_chars: int = SNIPPET_CHARS  # the characters of passages each hit shows
     view: str = "full"  # the page's layout of hits (VIEWS); the JSON is the same either way
-    # the best matches reordered with relevance feedback (feedback.py): None, for rankings of
-    # any word (mode=any, or relaxed); or always (True), or never (False)
+    # the best matches reordered with relevance feedback (feedback.py): None, for rankings
+    # asked for with any word (mode=any); or always (True), or never (False)
     feedback: bool | None = None
 
     @classmethod
@@ -73,7 +74,7 @@ class SearchRequest:
         text that is not query syntax is a 400, not read as words), snippet_chars (the
         characters of passages each hit shows), view (full|compact: the page's layout),
         feedback (0|1: the best matches reordered with relevance feedback never or always;
-        by default, for rankings of any word). Unknown
+        by default, for mode=any). Unknown
         parameters are ignored.
         """
         chosen, excluded = _chosen(args, ""), _chosen(args, "not_")
@@ -109,7 +110,7 @@ class SearchRequest:
         articles matching the filters."""
         if not self.q.strip() or matches_all(self.q):
             return True
-        return not self.strict and not lenient_reading(self.q).text.strip()
+        return not self.strict and not _reading(self.q).text.strip()
 
     @property
     def effective_sort(self) -> str:
@@ -252,6 +253,12 @@ class SearchRequest:
 
     def query_string(self) -> str:
         return urlencode(self.params(), errors=ERRORS)
+
+
+@functools.lru_cache(maxsize=256)
+def _reading(q: str) -> Reading:
+    """lenient_reading, once per query text (`browsing` is asked for several times)."""
+    return lenient_reading(q)
 
 
 def _values(args: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:

@@ -13,7 +13,12 @@ from webapp.search.errors import BadQuery
 from webapp.search.facets import count_facets, month_histogram
 from webapp.search.hits import COPIES_LISTED, copy_of, ranked_page
 from webapp.search.kinds import ARTICLES
-from webapp.search.matching import CollapsedMatches, collapse_copies, find_matches
+from webapp.search.matching import (
+    CollapsedMatches,
+    collapse_copies,
+    find_matches,
+    strict_total,
+)
 from webapp.search.results import Hit, Ranking, SearchResult
 from webapp.search.spelling import suggest_query
 from webapp.search.syntax import query_words
@@ -150,7 +155,7 @@ def suggestion(
     if better is None:
         return None
     try:
-        found = find_matches(handle, searcher, request.with_query(better), kind)
+        total = strict_total(handle, searcher, request.with_query(better), kind)
     except BadQuery:
         return None
-    return better if found.strict_total > matches.strict_total else None
+    return better if total > matches.strict_total else None

@@ -114,14 +114,60 @@ def _in_word(text: str, at: int) -> bool:
 
 # ---------------------------------------------------------------- passages
 
-# Where a sentence ends: its closing mark (and a quotation mark or bracket after it) and the
-# white space after, or a line break. Not after an initial or a common abbreviation ("U.S.",
-# "Mr.", "Jan."), where a full stop does not end the sentence.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])([\"'”’»)\]]*)\s+|()\s*\n\s*")
-_ABBREVIATION = re.compile(
-    r"(?:\b[A-Za-z]|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Gov|Sen|Rep|Lt|Col|Sgt|Capt|Prof|No|vs|"
-    r"etc|Inc|Corp|Co|Ltd|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec))\.$"
+# Where a sentence may end: its closing mark (and a quotation mark or bracket after it) and the
+# white space after, or the end of a paragraph (a blank line: indexer/paragraphs.py; a single
+# line break is a hard-wrapped line's). Not after an initial or a common abbreviation ("U.S.",
+# "Mr.", "Jan."), where a full stop does not end the sentence (`_abbreviated`).
+_SENTENCE_END = re.compile(r"[.!?…]([\"'”’»)\]]*)\s+|\n\s*\n\s*")
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "jr",
+        "sr",
+        "gen",
+        "gov",
+        "sen",
+        "rep",
+        "lt",
+        "col",
+        "sgt",
+        "capt",
+        "prof",
+        "no",
+        "vs",
+        "etc",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
 )
+_OPENING = "\"'“‘(«["
+
+
+def _abbreviated(text: str, dot: int) -> bool:
+    """Whether the full stop at `dot` ends an initial or an abbreviation, not a sentence."""
+    before = text[max(0, dot - 6) : dot].split()
+    word = before[-1].rsplit(".", 1)[-1].lstrip(_OPENING) if before else ""
+    return (len(word) == 1 and word.isalpha()) or word.lower() in _ABBREVIATIONS
+
+
 # Where a clause ends inside a sentence: a comma, semicolon, colon or dash and the space after.
 _CLAUSE_END = re.compile(r"[,;:]\s+|\s+[—–-]\s+|[—–]")
 MIN_PASSAGE = 60  # a passage is not begun with fewer characters of the budget left
@@ -151,14 +197,18 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
     """The sentences of `text`, as (start, end), white space left out."""
     start = 0
     for boundary in _SENTENCE_END.finditer(text):
-        end = boundary.end(1) if boundary.group(1) is not None else boundary.start()
-        if "\n" not in boundary.group() and _ABBREVIATION.search(text, start, boundary.start()):
+        if boundary.group(1) is None:  # a blank line
+            end = boundary.start()
+        elif text[boundary.start()] == "." and _abbreviated(text, boundary.start()):
             continue
+        else:
+            end = boundary.end(1)
         if end > start:
             yield start, end
         start = boundary.end()
-    if start < len(text):
-        yield start, len(text.rstrip())
+    last = len(text.rstrip())
+    if start < last:
+        yield start, last
 
 
 def passages(text: str, places: list[Place], budget: int, count: int) -> list[_Passage]:
@@ -170,6 +220,8 @@ def passages(text: str, places: list[Place], budget: int, count: int) -> list[_P
     found: list[tuple[tuple[int, int, int], int, int, list[Place]]] = []
     at = 0
     for start, end in sentences(text):
+        if at == len(places):
+            break  # no matched word further on
         inside = []
         while at < len(places) and places[at][0] < end:
             if places[at][0] >= start:
