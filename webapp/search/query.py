@@ -23,7 +23,7 @@ from webapp.engine.repeats import fold_repeats
 from webapp.search.errors import BadQuery
 from webapp.search.kinds import ARTICLES
 from webapp.search.querylang import DateQueryError, DayRangePlugin, explain
-from webapp.search.syntax import check_query_syntax, lenient_reading, matches_all
+from webapp.search.syntax import check_query_syntax, has_words, lenient_reading, matches_all
 
 if TYPE_CHECKING:
     from webapp.search.handle import IndexHandle
@@ -116,17 +116,17 @@ def read_query(
     """The parsed query (None when empty); BadQuery, saying where, when it is malformed.
 
     Text that cannot be query syntax (a stray `<`, a quote never closed...) is read as words
-    and the reading noted, unless `strict`: then it is an error too."""
+    and the reading noted, unless `strict`, or unless no word would be left to search (`*`,
+    `NOT *`, `(`): then it is an error too."""
     if not text.strip() or matches_all(text):
         check_query_syntax(text)
         return None  # browse: the same answer at a fraction of the cost
     notes: tuple[str, ...] = ()
     if not strict:
         reading = lenient_reading(text)
-        text, notes = reading.text, reading.notes
+        if has_words(reading.text):  # else nothing is left to search: say what is wrong
+            text, notes = reading.text, reading.notes
     check_query_syntax(text)
-    if not text.strip():
-        return None
     kind = kind or ARTICLES
     parser = handle.parser(kind)
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -15,7 +14,7 @@ from webapp.limits import check_depth, check_values
 from webapp.safetext import ERRORS
 from webapp.search.errors import BadRequest
 from webapp.search.snippets import MAX_SNIPPET_CHARS, MIN_PASSAGE, SNIPPET_CHARS
-from webapp.search.syntax import Reading, lenient_reading, matches_all
+from webapp.search.syntax import matches_all
 
 SORTS = ("relevance", "newest", "oldest")
 
@@ -105,12 +104,9 @@ class SearchRequest:
 
     @property
     def browsing(self) -> bool:
-        """True when there is no query text, only match-all wildcards (`*`, `title:*`), or
-        nothing but what is not query syntax (a lone bracket, read leniently): list the
-        articles matching the filters."""
-        if not self.q.strip() or matches_all(self.q):
-            return True
-        return not self.strict and not _reading(self.q).text.strip()
+        """True when there is no query text, or only match-all wildcards (`*`, `title:*`):
+        list the articles matching the filters."""
+        return not self.q.strip() or matches_all(self.q)
 
     @property
     def effective_sort(self) -> str:
@@ -253,12 +249,6 @@ class SearchRequest:
 
     def query_string(self) -> str:
         return urlencode(self.params(), errors=ERRORS)
-
-
-@functools.lru_cache(maxsize=256)
-def _reading(q: str) -> Reading:
-    """lenient_reading, once per query text (`browsing` is asked for several times)."""
-    return lenient_reading(q)
 
 
 def _values(args: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:

@@ -144,6 +144,11 @@ def _leading_wildcards(outside: str) -> Iterator[int]:
                 prefix += 1
 
 
+def has_words(text: str) -> bool:
+    """Whether the text holds a word to search (a letter or digit outside the operators)."""
+    return any(word not in OPERATORS for word in re.findall(r"\w+", text))
+
+
 def check_query_syntax(text: str) -> None:
     """Reject what Whoosh's lenient parser would silently misread: unterminated phrases,
     unbalanced parentheses, unknown field names and fields without a term. The message says
