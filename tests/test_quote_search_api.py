@@ -114,7 +114,8 @@ def test_api_quotes_shape(client: FlaskClient) -> None:
     (hit,) = data["hits"]
     assert list(hit) == [
         "id", "article_id", "n", "speaker", "speaker_role", "text", "highlight",
-        "title", "author", "date", "location", "source", "link", "score",
+        "title", "author", "date", "location", "source", "link", "score", "published",
+        "date_precision",
     ]  # fmt: skip
     assert hit["id"] == "r01#q1" and (hit["article_id"], hit["n"]) == ("r01", 1)
     assert hit["speaker"] == "Oleksandr Kubrakov"

@@ -44,7 +44,7 @@ def search_atom() -> Response:
         {
             "hit": hit,
             "link": absolute_url("newsdesk.article_page", article_id=hit.id),
-            "updated": atom_time(hit.date),
+            "updated": atom_time(hit.published or hit.date),
             "summary": opening(_plain(hit.highlights.get("body", ""))),
         }
         for hit in result.hits

@@ -13,6 +13,7 @@ from whoosh.searching import Searcher
 from indexer.schema import stored_fields
 from webapp.engine import matched_terms
 from webapp.safetext import ERRORS
+from webapp.search.dates import dated
 from webapp.search.results import Copy, Hit, QuoteHit
 from webapp.search.snippets import (
     SNIPPET_CHARS,
@@ -105,15 +106,19 @@ def _score(score: float | None) -> float | None:
 def article_hit(stored: Mapping[str, Any], score: float | None, matched: Matched | None) -> Hit:
     """An article Hit from stored fields; highlighted when there is a Whoosh hit."""
     fields = stored_fields(stored)
+    when = dated(fields["date"])
     return Hit(
         **{name: fields[name] for name in _HIT_FIELDS},
+        date=when.date,
+        published=when.published,
+        date_precision=when.date_precision,
         title=fields["title"] or "",
         score=_score(score),
         highlights=highlights(matched, stored) if matched else plain_highlights(stored),
     )
 
 
-_HIT_FIELDS = ("id", "author", "author_role", "date", "location", "source", "url", "cluster")
+_HIT_FIELDS = ("id", "author", "author_role", "location", "source", "url", "cluster")
 
 
 def quote_hit(stored: Mapping[str, Any], score: float | None, matched: Matched | None) -> QuoteHit:
@@ -138,24 +143,26 @@ def copy_of(stored: Mapping[str, Any]) -> Copy:
         title=fields["title"] or "",
         source=fields["source"],
         site=fields["site"],
-        date=fields["date"],
+        date=dated(fields["date"]).date,
     )
 
 
 # The columns of the CSV and JSON Lines exports: a row per article, or per quotation
 ARTICLE_COLUMNS = (
-    "id", "title", "author", "author_role", "date", "location", "source", "site", "url",
-    "cluster", "body",
+    "id", "title", "author", "author_role", "date", "published", "date_precision", "location",
+    "source", "site", "url", "cluster", "body",
 )  # fmt: skip
 QUOTE_COLUMNS = (
     "id", "article_id", "n", "speaker", "speaker_role", "text", "title", "author", "date",
-    "location", "source", "link",
+    "published", "date_precision", "location", "source", "link",
 )  # fmt: skip
 
 
 def article_row(stored: Mapping[str, Any]) -> dict[str, Any]:
     """An article's export row: ARTICLE_COLUMNS from its stored fields."""
     fields = stored_fields(stored)
+    when = dated(fields["date"])
+    fields.update(date=when.date, published=when.published, date_precision=when.date_precision)
     row = {name: fields[name] for name in ARTICLE_COLUMNS}
     row["title"] = row["title"] or ""
     return row
@@ -165,6 +172,7 @@ def quote_row(stored: Mapping[str, Any]) -> dict[str, Any]:
     """A quotation as QUOTE_COLUMNS from its record's stored fields: its export row, and
     every field of its QuoteHit but the highlight and the score."""
     article_id, n = stored.get("article", ""), int(stored.get("n") or 0)
+    when = dated(stored.get("date_text"))
     return {
         "id": stored.get("id", ""),
         "article_id": article_id,
@@ -174,7 +182,9 @@ def quote_row(stored: Mapping[str, Any]) -> dict[str, Any]:
         "text": stored.get("quotes") or "",
         "title": stored.get("article_title") or "",
         "author": stored.get("author") or None,
-        "date": stored.get("date_text"),
+        "date": when.date,
+        "published": when.published,
+        "date_precision": when.date_precision,
         "location": stored.get("location") or None,
         "source": stored.get("source") or None,
         "link": quote_link(article_id, n),

@@ -44,6 +44,8 @@ class Hit:
     url: str | None
     score: float | None
     highlights: dict[str, str]
+    published: str | None = None  # the source's timestamp, when it said more than the day
+    date_precision: str | None = None  # year, month, day, minute or second (search/dates.py)
     cluster: str | None = None  # its syndicated copies' cluster: the earliest copy's id
     copy_count: int = 0  # further matching copies collapsed into this hit (dedupe=1)
     copies: list[Copy] = field(default_factory=list)  # the first COPIES_LISTED of them
@@ -77,6 +79,8 @@ class QuoteHit:
     source: str | None
     link: str
     score: float | None
+    published: str | None = None  # the source's timestamp, when it said more than the day
+    date_precision: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return plain(self)
