@@ -67,6 +67,19 @@ _FACET_COUNT = {
 }
 _COUNTS = {"type": "array", "items": schema("FacetCount")}
 _TEXT = {"type": "string"}
+# A document's date (webapp/search/dates.py): the day alone; the source's timestamp; which.
+_DATED = {
+    "date": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+    "published": {
+        "type": ["string", "null"],
+        "description": "The source's timestamp (ISO 8601, with its offset where it gave one) "
+        "when it said more than the day, or the month or year it gave.",
+    },
+    "date_precision": {
+        "type": ["string", "null"],
+        "enum": ["year", "month", "day", "minute", "second", None],
+    },
+}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {
@@ -88,8 +101,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "id": _TEXT,
             "title": _TEXT,
-            **{k: _nullable("string") for k in ("author", "author_role", "date", "location")},
+            **{k: _nullable("string") for k in ("author", "author_role", "location")},
             **{k: _nullable("string") for k in ("source", "url")},
+            **_DATED,
             "score": _nullable("number"),
             "highlights": {"type": "object", "additionalProperties": _TEXT},
             "cluster": _nullable("string"),
@@ -101,7 +115,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "object",
         "description": "Another article: a syndicated copy, or one like it.",
         "required": ["id"],
-        "properties": {"id": _TEXT, "title": _nullable("string")},
+        "properties": {"id": _TEXT, "title": _nullable("string"), "date": _DATED["date"]},
     },
     "Related": {
         "type": "object",
@@ -124,7 +138,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "text": _TEXT,
             "highlight": _TEXT,
             "title": _TEXT,
-            **{k: _nullable("string") for k in ("author", "date", "location", "source")},
+            **{k: _nullable("string") for k in ("author", "location", "source")},
+            **_DATED,
             "link": _TEXT,
             "score": _nullable("number"),
         },
@@ -233,8 +248,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "format": _TEXT,
             **{
                 k: _nullable("string")
-                for k in ("site", "title", "author", "author_role", "date", "location", "source")
+                for k in ("site", "title", "author", "author_role", "location", "source")
             },
+            **_DATED,
             "url": _nullable("string"),
             "body": _TEXT,
             "quotes": {"type": "array", "items": schema("Quote")},

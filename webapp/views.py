@@ -34,6 +34,7 @@ from webapp.search import (
     speaker_quotes,
 )
 from webapp.search.cursors import PAGING
+from webapp.search.dates import dated, dated_fields
 
 bp = Blueprint("newsdesk", __name__)
 log = logging.getLogger(__name__)
@@ -189,9 +190,10 @@ def article_page(article_id: str) -> Any:
 
 @bp.get("/api/articles/<path:article_id>")
 def article_api(article_id: str) -> Any:
-    """One article as JSON (Article.to_dict()); 404 for an unknown id."""
+    """One article as JSON (Article.to_dict(), its date as search/dates.py gives it); 404
+    for an unknown id."""
     article = get_article(get_handle(), article_id)
-    return jsonify(article.to_dict())
+    return jsonify({**article.to_dict(), **dated_fields(article.date)})
 
 
 @bp.get("/api/articles/<path:article_id>/similar")
@@ -199,6 +201,9 @@ def similar_api(article_id: str) -> Any:
     """An article's other copies and the articles most like it; 404 for an unknown id. The
     article page shows the same (`related_to`)."""
     return jsonify(related_articles(get_handle(), article_id).to_dict())
+
+
+bp.app_template_global("dated")(dated)
 
 
 @bp.app_template_global()

@@ -45,3 +45,9 @@ def dated(text: str | None) -> Dated:
         return Dated(day, None, "day")
     precision = "second" if parts["second"] is not None else "minute"
     return Dated(day, found.group().replace(" ", "T", 1), precision)
+
+
+def dated_fields(text: str | None) -> dict[str, str | None]:
+    """`date`, `published` and `date_precision` of a stored date text, for a JSON object."""
+    when = dated(text)
+    return {"date": when.date, "published": when.published, "date_precision": when.date_precision}
