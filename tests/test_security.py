@@ -343,6 +343,8 @@ BAD_PARAMETERS = [
     ("q=title:(&strict=1", "parenthes"),
     ('q="open&strict=1', "phrase"),
     ("strict=maybe", "'strict'"),
+    ("month=2005", "'month' takes a month as YYYY-MM"),
+    ("not_month=2005-13", "'not_month' takes a month as YYYY-MM"),
     ("q=nofield:x", "unknown field"),
 ]
 

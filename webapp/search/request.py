@@ -260,7 +260,19 @@ def _values(args: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:
 def _chosen(args: Mapping[str, Sequence[str]], prefix: str) -> Chosen:
     """The values of each facet's parameter (`author=...`, or with `prefix` `not_author=...`)."""
     found = ((name, _values(args, f"{prefix}{name}")) for name in FILTER_FACETS)
-    return tuple((name, values) for name, values in found if values)
+    chosen = tuple((name, values) for name, values in found if values)
+    for name, values in chosen:
+        if name == "month":
+            for value in values:
+                if not _MONTH.fullmatch(value):
+                    raise BadRequest(
+                        f"'{prefix}month' takes a month as YYYY-MM (2005-09), not {value!r}; "
+                        "for a year, use from=2005-01-01&to=2005-12-31 or q=date:2005"
+                    )
+    return chosen
+
+
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def single_param(args: Mapping[str, Sequence[str]], name: str) -> str:
