@@ -103,9 +103,10 @@ class Evaluation:
         if not docs:
             return union(plain)
         summed = union([Found(d, w) for d, w in zip(docs, weighted, strict=True)])
-        model = self.engine.model
-        idf = model.idf(self.engine.documents, len(summed)) * model.repeats(times(terms[0]))
-        return union([Found(summed.docs, idf * model.saturate(summed.scores)), *plain])
+        scores = self.engine.model.word(
+            summed.scores, self.engine.documents, len(summed), times(terms[0])
+        )
+        return union([Found(summed.docs, scores), *plain])
 
     def _and(self, subs: Iterable[Query]) -> Found:
         subs = list(subs)

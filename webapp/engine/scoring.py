@@ -58,6 +58,12 @@ class Bm25f:
         b = self.b_of(fieldname)
         return (1 - b) + b * lengths / (average or 1.0)
 
+    def word(self, weighted: np.ndarray, documents: int, having: int, times: int = 1) -> np.ndarray:
+        """A word's scores: its documents' weighted, normalised frequencies saturated, times
+        its idf (`having` of `documents` have it) and the weight of the times the query
+        says it."""
+        return self.idf(documents, having) * self.repeats(times) * self.saturate(weighted)
+
     def saturate(self, weighted: np.ndarray) -> np.ndarray:
         """Weighted, normalised frequencies to scores before idf: 0 stays 0, ones tend to k1+1."""
         return weighted * (self.k1 + 1) / (weighted + self.k1)

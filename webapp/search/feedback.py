@@ -28,7 +28,6 @@ from whoosh.searching import Searcher
 
 from indexer.schema import exact_words, stem
 from webapp.engine import Engine, Found
-from webapp.search.tables import doc_mask
 
 if TYPE_CHECKING:
     from webapp.search.handle import IndexHandle
@@ -45,15 +44,14 @@ def with_feedback(
     handle: IndexHandle,
     searcher: Searcher,
     found: Found,
-    docs: np.ndarray,
+    scored: Found,
     fields: Mapping[str, float],
     weight: float | None = None,
 ) -> Found:
-    """`found` with the best RERANKED of its documents within `docs` (sorted) scored again
-    with the words of the best FEEDBACK_DOCS, in the share `weight` (FEEDBACK_WEIGHT by
-    default, between 0 and 1); the other scores unchanged."""
+    """`found` with the best RERANKED of `scored` (its documents within the search's scope)
+    scored again with the words of the best FEEDBACK_DOCS, in the share `weight`
+    (FEEDBACK_WEIGHT by default, between 0 and 1); the other scores unchanged."""
     weight = FEEDBACK_WEIGHT if weight is None else weight
-    scored = found.within(doc_mask(docs, searcher.reader().doc_count_all()))
     best = scored.best(RERANKED)
     if len(best) < 2 or not 0 < weight < 1:
         return found
@@ -135,5 +133,5 @@ def _word_scores(
             norms = engine.norms(searcher, name)[docs[hit]]
             summed[hit] += boost * tf[at[hit]] / norms
         if having:
-            total += weight * model.idf(engine.documents, having) * model.saturate(summed)
+            total += weight * model.word(summed, engine.documents, having)
     return total

@@ -151,32 +151,43 @@ def find_matches(
         wanted = request.mode == "any"
     ranked = request.sort == "relevance" and wanted and kind.name == ARTICLE
     if ranked and matches.found is not None and len(matches.docs) > 1:
-        matches.found = with_feedback(handle, searcher, matches.found, matches.docs, kind.fields)
+        matches.found = with_feedback(
+            handle, searcher, matches.found, matches.scored(), kind.fields
+        )
     return matches
 
 
 def _matches(
     handle: IndexHandle, searcher: Searcher, request: SearchRequest, kind: SearchKind
 ) -> Matches:
+    strict = _as_written(handle, searcher, request, kind)
+    if strict.parsed is None or strict.strict_total or request.mode != "all":
+        return strict
+    loose = read_query(handle, request.q, kind, "any", request.strict)
+    if loose is None or loose.query == strict.parsed.query:
+        return strict
+    loose_found = query_found(handle, searcher, loose.query, kind.name)
+    in_scope = strict.scope.mask(searcher.reader().doc_count_all())
+    loose_docs = loose_found.docs[in_scope[loose_found.docs]]
+    if not len(loose_docs):
+        return strict
+    return Matches(
+        loose, strict.scope, loose_found.docs, loose_docs, 0, relaxed=True, found=loose_found
+    )
+
+
+def _as_written(
+    handle: IndexHandle, searcher: Searcher, request: SearchRequest, kind: SearchKind
+) -> Matches:
+    """The request's matches as it is written: its mode, its filters, no relaxing."""
     kind_docs = handle.kind_docs(searcher).of(kind.name)
     scope = request_scope(handle, searcher, request, kind_docs)
     parsed = read_query(handle, request.q, kind, request.mode, request.strict)
     if parsed is None:
         return Matches(None, scope, None, scope.docs, len(scope.docs))
-    size = searcher.reader().doc_count_all()
-    in_scope = scope.mask(size)
     found = query_found(handle, searcher, parsed.query, kind.name)
-    docs = found.docs[in_scope[found.docs]]
-    if len(docs) or request.mode != "all":
-        return Matches(parsed, scope, found.docs, docs, len(docs), found=found)
-    loose = read_query(handle, request.q, kind, "any", request.strict)
-    if loose is None or loose.query == parsed.query:
-        return Matches(parsed, scope, found.docs, docs, 0, found=found)
-    loose_found = query_found(handle, searcher, loose.query, kind.name)
-    loose_docs = loose_found.docs[in_scope[loose_found.docs]]
-    if not len(loose_docs):
-        return Matches(parsed, scope, found.docs, docs, 0, found=found)
-    return Matches(loose, scope, loose_found.docs, loose_docs, 0, relaxed=True, found=loose_found)
+    docs = found.docs[scope.mask(searcher.reader().doc_count_all())[found.docs]]
+    return Matches(parsed, scope, found.docs, docs, len(docs), found=found)
 
 
 def strict_total(
@@ -184,13 +195,7 @@ def strict_total(
 ) -> int:
     """How many documents match the request as it is written (its mode, its filters): no
     relaxing, no ranking. What a "did you mean" must beat."""
-    kind_docs = handle.kind_docs(searcher).of(kind.name)
-    scope = request_scope(handle, searcher, request, kind_docs)
-    parsed = read_query(handle, request.q, kind, request.mode, request.strict)
-    if parsed is None:
-        return len(scope.docs)
-    found = query_found(handle, searcher, parsed.query, kind.name)
-    return int(scope.mask(searcher.reader().doc_count_all())[found.docs].sum())
+    return _as_written(handle, searcher, request, kind).strict_total
 
 
 def query_found(handle: IndexHandle, searcher: Searcher, query: Query, kind: str) -> Found:
