@@ -22,6 +22,7 @@ class Quote:
     text: str
     speaker: str | None = None
     speaker_role: str | None = None
+    speaker_kind: str | None = None  # "person" or "organisation" (indexer/quotes/kinds.py)
     start: int | None = None  # character offsets of the quotation in Article.body
     end: int | None = None
 

@@ -67,7 +67,16 @@ def test_record_fields_are_kept(tmp_path: Path) -> None:
         (
             {"title": "t", "body": "b", "quotes": [{"text": "we stay", "speaker": "A"}]},
             "quotes",
-            [{"text": "we stay", "speaker": "A", "speaker_role": None, "start": None, "end": None}],
+            [
+                {
+                    "text": "we stay",
+                    "speaker": "A",
+                    "speaker_role": None,
+                    "speaker_kind": "person",
+                    "start": None,
+                    "end": None,
+                }
+            ],
         ),
     ],
 )

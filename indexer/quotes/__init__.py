@@ -15,6 +15,7 @@ The work runs in three passes over one article body, one module each:
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 
 from indexer.model import Quote
@@ -25,32 +26,44 @@ from indexer.quotes.patterns import MARKS
 from indexer.quotes.people import Cast, Person, find_mentions
 from indexer.quotes.spans import Span, broken_or_closed, find_spans, is_quotation, mask, trim
 from indexer.quotes.subjects import note_sentence_subjects
+from indexer.quotes.transcripts import Turn, find_turns
 
 __all__ = ["extract_quotes"]
+
+_LOWER_WORD = re.compile(r"(?<![\w'’])[a-z]+(?![\w'’])")  # "heart", not "Heart" or "don't"
 
 
 def extract_quotes(body: str) -> list[Quote]:
     """Quotations in `body`, each with its speaker when a credible one is named.
 
     A quotation is a span in double quotation marks of at least three words that is not a
-    title ("Saturday Night Live"). `Quote.text` is the quoted words without the outer marks and
-    `start`/`end` are their offsets in `body`; a quotation broken over paragraphs is one
-    Quote whose text keeps the paragraph breaks and the marks that reopen them. The speaker
-    is the person's fullest name in the article ("Volodymyr Zelensky" for "Zelensky" and
-    "he"); a title given with the name goes to `speaker_role`.
+    title ("Saturday Night Live"), or a turn of a transcript (`WALLACE: Do you ...`).
+    `Quote.text` is the quoted words without the outer marks and `start`/`end` are their
+    offsets in `body`; a quotation broken over paragraphs is one Quote whose text keeps the
+    paragraph breaks and the marks that reopen them. The speaker is the person's fullest name
+    in the article ("Volodymyr Zelensky" for "Zelensky" and "he"); a title given with the name
+    goes to `speaker_role`, and `speaker_kind` says whether a person or an organisation speaks.
     """
-    if not MARKS.search(body):
+    turns = find_turns(body)
+    if not MARKS.search(body) and not turns:
         return []
     paragraphs = paragraph_spans(body)
     spans = find_spans(body, paragraphs)
     for span in spans:
         span.start, span.end = trim(body, span.start, span.end)
     quoted = [s for s in broken_or_closed(spans) if is_quotation(body, s)]
-    if not quoted:
+    turns = [t for t in turns if not any(s.start < t.end and t.start < s.end for s in quoted)]
+    if not quoted and not turns:
         return []
     article = _build_context(body, paragraphs, spans)
     speakers = attribute_all(article, quoted)
-    return [_quote(body, parts, person) for parts, person in _whole_quotations(quoted, speakers)]
+    found = [_quote(body, parts, person) for parts, person in _whole_quotations(quoted, speakers)]
+    found += [_quote_of_turn(body, turn, article.cast.speaker_named(turn.name)) for turn in turns]
+    return sorted(found, key=lambda q: q.start or 0)
+
+
+def _quote_of_turn(body: str, turn: Turn, person: Person | None) -> Quote:
+    return _quote(body, [Span(turn.start, turn.end, turn.start, turn.end, -1)], person)
 
 
 def _whole_quotations(
@@ -65,10 +78,13 @@ def _whole_quotations(
 def _quote(body: str, parts: list[Span], person: Person | None) -> Quote:
     """One Quote from the first word of its first part to the last word of its last part."""
     start, end = parts[0].start, parts[-1].end
+    if person is not None and person.never_speaks:
+        person = None  # a place or a common word was all the sentence named
     return Quote(
         text=body[start:end],
         speaker=person.name if person else None,
         speaker_role=person.role if person else None,
+        speaker_kind=person.kind if person else None,
         start=start,
         end=end,
     )
@@ -79,7 +95,7 @@ def _build_context(
 ) -> ArticleContext:
     """What attribution reads: the masked body, its people, sentences and their subjects."""
     masked = mask(body, spans)  # blanks keep their places, so the paragraphs stay the same
-    cast = Cast()
+    cast = Cast(frozenset(_LOWER_WORD.findall(masked)))
     article = ArticleContext(
         masked, cast, find_mentions(masked, cast), find_sentences(masked, paragraphs)
     )

@@ -21,14 +21,25 @@ from indexer.quotes.patterns import (
     CUE_SUBJECT_AFTER,
     CUE_WORD,
     LATER_CUE,
+    MASK,
+    PERFORMED_AFTER,
+    PERFORMED_BEFORE,
+    POSSESSOR_BEFORE,
     PREPOSITION_BEFORE,
     ROLE_BEFORE,
+    ROLE_THEN_NAME_CUE_AFTER,
     RUN_BEFORE_SPACE,
     SUBJECT_CUE_AFTER,
 )
 from indexer.quotes.people import Person
 from indexer.quotes.spans import Span
 from indexer.quotes.subjects import phrase_speaker, subject_before_cue
+
+# Words that may follow a cue closing the sentence before a quotation: "in a statement Monday".
+CLOSING_WORDS = 5
+
+# Words opening a clause after a quotation that is not its cue ("as Trump said" is one).
+_CLAUSE_OPENERS = rules.SUBORDINATORS - {"as"}
 
 _NP_LOWER_WORDS = frozenset(
     {"the", "a", "an", "former", "retired", "late", "longtime", "top", "senior", "running", "mate"}
@@ -48,6 +59,9 @@ def _speaker_after(article: ArticleContext, span: Span) -> _Speaker | None:
     start = span.mark_end
     text = article.masked[start : article.sentence_end_after(start)]
     m = SUBJECT_CUE_AFTER.match(text)
+    if m and m.group("subj").split()[0].lower() in _CLAUSE_OPENERS:
+        m = None  # `," when Clinton blasted him`: a clause of its own, not the quotation's cue
+    m = m or ROLE_THEN_NAME_CUE_AFTER.match(text)
     if m:
         pos = start + m.start("subj")
         person = phrase_speaker(article, m.group("subj"), pos)
@@ -108,12 +122,19 @@ def _speaker_before(article: ArticleContext, span: Span) -> _Speaker | None:
         sent_start = article.colon_sentence_before(sent_start)
     before = article.masked[sent_start : span.mark_start]
     colon = COLON_INTRO.search(before) if before.rstrip().endswith(":") else None
-    if colon:
-        return _Speaker(article.resolve(colon.group("subj"), sent_start + colon.start()), "colon")
+    if colon and CUE_WORD.search(before) is None:  # "Peggy Drexler, CNN:", "Kinnock said:"
+        person = article.resolve(colon.group("subj"), sent_start + colon.start())
+        if person is not None:
+            return _Speaker(person, "colon")
     m = ACCORDING_TO.search(before)
     if m:
         np = _noun_phrase_head(m.group("np"))
         return _Speaker(phrase_speaker(article, np, sent_start + m.start("np")), "according to")
+    m = POSSESSOR_BEFORE.search(before)
+    if m:
+        person = phrase_speaker(article, m.group("subj"), sent_start + m.start("subj"))
+        if person is not None and person.is_person:
+            return _Speaker(person, "possessor")
     for cue in reversed(list(CUE_WORD.finditer(before))):
         person = _cue_subject(article, before, sent_start, cue)
         if person is not None:
@@ -133,17 +154,26 @@ def _cue_subject(
     head = before[: cue.start()]
     if cue.group().endswith("ing"):
         adjacent = RUN_BEFORE_SPACE.search(head)
-        if adjacent:
+        if adjacent and not PREPOSITION_BEFORE.search(head[: adjacent.start(1)]):
             return phrase_speaker(article, adjacent.group(1), offset + adjacent.start(1))
-        found = _sentence_subject(article, offset, offset + cue.start())
-        return found.person if found else None
+        found = article.subjects_in(offset, offset + cue.start())
+        return found[0] if found else None  # the clause's subject, not a name it goes on to
     subj = subject_before_cue(head, 0, len(head))
     if subj is None:
         return None
     preposition = PREPOSITION_BEFORE.search(head[: subj.start("subj")])
-    if preposition and not ROLE_BEFORE.search(head[: preposition.start()]):
+    if preposition and not _subject_after(head, preposition):
         return None  # "speaking to Fox News said", but "a spokesperson for Acme said"
     return phrase_speaker(article, subj.group("subj"), offset + subj.start("subj"))
+
+
+def _subject_after(head: str, preposition: re.Match[str]) -> bool:
+    """Whether the phrase after a preposition is a cue's subject all the same: "a spokesperson
+    for Acme said", "as Pollak observed" (but not "such as Pollak said")."""
+    before = head[: preposition.start()]
+    if preposition.group().split()[0].lower() == "as":
+        return not before.rstrip().lower().endswith("such")
+    return ROLE_BEFORE.search(before) is not None
 
 
 def _speaker_later(article: ArticleContext, span: Span) -> _Speaker | None:
@@ -173,12 +203,43 @@ def _sentence_subject(article: ArticleContext, sent_start: int, end: int) -> _Sp
     return _Speaker(found[-1], "subject") if found else None
 
 
+def _speaker_told(article: ArticleContext, span: Span) -> _Speaker | None:
+    """A quotation opening its sentence right after one that ends on its cue: `Lau said in a
+    statement. "There are no ballots to recount."` The cue must close that sentence (a few
+    words may follow: "in a statement", "on Tuesday"), so that it introduces what comes next."""
+    sent_start, _ = article.sentence_of(span.mark_start)
+    if article.masked[sent_start : span.mark_start].strip() or sent_start == 0:
+        return None
+    prev_start, prev_end = article.sentence_of(sent_start - 1)
+    previous = article.masked[prev_start:prev_end]
+    if "\n" in article.masked[prev_end:sent_start] or MASK in previous:
+        return None  # another paragraph, or a sentence with a quotation of its own
+    cues = list(CUE_WORD.finditer(previous))
+    if not cues or len(previous[cues[-1].end() :].split()) > CLOSING_WORDS:
+        return None
+    person = _cue_subject(article, previous, prev_start, cues[-1])
+    return _Speaker(person, "told") if person is not None else None
+
+
+def _performed(article: ArticleContext, span: Span) -> bool:
+    """Whether the quotation is sung or recited: `Blige sang "..."`, `"...," she sang`."""
+    sent_start, _ = article.sentence_of(span.mark_start)
+    before = article.masked[sent_start : span.mark_start]
+    after = article.masked[span.mark_end : article.sentence_end_after(span.mark_end)]
+    return bool(PERFORMED_BEFORE.search(before) or PERFORMED_AFTER.match(after))
+
+
 def _attribute(article: ArticleContext, span: Span) -> _Speaker | None:
     """The speaker from the quotation's own sentence; a Speaker without a person when a cue
-    right after the quotation names nobody ("said a manager"); or None."""
+    right after the quotation names nobody ("said a manager") or the words are performed
+    (sung, recited), so that no earlier speaker is carried over to them; or None."""
+    if _performed(article, span):
+        return _Speaker(None, "unnamed")
     unnamed = None
-    for rule in (_speaker_after, _speaker_before, _speaker_later, _speaker_subject):
+    for rule in (_speaker_after, _speaker_before, _speaker_later, _speaker_subject, _speaker_told):
         found = rule(article, span)
+        if found is not None and found.person is not None and found.person.never_speaks:
+            found = _Speaker(None, found.rule)  # a place or a common word: read on
         if found is not None and found.person is not None:
             return found
         if found is not None and found.rule == "unnamed":

@@ -107,8 +107,22 @@ CUE_SUBJECT_AFTER = re.compile(rf"{_LEAD}{_ADVERBS}(?:{_CUES})\s+(?P<np>[^,;:\u2
 ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?P<np>[^,;:\u201c\"~(]+)", re.IGNORECASE)
 LATER_CUE = re.compile(
     rf",\s+(?:(?P<subj>(?:{_PHRASE_WORD}\s+){{0,5}}?{_PHRASE_WORD})\s+{_ADVERBS}(?:{_CUES})"
-    rf"|(?:{_CUES})\s+(?P<np>[^,;:\u201c\"~(]+?))[\s.!?]*$"
+    rf"|(?:{_CUES})\s+(?P<np>[^,;:\u201c\"~(]+?)(?:,\s+[a-z][^;:\u201c\"~]*)?)[\s.!?]*$"
 )
+# `," another friend, Mariam Emara told CNN`: a name set off after an indefinite role
+ROLE_THEN_NAME_CUE_AFTER = re.compile(
+    rf"{_LEAD}(?:an?|another|one|two|three)\s+[\w\s\-\u2019']{{1,60}}?,\s+(?P<subj>{_RUN})"
+    rf",?\s+{_ADVERBS}(?:{_CUES})\b"
+)
+_PERFORMED = _alternation(rules.PERFORMANCE_VERBS)
+# `Blige sang "...`, `singing a few bars of "...`: the words are performed, not said
+PERFORMED_BEFORE = re.compile(rf"\b(?:{_PERFORMED})\b(?:\s+[\w\u2019'\-]+){{0,5}}[\s,:]*$")
+# `," she sang`, `," Blige sang to the crowd`
+PERFORMED_AFTER = re.compile(
+    rf"^[\s,\u2014\u2013\-]*(?:[\w\u2019'.\-]+\s+){{0,4}}(?:{_PERFORMED})\b"
+)
+# `Obama's "if you like your plan" promise`: the words are the possessor's
+POSSESSOR_BEFORE = re.compile(rf"(?P<subj>{_RUN})[\u2019']s\s*$")
 CUE_LEADS_IN = re.compile(rf"\b(?:{_CUES}|chants of)\b[\s,:]*$")
 SUBJECT_BEFORE_CUE = re.compile(rf"(?P<subj>{_SUBJECT}){_APPOSITIVE}\s+{_ADVERBS}$")
 # the same without the appositive, for text with no comma or bracket, where none can be found

@@ -3,16 +3,17 @@
 Every capitalised run of the masked body is split into a title ("U.S. Secretary of Defense",
 "County Auditor") and a name ("Lloyd Austin"), lower-case particles staying in the name
 ("Ursula von der Leyen"). A Cast merges "Zelensky" and "President Volodymyr Zelensky" into one
-Person; countries and nationalities ("Lithuania", "Ukrainian") are never speakers.
+Person; what a name stands for (a person, an organisation, or a place or common word that never
+speaks) is `indexer.quotes.kinds`'s to say.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import NamedTuple
 
-from indexer.quotes import rules
+from indexer.quotes import lexicon, rules
+from indexer.quotes.kinds import PERSON, NameFacts, is_opener, name_facts
 from indexer.quotes.patterns import (
     NAME_RUN,
     PARTICLES_BEFORE,
@@ -48,8 +49,9 @@ class Person:
     tokens: list[str]
     role: str | None = None
     is_person: bool = True
-    is_place: bool = False  # a country or a nationality: never a speaker
+    never_speaks: bool = False  # a place, a nationality, a party, a common word: no speaker
     given: bool = False  # the name has a word besides the surname: "Ursula von der Leyen"
+    kind: str = PERSON  # or ORGANISATION (indexer.quotes.kinds)
 
     @property
     def name(self) -> str:
@@ -118,29 +120,16 @@ def _clean_name(tokens: list[str]) -> list[str]:
     return out
 
 
-class _NameFacts(NamedTuple):
-    """What the words of a name say about its bearer, worked out once per spelling."""
-
-    text: str  # "Ursula von der Leyen"
-    given: bool  # has a word besides the surname and its particles
-    is_place: bool  # a country, region or nationality: "Lithuania", "Ukrainian"
-    non_person: bool  # has a word of an organisation or place: "County", "Times"
-
-
-@functools.lru_cache(maxsize=16384)
-def _name_facts(name: tuple[str, ...]) -> _NameFacts:
-    text = " ".join(name)
-    core = [t for t in name if t not in rules.NAME_PARTICLES]
-    lower = {t.lower().rstrip(".") for t in name}
-    is_place = text.lower() in rules.PLACE_NAMES or text.lower() in rules.NATIONALITIES
-    return _NameFacts(text, len(core) > 1, is_place, bool(lower & rules.NON_PERSON_WORDS))
-
-
 class Cast:
-    """The people of one article, each under the fullest form of their name."""
+    """The people of one article, each under the fullest form of their name.
 
-    def __init__(self) -> None:
+    `lower_words` are the words the article writes in lower case: a lone capitalised word that
+    is also one of them ("Heart", "Story", "Officials") is a common word, not a surname.
+    """
+
+    def __init__(self, lower_words: frozenset[str] = frozenset()) -> None:
         self.people: list[Person] = []
+        self.lower_words = lower_words
         self._by_name: dict[tuple[str, ...], Person] = {}  # full names are unique in a cast
         self._by_last: dict[str, list[Person]] = {}  # a person's last token never changes
         # short forms already resolved ("Kirby"), until someone new shares the surname
@@ -151,19 +140,44 @@ class Cast:
         given with a title (`titled`) is a person's unless its words say otherwise."""
         person = self._by_name.get(name) or self._aliases.get(name)
         if person is None:
+            name = self._without_opener(name)
             person = self._new_or_renamed(titled, name)
-        elif titled and not person.is_person and not person.is_place:
-            person.is_person = not _name_facts(name).non_person
+        elif titled and not person.is_person and not person.never_speaks:
+            person.is_person = not name_facts(name).non_person
         return person
+
+    def speaker_named(self, written: tuple[str, ...]) -> Person | None:
+        """The person a name written on its own stands for (a transcript's "Mr. Trump"), in
+        their fullest form in the article; None when the words name no one who speaks."""
+        title, name, _, _ = _title_and_name(" ".join(written))
+        if not name:
+            return None
+        person = self.add(True, name)
+        if title and person.role is None:
+            person.role = " ".join(title)
+        return None if person.never_speaks else person
+
+    def _without_opener(self, name: tuple[str, ...]) -> tuple[str, ...]:
+        """ "Trump" for "Maybe Trump" or "Team Trump" when the article has named a Trump: a
+        common word before a known surname is no part of the name."""
+        first = name[0]
+        if len(name) < 2 or not lexicon.is_common_word(first) or lexicon.is_given_name(first):
+            return name
+        if first.casefold() in rules.ORGANISATION_WORDS:
+            return name
+        rest = name[1:]
+        known = rest in self._by_name or rest in self._aliases or rest[-1] in self._by_last
+        return rest if known else name
 
     def _new_or_renamed(self, titled: bool, name: tuple[str, ...]) -> Person:
         """The person for a name not met before: a new one, or one met under a shorter name."""
-        facts = _name_facts(name)
+        facts = name_facts(name)
         person = self.find(name, facts)
         if person is None:
-            is_person = not facts.non_person and not facts.is_place and (facts.given or titled)
-            person = Person(
-                list(name), is_person=is_person, is_place=facts.is_place, given=facts.given
+            person = Person(list(name), given=facts.given)
+            self._judge(person, facts)
+            person.is_person = (
+                not facts.non_person and not person.never_speaks and (facts.given or titled)
             )
             self.people.append(person)
             self._by_name[name] = person
@@ -174,20 +188,35 @@ class Cast:
             person.tokens = list(name)
             person.given = facts.given
             self._by_name[name] = person
-            person.is_place = facts.is_place
-            person.is_person = not facts.is_place and (person.is_person or not facts.non_person)
+            self._judge(person, facts)
+            person.is_person = not person.never_speaks and (
+                person.is_person or not facts.non_person
+            )
             self._forget_aliases(name[-1])
         else:
             self._aliases[name] = person
-        if titled and not person.is_person and not person.is_place and not facts.non_person:
+        if titled and not person.is_person and not person.never_speaks and not facts.non_person:
             person.is_person = True
         return person
+
+    def _judge(self, person: Person, facts: NameFacts) -> None:
+        """Whether the person can speak, and as what, from their fullest name so far."""
+        person.kind = facts.kind
+        person.never_speaks = facts.never_speaks or (
+            len(person.tokens) == 1 and self._written_lower(person.tokens[0])
+        )
+
+    def _written_lower(self, word: str) -> bool:
+        if not lexicon.is_common_word(word):
+            return False
+        low = word.casefold()
+        return low in self.lower_words or lexicon.lemma(word) in self.lower_words
 
     def _forget_aliases(self, surname: str) -> None:
         for alias in [a for a in self._aliases if a[-1] == surname]:
             del self._aliases[alias]
 
-    def find(self, name: tuple[str, ...], facts: _NameFacts) -> Person | None:
+    def find(self, name: tuple[str, ...], facts: NameFacts) -> Person | None:
         """The person met before under another form of this name: a shared surname.
 
         A surname takes its particles along: "von der Leyen" and "Leyen" are "Ursula von der
@@ -288,13 +317,19 @@ def _title_and_name(run: str) -> tuple[tuple[str, ...], tuple[str, ...], int, bo
     tokens = run.split()
     title, name = _split_title(tokens)
     name = _clean_name(name)
+    if len(name) == 1 and title and name[0].casefold() in rules.ORGANISATION_WORDS:
+        title, name = title[:-1], [title[-1], *name]  # "State Department", "Foreign Ministry"
+    before = list(title)  # every word before the name: the title and the openers
+    while len(name) > 1 and is_opener(name[0], name[1:]):
+        before.append(name[0])  # "Watch", "Interestingly", "Vendor": before, not in, the name
+        name = name[1:]
     if not name or name[0].lower().rstrip(".") in rules.NOT_NAME_WORDS:
         return (), (), 0, False
     offset = 0
-    for token in title:
+    for token in before:
         offset = run.index(token, offset) + len(token)
-    offset = run.index(tokens[len(title)], offset) if title else 0
-    titled = bool(title)
+    offset = run.index(tokens[len(before)], offset) if before else 0
+    titled = bool(before)
     while title and title[0].lower().rstrip(".") in rules.NOT_NAME_WORDS:
         title = title[1:]
     return tuple(title), tuple(name), offset, titled

@@ -218,3 +218,70 @@ NATIONALITIES = _words(
     americans russians ukrainians europeans chinese israelis palestinians iranians
     """
 )
+
+# Parties and their members as adjectives or plurals: "Tory", "Republicans". A party speaks under
+# its name ("Iowa Democratic Party"), not as a word for its members.
+PARTY_WORDS = _words(
+    """
+    republican republicans democrat democrats democratic dem dems gop tory tories labour
+    conservative conservatives liberal liberals libdem libdems green greens socialist
+    socialists communist communists independent independents
+    """
+)
+
+# Words that make a name an organisation's: "Badass Teachers Association", "Dick Clark
+# Productions". Place words ("North", "New") and "campaign" are not among them.
+ORGANISATION_WORDS = _words(
+    """
+    party committee department administration agency council court office university college
+    school institute foundation center centre association union news times post journal
+    network group company corporation inc corp llc ltd plc bank fund bureau commission board
+    church army navy police guard service services media press magazine tribune herald daily
+    club league federation organization organisation society museum ministry authority
+    productions studios coalition alliance caucus senate congress parliament government
+    airlines airways motors labs systems technologies partners holdings capital project
+    initiative trust institution hospital clinic insider watch review
+    """
+)
+
+# Institutions that speak under one word: "Congress voted", "the Senate said". Other words of
+# ORGANISATION_WORDS alone ("Department", "Party") name no one.
+INSTITUTIONS = _words("senate congress parliament government administration police")
+
+# Outlets and platforms known by one word, which need no organisation word to be one.
+ORGANISATION_NAMES = _words(
+    "reuters bloomberg cnn nbc abc cbs msnbc npr pbs politico twitter facebook google fox bbc"
+)
+
+# Imperative words of a caption or a link before a name: "Watch Obama", "Read Trump's".
+CAPTION_VERBS = _words("watch read see listen hear click follow subscribe share sign view video")
+
+# Verbs of performing someone's words: a lyric sung or a poem recited is no statement of the
+# performer's, nor of anyone the sentence names ("Mary J. Blige sang ... to Hillary Clinton").
+PERFORMANCE_VERBS = _words(
+    """
+    sang sing sings singing sung performed performing performs recited reciting recites
+    rapped rapping raps crooned crooning croons belted belting serenaded serenading hummed
+    """
+)
+
+# Number words: "Two Turkish", "Thirteen Chadian" start no name.
+NUMBER_WORDS = _words(
+    """
+    zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+    fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty hundred thousand
+    million billion dozens hundreds thousands millions
+    """
+)
+
+# Endings of a hyphenated word that describe, not name: "Australian-born", "Texas-based".
+COMPOUND_ENDINGS = ("-born", "-based", "-led", "-backed", "-owned", "-run", "-made")
+
+# Capitals before a colon that label a line of a transcript rather than name a speaker.
+TRANSCRIPT_LABELS = _words(
+    """
+    update note correction clarification editor's editor’s watch read more photo photos
+    video source sources related caption credit advertisement transcript audio listen see
+    also q a question answer breaking exclusive live opinion analysis warning disclaimer
+    """
+)

