@@ -22,11 +22,12 @@ from indexer.staging import Staged
 if TYPE_CHECKING:
     from indexer.dedupe import CopyStore
 
-SCHEMA_VERSION = 7  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
+SCHEMA_VERSION = 8  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
 # 4: `cluster` of syndicated copies (indexer/dedupe.py), signatures in a sidecar file
 # 5: searched fields keep frequencies only, exact twins positions (no character offsets)
 # 6: postings in array blocks (indexer/codec.py); `date` a column only (`day` is searched)
 # 7: positions as arrays (codec.ArrayPositions), kept apart from ids and frequencies
+# 8: quotes' `speaker_kind`; speakers read anew (indexer/quotes/kinds.py), sources keep "The"
 INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
 MANIFEST = "newsdesk.json"
 

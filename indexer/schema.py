@@ -110,6 +110,7 @@ def build_schema() -> Schema:
         location=TEXT(stored=True),
         speaker=TEXT(stored=True),
         speaker_role=STORED(),  # on a quote
+        speaker_kind=STORED(),  # on a quote: "person" or "organisation"
         date=_column_only(DATETIME(stored=True, sortable=True)),  # `day` is the searched one
         date_text=STORED(),  # the ISO string as parsed, kept verbatim
         day=NUMERIC(int, bits=32, stored=False, signed=True, sortable=True),  # days since 1970
@@ -156,15 +157,13 @@ def day_number(d: date) -> int:
 
 
 def facet_value(facet: str, value: str) -> str:
-    """The canonical facet value: one spelling per publication, whatever the page printed.
+    """A facet value as indexed: its words, single-spaced.
 
-    "The Baltic Ledger" (a page's JSON-LD) and "Baltic Ledger" (an aggregator's "MORE FROM THE
-    BALTIC LEDGER" line) are one source; filters go through the same function.
+    Spellings of one entity ("The Baltic Ledger" and "Baltic Ledger", "Obama" and "Barack
+    Obama") are indexed as written and merged when read (webapp/search/identity.py), so that
+    a merge follows the corpus as it grows.
     """
-    value = " ".join(value.split())
-    if facet == "source" and value[:4].lower() == "the " and len(value) > 4:
-        value = value[4:]
-    return value
+    return " ".join(value.split())
 
 
 def _facet_values(facet: str, values: list[str | None]) -> str:
@@ -230,6 +229,7 @@ def quote_documents(article: Article, file_key: str) -> list[dict[str, Any]]:
             "quotes_exact": quote.text,
             "speaker": quote.speaker or "",
             "speaker_role": quote.speaker_role,
+            "speaker_kind": quote.speaker_kind,
             "f_speaker": _facet_values("speaker", [quote.speaker]),
         }
         for n, quote in enumerate(article.quotes, start=1)

@@ -136,8 +136,12 @@ def test_speaker_api(client: FlaskClient) -> None:
     name = "Oleksandr Kubrakov"
     rows = [r for r in quote_rows(ALL) if r[2]["speaker"] == name]
     data = get_json(client, speaker_url(name, api=True))
-    assert list(data) == ["speaker", "total", "page", "per_page", "quotes", "months", "sources"]
+    assert list(data) == [
+        "speaker", "speaker_kind", "aliases", "total", "page", "per_page", "quotes", "months",
+        "sources",
+    ]  # fmt: skip
     assert (data["speaker"], data["total"]) == (name, len(rows))
+    assert (data["speaker_kind"], data["aliases"]) == ("person", [])
     newest_first = sorted(rows, key=lambda r: r[0]["date"], reverse=True)
     assert [q["id"] for q in data["quotes"]] == [row_id(r) for r in newest_first]
     months = Counter(r[0]["date"][:7] for r in rows)
@@ -205,7 +209,17 @@ def test_unknown_speaker_is_404(client: FlaskClient) -> None:
     assert error == {"status": 404, "message": "no quotes by 'Nobody Atall'"}
     doc = page(client, "/speakers/Nobody%20Atall", 404)
     assert "no quotes by" in doc.xpath(f"//*[{C('message')}]")[0].text_content()
-    assert client.get("/speakers/volodymyr%20zelensky").status_code == 404  # names are exact
+
+
+def test_speaker_urls_are_case_insensitive(client: FlaskClient) -> None:
+    exact = get_json(client, speaker_url("Volodymyr Zelensky", api=True))
+    for typed in ("volodymyr zelensky", "VOLODYMYR ZELENSKY", "Volodymyr  Zelensky"):
+        other = get_json(client, speaker_url(typed, api=True))
+        assert (other["speaker"], other["total"]) == (exact["speaker"], exact["total"])
+    doc = page(client, speaker_url("volodymyr zelensky"))
+    assert doc.xpath("//h1")[0].text_content().strip() == "Volodymyr Zelensky"
+    canonical = doc.xpath("//link[@rel='canonical']/@href")
+    assert canonical == [speaker_url("Volodymyr Zelensky")]
 
 
 # ---------------------------------------------------------------- the article page

@@ -168,9 +168,12 @@ def test_one_source_whatever_article_prefix_the_page_printed(tmp_path: Path) -> 
     handle = IndexHandle(str(build_index(tmp_path, records)[1]))
     try:
         sources = facet_dict(search(handle).facets)["source"]
-        assert sources == {"Baltic Ledger": 2, "Hague Times": 1}
+        # one outlet, under the name it gives itself ("The" kept: issue #21, "The Hill")
+        assert sources == {"The Baltic Ledger": 2, "The Hague Times": 1}
         assert sorted(all_ids(handle, source="The Baltic Ledger")) == ["s1", "s2"]
         assert sorted(all_ids(handle, source="Baltic Ledger")) == ["s1", "s2"]
+        assert sorted(all_ids(handle, source="the baltic ledger")) == ["s1", "s2"]
+        assert all_ids(handle, source="Hague Times") == ["s3"]
     finally:
         handle.close()
 

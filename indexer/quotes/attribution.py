@@ -22,6 +22,7 @@ from indexer.quotes.patterns import (
     CUE_WORD,
     LATER_CUE,
     MASK,
+    NEXT_QUOTATION,
     PERFORMED_AFTER,
     PERFORMED_BEFORE,
     POSSESSOR_BEFORE,
@@ -62,6 +63,8 @@ def _speaker_after(article: ArticleContext, span: Span) -> _Speaker | None:
     if m and m.group("subj").split()[0].lower() in _CLAUSE_OPENERS:
         m = None  # `," when Clinton blasted him`: a clause of its own, not the quotation's cue
     m = m or ROLE_THEN_NAME_CUE_AFTER.match(text)
+    if m and _introduces_next(article, span, start + m.end()):
+        return None  # `." Director James Comey added, "...`: the cue is the next quotation's
     if m:
         pos = start + m.start("subj")
         person = phrase_speaker(article, m.group("subj"), pos)
@@ -75,6 +78,13 @@ def _speaker_after(article: ArticleContext, span: Span) -> _Speaker | None:
             person = _appositive_speaker(article, m, start)
         return _Speaker(person, _cue_rule(person, np or m.group("np")))
     return None
+
+
+def _introduces_next(article: ArticleContext, span: Span, cue_end: int) -> bool:
+    """Whether a cue after a quotation that closed its sentence (`."`) opens the next one
+    instead (`Comey added, "`)."""
+    closed = article.masked[span.mark_start : span.mark_end].rstrip("\u201d\"' ").endswith(".")
+    return closed and NEXT_QUOTATION.match(article.masked, cue_end) is not None
 
 
 def _cue_rule(person: Person | None, phrase: str) -> str:

@@ -121,6 +121,8 @@ PERFORMED_BEFORE = re.compile(rf"\b(?:{_PERFORMED})\b(?:\s+[\w\u2019'\-]+){{0,5}
 PERFORMED_AFTER = re.compile(
     rf"^[\s,\u2014\u2013\-]*(?:[\w\u2019'.\-]+\s+){{0,4}}(?:{_PERFORMED})\b"
 )
+# a cue's comma or colon and the opening mark of the quotation it brings in
+NEXT_QUOTATION = re.compile(r"[ \t]*[,:][ \t]*[\u201c\"]")
 # `Obama's "if you like your plan" promise`: the words are the possessor's
 POSSESSOR_BEFORE = re.compile(rf"(?P<subj>{_RUN})[\u2019']s\s*$")
 CUE_LEADS_IN = re.compile(rf"\b(?:{_CUES}|chants of)\b[\s,:]*$")

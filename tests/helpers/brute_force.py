@@ -22,6 +22,22 @@ def facet_values(record: dict[str, Any], facet: str) -> list[str]:
     return [record[facet]] if record.get(facet) else []
 
 
+def outlet_names(records: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Each source spelling → the one the facet shows: spellings that differ in case or a
+    leading "The" are one outlet, shown with its "The" ("Kyiv Independent", "The Kyiv
+    Independent" → "The Kyiv Independent")."""
+    spellings = {r["source"] for r in records if r.get("source")}
+    groups: dict[str, list[str]] = {}
+    for value in sorted(spellings):
+        key = value.lower().removeprefix("the ")
+        groups.setdefault(key, []).append(value)
+    shown = {}
+    for members in groups.values():
+        name = next((m for m in members if m.lower().startswith("the ")), members[0])
+        shown.update(dict.fromkeys(members, name))
+    return shown
+
+
 def brute_facets(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
     records = list(records)
     return {f: dict(Counter(v for r in records for v in facet_values(r, f))) for f in FACET_NAMES}

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from flask.testing import FlaskClient
 
-from helpers.brute_force import brute_disjunctive, brute_filter, facet_values
+from helpers.brute_force import brute_disjunctive, brute_filter, facet_values, outlet_names
 from helpers.records import RECORDS, XSS
 
 FACETS = ("author", "source", "location", "speaker", "month")
@@ -82,6 +82,7 @@ EXTRA: list[dict[str, Any]] = [
     },
 ]
 ALL = RECORDS + EXTRA
+OUTLETS = outlet_names(ALL)  # "Kyiv Independent" and "The Kyiv Independent" are one outlet
 
 
 # ---------------------------------------------------------------- brute force over the quotes
@@ -102,7 +103,7 @@ def quote_facet_values(row: tuple[dict[str, Any], int, dict], facet: str) -> lis
     if facet == "speaker":
         return [q["speaker"]] if q.get("speaker") else []
     values = facet_values(record, facet)
-    return [v[4:] if facet == "source" and v.startswith("The ") else v for v in values]
+    return [OUTLETS.get(v, v) for v in values] if facet == "source" else values
 
 
 def brute_quote_facets(rows: Iterable[tuple[dict[str, Any], int, dict]]) -> dict[str, dict]:

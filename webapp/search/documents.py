@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from webapp.search.errors import ArticleNotFound, SpeakerNotFound
 from webapp.search.hits import copy_of
 from webapp.search.kinds import QUOTES
 from webapp.search.request import SearchRequest
-from webapp.search.results import Related, SpeakerQuotes
+from webapp.search.results import Related, SearchResult, SpeakerQuotes
 from webapp.search.run import run_search
 from webapp.search.tables import first_docnum
 
@@ -27,15 +28,29 @@ def speaker_quotes(
 ) -> SpeakerQuotes:
     """The quotations of the speaker `name` (page and per_page from `args`), newest first.
 
+    `name` is any spelling of the speaker in any case ("obama", "Barack Obama"): the page is
+    the entity's, under its shown name, with the other spellings as aliases.
     Raises SpeakerNotFound when no quotation has that speaker, BadRequest for a bad page.
     """
     paging = SearchRequest.from_args({k: v for k, v in args.items() if k in ("page", "per_page")})
-    canonical = facet_value("speaker", name)
-    request = replace(paging, chosen=(("speaker", (canonical,)),), sort="newest")
-    result = run_search(handle, request, QUOTES, facet_limit=None) if canonical else None
-    if result is None or not result.total:
+    column = handle.facet_table(handle.searcher()).columns["speaker"]
+    vid = column.find(facet_value("speaker", name))
+    if vid is None:
         raise SpeakerNotFound(f"no quotes by {name!r}")
-    return SpeakerQuotes(canonical, result)
+    shown = column.values[vid]
+    request = replace(paging, chosen=(("speaker", (shown,)),), sort="newest")
+    result = run_search(handle, request, QUOTES, facet_limit=None)
+    if not result.total:
+        raise SpeakerNotFound(f"no quotes by {name!r}")
+    aliases = column.names.aliases.get(shown, []) if column.names else []
+    return SpeakerQuotes(shown, result, aliases, _kind_of(result))
+
+
+def _kind_of(result: SearchResult) -> str | None:
+    """Whether a person or an organisation speaks: what most of the page's quotations say."""
+    kinds = Counter(getattr(hit, "speaker_kind", None) for hit in result.hits)
+    kinds.pop(None, None)
+    return kinds.most_common(1)[0][0] if kinds else None
 
 
 def get_article(handle: IndexHandle, article_id: str) -> Article:

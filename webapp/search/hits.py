@@ -153,8 +153,8 @@ ARTICLE_COLUMNS = (
     "source", "site", "url", "cluster", "body",
 )  # fmt: skip
 QUOTE_COLUMNS = (
-    "id", "article_id", "n", "speaker", "speaker_role", "text", "title", "author", "date",
-    "published", "date_precision", "location", "source", "link",
+    "id", "article_id", "n", "speaker", "speaker_role", "speaker_kind", "text", "title", "author",
+    "date", "published", "date_precision", "location", "source", "link",
 )  # fmt: skip
 
 
@@ -179,6 +179,7 @@ def quote_row(stored: Mapping[str, Any]) -> dict[str, Any]:
         "n": n,
         "speaker": stored.get("speaker") or None,
         "speaker_role": stored.get("speaker_role") or None,
+        "speaker_kind": stored.get("speaker_kind") or None,
         "text": stored.get("quotes") or "",
         "title": stored.get("article_title") or "",
         "author": stored.get("author") or None,

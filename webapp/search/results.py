@@ -81,6 +81,7 @@ class QuoteHit:
     score: float | None
     published: str | None = None  # the source's timestamp, when it said more than the day
     date_precision: str | None = None
+    speaker_kind: str | None = None  # "person" or "organisation"
 
     def to_dict(self) -> dict[str, Any]:
         return plain(self)
@@ -258,8 +259,10 @@ class SpeakerQuotes:
     """One speaker's quotations over time: a page of them, newest first, and over all of them
     the number per month (newest month first) and per source (most first)."""
 
-    name: str
+    name: str  # the shown name of the speaker (webapp/search/identity.py)
     result: SearchResult  # the quote search speaker=name, sort=newest
+    aliases: list[str] = field(default_factory=list)  # the other spellings quoted, most first
+    kind: str | None = None  # "person" or "organisation"
 
     @property
     def months(self) -> list[FacetCount]:
@@ -283,6 +286,8 @@ class SpeakerQuotes:
         request = self.result.request
         return {
             "speaker": self.name,
+            "speaker_kind": self.kind,
+            "aliases": self.aliases,
             "total": self.result.total,
             "page": request.page,
             "per_page": request.per_page,

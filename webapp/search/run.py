@@ -51,14 +51,14 @@ def run_search(
     every count says how many documents a click on that value gives.
     Raises BadQuery for a malformed query and IndexUnavailable when there is no index.
     """
-    kind = kind or ARTICLES
     searcher = handle.searcher()
+    table = handle.facet_table(searcher)
+    kind = (kind or ARTICLES).named(table.columns["speaker"].names)
     matches = collapse_copies(
         handle, searcher, request, find_matches(handle, searcher, request, kind)
     )
     kind_docs = handle.kind_docs(searcher).of(kind.name)
     every = kind.name if len(matches.docs) == len(kind_docs) else None
-    table = handle.facet_table(searcher)
     facets, sizes = count_facets(table, request, matches, facet_limit, every)
     page: list[Any] = []
     page_end = None

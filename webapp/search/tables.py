@@ -12,6 +12,7 @@ import numpy as np
 from indexer.schema import ARTICLE, FACETS, NO_VALUE, QUOTE, facet_value
 from indexer.storage.leaves import NO_DAY, date_column, field_docs, live_mask, term_docs
 from webapp.engine import DOCNUM, EMPTY_DOCS, contains, docs_array
+from webapp.search.identity import Names, source_names, speaker_names
 from webapp.search.results import FacetCount
 
 FACET_LIMIT = 20  # values shown per facet; months are all shown
@@ -33,6 +34,7 @@ class FacetColumn:
     _ids: dict[str, int] | None = None  # value → value id, made on first use
 
     _extra_start: np.ndarray | None = None  # docnum → its first entry in extra_docs
+    names: Names | None = None  # the spellings merged into each value (speaker, source)
 
     def count(self, docnums: Collection[int]) -> np.ndarray:
         """Per value id, how many of `docnums` have that value."""
@@ -64,9 +66,17 @@ class FacetColumn:
             self._extra_start = np.concatenate(([0], np.cumsum(per_doc))).astype(np.int64)
         return self._extra_start
 
+    def find(self, typed: str) -> int | None:
+        """The id of the value `typed` names: as indexed, or for a merged facet any spelling
+        of the entity in any case ("obama" for "Barack Obama")."""
+        if typed in self.ids:
+            return self.ids[typed]
+        shown = self.names.find(typed) if self.names is not None else None
+        return self.ids.get(shown) if shown is not None else None
+
     def having(self, values: Iterable[str]) -> np.ndarray:
         """Which documents (a mask by document number) have one of `values`."""
-        wanted = [self.ids[v] for v in values if v in self.ids]
+        wanted = [vid for vid in map(self.find, values) if vid is not None]
         mask = np.isin(self.first, wanted)
         if len(self.extra_docs) and wanted:
             mask[self.extra_docs[np.isin(self.extra_values, wanted)]] = True
@@ -95,6 +105,8 @@ class FacetTable:
         """Read every f_* field's lexicon and postings, skipping NO_VALUE and deleted documents."""
         live = live_mask(reader)
         columns = {name: _read_column(reader, f"f_{name}", live) for name in FACETS}
+        for name, grouping in MERGED.items():
+            columns[name] = _merged(columns[name], grouping)
         return cls(columns)
 
     def count(self, name: str, docnums: Collection[int], every: str | None = None) -> np.ndarray:
@@ -151,8 +163,15 @@ class FacetTable:
         """Value ids counted at least once (and matching `search`, if any), in id order."""
         present = np.flatnonzero(counts)
         if search:
-            values, wanted = self.columns[name].values, _value_matcher(search)
-            present = np.array([v for v in present.tolist() if wanted(values[v])], dtype=np.intp)
+            column, wanted = self.columns[name], _value_matcher(search)
+            aliases = column.names.aliases if column.names is not None else {}
+
+            def found(value: str) -> bool:  # the value, or another spelling of it
+                return wanted(value) or any(wanted(a) for a in aliases.get(value, ()))
+
+            present = np.array(
+                [v for v in present.tolist() if found(column.values[v])], dtype=np.intp
+            )
         return present
 
     def size(self, name: str, counts: np.ndarray, search: str = "") -> int:
@@ -185,6 +204,38 @@ def _value_matcher(search: str) -> Callable[[str], bool]:
 
 
 _VALUE_WORD = re.compile(r"[\s\-/.,;:()'’]+")
+
+
+# Facets whose values are merged into one per entity (webapp/search/identity.py)
+MERGED: dict[str, Callable[[dict[str, int]], Names]] = {
+    "speaker": speaker_names,
+    "source": source_names,
+}
+
+
+def _merged(column: FacetColumn, grouping: Callable[[dict[str, int]], Names]) -> FacetColumn:
+    """The column with the spellings of one entity as one value, its shown name; a document
+    with two spellings of one entity (rare: merged within articles) counts once."""
+    counts = np.bincount(column.first[column.first >= 0], minlength=len(column.values))
+    counts += np.bincount(column.extra_values, minlength=len(column.values))
+    names = grouping(dict(zip(column.values, counts.tolist(), strict=True)))
+    shown = sorted(set(names.canonical.values()))
+    ids = {value: vid for vid, value in enumerate(shown)}
+    to_new = np.array([ids[names.shown(v)] for v in column.values] + [-1], dtype=np.int32)
+    first = to_new[column.first]  # -1 (no value) indexes the appended -1
+    extra_values = to_new[column.extra_values]
+    pairs = (
+        np.unique(
+            np.stack([column.extra_docs.astype(np.int64), extra_values.astype(np.int64)]), axis=1
+        )
+        if len(column.extra_docs)
+        else np.zeros((2, 0), dtype=np.int64)
+    )
+    keep = pairs[1] != first[pairs[0]]  # a further value the document's first already is
+    docs, vids = pairs[0][keep], pairs[1][keep]
+    merged = FacetColumn(shown, first, docs.astype(column.extra_docs.dtype), vids.astype(np.int32))
+    merged.names = names
+    return merged
 
 
 def _read_column(reader: Any, fieldname: str, live: np.ndarray) -> FacetColumn:

@@ -1,0 +1,277 @@
+"""Who speaks: a person or an organisation, never a place, a party, a word; one name per
+person across the corpus (issue #21). Rules are tested as tables through `newsdesk parse`'s
+function (extract_quotes) and through HTTP (/api/quotes, /api/speakers/<name>)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from helpers.quotes import get_json, speaker_url
+from helpers.records import build_index
+from indexer.quotes import extract_quotes
+from indexer.quotes.kinds import ORGANISATION, PERSON, name_facts
+from webapp.search.identity import fold, source_names, speaker_names
+
+# ---------------------------------------------------------------- what a name stands for
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Barack Obama", PERSON),
+        ("Obama", PERSON),
+        ("Jens Stoltenberg", PERSON),
+        ("FBI", ORGANISATION),
+        ("AIPAC", ORGANISATION),
+        ("U.N.", ORGANISATION),
+        ("EgyptAir", ORGANISATION),
+        ("HuffPost", ORGANISATION),
+        ("Iowa Democratic Party", ORGANISATION),
+        ("Badass Teachers Association", ORGANISATION),
+        ("State Department", ORGANISATION),
+        ("Reuters", ORGANISATION),
+        ("Congress", ORGANISATION),
+        ("McCain", PERSON),  # a capital inside a family name is no brand
+        ("DeSantis", PERSON),
+    ],
+)
+def test_speaking_names_are_people_or_organisations(name: str, kind: str) -> None:
+    facts = name_facts(tuple(name.split()))
+    assert not facts.never_speaks
+    assert facts.kind == kind
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Florida", "Iowa", "Texas", "Vermont", "Idlib", "New Jersey", "San Diego",  # places
+        "Los Angeles", "Philadelphia", "Ukraine",
+        "Tory", "Labour", "Republican", "Republicans", "Democratic", "GOP",  # parties as people
+        "Wednesday", "January",  # calendar words
+        "Four", "Thirteen", "III",  # numbers
+        "I'm", "We're",  # pronouns
+        "Watch", "Department", "Party", "P",  # a caption's verb, a lone generic word, a letter
+        "Ukrainian", "Americans",  # nationalities
+        "Human Rights", "Breakfast Show",  # nothing but common words
+    ],
+)  # fmt: skip
+def test_names_that_never_speak(name: str) -> None:
+    assert name_facts(tuple(name.split())).never_speaks
+
+
+def speakers(text: str) -> list[str | None]:
+    return [q.speaker for q in extract_quotes(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the issue's examples: the speaker is the person, never the programme or the word
+        (
+            "Neil Kinnock told the BBC's Breakfast with Frost: "
+            '"We will fight this election on the economy."',
+            ["Neil Kinnock"],
+        ),
+        ('Watch Obama: "We are not going to back down from this fight."', ["Obama"]),
+        ('Florida said in a statement, "We are ready for the storm this week."', [None]),
+        ('Iowa voters were clear. "We want change in Washington now," Iowa said.', [None]),
+        ('A Tory said, "The prime minister must go before the summer recess."', [None]),
+        ('Labour said: "The government has failed working families once again."', [None]),
+        ('Republican Rep. Steve King said: "We need to secure the border first."', ["Steve King"]),
+        (
+            'Interestingly Blocher said, "The vote is a warning to Brussels and to Bern."',
+            ["Blocher"],
+        ),
+        (
+            'Ophthalmologist Patricia McLaughlin said, "Eye drops will not fix this at all."',
+            ["Patricia McLaughlin"],
+        ),
+        (
+            'Australian-born Assange said, "I will keep publishing what they hide."',
+            ["Assange"],
+        ),
+        # a common word the article writes in lower case is no surname: "Heart" here
+        (
+            "The heart of the plan is simple. Heart said: "
+            '"We will build homes for everyone who needs one."',
+            [None],
+        ),
+        # but a surname that is also a word stays a name when the article never lowers it
+        ('"We will cut taxes for every family," Trump said.', ["Trump"]),
+    ],
+)
+def test_speakers_in_sentences(text: str, expected: list[str | None]) -> None:
+    assert speakers(text) == expected
+
+
+def test_kinds_reach_the_quotes() -> None:
+    quotes = extract_quotes(
+        'The FBI said, "The investigation is closed for now and for good." '
+        'Director James Comey added, "We found no case to bring at this time."'
+    )
+    assert [(q.speaker, q.speaker_kind) for q in quotes] == [
+        ("FBI", ORGANISATION),
+        ("James Comey", PERSON),
+    ]
+
+
+def test_transcript_turns_are_quotations() -> None:
+    body = (
+        "Fox News host Chris Wallace moderated the debate with Mike Pence and Tim Kaine.\n\n"
+        "WALLACE: Do you accept the result of the election tonight?\n"
+        "PENCE: We will accept the result of this election, Chris.\n"
+        "UPDATE: This story has been updated with the full exchange.\n"
+        "KAINE: I think we all will, and so will the voters."
+    )
+    quotes = extract_quotes(body)
+    assert [(q.speaker, q.text) for q in quotes] == [
+        ("Chris Wallace", "Do you accept the result of the election tonight?"),
+        ("Mike Pence", "We will accept the result of this election, Chris."),
+        ("Tim Kaine", "I think we all will, and so will the voters."),
+    ]
+    assert all(body[q.start : q.end] == q.text for q in quotes)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "NOTE: This is a note about the thing.\nUPDATE: This story was updated at noon today.",
+        "WALLACE: Only one speaker is in this text at all.\nWALLACE: And he goes on alone.",
+    ],
+)
+def test_labels_and_monologues_are_no_transcript(body: str) -> None:
+    assert extract_quotes(body) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Clinton smiled. Mary J. Blige sang "This is the song of my heart and soul" to her.',
+        '"Cause I wanna be with you tonight and always," Blige sang to Hillary Clinton.',
+        'The crowd was reciting "We the people of the United States" as Obama walked in.',
+    ],
+)
+def test_performed_words_have_no_speaker(text: str) -> None:
+    assert speakers(text) == [None]
+
+
+# ---------------------------------------------------------------- one name per person
+
+
+@pytest.mark.parametrize(
+    ("counts", "merged"),
+    [
+        # a short form joins the one full name that ends with it
+        ({"Barack Obama": 84, "Obama": 80}, {"Obama": "Barack Obama"}),
+        # a middle name or initial is left out
+        (
+            {"Hillary Clinton": 30, "Hillary Rodham Clinton": 2},
+            {"Hillary Rodham Clinton": "Hillary Clinton"},
+        ),
+        ({"Donald Trump": 500, "Donald J. Trump": 16}, {"Donald J. Trump": "Donald Trump"}),
+        # spellings that differ in hyphens, case or accents are one
+        ({"Murphy O'Connor": 5, "Murphy-O'Connor": 3}, {"Murphy-O'Connor": "Murphy O'Connor"}),
+        (
+            {"Volodymyr Zelensky": 9, "VOLODYMYR ZELENSKY": 1},
+            {"VOLODYMYR ZELENSKY": "Volodymyr Zelensky"},
+        ),
+        ({"José Andrés": 2, "Jose Andres": 1}, {"Jose Andres": "José Andrés"}),
+        # the full name is shown even when the short form is quoted more
+        ({"Obama": 500, "Barack Obama": 3}, {"Obama": "Barack Obama"}),
+    ],
+)  # fmt: skip
+def test_spellings_of_one_person_merge(counts: dict[str, int], merged: dict[str, str]) -> None:
+    names = speaker_names(counts)
+    for spelling, shown in merged.items():
+        assert names.shown(spelling) == shown
+        assert spelling in names.aliases[shown]
+
+
+@pytest.mark.parametrize(
+    ("counts", "apart"),
+    [
+        # "Clinton" where Bill and Hillary both speak: ambiguous, a name of its own
+        ({"Bill Clinton": 40, "Hillary Clinton": 300, "Clinton": 60}, ["Clinton"]),
+        # a shorter name two different longer names hold
+        ({"George W. Bush": 5, "George H.W. Bush": 4, "George Bush": 3}, ["George Bush"]),
+        # different first names never merge
+        ({"Eric Trump": 3, "Donald Trump": 50}, ["Eric Trump", "Donald Trump"]),
+    ],
+)
+def test_ambiguous_short_forms_stay_apart(counts: dict[str, int], apart: list[str]) -> None:
+    names = speaker_names(counts)
+    for name in apart:
+        assert names.shown(name) == name
+
+
+def test_outlets_merge_by_case_and_the() -> None:
+    names = source_names({"The Hill": 3, "Hill": 5, "Just The News": 2, "Just the News": 4})
+    assert names.shown("Hill") == "The Hill"  # "The" belongs to the name
+    assert names.shown("Just The News") == "Just the News"
+    assert names.find("the hill") == names.find("HILL") == "The Hill"
+
+
+def test_fold_keys() -> None:
+    assert fold("Murphy-O'Connor") == fold("murphy o’connor") == "murphy oconnor"
+    assert fold("Zélensky") == "zelensky"
+
+
+# ---------------------------------------------------------------- through HTTP
+
+
+def said(text: str, speaker: str) -> dict[str, str]:
+    return {"text": text, "speaker": speaker}
+
+
+CORPUS = [
+    {
+        "id": f"a{n}",
+        "title": f"Story {n}",
+        "date": f"2016-0{n}-01",
+        "source": source,
+        "body": "Words.",
+        "quotes": quotes,
+    }
+    for n, (source, quotes) in enumerate(
+        [
+            ("The Hill", [said("We will rebuild the economy", "Barack Obama")]),
+            ("Hill", [said("Health care is a right for all", "Obama")]),
+            ("Reuters", [said("We did not do enough on guns", "Obama")]),
+            ("Reuters", [said("I am with her on this one", "Hillary Rodham Clinton")]),
+            ("Reuters", [said("Stronger together is our motto", "Hillary Clinton")]),
+            ("Reuters", [said("I feel your pain today", "Bill Clinton")]),
+            ("Reuters", [said("We will win in November", "Clinton")]),
+        ],
+        start=1,
+    )
+]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_index(tmp_path_factory.mktemp("speakers"), CORPUS)[1]
+
+
+def test_facets_count_each_person_once(client: FlaskClient) -> None:
+    data = get_json(client, "/api/quotes", per_page=100)
+    speakers = {f["value"]: f["count"] for f in data["facets"]["speaker"]}
+    assert speakers == {"Barack Obama": 3, "Hillary Clinton": 2, "Bill Clinton": 1, "Clinton": 1}
+    sources = {f["value"]: f["count"] for f in data["facets"]["source"]}
+    assert sources == {"The Hill": 2, "Reuters": 5}
+    assert sum(h["speaker"] == "Barack Obama" for h in data["hits"]) == 3  # hits say so too
+
+
+@pytest.mark.parametrize("typed", ["Barack Obama", "Obama", "obama", "BARACK OBAMA"])
+def test_speaker_filter_and_page_take_any_spelling(client: FlaskClient, typed: str) -> None:
+    data = get_json(client, "/api/quotes", speaker=typed)
+    assert data["total"] == 3
+    page = get_json(client, speaker_url(typed, api=True))
+    assert (page["speaker"], page["total"], page["aliases"]) == ("Barack Obama", 3, ["Obama"])
+
+
+def test_aliases_are_searchable_in_the_facet(client: FlaskClient) -> None:
+    found = get_json(client, "/api/quotes/facets/speaker", prefix="rodham")
+    assert [v["value"] for v in found["values"]] == ["Hillary Clinton"]
