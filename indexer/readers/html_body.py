@@ -16,6 +16,7 @@ from indexer.readers.html_clean import norm
 from indexer.readers.html_dates import MONTH_NAME
 from indexer.readers.html_jsonld import jsonld_values
 from indexer.readers.html_page import SPACES, Found, Page, element_text
+from indexer.readers.outlets import outlet_from_domain
 
 # --- body ------------------------------------------------------------------------------
 
@@ -187,7 +188,10 @@ def take_dateline(article: Article, body: str) -> str:
     match = _DATELINE.match(body) or _TITLE_DATELINE.match(body)
     if not match or match["place"].split()[0].strip(".") in X.DATELINE_NOT_PLACES:
         return body
-    if not article.location:
+    credit = outlet_from_domain(match["place"])
+    if credit:  # "TRIBUNNEWS.COM, JAKARTA -": the outlet's credit, then the place if any
+        _take_credit(article, credit, match["region"])
+    elif not article.location:
         place = match["place"].title() if match["place"].isupper() else match["place"]
         article.location = place + match["region"]
         article.explain["location"] = "dateline"
@@ -195,3 +199,15 @@ def take_dateline(article: Article, body: str) -> str:
         article.source = match["agency"].strip()
         article.explain["source"] = "dateline agency"
     return body[match.end() :]
+
+
+def _take_credit(article: Article, credit: str, region: str) -> None:
+    """A dateline that opens with a domain: a source when the page named none; the place
+    after it (if any) the location. A domain is never a location ('Tribunnews.Com')."""
+    if not article.source:
+        article.source = credit
+        article.explain["source"] = "dateline domain"
+    place = region.strip(" ,")
+    if place and not article.location:
+        article.location = place.title() if place.isupper() else place
+        article.explain["location"] = "dateline"

@@ -10,6 +10,7 @@ import re
 
 from indexer.readers import xpaths as X
 from indexer.readers.html_page import SPACES, Page
+from indexer.readers.outlet_rules import SITE_CREDIT
 
 # --- authors ---------------------------------------------------------------------------
 
@@ -31,8 +32,11 @@ def join_names(names: list[str]) -> str:
 
 
 def clean_author(value: str, page: Page) -> str | None:
-    """A credible personal name (or names), or None."""
+    """A credible personal name (or names), or None; a site's credit ('Developed By Heba
+    Musa' in a footer) names who built the site, not who wrote the story."""
     text = SPACES.sub(" ", html.unescape(value)).strip()
+    if SITE_CREDIT.match(text):
+        return None
     text = BYLINE_PREFIX.sub("", text).strip(" ,;|:-")
     text = re.split(r"\s+[|•]\s+|\s+-\s+|\s*\(", text)[0].strip(" ,;")
     if not text or "@" in text or "://" in text or "/" in text or any(c.isdigit() for c in text):
@@ -51,17 +55,11 @@ def clean_author(value: str, page: Page) -> str | None:
 # --- titles and sources ----------------------------------------------------------------
 
 
-def clean_source(value: str) -> str | None:
-    text = SPACES.sub(" ", html.unescape(value)).strip()
-    if not text or len(text) > 80 or "://" in text or text.startswith("@"):
-        return None
-    return text
-
-
 def clean_title(value: str, page: Page) -> str | None:
     """The headline without a trailing or leading site name."""
     text = SPACES.sub(" ", html.unescape(value)).strip()
     site_words = {norm(page.found.get("source")), norm(page.found.get("site"))}
+    site_words |= page.outlet_names
     stem = (page.found.get("site") or "").split(".")[0]
     for sep in X.TITLE_SEPARATORS:
         head, _, tail = text.rpartition(sep)

@@ -6,6 +6,7 @@ and keeps the first that `html_clean` accepts; `fill_metadata` runs them in depe
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import tzinfo
@@ -14,12 +15,12 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from indexer.model import Article
+from indexer.readers import outlet_rules as R
 from indexer.readers import xpaths as X
 from indexer.readers.html_clean import (
     BYLINE_PREFIX,
     clean_author,
     clean_location,
-    clean_source,
     clean_title,
     clean_url,
     join_names,
@@ -36,6 +37,18 @@ from indexer.readers.html_page import (
     itemprop_values,
     meta_values,
     xpath_values,
+)
+from indexer.readers.outlets import (
+    Candidate,
+    Domain,
+    Said,
+    choose_outlet,
+    domain_name,
+    domain_of,
+    letters,
+    rejection,
+    split_name,
+    unwrap_archive,
 )
 
 # --- fields ----------------------------------------------------------------------------
@@ -66,20 +79,52 @@ def find_url(page: Page) -> Found | None:
 
 
 def find_site(page: Page) -> Found | None:
-    url = page.found.get("url")
-    host = urlsplit(url).hostname if url else None
-    return Found(host.removeprefix("www."), "url host") if host else None
+    """The page's domain: its URL's host (an archived copy's original), else a <base href>,
+    else a domain the page writes as its name ("Forbes.com: ...", og:site_name "latimes.com")."""
+    for url, rule in page_urls(page):
+        domain = domain_of(url)
+        if domain:
+            return Found(domain.host, rule)
+    host = _host(page.found.get("url"))
+    if host:  # no public suffix (localhost, an address): the host as it is
+        return Found(host.removeprefix("www."), "url host")
+    for candidate in source_candidates(page):
+        named = domain_name(candidate.value)
+        if named:
+            return Found(named.host, f"domain named in {candidate.rule}")
+    return None
+
+
+def _host(url: str | None) -> str | None:
+    try:
+        return urlsplit(url).hostname if url else None
+    except ValueError:  # "http://[bad" is no URL
+        return None
 
 
 def find_source(page: Page) -> Found | None:
-    jsonld = ((text_of(page, v) or "", rule + ".name") for v, rule in jsonld_values(page, "source"))
-    candidates = _chain(
-        (Found(v, r) for v, r in jsonld),
-        meta_values(page, "source"),
-        itemprop_values(page, "source"),
-        _title_suffixes(page),
-    )
-    return first(candidates, clean_source)
+    """The outlet (see `outlets`): the names the page gives, checked against its domains."""
+    domains, candidates = page_domains(page), source_candidates(page)
+    sections = url_sections(page.found.get("url"))
+    chosen = choose_outlet(candidates, domains, headlines(page), sections)
+    page.outlet_names = _names_around_titles(candidates, domains, sections)
+    if chosen:
+        page.outlet_names.add(norm(chosen[0]))
+    return Found(*chosen) if chosen else None
+
+
+def _names_around_titles(
+    candidates: list[Candidate], domains: list[Domain], sections: list[str]
+) -> set[str]:
+    """What a title may end with besides its headline, for `clean_title` to drop: the names
+    the page declares, and the title's own dates and sections."""
+    names = set()
+    for candidate in candidates:
+        for part in split_name(candidate.value):
+            reason = rejection(part, (), sections, domains)
+            if candidate.said != Said.TITLE or reason in ("date", "section"):
+                names.add(norm(part))
+    return names
 
 
 def find_title(page: Page) -> Found | None:
@@ -227,19 +272,92 @@ def _split_role(page: Page, text: str) -> str:
     return name if sep and len(rest) < 60 else text
 
 
-# --- titles and sources ----------------------------------------------------------------
+# --- sources ---------------------------------------------------------------------------
 
 
-def _title_suffixes(page: Page) -> Iterator[Found]:
-    """The site name written after the headline in <title> ('Headline - Site Name')."""
+def source_candidates(page: Page) -> list[Candidate]:
+    """Names the page gives its outlet, in priority order: declared ones (JSON-LD publisher,
+    meta, microdata), then the parts of <title> around the headline."""
+    declared = [
+        Found(name, f"{rule}.name")
+        for value, rule in jsonld_values(page, "source")
+        for name, _ in names(page, value)
+    ]
+    declared += [*meta_values(page, "source"), *itemprop_values(page, "source")]
+    found = [Candidate(html.unescape(f.value), f.rule, _said(f.rule)) for f in declared]
+    return found + [Candidate(v, r, Said.TITLE) for v, r in title_parts(page)]
+
+
+def _said(rule: str) -> Said:
+    site_name = rule.startswith("meta ") and rule[5:] in X.SITE_NAME_METAS
+    return Said.SITE_NAME if site_name else Said.PUBLISHER
+
+
+def title_parts(page: Page) -> Iterator[Found]:
+    """The parts of <title> besides the headline: last, first, then the middle ones
+    ('Headline - Section - Site', 'Site - Headline - Date'); a leading 'Forbes.com:' when
+    what comes before the colon is a domain."""
     for title in page.tree.xpath("//title")[:1]:
         text = element_text(title)
-        for sep in (" | ", " - ", " – ", " — "):
-            if sep in text:
-                tail = text.rsplit(sep, 1)[1].strip()
-                if 0 < len(tail) <= 40 and len(tail.split()) <= 5:
-                    yield Found(tail, "title suffix")
-                return
+        prefix = R.TITLE_PREFIX.match(text)
+        if prefix and domain_name(prefix["prefix"]):
+            yield Found(prefix["prefix"], "title prefix")
+        parts = split_name(text)
+        if len(parts) < 2:
+            return
+        headline = _headline_part(parts, headlines(page))
+        for n in [len(parts) - 1, 0, *range(1, len(parts) - 1)]:
+            if n != headline:
+                yield Found(parts[n], "title suffix" if n else "title prefix")
+
+
+def _headline_part(parts: list[str], stated: list[str]) -> int:
+    """Which part of a title is the headline: the one the page states as its headline
+    (og:title, JSON-LD), else the longest."""
+    keys = [letters(h) for h in stated]
+    for n, part in enumerate(parts):
+        if letters(part) in keys:
+            return n
+    return max(range(len(parts)), key=lambda n: len(parts[n]))
+
+
+def page_urls(page: Page) -> Iterator[tuple[str, str]]:
+    """The page's own URLs with their rule: canonical (or og:url), then <base href>."""
+    url = page.found.get("url")
+    if url:
+        yield url, "url host"
+    for value in page.meta.get("og:url", ()):
+        yield value, "og:url host"
+    for href in page.tree.xpath("//base/@href")[:1]:
+        yield str(href), "base href host"
+
+
+def page_domains(page: Page) -> list[Domain]:
+    """The page's domains (distinct sites), the site field's first; a named one if none."""
+    found = [d for d in (domain_of(url) for url, _ in page_urls(page)) if d is not None]
+    site = domain_name(page.found.get("site"))
+    if site is not None:
+        found.insert(0, site)
+    return list({d.registrable: d for d in reversed(found)}.values())[::-1]
+
+
+def headlines(page: Page) -> list[str]:
+    """What the page states as its headline (JSON-LD, meta): a name equal to one is no outlet."""
+    texts = [text_of(page, v) or "" for v, _ in jsonld_values(page, "title")]
+    texts += [f.value for f in meta_values(page, "title")]
+    return [t for t in texts if t]
+
+
+def url_sections(url: str | None) -> list[str]:
+    """The words of a URL's path before its last part ('/Danmark/...', '/politics/...')."""
+    if not url:
+        return []
+    try:
+        path = urlsplit(unwrap_archive(url)).path
+    except ValueError:
+        return []
+    parts = [p for p in path.split("/") if p]
+    return [p.replace("-", " ") for p in parts[:-1][:2] if any(c.isalpha() for c in p)]
 
 
 # --- dates -----------------------------------------------------------------------------

@@ -75,6 +75,7 @@ class Page:
     nodes: dict[str, dict[str, Any]] = field(default_factory=dict)  # JSON-LD nodes by @id
     meta: dict[str, list[str]] = field(default_factory=dict)
     found: dict[str, str] = field(default_factory=dict)  # fields settled so far
+    outlet_names: set[str] = field(default_factory=set)  # names a title may end with (norm)
 
     @classmethod
     def load(cls, source: Source) -> Page:

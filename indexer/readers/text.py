@@ -17,6 +17,8 @@ from indexer.model import Article
 from indexer.readers import MAX_TEXT_BYTES, Source
 from indexer.readers import text_rules as rules
 from indexer.readers.encoding import decode
+from indexer.readers.outlet_rules import SITE_CREDIT
+from indexer.readers.outlets import outlet_from_domain
 
 AGGREGATOR_SCORE = 0.8
 TEXT_SCORE = 0.3
@@ -109,8 +111,8 @@ def _title_word(word: str, first: bool) -> str:
 def is_name(text: str) -> bool:
     """Whether text reads like one or more person (or desk) names, "By" allowed."""
     words = rules.BY_PREFIX.sub("", text).replace(",", " ").split()
-    if not words or len(words) > rules.MAX_BYLINE_WORDS:
-        return False
+    if not words or len(words) > rules.MAX_BYLINE_WORDS or SITE_CREDIT.match(text):
+        return False  # "Developed By Heba Musa" credits the site's builder, not an author
     return all(_is_name_word(word) for word in words)
 
 
@@ -201,8 +203,12 @@ def _drop_page_chrome(lines: list[str], article: Article) -> list[str]:
 
 
 def outlet_name(credited: str) -> str:
-    """'THE WASHINGTON EXAMINER' -> 'Washington Examiner'; house spellings where known."""
+    """'THE WASHINGTON EXAMINER' -> 'Washington Examiner'; house spellings where known;
+    a domain as a domain ('TRIBUNNEWS.COM' -> 'tribunnews.com', not 'Tribunnews.Com')."""
     name = rules.LEADING_THE.sub("", credited.strip())
+    domain = outlet_from_domain(name)
+    if domain:
+        return domain
     return rules.OUTLET_SPELLINGS.get(name.lower()) or title_case(name)
 
 
@@ -210,7 +216,7 @@ def _read_furniture(lines: list[str], article: Article) -> int:
     """Read site, date, counter, location and byline lines; return where the title search starts."""
     at = next_filled(lines, 0)
     if at < len(lines) and _is_site_line(lines, at):
-        article.site = title_case(lines[at])
+        article.site = outlet_from_domain(lines[at]) or title_case(lines[at])
         article.explain["site"] = "aggregator: site line"
         at += 1
     while True:
@@ -411,11 +417,14 @@ def _take_dateline(paragraph: str, article: Article) -> str:
     if agency is None and (any(c.islower() for c in city) or len(city) < rules.MIN_CITY_CHARS):
         return paragraph  # "Trump - the candidate -" is prose, not a dateline
     parts = [p.strip() for p in place.split(",") if not rules.DATELINE_DATE_PART.match(p.strip())]
-    article.location = ", ".join(title_case(p) for p in [*parts, *parens])
-    article.explain["location"] = "plain: dateline"
-    if agency:
-        article.source = agency
-        article.explain["source"] = "plain: dateline agency"
+    credits = [d for d in map(outlet_from_domain, parts) if d]  # "TRIBUNNEWS.COM, Jakarta -"
+    places = [p for p in [*parts, *parens] if not outlet_from_domain(p)]
+    if places:
+        article.location = ", ".join(title_case(p) for p in places)
+        article.explain["location"] = "plain: dateline"
+    if agency or credits:
+        article.source = agency or credits[0]
+        article.explain["source"] = "plain: dateline " + ("agency" if agency else "domain")
     return paragraph[match.end() :]
 
 

@@ -110,6 +110,9 @@ META_NAMES: dict[str, tuple[str, ...]] = {
     ),
     "url": ("og:url", "twitter:url", "parsely-link", "sailthru.url"),
 }
+# Of the source metas, those where a site gives its own name (the others name a publisher,
+# which may be a wire service or a parent company).
+SITE_NAME_METAS = ("og:site_name", "application-name", "apple-mobile-web-app-title")
 # <meta> keys that declare the page's locale ('en_US', 'fr-ca'): a region places the publisher.
 LOCALE_METAS = ("og:locale", "dc.language", "content-language", "language")
 # A meta whose key names a modification date is never a publication date.
