@@ -22,14 +22,19 @@ if TYPE_CHECKING:
     from webapp.search.handle import IndexHandle
 
 
+SPEAKER_PARAMS = ("page", "per_page", "dedupe")  # what a speaker's page and JSON read
+
+
 def speaker_quotes(
     handle: IndexHandle, name: str, args: Mapping[str, Sequence[str]]
 ) -> SpeakerQuotes:
-    """The quotations of the speaker `name` (page and per_page from `args`), newest first.
+    """The quotations of the speaker `name` (page, per_page and dedupe from `args`), newest
+    first; the copies of a quotation in syndicated copies of one story count once unless
+    dedupe=0.
 
     Raises SpeakerNotFound when no quotation has that speaker, BadRequest for a bad page.
     """
-    paging = SearchRequest.from_args({k: v for k, v in args.items() if k in ("page", "per_page")})
+    paging = SearchRequest.from_args({k: v for k, v in args.items() if k in SPEAKER_PARAMS})
     canonical = facet_value("speaker", name)
     request = replace(paging, chosen=(("speaker", (canonical,)),), sort="newest")
     result = run_search(handle, request, QUOTES, facet_limit=None) if canonical else None
