@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from flask.testing import FlaskClient
 
+from helpers.copies import syndicated_quote_records
+from helpers.records import build_index
+from webapp import create_app
 from webapp.cli import main
 
 
@@ -109,3 +115,89 @@ def test_search_without_index_explains(tmp_path: Path) -> None:
     result = invoke("search", "x", "--index", str(tmp_path / "none"))
     assert result.exit_code == 1
     assert "reindex" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def wire(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FlaskClient]]:
+    """An index of wire stories in three copies with their quotations, and the app over it."""
+    index = build_index(tmp_path_factory.mktemp("wire"), syndicated_quote_records())[1]
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index)})
+    yield str(index), app.test_client()
+    app.extensions["newsdesk"].close()
+
+
+@pytest.mark.parametrize(
+    "options, path, params",
+    [
+        (["--quotes", "--speaker", "Ivo Brand"], "/api/quotes", {"speaker": "Ivo Brand"}),
+        (
+            ["--quotes", "--no-dedupe", "--speaker", "Ivo Brand", "--speaker", "Mara Quell"],
+            "/api/quotes",
+            {"dedupe": "0", "speaker": ["Ivo Brand", "Mara Quell"]},
+        ),
+        (
+            ["harbour", "--quotes", "--not-speaker", "Ivo Brand", "--from", "2024-03-11",
+             "--to", "2024-03-12", "--sort", "oldest"],
+            "/api/quotes",
+            {"q": "harbour", "not_speaker": "Ivo Brand", "from": "2024-03-11",
+             "to": "2024-03-12", "sort": "oldest"},
+        ),
+        (
+            ["--source", "Valley Post", "--source", "Daily Ledger", "--not-month", "2024-02",
+             "--facet-q", "source", "va", "--limit", "3", "--page", "2", "--dedupe"],
+            "/api/search",
+            {"source": ["Valley Post", "Daily Ledger"], "not_month": "2024-02",
+             "facet_q_source": "va", "per_page": "3", "page": "2", "dedupe": "1"},
+        ),
+        (
+            ["read OR harbour", "--any", "--feedback", "--snippet-chars", "120", "--strict",
+             "--author", "Nobody", "--not-author", "Ann Lee", "--location", "Kyiv",
+             "--not-location", "Odesa", "--month", "2024-03", "--not-source", "AP"],
+            "/api/search",
+            {"q": "read OR harbour", "mode": "any", "feedback": "1", "snippet_chars": "120",
+             "strict": "1", "author": "Nobody", "not_author": "Ann Lee", "location": "Kyiv",
+             "not_location": "Odesa", "month": "2024-03", "not_source": "AP"},
+        ),
+    ],
+)  # fmt: skip
+def test_search_options_are_the_api_parameters(
+    wire: tuple[str, FlaskClient], options: list[str], path: str, params: dict[str, Any]
+) -> None:
+    """The CLI translates its options to the API's parameters and nothing more: the same
+    answer, filters, folding of copies, facets and all."""
+    index, client = wire
+    result = invoke("search", *options, "--json", "--index", index)
+    assert result.exit_code == 0, result.stderr
+    expected = client.get(path, query_string=params).get_json()
+    assert json.loads(result.stdout) == expected
+    assert expected["total"] > 0 or "Nobody" in options
+
+
+def test_search_quotes_prints_each_quote_once(wire: tuple[str, FlaskClient]) -> None:
+    index, client = wire
+    result = invoke("search", "--quotes", "--speaker", "Ivo Brand", "--index", index)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "3 quotes"  # one per story, not one per copy
+    hits = client.get("/api/quotes?speaker=Ivo+Brand").get_json()["hits"]
+    said = [line for line in lines if line.startswith(("1. ", "2. ", "3. "))]
+    assert said == [f"{n}. \u201c{h['text']}\u201d" for n, h in enumerate(hits, start=1)]
+    assert f"   Ivo Brand  [{hits[0]['id']}]" in lines
+    every = invoke("search", "harbour", "--quotes", "--no-dedupe", "--index", index)
+    assert every.stdout.splitlines()[0] == "12 quotes match 'harbour'"
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--month", "2024"], "'month' takes a month as YYYY-MM"),
+        (["--from", "2024-13-01"], "'from' must be a date as YYYY-MM-DD"),
+        (["--from", "2024-03-12", "--to", "2024-03-01"], "'from' is after 'to'"),
+        (["--facet-q", "colour", "x"], "Invalid value for '--facet-q'"),
+    ],
+)
+def test_search_reports_a_bad_filter(
+    wire: tuple[str, FlaskClient], options: list[str], message: str
+) -> None:
+    result = invoke("search", "--quotes", *options, "--index", wire[0])
+    assert result.exit_code in (1, 2) and message in result.stderr

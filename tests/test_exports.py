@@ -9,7 +9,7 @@ import re
 import tracemalloc
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
@@ -17,6 +17,7 @@ from helpers.copies import syndicated_records
 from helpers.records import write_jsonl
 from indexer.writer import reindex
 from webapp import create_app
+from webapp.search.hits import ARTICLE_COLUMNS, QUOTE_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +52,53 @@ def test_jsonl_export_has_a_manifest_and_every_hit(client: Any, params: dict[str
 def test_csv_export_rows_equal_the_total(client: Any) -> None:
     total = client.get("/api/search?q=brief").get_json()["total"]
     text = client.get("/api/search.csv?q=brief").get_data(as_text=True)
-    body = [line for line in text.splitlines(keepends=True) if not line.startswith("#")]
-    rows = list(csv.DictReader(io.StringIO("".join(body))))
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == total and rows[0]["id"]
     assert client.get("/api/quotes.jsonl").status_code == 200
     assert client.get("/api/quotes.csv").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path, columns",
+    [("/api/search.csv", ARTICLE_COLUMNS), ("/api/quotes.csv", QUOTE_COLUMNS)],
+)
+@pytest.mark.parametrize(
+    "query", ["", "q=harbour&sort=oldest&source=Wire", "dedupe=0&q=%C3%A9t%C3%A9"]
+)
+def test_csv_opens_with_its_header_and_links_its_csvw_metadata(
+    client: Any, path: str, columns: tuple[str, ...], query: str
+) -> None:
+    """What a spreadsheet opens: the header row first, then one row per hit. The manifest is
+    in the CSV on the Web metadata the response links (rel=describedby), which describes
+    this very CSV: its url, its columns (the header's cells) and datatypes."""
+    url = f"{path}?{query}" if query else path
+    response = client.get(url)
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == list(columns)
+    manifest = json.loads(response.headers["X-Newsdesk-Manifest"])
+    assert len(rows) - 1 == manifest["count"]
+    target, *params = (p.strip() for p in response.headers["Link"].split(";"))
+    assert params == ['rel="describedby"', 'type="application/csvm+json"']
+    metadata_url = urljoin(f"http://localhost{url}", target.strip("<>"))
+    metadata = client.get(metadata_url)
+    assert metadata.status_code == 200 and metadata.mimetype == "application/csvm+json"
+    document = metadata.get_json()
+    assert document["@context"] == "http://www.w3.org/ns/csvw"
+    assert urljoin(metadata_url, document["url"]) == f"http://localhost{url}"
+    described = document["tableSchema"]["columns"]
+    assert [(c["name"], c["titles"]) for c in described] == [(c, c) for c in columns]
+    types = {c["name"]: c["datatype"] for c in described}
+    assert types["date"] == "date" and types["id"] == "string"
+    assert types.get("n", "integer") == "integer"
+    told = document["newsdesk:manifest"]
+    assert {k: v for k, v in told.items() if k != "exported_at"} == {
+        k: v for k, v in manifest.items() if k != "exported_at"
+    }
+
+
+def test_csvw_metadata_checks_its_parameters(client: Any) -> None:
+    response = client.get("/api/search.csv-metadata.json?month=2024")
+    assert response.status_code == 400 and "YYYY-MM" in response.get_json()["error"]["message"]
 
 
 def _export_peak(client: Any, query: str) -> tuple[int, int]:
@@ -116,11 +159,7 @@ def test_result_page_offers_the_whole_result_set_for_download(client: Any) -> No
         params = parse_qs(url.query)
         assert "page" not in params and params["sort"] == ["newest"]  # every page, same order
         body = client.get(f"{url.path}?{url.query}").get_data(as_text=True)
-        if label == "CSV":
-            data = "".join(x for x in body.splitlines(keepends=True) if not x.startswith("#"))
-            rows = list(csv.reader(io.StringIO(data)))
-        else:
-            rows = body.splitlines()
+        rows = list(csv.reader(io.StringIO(body))) if label == "CSV" else body.splitlines()
         assert len(rows) - 1 == total  # a header line or a manifest record, then every hit
 
 

@@ -138,10 +138,11 @@ def test_speaker_api(client: FlaskClient) -> None:
     data = get_json(client, speaker_url(name, api=True))
     assert list(data) == [
         "speaker", "speaker_kind", "aliases", "total", "page", "per_page", "quotes", "months",
-        "sources",
+        "undated", "sources",
     ]  # fmt: skip
     assert (data["speaker"], data["total"]) == (name, len(rows))
     assert (data["speaker_kind"], data["aliases"]) == ("person", [])
+    assert data["undated"] == sum(1 for r in rows if not r[0].get("date")) == 0
     newest_first = sorted(rows, key=lambda r: r[0]["date"], reverse=True)
     assert [q["id"] for q in data["quotes"]] == [row_id(r) for r in newest_first]
     months = Counter(r[0]["date"][:7] for r in rows)

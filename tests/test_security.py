@@ -49,6 +49,7 @@ SAMPLE_ARGS = {
 QUERY_ARGS = {  # routes that take their subject as a query parameter
     "newsdesk.speaker_page_by_query": {"name": SAMPLE_ARGS["name"]},
     "newsdesk.speaker_api_by_query": {"name": SAMPLE_ARGS["name"]},
+    "feeds.speaker_atom_by_query": {"name": SAMPLE_ARGS["name"]},
 }
 
 

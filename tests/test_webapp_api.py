@@ -3,6 +3,8 @@ pages, highlights, articles, facet value search, and the error shape."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import lxml.html
 import pytest
 from flask.testing import FlaskClient
@@ -217,3 +219,37 @@ def test_api_facet_value_search(
 def test_api_facet_value_search_of_an_unknown_facet_is_404(client: FlaskClient) -> None:
     response = client.get("/api/facets/colour?prefix=r")
     assert response.status_code == 404 and "no facet" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/facets/author", "/api/quotes/facets/speaker"])
+def test_api_facet_values_page_through_every_value(client: FlaskClient, path: str) -> None:
+    """`page` and `per_page` page the values, `total` counts them all, `next_page` and a
+    Link rel=next header lead on: a client lists every value, however many."""
+    everything = client.get(path, query_string={"per_page": 1000}).get_json()
+    assert everything["total"] == len(everything["values"]) >= 3
+    assert everything["next_page"] is None
+    counts = [(-v["count"], v["value"]) for v in everything["values"]]
+    assert counts == sorted(counts)  # most frequent first, then by value
+    listed, url = [], f"{path}?per_page=2"
+    while url:
+        response = client.get(url)
+        data = response.get_json()
+        assert (data["total"], data["per_page"], len(data["values"])) == (
+            everything["total"], 2, min(2, everything["total"] - len(listed)),
+        )  # fmt: skip
+        listed += data["values"]
+        link = response.headers.get("Link")
+        assert (link is None) == (data["next_page"] is None)
+        url = link and link.split(";")[0].strip("<>")
+        assert not url or parse_qs(urlsplit(url).query)["page"] == [str(data["next_page"])]
+    assert listed == everything["values"]
+
+
+def test_api_facet_value_pages_are_bounded_by_values_not_hits(client: FlaskClient) -> None:
+    far = client.get("/api/facets/author", query_string={"page": 10_001, "per_page": 100})
+    assert far.status_code == 200  # no depth limit: values are listed from memory
+    assert far.get_json()["values"] == [] and far.get_json()["total"] > 0
+    for bad in ({"per_page": 0}, {"per_page": 1001}, {"page": 0}, {"page": "x"}):
+        response = client.get("/api/facets/author", query_string=bad)
+        assert response.status_code == 400, bad
+        assert next(iter(bad)) in response.get_json()["error"]["message"]

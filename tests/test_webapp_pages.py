@@ -214,6 +214,58 @@ def test_facet_search_form_filters_the_list_without_javascript(client: FlaskClie
     ]
 
 
+@pytest.fixture(scope="module")
+def many_authors(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """An index of 45 articles by 45 authors, 30 of them named Lee: more than a facet lists."""
+    root = tmp_path_factory.mktemp("authors")
+    records = [
+        {"id": f"a{n}", "title": f"Harbour note {n}", "date": f"2024-01-{n % 28 + 1:02d}",
+         "author": f"{'Lee' if n < 30 else 'Ray'} {n:02d}", "body": "The harbour reopened."}
+        for n in range(45)
+    ]  # fmt: skip
+    write_jsonl(root / "corpus" / "a.jsonl", records)
+    reindex([str(root / "corpus")], str(root / "ix"))
+    app = create_app({"INDEX_DIR": str(root / "ix"), "TESTING": True})
+    yield app.test_client()
+    app.extensions["newsdesk"].close()
+
+
+@pytest.mark.parametrize("query, shown, more", [({}, 20, 25), ({"facet_q_author": "lee"}, 20, 10)])
+def test_a_cut_facet_list_says_how_many_more_and_links_them_all(
+    many_authors: FlaskClient, query: dict[str, str], shown: int, more: int
+) -> None:
+    doc = page(many_authors, f"/search?{urlencode({'q': 'harbour', **query})}")
+    assert len(page_facets(doc)["author"]) == shown
+    (note,) = doc.xpath(f"//p[{C('more-values')}]")
+    assert " ".join(note.text_content().split()).startswith(f"{more} more author values")
+    listed = many_authors.get(note.xpath(".//a")[0].get("href")).get_json()
+    assert listed["total"] == len(listed["values"]) == shown + more
+    assert listed["prefix"] == query.get("facet_q_author", "")
+
+
+def test_a_full_facet_list_says_nothing_more(client: FlaskClient) -> None:
+    assert not page(client, "/search?q=grain").xpath(f"//p[{C('more-values')}]")
+
+
+@pytest.mark.parametrize(
+    "url", ["/search?q=grain", "/quotes", "/search?q=%22short+note%22", "/search?q=nothingatall"]
+)
+def test_the_page_says_how_many_matches_are_undated(client: FlaskClient, url: str) -> None:
+    """The histogram and the month list count dated matches; the page says how many more
+    have no date, as the JSON's `undated` does, even when none has a date."""
+    path, _, query = url.partition("?")
+    data = client.get(f"/api{path}?{query}").get_json()
+    undated = data["histogram"]["undated"]
+    doc = page(client, url)
+    text = " ".join(doc.xpath("//aside")[0].text_content().split())
+    if undated:
+        assert f"{undated} undated" in text
+    else:
+        assert "undated" not in text
+    months = sum(f["count"] for f in data["facets"]["month"])
+    assert months + undated == data["total"]
+
+
 # ---------------------------------------------------------------- compact view
 
 

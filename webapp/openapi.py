@@ -2,8 +2,8 @@
 
 To document a new route, add its path to PATHS with `json_get(...)` or `html_get(...)`, reusing
 the parameter components (`param("q")`, SEARCH_PARAMETERS, PAGING) and the schema components
-(`schema("Error")`); add a schema to SCHEMAS, or a parameter to PARAMETERS
-(openapi_parameters.py), when a new shape appears.
+(`schema("Error")`); add a schema to SCHEMAS (openapi_schemas.py), or a parameter to
+PARAMETERS (openapi_parameters.py), when a new shape appears.
 tests/test_openapi.py validates the document, checks that its paths are exactly the app's
 routes, and fuzzes every operation against it with schemathesis.
 """
@@ -15,25 +15,14 @@ from typing import Any
 
 from indexer.schema import FACETS
 from webapp.openapi_parameters import PARAMETERS
+from webapp.openapi_schemas import SCHEMAS, TEXT, ref, schema
 
 JSON = "application/json"
 HTML = "text/html"
 
 
-def ref(section: str, name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/{section}/{name}"}
-
-
 def param(name: str) -> dict[str, str]:
     return ref("parameters", name)
-
-
-def schema(name: str) -> dict[str, str]:
-    return ref("schemas", name)
-
-
-def _nullable(kind: str) -> dict[str, Any]:
-    return {"type": [kind, "null"]}
 
 
 PAGING_REFS = [param("page"), param("per_page")]
@@ -59,205 +48,14 @@ SEARCH_PARAMETERS = [
 API_SEARCH_PARAMETERS = [*SEARCH_PARAMETERS, param("cursor")]
 EXPORT_PARAMETERS = [p for p in SEARCH_PARAMETERS if p not in PAGING_REFS]
 PAGING = [param("page"), param("per_page")]
-
-_FACET_COUNT = {
-    "type": "object",
-    "required": ["value", "count"],
-    "properties": {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 0}},
-}
-_COUNTS = {"type": "array", "items": schema("FacetCount")}
-_TEXT = {"type": "string"}
-# A document's date (webapp/search/dates.py): the day alone; the source's timestamp; which.
-_DATED = {
-    "date": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-    "published": {
-        "type": ["string", "null"],
-        "description": "The source's timestamp (ISO 8601, with its offset where it gave one) "
-        "when it said more than the day, or the month or year it gave.",
-    },
-    "date_precision": {
-        "type": ["string", "null"],
-        "enum": ["year", "month", "day", "minute", "second", None],
-    },
-}
-
-SCHEMAS: dict[str, dict[str, Any]] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["status", "message"],
-                "properties": {"status": {"type": "integer"}, "message": _TEXT},
-            }
-        },
-    },
-    "FacetCount": _FACET_COUNT,
-    "Hit": {
-        "type": "object",
-        "description": "An article hit; highlights are HTML (escaped text, <mark> added).",
-        "required": ["id", "title", "highlights"],
-        "properties": {
-            "id": _TEXT,
-            "title": _TEXT,
-            **{k: _nullable("string") for k in ("author", "author_role", "location")},
-            **{k: _nullable("string") for k in ("source", "url")},
-            **_DATED,
-            "score": _nullable("number"),
-            "highlights": {"type": "object", "additionalProperties": _TEXT},
-            "cluster": _nullable("string"),
-            "copy_count": {"type": "integer", "minimum": 0},
-            "copies": {"type": "array", "items": schema("Copy")},
-        },
-    },
-    "Copy": {
-        "type": "object",
-        "description": "Another article: a syndicated copy, or one like it.",
-        "required": ["id"],
-        "properties": {"id": _TEXT, "title": _nullable("string"), "date": _DATED["date"]},
-    },
-    "Related": {
-        "type": "object",
-        "required": ["copies", "similar"],
-        "properties": {
-            "copies": {"type": "array", "items": schema("Copy")},
-            "similar": {"type": "array", "items": schema("Copy")},
-        },
-    },
-    "QuoteHit": {
-        "type": "object",
-        "description": "A quotation hit; `highlight` is HTML, `link` its place in the article.",
-        "required": ["id", "article_id", "n", "text", "highlight", "link"],
-        "properties": {
-            "id": _TEXT,
-            "article_id": _TEXT,
-            "n": {"type": "integer"},
-            "speaker": _nullable("string"),
-            "speaker_role": _nullable("string"),
-            "text": _TEXT,
-            "highlight": _TEXT,
-            "title": _TEXT,
-            **{k: _nullable("string") for k in ("author", "location", "source")},
-            **_DATED,
-            "link": _TEXT,
-            "score": _nullable("number"),
-        },
-    },
-    "SearchResult": {
-        "type": "object",
-        "required": ["query", "total", "page", "per_page", "hits", "facets"],
-        "properties": {
-            "query": _TEXT,
-            "total": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1},
-            "hits": {"type": "array", "items": {"anyOf": [schema("Hit"), schema("QuoteHit")]}},
-            "facets": {
-                "type": "object",
-                "description": "Per facet, its top values; a facet with chosen values is "
-                "counted without its own choice (what a click gives).",
-                "additionalProperties": _COUNTS,
-            },
-            "facet_sizes": {
-                "type": "object",
-                "description": "Per facet, how many values it has among the matches.",
-                "additionalProperties": {"type": "integer"},
-            },
-            "mode": {"type": "string", "enum": ["all", "any"]},
-            "relaxed": {
-                "type": "boolean",
-                "description": "No document had every word: the hits have any of them, and every "
-                "other clause of the query.",
-            },
-            "suggestion": {
-                **_nullable("string"),
-                "description": "A query with likelier words, when this one finds little.",
-            },
-            "explanation": {**_TEXT, "description": "The search in words."},
-            "query_notes": {
-                "type": "array",
-                "items": _TEXT,
-                "description": "How text that was not query syntax was read (empty: as written).",
-            },
-            "histogram": schema("Histogram"),
-            "next": {
-                **_nullable("string"),
-                "description": "A cursor to the following page (API only); null on the last.",
-            },
-        },
-    },
-    "Histogram": {
-        "type": "object",
-        "description": "Matches per month (per year beyond 36 months), every period from the "
-        "first match to the last; `total` counts all documents of the period within the "
-        "filters, without the query. Buckets sum to the total less `undated`.",
-        "required": ["interval", "buckets", "undated"],
-        "properties": {
-            "interval": {"type": "string", "enum": ["month", "year"]},
-            "buckets": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["key", "count", "total"],
-                    "properties": {
-                        "key": {**_TEXT, "description": "YYYY-MM or YYYY"},
-                        "count": {"type": "integer", "minimum": 0},
-                        "total": {"type": "integer", "minimum": 0},
-                    },
-                },
-            },
-            "undated": {"type": "integer", "minimum": 0},
-        },
-    },
-    "FacetSearch": {
-        "type": "object",
-        "required": ["facet", "prefix", "values"],
-        "properties": {"facet": _TEXT, "prefix": _TEXT, "values": _COUNTS},
-    },
-    "SpeakerQuotes": {
-        "type": "object",
-        "required": ["speaker", "total", "page", "per_page", "quotes", "months", "sources"],
-        "properties": {
-            "speaker": _TEXT,
-            "total": {"type": "integer", "minimum": 1},
-            "page": {"type": "integer"},
-            "per_page": {"type": "integer"},
-            "quotes": {"type": "array", "items": schema("QuoteHit")},
-            "months": _COUNTS,
-            "sources": _COUNTS,
-        },
-    },
-    "Quote": {
-        "type": "object",
-        "required": ["text"],
-        "properties": {
-            "text": _TEXT,
-            "speaker": _nullable("string"),
-            "speaker_role": _nullable("string"),
-            "start": _nullable("integer"),
-            "end": _nullable("integer"),
-        },
-    },
-    "Article": {
-        "type": "object",
-        "required": ["id", "body", "quotes"],
-        "properties": {
-            "id": _TEXT,
-            "path": _TEXT,
-            "format": _TEXT,
-            **{
-                k: _nullable("string")
-                for k in ("site", "title", "author", "author_role", "location", "source")
-            },
-            **_DATED,
-            "url": _nullable("string"),
-            "body": _TEXT,
-            "quotes": {"type": "array", "items": schema("Quote")},
-        },
-    },
-    "OpenAPI": {"type": "object", "required": ["openapi", "paths"]},
-}
+SPEAKER_PARAMETERS = [*PAGING, param("dedupe")]
+FACET_PARAMETERS = [
+    param("facet"),
+    param("prefix"),
+    *(p for p in SEARCH_PARAMETERS if p not in PAGING_REFS),
+    param("facet_page"),
+    param("facet_per_page"),
+]
 
 _ERRORS = {
     400: "A parameter or the query is invalid, or over a limit (README: Limits).",
@@ -274,7 +72,7 @@ RESPONSES: dict[str, dict[str, Any]] = {
         for status, text in _ERRORS.items()
     },
     **{
-        f"Html{status}": {"description": text, "content": {HTML: {"schema": _TEXT}}}
+        f"Html{status}": {"description": text, "content": {HTML: {"schema": TEXT}}}
         for status, text in _ERRORS.items()
     },
 }
@@ -296,21 +94,26 @@ def html_get(
 ) -> dict[str, Any]:
     """A GET operation answering an HTML page, and an HTML error page otherwise."""
     responses: dict[str, Any] = {
-        "200": {"description": "The page", "content": {HTML: {"schema": _TEXT}}}
+        "200": {"description": "The page", "content": {HTML: {"schema": TEXT}}}
     }
     responses |= {str(s): ref("responses", f"Html{s}") for s in (*errors, 401)}
     return {"get": {"summary": summary, "parameters": parameters, "responses": responses}}
 
 
 def stream_get(
-    summary: str, mimetype: str, parameters: list[dict[str, Any]], errors: str = "Json"
+    summary: str,
+    mimetype: str,
+    parameters: list[dict[str, Any]],
+    errors: str = "Json",
+    statuses: tuple[int, ...] = (400, 503),
+    body: dict[str, Any] = TEXT,
 ) -> dict[str, Any]:
-    """A GET operation answering a document of another type (CSV, JSON Lines, XML); errors
-    in JSON under /api/, as an HTML page elsewhere (`errors="Html"`)."""
+    """A GET operation answering a document of another type (CSV, JSON Lines, XML, CSVW
+    metadata); errors in JSON under /api/, as an HTML page elsewhere (`errors="Html"`)."""
     responses: dict[str, Any] = {
-        "200": {"description": "OK", "content": {mimetype: {"schema": _TEXT}}}
+        "200": {"description": "OK", "content": {mimetype: {"schema": body}}}
     }
-    responses |= {str(s): ref("responses", f"{errors}{s}") for s in (400, 401, 503)}
+    responses |= {str(s): ref("responses", f"{errors}{s}") for s in (*statuses, 401)}
     return {"get": {"summary": summary, "parameters": parameters, "responses": responses}}
 
 
@@ -324,11 +127,11 @@ _LOGIN = {
                 "name": "next",
                 "in": "query",
                 "description": "A path on this site to go back to.",
-                "schema": _TEXT,
+                "schema": TEXT,
             }
         ],
         "security": [],
-        "responses": {"200": {"description": "The form", "content": {HTML: {"schema": _TEXT}}}},
+        "responses": {"200": {"description": "The form", "content": {HTML: {"schema": TEXT}}}},
     },
     "post": {
         "summary": "Check a token; on success set the token cookie and redirect to `next`.",
@@ -338,7 +141,7 @@ _LOGIN = {
                 "application/x-www-form-urlencoded": {
                     "schema": {
                         "type": "object",
-                        "properties": {"token": _TEXT, "next": _TEXT},
+                        "properties": {"token": TEXT, "next": TEXT},
                     }
                 }
             }
@@ -369,25 +172,25 @@ PATHS: dict[str, dict[str, Any]] = {
     ),
     "/speakers/{name}": html_get(
         "One speaker's quotations, per month and per source.",
-        [param("speaker_name"), *PAGING],
+        [param("speaker_name"), *SPEAKER_PARAMETERS],
         _ONE_ERRORS,
     ),
     "/api/speakers/{name}": json_get(
         "One speaker's quotations as JSON.",
         "SpeakerQuotes",
-        [param("speaker_name"), *PAGING],
+        [param("speaker_name"), *SPEAKER_PARAMETERS],
         _ONE_ERRORS,
     ),
     "/speaker": html_get(
         "/speakers/{name} for a name given as `name=` (the address of names such as `..`, "
         "which no path can carry).",
-        [param("speaker_query"), *PAGING],
+        [param("speaker_query"), *SPEAKER_PARAMETERS],
         _ONE_ERRORS,
     ),
     "/api/speaker": json_get(
         "/api/speakers/{name} for a name given as `name=`.",
         "SpeakerQuotes",
-        [param("speaker_query"), *PAGING],
+        [param("speaker_query"), *SPEAKER_PARAMETERS],
         _ONE_ERRORS,
     ),
     "/articles/{article_id}": html_get(
@@ -403,15 +206,16 @@ PATHS: dict[str, dict[str, Any]] = {
     ),
     "/api/facets/{facet}": json_get(
         "One facet's values starting with `prefix`, counted among the articles the search "
-        "parameters find (as the sidebar counts them).",
+        "parameters find (as the sidebar counts them), a page at a time: `page` and "
+        "`per_page` page the values, `total` counts them all.",
         "FacetSearch",
-        [param("facet"), param("prefix"), *SEARCH_PARAMETERS],
+        FACET_PARAMETERS,
         (*_SEARCH_ERRORS, 404),
     ),
     "/api/quotes/facets/{facet}": json_get(
         "The same as /api/facets/{facet}, counting quotations.",
         "FacetSearch",
-        [param("facet"), param("prefix"), *SEARCH_PARAMETERS],
+        FACET_PARAMETERS,
         (*_SEARCH_ERRORS, 404),
     ),
     "/api/articles/{article_id}/similar": json_get(
@@ -421,21 +225,60 @@ PATHS: dict[str, dict[str, Any]] = {
         _ONE_ERRORS,
     ),
     **{
-        f"/api/{kind}.{fmt}": stream_get(
-            f"Every {kind[:-1]} the search finds, streamed as {fmt.upper()}, with a manifest "
-            "(query, filters, dedupe mode, index build, time, count) first and in the "
+        f"/api/{kind}.jsonl": stream_get(
+            f"Every {noun} the search finds, streamed as JSON Lines: a manifest record "
+            "(query, filters, dedupe mode, index build, time, count) first, also in the "
             "X-Newsdesk-Manifest header.",
-            mime,
+            "application/x-ndjson",
             EXPORT_PARAMETERS,
         )
+        for kind, noun in (("search", "article"), ("quotes", "quotation"))
+    },
+    **{
+        f"/api/{kind}.csv": stream_get(
+            f"Every {noun} the search finds, streamed as CSV: the header row, then the rows. "
+            "The manifest is in the X-Newsdesk-Manifest header and in the CSVW metadata "
+            'linked with `Link: <...>; rel="describedby"`.',
+            "text/csv",
+            EXPORT_PARAMETERS,
+        )
+        for kind, noun in (("search", "article"), ("quotes", "quotation"))
+    },
+    **{
+        f"/api/{kind}.csv-metadata.json": stream_get(
+            f"The CSV on the Web (CSVW) metadata of /api/{kind}.csv for the same parameters: "
+            "its columns and datatypes, and the export's manifest.",
+            "application/csvm+json",
+            EXPORT_PARAMETERS,
+            body=schema("CsvMetadata"),
+        )
         for kind in ("search", "quotes")
-        for fmt, mime in (("csv", "text/csv"), ("jsonl", "application/x-ndjson"))
     },
     "/search.atom": stream_get(
         "An Atom feed of the search, newest first.",
         "application/atom+xml",
         EXPORT_PARAMETERS,
         errors="Html",
+    ),
+    "/quotes.atom": stream_get(
+        "An Atom feed of the quote search (the parameters of /api/quotes), newest first.",
+        "application/atom+xml",
+        EXPORT_PARAMETERS,
+        errors="Html",
+    ),
+    "/speakers/{name}.atom": stream_get(
+        "An Atom feed of one speaker's quotations, newest first.",
+        "application/atom+xml",
+        [param("speaker_name"), param("per_page"), param("dedupe")],
+        errors="Html",
+        statuses=_ONE_ERRORS,
+    ),
+    "/speaker.atom": stream_get(
+        "/speakers/{name}.atom for a name given as `name=`.",
+        "application/atom+xml",
+        [param("speaker_query"), param("per_page"), param("dedupe")],
+        errors="Html",
+        statuses=_ONE_ERRORS,
     ),
     "/opensearch.xml": stream_get(
         "The OpenSearch description: add Newsdesk to a browser's search engines.",

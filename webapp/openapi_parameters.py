@@ -6,7 +6,13 @@ from typing import Any
 
 from indexer.schema import FACETS
 from webapp.limits import MAX_DEPTH, MAX_QUERY_CHARS, MAX_VALUE_CHARS, MAX_VALUES
-from webapp.search.request import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS
+from webapp.search.request import (
+    DEFAULT_PER_PAGE,
+    FACET_PER_PAGE,
+    MAX_FACET_PER_PAGE,
+    MAX_PER_PAGE,
+    SORTS,
+)
 from webapp.search.snippets import MAX_SNIPPET_CHARS, MIN_PASSAGE, SNIPPET_CHARS
 
 
@@ -104,6 +110,23 @@ PARAMETERS: dict[str, dict[str, Any]] = {
             "minimum": 1,
             "maximum": MAX_PER_PAGE,
             "default": DEFAULT_PER_PAGE,
+        },
+    },
+    "facet_page": {
+        "name": "page",
+        "in": "query",
+        "description": "Page of the facet's values (not of hits), from 1.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 999_999_999, "default": 1},
+    },
+    "facet_per_page": {
+        "name": "per_page",
+        "in": "query",
+        "description": "Facet values per page.",
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_FACET_PER_PAGE,
+            "default": FACET_PER_PAGE,
         },
     },
     "article_id": {

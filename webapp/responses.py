@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote_from_bytes
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 from webapp.safetext import clean, encode
 
@@ -34,3 +35,15 @@ class NewsdeskFlask(Flask):
     def url_for(self, endpoint: str, /, **values: Any) -> str:  # type: ignore[override]
         cleaned = {k: clean(v) if isinstance(v, str) else v for k, v in values.items()}
         return super().url_for(endpoint, **cleaned)  # type: ignore[arg-type]
+
+
+# What a URI may hold besides letters, digits and "-._~" (RFC 3986): the rest of a query
+# string as a client sent it is percent-encoded before it goes into a header or a document.
+_URI_CHARS = "!$&'()*+,/:;=?@%"
+
+
+def with_request_query(path: str) -> str:
+    """`path` with the request's query string as the client sent it (URI-safe), for links
+    that must name the very resource requested (a feed's self link, CSVW metadata)."""
+    query = quote_from_bytes(request.query_string, safe=_URI_CHARS)
+    return f"{path}?{query}" if query else path

@@ -35,6 +35,7 @@ from webapp.search import (
 )
 from webapp.search.cursors import PAGING
 from webapp.search.dates import dated, dated_fields
+from webapp.search.request import facet_paging
 
 bp = Blueprint("newsdesk", __name__)
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def _search_json(kind: SearchKind) -> Any:
 @bp.get("/api/facets/<facet>")
 def facet_api(facet: str) -> Any:
     """Values of one facet starting with `prefix`, counted among the articles the same search
-    parameters find (see search_facet); 404 for an unknown facet."""
+    parameters find (see search_facet), a page at a time; 404 for an unknown facet."""
     return _facet_search(facet, ARTICLES)
 
 
@@ -114,10 +115,19 @@ def quote_facet_api(facet: str) -> Any:
 
 
 def _facet_search(facet: str, kind: SearchKind) -> Any:
-    found = search_facet(
-        get_handle(), SearchRequest.from_args(_args()), facet, request.args.get("prefix", ""), kind
-    )
-    return jsonify(found.to_dict())
+    """A page of a facet's values (`page`, `per_page` page the values, not hits), with a
+    `Link: rel="next"` header to the following page."""
+    args = _args()
+    page, per_page = facet_paging(args)
+    search = SearchRequest.from_args({k: v for k, v in args.items() if k not in PAGING})
+    prefix = request.args.get("prefix", "")
+    found = search_facet(get_handle(), search, facet, prefix, kind, page, per_page)
+    response = jsonify(found.to_dict())
+    if found.next_page is not None:
+        pairs = [(n, v) for n, values in args.items() if n != "page" for v in values]
+        pairs.append(("page", str(found.next_page)))
+        response.headers["Link"] = f'<{request.path}?{urlencode(pairs)}>; rel="next"'
+    return response
 
 
 @bp.get("/help")
@@ -162,14 +172,34 @@ def _name_arg() -> tuple[str, dict[str, list[str]]]:
     return names[0], args
 
 
+# The routes of a speaker's page, JSON and feed: by path, and by `?name=` for the names no
+# path can carry.
+SPEAKER_ENDPOINTS = {
+    "page": ("newsdesk.speaker_page", "newsdesk.speaker_page_by_query"),
+    "api": ("newsdesk.speaker_api", "newsdesk.speaker_api_by_query"),
+    "feed": ("feeds.speaker_atom", "feeds.speaker_atom_by_query"),
+}
+
+
+def speaker_link(name: str, form: str = "page", dedupe: bool = True) -> str:
+    """The address of a speaker's page (or `form` "api" its JSON, "feed" its Atom feed):
+    /speakers/<name>, or /speaker?name=<name> for a name with a `.` or `..` segment, which no
+    path can carry, or ending in `.atom`, which would be the feed's path. `dedupe=False`
+    adds dedupe=0 (every copy of a quotation)."""
+    by_path, by_query = SPEAKER_ENDPOINTS[form]
+    params: dict[str, Any] = {} if dedupe else {"dedupe": "0"}
+    if any(part in (".", "..") for part in name.split("/")) or name.endswith(".atom"):
+        return url_for(by_query, name=name, **params)
+    return url_for(by_path, name=name, **params)
+
+
 @bp.app_template_global()
 def speaker_url(name: str, api: bool = False) -> str:
-    """The address of a speaker's page (or its JSON with `api`): /speakers/<name>, or
-    /speaker?name=<name> for a name with a `.` or `..` segment, which no path can carry."""
-    if any(part in (".", "..") for part in name.split("/")):
-        endpoint = "newsdesk.speaker_api_by_query" if api else "newsdesk.speaker_page_by_query"
-        return url_for(endpoint, name=name)
-    return url_for("newsdesk.speaker_api" if api else "newsdesk.speaker_page", name=name)
+    """For templates: the address of a speaker's page, or its JSON with `api`."""
+    return speaker_link(name, "api" if api else "page")
+
+
+bp.app_template_global("speaker_link")(speaker_link)
 
 
 @bp.get("/api/openapi.json")

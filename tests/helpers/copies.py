@@ -60,3 +60,32 @@ def syndicated_records(stories: int = 4, seed: int = 5) -> list[dict[str, Any]]:
             }
         )
     return records
+
+
+# What the copies of each wire story quote: the text as each copy prints it (outlets retype
+# marks, case and spacing), and its speaker. `None`: that copy cut the quotation.
+WIRE_QUOTES = (
+    ("We will rebuild the harbour", "Mara Quell", ("We will rebuild the harbour",
+     "we will  rebuild the harbour", "\u201cWe will rebuild the harbour\u201d")),
+    ("It's not over", "Ivo Brand", ("It's not over", "It\u2019s not over", None)),
+)  # fmt: skip
+
+
+def syndicated_quote_records(stories: int = 3, seed: int = 7) -> list[dict[str, Any]]:
+    """syndicated_records with quotations: each copy of a story quotes WIRE_QUOTES as that
+    copy prints them, and each unrelated story quotes Mara Quell's words again (another
+    statement: counted). The last story's copies are undated."""
+    records = syndicated_records(stories, seed)
+    for record in records:
+        n, _, copy = record["id"][1:].partition("-")
+        if record["id"].startswith("u"):
+            record["quotes"] = [{"text": WIRE_QUOTES[0][0], "speaker": "Mara Quell"}]
+            continue
+        record["quotes"] = [
+            {"text": printed[int(copy)], "speaker": speaker}
+            for _, speaker, printed in WIRE_QUOTES
+            if printed[int(copy)] is not None
+        ]
+        if int(n) == stories - 1:
+            record.pop("date")
+    return records

@@ -23,16 +23,21 @@ if TYPE_CHECKING:
     from webapp.search.handle import IndexHandle
 
 
+SPEAKER_PARAMS = ("page", "per_page", "dedupe")  # what a speaker's page and JSON read
+
+
 def speaker_quotes(
     handle: IndexHandle, name: str, args: Mapping[str, Sequence[str]]
 ) -> SpeakerQuotes:
-    """The quotations of the speaker `name` (page and per_page from `args`), newest first.
+    """The quotations of the speaker `name` (page, per_page and dedupe from `args`), newest
+    first; the copies of a quotation in syndicated copies of one story count once unless
+    dedupe=0.
 
     `name` is any spelling of the speaker in any case ("obama", "Barack Obama"): the page is
     the entity's, under its shown name, with the other spellings as aliases.
     Raises SpeakerNotFound when no quotation has that speaker, BadRequest for a bad page.
     """
-    paging = SearchRequest.from_args({k: v for k, v in args.items() if k in ("page", "per_page")})
+    paging = SearchRequest.from_args({k: v for k, v in args.items() if k in SPEAKER_PARAMS})
     column = handle.facet_table(handle.searcher()).columns["speaker"]
     vid = column.find(facet_value("speaker", name))
     if vid is None:

@@ -4,7 +4,8 @@ An export runs the search once (the same parameters as /api/search, page and per
 ignored), then reads every hit in the request's order: document numbers are put in order
 (cursors.docnums_in_order), stored fields are read in batches of BATCH, and each row is made
 as it is read, so memory stays flat however many hits there are. The manifest says what the
-export holds: query, filters, dedupe mode, index build, time and count.
+export holds: query, filters, dedupe mode, index build, time and count. A CSV export is
+described by a CSVW metadata document (`csv_metadata`) holding its columns and manifest.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from whoosh.searching import Searcher
 from indexer.manifest import Manifest
 from indexer.schema import QUOTE
 from webapp import limits
-from webapp.search.cursors import PAGING, docnums_in_order, ordered_matches
+from webapp.search.cursors import PAGING, Ordered, docnums_in_order, ordered_matches
 from webapp.search.handle import IndexHandle
-from webapp.search.hits import article_row, quote_row
+from webapp.search.hits import ARTICLE_COLUMNS, QUOTE_COLUMNS, article_row, quote_row
 from webapp.search.kinds import SearchKind
 from webapp.search.matching import collapse_copies, find_matches
 from webapp.search.request import SearchRequest
@@ -74,6 +75,16 @@ def export_rows(
     handle: IndexHandle, search: SearchRequest, kind: SearchKind
 ) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
     """The manifest of a whole-result-set export and a generator of its rows, in order."""
+    manifest, found = _export_matches(handle, search, kind)
+    to_row = quote_row if kind.name == QUOTE else article_row
+    docnums = islice(docnums_in_order(handle, found), limits.MAX_EXPORT_ROWS)
+    rows = (to_row(s) for s in stored_rows(found.searcher, docnums))
+    return manifest, rows
+
+
+def _export_matches(
+    handle: IndexHandle, search: SearchRequest, kind: SearchKind
+) -> tuple[dict[str, Any], Ordered]:
     searcher = handle.searcher()
     matches = collapse_copies(
         handle, searcher, search, find_matches(handle, searcher, search, kind)
@@ -83,7 +94,38 @@ def export_rows(
     manifest = export_manifest(handle, search, kind, min(total, limits.MAX_EXPORT_ROWS))
     manifest["total"] = total
     manifest["truncated"] = total > limits.MAX_EXPORT_ROWS
-    to_row = quote_row if kind.name == QUOTE else article_row
-    docnums = islice(docnums_in_order(handle, found), limits.MAX_EXPORT_ROWS)
-    rows = (to_row(s) for s in stored_rows(found.searcher, docnums))
-    return manifest, rows
+    return manifest, found
+
+
+# CSV on the Web (W3C CSVW, "Metadata Vocabulary for Tabular Data")
+CSVW_CONTEXT = "http://www.w3.org/ns/csvw"
+# The manifest's property: CSVW lets a metadata document carry any property named by a
+# prefixed name of its own context or an absolute URL, and forbids declaring new prefixes;
+# with no prefix "newsdesk" declared, JSON-LD reads this name as an absolute IRI (scheme
+# "newsdesk"), so CSVW processors keep it as an annotation and plain JSON readers find it
+# under this key.
+MANIFEST_PROPERTY = "newsdesk:manifest"
+COLUMN_DATATYPES = {"n": "integer", "date": "date"}  # the other columns: "string"
+
+
+def csv_metadata(
+    handle: IndexHandle, search: SearchRequest, kind: SearchKind, csv_url: str
+) -> dict[str, Any]:
+    """The CSVW metadata document of the CSV export at `csv_url` (relative to the
+    document's own address, as CSVW resolves it): its columns, each with its name (the
+    header cell) and datatype, and the export's manifest, counted as the CSV counts."""
+    manifest, _ = _export_matches(handle, search, kind)
+    columns = QUOTE_COLUMNS if kind.name == QUOTE else ARTICLE_COLUMNS
+    return {
+        "@context": CSVW_CONTEXT,
+        "url": csv_url,
+        "dc:title": f"Newsdesk: {kind.name}s, {search.q or 'all'}",
+        "dialect": {"header": True},
+        "tableSchema": {
+            "columns": [
+                {"name": name, "titles": name, "datatype": COLUMN_DATATYPES.get(name, "string")}
+                for name in columns
+            ]
+        },
+        MANIFEST_PROPERTY: manifest,
+    }

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from webapp.search.tables import FacetTable
 
 
-FACET_SEARCH_LIMIT = 100  # values listed by a search within a facet
+FACET_SEARCH_LIMIT = 100  # values per page of a search within a facet, by default
 
 
 YEARS_AFTER_MONTHS = 36  # a histogram spanning more months than this has year buckets
@@ -121,10 +121,13 @@ def search_facet(
     facet: str,
     prefix: str = "",
     kind: SearchKind | None = None,
-    limit: int = FACET_SEARCH_LIMIT,
+    page: int = 1,
+    per_page: int = FACET_SEARCH_LIMIT,
 ) -> FacetSearch:
     """The values of `facet` starting with `prefix` (the value or one of its words, any case)
-    among the request's matches, counted as the sidebar counts them; FacetNotFound if unknown."""
+    among the request's matches, counted as the sidebar counts them, most frequent first: the
+    `page`-th `per_page` of them, and how many there are in all (`total`), so that every
+    value can be listed; FacetNotFound if the facet is unknown."""
     if facet not in FACETS:
         raise FacetNotFound(f"no facet {facet!r} (facets: {', '.join(FACETS)})")
     kind = kind or ARTICLES
@@ -134,4 +137,7 @@ def search_facet(
     )
     table = handle.facet_table(searcher)
     counts = table.count(facet, matches.facet_docs(facet))
-    return FacetSearch(facet, prefix, table.ranked(facet, counts, limit, prefix))
+    total = table.size(facet, counts, prefix)
+    start = (page - 1) * per_page
+    listed = table.ranked(facet, counts, start + per_page, prefix) if start < total else []
+    return FacetSearch(facet, prefix, listed[start : start + per_page], total, page, per_page)

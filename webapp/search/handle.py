@@ -14,12 +14,14 @@ from whoosh.searching import Searcher
 
 from indexer.errors import NewsdeskError
 from indexer.manifest import open_index
+from indexer.schema import QUOTE
 from webapp.engine import Engine
 from webapp.engine.scoring import Bm25f
 from webapp.search.cursors import index_key
 from webapp.search.errors import IndexUnavailable
 from webapp.search.kinds import ARTICLES
 from webapp.search.query import make_parser
+from webapp.search.quote_copies import build_quote_copies
 from webapp.search.tables import Clusters, DateOrder, FacetTable, KindDocs
 
 if TYPE_CHECKING:
@@ -179,6 +181,15 @@ class IndexHandle:
     def clusters(self, searcher: Searcher) -> Clusters:
         """The clusters of syndicated copies of the searcher's generation, built on first use."""
         return self.derived(searcher, Clusters.build)
+
+    def quote_clusters(self, searcher: Searcher) -> Clusters:
+        """The quotations repeated by syndicated copies, grouped (quote_copies.py), built on
+        first use."""
+        return self.derived(searcher, build_quote_copies)
+
+    def copy_groups(self, searcher: Searcher, kind: str) -> Clusters:
+        """What `dedupe` folds for a kind of search: clusters of articles, or of quotations."""
+        return self.quote_clusters(searcher) if kind == QUOTE else self.clusters(searcher)
 
     def derived(self, searcher: Searcher, build: Callable[[Any], T]) -> T:
         generation = searcher.reader().generation()

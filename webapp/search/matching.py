@@ -108,6 +108,7 @@ class Matches:
     relaxed: bool = False
     found: Found | None = None  # query_docs with their scores (None: browse)
     counted: dict[str, np.ndarray] = field(default_factory=dict)  # facet → counts over docs
+    kind: str = ARTICLE  # the kind of documents matched (ARTICLE or QUOTE)
 
     def counts(self, table: FacetTable, facet: str, every: str | None) -> np.ndarray:
         """How many of the matches have each value of the facet (counted once)."""
@@ -172,7 +173,14 @@ def _matches(
     if not len(loose_docs):
         return strict
     return Matches(
-        loose, strict.scope, loose_found.docs, loose_docs, 0, relaxed=True, found=loose_found
+        loose,
+        strict.scope,
+        loose_found.docs,
+        loose_docs,
+        0,
+        relaxed=True,
+        found=loose_found,
+        kind=kind.name,
     )
 
 
@@ -184,10 +192,10 @@ def _as_written(
     scope = request_scope(handle, searcher, request, kind_docs)
     parsed = read_query(handle, request.q, kind, request.mode, request.strict)
     if parsed is None:
-        return Matches(None, scope, None, scope.docs, len(scope.docs))
+        return Matches(None, scope, None, scope.docs, len(scope.docs), kind=kind.name)
     found = query_found(handle, searcher, parsed.query, kind.name)
     docs = found.docs[scope.mask(searcher.reader().doc_count_all())[found.docs]]
-    return Matches(parsed, scope, found.docs, docs, len(docs), found=found)
+    return Matches(parsed, scope, found.docs, docs, len(docs), found=found, kind=kind.name)
 
 
 def strict_total(
@@ -227,8 +235,9 @@ def collapse_copies(
     handle: IndexHandle, searcher: Searcher, request: SearchRequest, matches: Matches
 ) -> Matches:
     """The hook between matching and counting: with `dedupe` on, the matches (and the scope
-    the histogram compares them with) keep one article per cluster of syndicated copies."""
-    groups = handle.clusters(searcher)
+    the histogram compares them with) keep one article per cluster of syndicated copies, or
+    for quotes one quotation per statement repeated by the copies (quote_copies.py)."""
+    groups = handle.copy_groups(searcher, matches.kind)
     if not request.dedupe or not groups.any_among(matches.docs):
         return matches
     oldest = handle.date_order(searcher).ranks["oldest"]

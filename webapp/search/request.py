@@ -35,6 +35,10 @@ MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
 
 
+FACET_PER_PAGE = 100  # facet values per page of /api/facets/<facet>, by default
+MAX_FACET_PER_PAGE = 1000
+
+
 @dataclass(frozen=True)
 class SearchRequest:
     """A validated search: query, match mode, filters and exclusions, date window, sort, page.
@@ -249,6 +253,26 @@ class SearchRequest:
 
     def query_string(self) -> str:
         return urlencode(self.params(), errors=ERRORS)
+
+    def facet_values_query(self, facet: str) -> str:
+        """The query string of every value of `facet` for this search (/api/facets/<facet>,
+        pages of MAX_FACET_PER_PAGE): its filters, and its text for that facet as `prefix`."""
+        pairs = [(n, v) for n, v in self.params() if n not in _NOT_FOR_FACETS]
+        pairs += [("prefix", self.facet_search(facet))] if self.facet_search(facet) else []
+        pairs.append(("per_page", str(MAX_FACET_PER_PAGE)))
+        return urlencode(pairs, errors=ERRORS)
+
+
+def facet_paging(args: Mapping[str, Sequence[str]]) -> tuple[int, int]:
+    """`page` and `per_page` of a list of facet values: pages from 1, 1 to MAX_FACET_PER_PAGE
+    values a page (FACET_PER_PAGE by default), and no depth limit: values are counted in
+    memory, and a client lists them all. BadRequest when one is invalid."""
+    page = _int_param(args, "page", 1, 1, None)
+    return page, _int_param(args, "per_page", FACET_PER_PAGE, 1, MAX_FACET_PER_PAGE)
+
+
+# What a list of facet values has no use for (its own page and per_page page the values).
+_NOT_FOR_FACETS = ("page", "per_page", "cursor", "view", "snippet_chars")
 
 
 def _values(args: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...]:

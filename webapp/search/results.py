@@ -213,18 +213,31 @@ class Ranking:
 
 @dataclass
 class FacetSearch:
-    """The values of one facet that match a text, with their counts (as the sidebar counts)."""
+    """The values of one facet that match a text, with their counts (as the sidebar counts),
+    a page at a time."""
 
     facet: str
     prefix: str
-    values: list[FacetCount]
+    values: list[FacetCount]  # one page of them, most frequent first
+    total: int = 0  # the values that match, listed or not
+    page: int = 1
+    per_page: int = 100
+
+    @property
+    def next_page(self) -> int | None:
+        """The number of the page after this one; None on the last."""
+        return self.page + 1 if self.page * self.per_page < self.total else None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON API's answer for /api/facets/<facet>."""
         return {
             "facet": self.facet,
             "prefix": self.prefix,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
             "values": [plain(fc) for fc in self.values],
+            "next_page": self.next_page,
         }
 
 
@@ -257,7 +270,8 @@ class Related:
 @dataclass
 class SpeakerQuotes:
     """One speaker's quotations over time: a page of them, newest first, and over all of them
-    the number per month (newest month first) and per source (most first)."""
+    the number per month (newest month first), of those in no month (`undated`), and per
+    source (most first)."""
 
     name: str  # the shown name of the speaker (webapp/search/identity.py)
     result: SearchResult  # the quote search speaker=name, sort=newest
@@ -272,6 +286,11 @@ class SpeakerQuotes:
     def sources(self) -> list[FacetCount]:
         return self.result.facets["source"]
 
+    @property
+    def undated(self) -> int:
+        """How many of the speaker's quotations have no date (in no month)."""
+        return self.result.histogram.undated
+
     def page_query(self, page: int) -> str:
         """The query string of another page of this speaker's quotes."""
         request = self.result.request
@@ -279,6 +298,14 @@ class SpeakerQuotes:
         pairs += (
             [("per_page", str(request.per_page))] if request.per_page != DEFAULT_PER_PAGE else []
         )
+        pairs += [] if request.dedupe else [("dedupe", "0")]
+        return urlencode(pairs, errors=ERRORS)
+
+    def export_query(self) -> str:
+        """The query string of the quote exports (and searches) of every quotation by this
+        speaker, newest first, as counted here."""
+        pairs = [("speaker", self.name), ("sort", "newest")]
+        pairs += [] if self.result.request.dedupe else [("dedupe", "0")]
         return urlencode(pairs, errors=ERRORS)
 
     def to_dict(self) -> dict[str, Any]:
@@ -293,5 +320,6 @@ class SpeakerQuotes:
             "per_page": request.per_page,
             "quotes": [hit.to_dict() for hit in self.result.hits],
             "months": [plain(fc) for fc in self.months],
+            "undated": self.undated,
             "sources": [plain(fc) for fc in self.sources],
         }
