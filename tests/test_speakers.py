@@ -4,8 +4,12 @@ function (extract_quotes) and through HTTP (/api/quotes, /api/speakers/<name>)."
 
 from __future__ import annotations
 
+import csv
+import io
+from collections import Counter
 from pathlib import Path
 
+import feedparser
 import pytest
 from flask.testing import FlaskClient
 
@@ -275,3 +279,11 @@ def test_speaker_filter_and_page_take_any_spelling(client: FlaskClient, typed: s
 def test_aliases_are_searchable_in_the_facet(client: FlaskClient) -> None:
     found = get_json(client, "/api/quotes/facets/speaker", prefix="rodham")
     assert [v["value"] for v in found["values"]] == ["Hillary Clinton"]
+
+
+def test_exports_and_feeds_name_speakers_as_the_facet_counts_them(client: FlaskClient) -> None:
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/quotes.csv").get_data(as_text=True))))
+    assert Counter(r["speaker"] for r in rows)["Barack Obama"] == 3
+    assert {r["speaker_kind"] for r in rows} == {"person"}
+    feed = feedparser.parse(client.get(speaker_url("obama") + ".atom").get_data())
+    assert len(feed.entries) == 3

@@ -23,6 +23,7 @@ from webapp import limits
 from webapp.search.cursors import PAGING, Ordered, docnums_in_order, ordered_matches
 from webapp.search.handle import IndexHandle
 from webapp.search.hits import ARTICLE_COLUMNS, QUOTE_COLUMNS, article_row, quote_row
+from webapp.search.identity import Names
 from webapp.search.kinds import SearchKind
 from webapp.search.matching import collapse_copies, find_matches
 from webapp.search.request import SearchRequest
@@ -76,10 +77,19 @@ def export_rows(
 ) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
     """The manifest of a whole-result-set export and a generator of its rows, in order."""
     manifest, found = _export_matches(handle, search, kind)
-    to_row = quote_row if kind.name == QUOTE else article_row
     docnums = islice(docnums_in_order(handle, found), limits.MAX_EXPORT_ROWS)
-    rows = (to_row(s) for s in stored_rows(found.searcher, docnums))
-    return manifest, rows
+    stored = stored_rows(found.searcher, docnums)
+    if kind.name != QUOTE:
+        return manifest, (article_row(s) for s in stored)
+    names = handle.facet_table(found.searcher).columns["speaker"].names
+    return manifest, (_shown_speaker(quote_row(s), names) for s in stored)
+
+
+def _shown_speaker(row: dict[str, Any], names: Names | None) -> dict[str, Any]:
+    """The row with its speaker under the entity's shown name, as the speaker facet counts."""
+    if names is not None and row["speaker"]:
+        row["speaker"] = names.shown(row["speaker"])
+    return row
 
 
 def _export_matches(
