@@ -27,7 +27,8 @@ SCHEMA_VERSION = 8  # 3: quotes as records of their own (`kind`), unstemmed *_ex
 # 5: searched fields keep frequencies only, exact twins positions (no character offsets)
 # 6: postings in array blocks (indexer/codec.py); `date` a column only (`day` is searched)
 # 7: positions as arrays (codec.ArrayPositions), kept apart from ids and frequencies
-# 8: quotes' `speaker_kind`; speakers read anew (indexer/quotes/kinds.py), sources keep "The"
+# 8: quotes' `speaker_kind`; speakers read anew (indexer/quotes/kinds.py), sources keep "The";
+#    `f_site`, the site's domain, which joins an outlet's domain to its name
 INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
 MANIFEST = "newsdesk.json"
 

@@ -121,6 +121,7 @@ def build_schema() -> Schema:
         f_location=_facet(),
         f_speaker=_facet(),
         f_month=_facet(),
+        f_site=_facet(),  # the site's domain: not a facet shown, it joins "cnn.com" to "CNN"
     )
     for _, field in schema.items():  # every field with positions keeps them as arrays
         if type(field.format) is Positions:
@@ -255,6 +256,7 @@ def _shared_fields(article: Article, file_key: str) -> dict[str, Any]:
         "date_text": article.date,
         "f_author": _facet_values("author", split_authors(article.author)),
         "f_source": _facet_values("source", [article.source]),
+        "f_site": _facet_values("site", [(article.site or "").lower()]),
         "f_location": _facet_values("location", [article.location]),
         "f_month": _facet_values("month", [f"{when.year:04d}-{when.month:02d}"] if when else []),
     }

@@ -178,6 +178,36 @@ def test_one_source_whatever_article_prefix_the_page_printed(tmp_path: Path) -> 
         handle.close()
 
 
+def test_an_outlet_written_as_its_domain_joins_its_name(tmp_path: Path) -> None:
+    records = [
+        {"id": "c1", "title": "One", "body": "Story one.", "source": "CNN", "site": "cnn.com"},
+        {"id": "c2", "title": "Two", "body": "Story two.", "source": "cnn.com", "site": "cnn.com"},
+        {
+            "id": "c3",
+            "title": "Three",
+            "body": "Three.",
+            "source": "CNN",
+            "site": "edition.cnn.com",
+        },
+        {"id": "f1", "title": "Four", "body": "Story four.", "source": "fox.example"},
+        {
+            "id": "l1",
+            "title": "Five",
+            "body": "Five.",
+            "source": "latimes.com",
+            "site": "latimes.com",
+        },
+    ]
+    handle = IndexHandle(str(build_index(tmp_path, records)[1]))
+    try:
+        sources = facet_dict(search(handle).facets)["source"]
+        # a domain with no name beside it stays the domain; it is never made up
+        assert sources == {"CNN": 3, "fox.example": 1, "latimes.com": 1}
+        assert sorted(all_ids(handle, source="cnn.com")) == ["c1", "c2", "c3"]
+    finally:
+        handle.close()
+
+
 # ---------------------------------------------------------------- the facet table
 
 

@@ -19,7 +19,9 @@ The rules, for speakers (`speaker_names`):
 3. A one-word name is the surname of the one person (after 2) whose name ends with it;
    when two do ("Clinton": Bill and Hillary), it stays a name of its own.
 
-Outlets (`source_names`) merge by rule 1 and a leading "The" ("The Hill" and "Hill").
+Outlets (`source_names`) merge by rule 1 and a leading "The" ("The Hill" and "Hill"), and a
+source written as a domain ("cnn.com") joins the name the same site's other articles give
+("CNN"): the site's domain is indexed beside each article's source for that.
 
 Each merged entity is shown under its most frequent spelling of more than one word (so
 "Barack Obama", not "Obama", whichever is counted more; on a tie the shorter, "Hillary
@@ -150,12 +152,23 @@ def _holds(longer: list[str], shorter: list[str]) -> bool:
     return all(any(w == s for w in words) for s in shorter)
 
 
-def source_names(counts: Mapping[str, int]) -> Names:
-    """Outlets' spellings grouped by case and punctuation, and a leading "The"."""
+def source_names(counts: Mapping[str, int], named: Mapping[str, str] | None = None) -> Names:
+    """Outlets' spellings grouped by case and punctuation, and a leading "The"; a source
+    written as a domain joins the outlet name `named` gives it ("cnn.com" → "CNN": the name
+    the site's other articles give)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for value in counts:
-        groups[outlet_key(value)].append(value)
+        name = (named or {}).get(value, value)
+        groups[outlet_key(name if name in counts else value)].append(value)
     return Names.from_groups(groups.values(), counts, outlet_key, _shown_outlet)
+
+
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,}$", re.IGNORECASE)
+
+
+def is_domain(value: str) -> bool:
+    """A source written as a host name: "cnn.com", "latimes.com"."""
+    return _DOMAIN.match(value) is not None
 
 
 def outlet_key(value: str) -> str:
@@ -166,8 +179,9 @@ def outlet_key(value: str) -> str:
 
 def _shown_outlet(members: list[str], counts: Mapping[str, int]) -> str:
     """An outlet's own name keeps its "The" ("The Hill"): a spelling with it is preferred,
-    then the most frequent."""
-    named = [m for m in members if fold(m).startswith("the ")] or members
+    then a name over a domain ("CNN", not "cnn.com"), then the most frequent."""
+    named = [m for m in members if not is_domain(m)] or members
+    named = [m for m in named if fold(m).startswith("the ")] or named
     return min(named, key=lambda m: (-counts[m], m))
 
 

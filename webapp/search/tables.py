@@ -12,7 +12,7 @@ import numpy as np
 from indexer.schema import ARTICLE, FACETS, NO_VALUE, QUOTE, facet_value
 from indexer.storage.leaves import NO_DAY, date_column, field_docs, live_mask, term_docs
 from webapp.engine import DOCNUM, EMPTY_DOCS, contains, docs_array
-from webapp.search.identity import Names, source_names, speaker_names
+from webapp.search.identity import Names, is_domain, source_names, speaker_names
 from webapp.search.results import FacetCount
 
 FACET_LIMIT = 20  # values shown per facet; months are all shown
@@ -105,8 +105,10 @@ class FacetTable:
         """Read every f_* field's lexicon and postings, skipping NO_VALUE and deleted documents."""
         live = live_mask(reader)
         columns = {name: _read_column(reader, f"f_{name}", live) for name in FACETS}
-        for name, grouping in MERGED.items():
-            columns[name] = _merged(columns[name], grouping)
+        sites = _read_column(reader, "f_site", live)
+        outlets = outlets_by_site(columns["source"], sites)
+        columns["speaker"] = _merged(columns["speaker"], speaker_names)
+        columns["source"] = _merged(columns["source"], lambda c: source_names(c, outlets))
         return cls(columns)
 
     def count(self, name: str, docnums: Collection[int], every: str | None = None) -> np.ndarray:
@@ -206,11 +208,29 @@ def _value_matcher(search: str) -> Callable[[str], bool]:
 _VALUE_WORD = re.compile(r"[\s\-/.,;:()'’]+")
 
 
-# Facets whose values are merged into one per entity (webapp/search/identity.py)
-MERGED: dict[str, Callable[[dict[str, int]], Names]] = {
-    "speaker": speaker_names,
-    "source": source_names,
-}
+def outlets_by_site(sources: FacetColumn, sites: FacetColumn) -> dict[str, str]:
+    """For each source written as a domain ("cnn.com"), the outlet name the other articles of
+    that site give most ("CNN"): a domain and its publisher's name are one outlet."""
+    both = (sources.first >= 0) & (sites.first >= 0)
+    pairs, counts = np.unique(
+        np.stack([sites.first[both], sources.first[both]]), axis=1, return_counts=True
+    )
+    best: dict[int, tuple[int, int]] = {}  # site id → (articles, source id) of its top name
+    for site, source, n in zip(pairs[0].tolist(), pairs[1].tolist(), counts.tolist(), strict=True):
+        if not is_domain(sources.values[source]) and n > best.get(site, (0, -1))[0]:
+            best[site] = (n, source)
+    named = {}
+    for site, source in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True):
+        written = sources.values[source]
+        if is_domain(written) and site in best and _same_site(written, sites.values[site]):
+            named[written] = sources.values[best[site][1]]
+    return named
+
+
+def _same_site(domain: str, site: str) -> bool:
+    """Whether a source written as a domain is the site's own ("cnn.com" on edition.cnn.com)."""
+    domain, site = domain.lower().removeprefix("www."), site.lower().removeprefix("www.")
+    return site == domain or site.endswith("." + domain) or domain.endswith("." + site)
 
 
 def _merged(column: FacetColumn, grouping: Callable[[dict[str, int]], Names]) -> FacetColumn:
