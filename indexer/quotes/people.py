@@ -13,7 +13,7 @@ import functools
 from dataclasses import dataclass
 
 from indexer.quotes import lexicon, rules
-from indexer.quotes.kinds import PERSON, NameFacts, is_opener, name_facts
+from indexer.quotes.kinds import PERSON, NameFacts, is_opener, leading_place, name_facts
 from indexer.quotes.patterns import (
     NAME_RUN,
     PARTICLES_BEFORE,
@@ -320,6 +320,8 @@ def _title_and_name(run: str) -> tuple[tuple[str, ...], tuple[str, ...], int, bo
     if len(name) == 1 and title and name[0].casefold() in rules.ORGANISATION_WORDS:
         title, name = title[:-1], [title[-1], *name]  # "State Department", "Foreign Ministry"
     before = list(title)  # every word before the name: the title and the openers
+    place = leading_place(name)
+    before, name = before + name[:place], name[place:]
     while len(name) > 1 and is_opener(name[0], name[1:]):
         before.append(name[0])  # "Watch", "Interestingly", "Vendor": before, not in, the name
         name = name[1:]

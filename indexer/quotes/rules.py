@@ -96,6 +96,9 @@ NOT_NAME_WORDS = _words(
     january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec
     sunday's monday's yes oh well asked said says according speaking
+    rather instead besides otherwise nevertheless nonetheless thus hence therefore likewise
+    similarly anyway perhaps maybe certainly clearly obviously apparently actually finally
+    ultimately eventually initially unfortunately fortunately story whereas
     """
 )
 
@@ -193,7 +196,7 @@ PLACE_NAMES = _phrases(
     england, scotland, wales, united states, america, uruguay, uzbekistan, vanuatu,
     venezuela, vietnam, yemen, zambia, zimbabwe, crimea, gaza, kashmir, tibet, hong kong,
     europe, asia, africa, oceania, latin america, north america, south america, middle east,
-    balkans, baltics, scandinavia
+    balkans, baltics, scandinavia, uk, u.k., us, u.s., usa, u.s.a.
     """
 )
 
@@ -240,7 +243,8 @@ ORGANISATION_WORDS = _words(
     club league federation organization organisation society museum ministry authority
     productions studios coalition alliance caucus senate congress parliament government
     airlines airways motors labs systems technologies partners holdings capital project
-    initiative trust institution hospital clinic insider watch review
+    initiative trust institution hospital clinic insider watch review publishing publishers
+    books records pictures entertainment
     """
 )
 
@@ -250,7 +254,7 @@ INSTITUTIONS = _words("senate congress parliament government administration poli
 
 # Outlets and platforms known by one word, which need no organisation word to be one.
 ORGANISATION_NAMES = _words(
-    "reuters bloomberg cnn nbc abc cbs msnbc npr pbs politico twitter facebook google fox bbc"
+    "reuters bloomberg cnn nbc abc cbs msnbc npr pbs politico twitter facebook google fox bbc fed"
 )
 
 # Imperative words of a caption or a link before a name: "Watch Obama", "Read Trump's".
@@ -273,6 +277,9 @@ NUMBER_WORDS = _words(
     million billion dozens hundreds thousands millions
     """
 )
+
+# Words naming a storm or a disaster, not a speaker: "Hurricane Katrina".
+EVENT_WORDS = _words("hurricane storm typhoon cyclone tropical tornado wildfire earthquake")
 
 # Endings of a hyphenated word that describe, not name: "Australian-born", "Texas-based".
 COMPOUND_ENDINGS = ("-born", "-based", "-led", "-backed", "-owned", "-run", "-made")
