@@ -27,10 +27,12 @@ from indexer.quotes.patterns import (
     PERFORMED_BEFORE,
     POSSESSOR_BEFORE,
     PREPOSITION_BEFORE,
+    RELATIVE_BEFORE_CUE,
     ROLE_BEFORE,
     ROLE_THEN_NAME_CUE_AFTER,
     RUN_BEFORE_SPACE,
     SUBJECT_CUE_AFTER,
+    UNNAMED_SUBJECT,
 )
 from indexer.quotes.people import Person
 from indexer.quotes.spans import Span
@@ -141,14 +143,17 @@ def _speaker_before(article: ArticleContext, span: Span) -> _Speaker | None:
         np = _noun_phrase_head(m.group("np"))
         return _Speaker(phrase_speaker(article, np, sent_start + m.start("np")), "according to")
     m = POSSESSOR_BEFORE.search(before)
-    if m:
-        person = phrase_speaker(article, m.group("subj"), sent_start + m.start("subj"))
-        if person is not None and person.is_person:
+    if m:  # the mention runs to the possessive's end
+        person = phrase_speaker(article, m.group().rstrip(), sent_start + m.start())
+        if person is not None and not person.never_speaks:
             return _Speaker(person, "possessor")
-    for cue in reversed(list(CUE_WORD.finditer(before))):
+    cues = list(CUE_WORD.finditer(before))
+    for cue in reversed(cues):
         person = _cue_subject(article, before, sent_start, cue)
         if person is not None:
             return _Speaker(person, "cue before")
+    if cues and UNNAMED_SUBJECT.match(before):
+        return _Speaker(None, "unnamed")  # "One intelligence source said ...": no one named
     return None
 
 
@@ -168,6 +173,9 @@ def _cue_subject(
             return phrase_speaker(article, adjacent.group(1), offset + adjacent.start(1))
         found = article.subjects_in(offset, offset + cue.start())
         return found[0] if found else None  # the clause's subject, not a name it goes on to
+    relative = RELATIVE_BEFORE_CUE.search(head)
+    if relative:  # "a White House official who spoke anonymously said": the official
+        head = head[: relative.start()] + " "
     subj = subject_before_cue(head, 0, len(head))
     if subj is None:
         return None
@@ -245,16 +253,13 @@ def _attribute(article: ArticleContext, span: Span) -> _Speaker | None:
     (sung, recited), so that no earlier speaker is carried over to them; or None."""
     if _performed(article, span):
         return _Speaker(None, "unnamed")
-    unnamed = None
     for rule in (_speaker_after, _speaker_before, _speaker_later, _speaker_subject, _speaker_told):
         found = rule(article, span)
         if found is not None and found.person is not None and found.person.never_speaks:
             found = _Speaker(None, found.rule)  # a place or a common word: read on
-        if found is not None and found.person is not None:
-            return found
-        if found is not None and found.rule == "unnamed":
-            unnamed = found
-    return unnamed
+        if found is not None and (found.person is not None or found.rule == "unnamed"):
+            return found  # someone, or a cue's subject that names no one ("said a manager")
+    return None
 
 
 def attribute_all(article: ArticleContext, spans: list[Span]) -> list[Person | None]:

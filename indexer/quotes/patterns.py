@@ -121,6 +121,14 @@ PERFORMED_BEFORE = re.compile(rf"\b(?:{_PERFORMED})\b(?:\s+[\w\u2019'\-]+){{0,5}
 PERFORMED_AFTER = re.compile(
     rf"^[\s,\u2014\u2013\-]*(?:[\w\u2019'.\-]+\s+){{0,4}}(?:{_PERFORMED})\b"
 )
+# a sentence opening on someone new and unnamed: "One intelligence source said", "Another
+# official speaking to Fox News said"
+UNNAMED_SUBJECT = re.compile(
+    rf"^\s*(?i:{_alternation(rules.INDEFINITE_WORDS)})\s+(?:[a-z][\w\-\u2019']*\s+){{0,3}}?"
+    rf"(?:{_ROLE_WORDS}|source|sources|person|people|official|officials|man|woman)\b"
+)
+# a relative clause between a subject and its cue: " who spoke anonymously to discuss it "
+RELATIVE_BEFORE_CUE = re.compile(r"\s+who\s+[^,;:.!?\u201c\"~()]{1,120}$")
 # a cue's comma or colon and the opening mark of the quotation it brings in
 NEXT_QUOTATION = re.compile(r"[ \t]*[,:][ \t]*[\u201c\"]")
 # `Obama's "if you like your plan" promise`: the words are the possessor's

@@ -236,7 +236,7 @@ PARTY_WORDS = _words(
 # Productions". Place words ("North", "New") and "campaign" are not among them.
 ORGANISATION_WORDS = _words(
     """
-    party committee department administration agency council court office university college
+    party committee department administration agency council court office university college house
     school institute foundation center centre association union news times post journal
     network group company corporation inc corp llc ltd plc bank fund bureau commission board
     church army navy police guard service services media press magazine tribune herald daily
