@@ -38,6 +38,9 @@ from indexer.quotes.people import Person
 from indexer.quotes.spans import Span
 from indexer.quotes.subjects import phrase_speaker, subject_before_cue
 
+# Paragraphs a speaker's quotations may run over with no one named between them
+CONTINUED_PARAGRAPHS = 3
+
 # Words that may follow a cue closing the sentence before a quotation: "in a statement Monday".
 CLOSING_WORDS = 5
 
@@ -306,11 +309,15 @@ def _continuation(
     article: ArticleContext, spans: list[Span], speakers: list[Person | None], i: int
 ) -> Person | None:
     """A subject named since the previous quotation, or that quotation's speaker, when the
-    previous quotation is in the same or the previous paragraph."""
+    previous quotation is in the same or the previous paragraph, or a little further when
+    the paragraphs between name no one ("She pauses." / "Pause.")."""
     if i == 0:
         return None
     gap = spans[i].paragraph - spans[i - 1].paragraph
     since = article.subjects_in(spans[i - 1].mark_end, spans[i].mark_start)
     if since and gap <= 2:
         return since[-1]
-    return speakers[i - 1] if gap <= 1 else None
+    if gap <= 1:
+        return speakers[i - 1]
+    between = article.mentions_in(spans[i - 1].mark_end, spans[i].mark_start)
+    return speakers[i - 1] if gap <= CONTINUED_PARAGRAPHS and not between else None

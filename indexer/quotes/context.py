@@ -110,6 +110,10 @@ class ArticleContext:
         hi = bisect.bisect_left(self._subject_starts, end, lo)
         return [p for _, p in self.subjects[lo:hi]]
 
+    def _count_before(self, pos: int) -> int:
+        """How many mentions start before `pos` (no one named later is meant by "the senator")."""
+        return bisect.bisect_left(self._mention_starts, pos)
+
     def resolve(self, text: str, start: int) -> Person | None:
         """The person a subject phrase found at `start` stands for."""
         text = text.strip()
@@ -117,9 +121,9 @@ class ArticleContext:
             return self.subject_before(start)
         if ARTICLE_OPENING.match(text):
             mention = self.mention_at(start, start + len(text))
-            if mention is not None:
-                return mention.person
-            people = self.subjects_in(0, start) + self.cast.people
-            return self.cast.by_role(text, people)
+            if mention is not None and not mention.person.never_speaks:
+                return mention.person  # "the Acme spokesman": Acme; not "the New Jersey governor"
+            named = [m.person for m in itertools.islice(self.mentions, self._count_before(start))]
+            return self.cast.by_role(text, named + self.subjects_in(0, start))
         mention = self.mention_at(start, start + len(text))
         return mention.person if mention else None
