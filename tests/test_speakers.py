@@ -110,6 +110,73 @@ def speakers(text: str) -> list[str | None]:
         ('"We will cut taxes for every family," Trump said.', ["Trump"]),
     ],
 )
+def test_who_never_speaks_in_sentences(text: str, expected: list[str | None]) -> None:
+    assert speakers(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a cue closing the sentence before: the next sentence is what was said
+        (
+            "Sam Lau, the party's spokesman, said in a statement. "
+            '"There are no paper ballots to recount in this state."',
+            ["Sam Lau"],
+        ),
+        # "as X observed" is X's cue; "such as" is not
+        (
+            "As Joel Pollak observed, the winner was the stage:\n\n"
+            '"The clear winner of the debate was the network that ran it."',
+            ["Joel Pollak"],
+        ),
+        # an indefinite role, then the name, then the cue
+        (
+            '"She was a mother to three young boys," another friend, Mariam Emara told CNN.',
+            ["Mariam Emara"],
+        ),
+        # a later cue whose name carries an appositive
+        (
+            '"He says the right things" about unions, said Marla Kilfoyle, a teachers\' leader.',
+            ["Marla Kilfoyle"],
+        ),
+        # a clause after a quotation that is not its cue
+        (
+            'Trump said, "That makes me smart," when Clinton blasted him for his taxes.',
+            ["Trump"],
+        ),
+        # the possessor of a promise
+        (
+            "Barack Obama spoke. It is the pull of Obama's "
+            '"if you like your plan, you can keep it" promise.',
+            ["Barack Obama"],
+        ),
+        # a relative clause between the subject and the cue; an organisation's official
+        (
+            "A White House official who spoke anonymously said Wednesday, "
+            '"There are talks between the White House and the campaign."',
+            ["White House"],
+        ),
+        # someone new and unnamed: no earlier speaker is carried over
+        (
+            'Mike Pence said, "We will win this state tonight." One intelligence source said '
+            'agents would be "screaming if no case is brought."',
+            ["Mike Pence", None],
+        ),
+        # a cue after a quotation closed by a full stop brings in the next quotation
+        (
+            'The FBI said, "The investigation is closed for now and for good." '
+            'Director James Comey added, "We found no case to bring at this time."',
+            ["FBI", "James Comey"],
+        ),
+        # quotations run on over paragraphs that name no one
+        (
+            '"I am calling from the campaign. How are you today?" Eva Miller said.\n\n'
+            "She pauses.\n\nPause.\n\n"
+            '"Well, you do that! Hillary will appreciate it, and so will I."',
+            ["Eva Miller", "Eva Miller"],
+        ),
+    ],
+)
 def test_speakers_in_sentences(text: str, expected: list[str | None]) -> None:
     assert speakers(text) == expected
 

@@ -64,6 +64,8 @@ def _speaker_after(article: ArticleContext, span: Span) -> _Speaker | None:
     """A cue right after the quotation: `," Kirby said`, `," said Austin`, `according to`."""
     start = span.mark_end
     text = article.masked[start : article.sentence_end_after(start)]
+    if _closed_by_full_stop(article, span) and text.lstrip()[:1].isupper():
+        return None  # `." One source said`: a new sentence, with a cue of its own
     m = SUBJECT_CUE_AFTER.match(text)
     if m and m.group("subj").split()[0].lower() in _CLAUSE_OPENERS:
         m = None  # `," when Clinton blasted him`: a clause of its own, not the quotation's cue
@@ -88,8 +90,12 @@ def _speaker_after(article: ArticleContext, span: Span) -> _Speaker | None:
 def _introduces_next(article: ArticleContext, span: Span, cue_end: int) -> bool:
     """Whether a cue after a quotation that closed its sentence (`."`) opens the next one
     instead (`Comey added, "`)."""
-    closed = article.masked[span.mark_start : span.mark_end].rstrip("\u201d\"' ").endswith(".")
-    return closed and NEXT_QUOTATION.match(article.masked, cue_end) is not None
+    next_one = NEXT_QUOTATION.match(article.masked, cue_end) is not None
+    return next_one and _closed_by_full_stop(article, span)
+
+
+def _closed_by_full_stop(article: ArticleContext, span: Span) -> bool:
+    return article.masked[span.mark_start : span.mark_end].rstrip("\u201d\"' ").endswith(".")
 
 
 def _cue_rule(person: Person | None, phrase: str) -> str:
@@ -320,4 +326,5 @@ def _continuation(
     if gap <= 1:
         return speakers[i - 1]
     between = article.mentions_in(spans[i - 1].mark_end, spans[i].mark_start)
-    return speakers[i - 1] if gap <= CONTINUED_PARAGRAPHS and not between else None
+    named = [m for m in between if not m.person.never_speaks and m.person is not speakers[i - 1]]
+    return speakers[i - 1] if gap <= CONTINUED_PARAGRAPHS and not named else None

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from indexer.quotes import rules
+from indexer.quotes.kinds import PERSON
 from indexer.quotes.patterns import ARTICLE_OPENING, CUE_WORD, SENTENCE_END, WORD_BEFORE_DOT
 from indexer.quotes.people import Cast, Mention, Person
 
@@ -110,6 +111,19 @@ class ArticleContext:
         hi = bisect.bisect_left(self._subject_starts, end, lo)
         return [p for _, p in self.subjects[lo:hi]]
 
+    def _paragraph_subject(self, text: str, start: int) -> Person | None:
+        """The person last named as a subject earlier in the paragraph, for a role no one's
+        role says: "Harry M. Reid (D-Nev.) blasted Rubio. '...,' the Senate minority leader
+        said" (a role that is another's, "the senator" for a governor, is not them)."""
+        head = text.lower().split()[-1]
+        if head not in rules.ROLE_NOUNS:
+            return None
+        found = self.subjects_in(self.masked.rfind("\n", 0, start) + 1, start)
+        person = found[-1] if found else None
+        if person is None or person.kind != PERSON or person.never_speaks:
+            return None
+        return person if not person.role or head in person.role_words() else None
+
     def _count_before(self, pos: int) -> int:
         """How many mentions start before `pos` (no one named later is meant by "the senator")."""
         return bisect.bisect_left(self._mention_starts, pos)
@@ -120,10 +134,13 @@ class ArticleContext:
         if text.lower() in rules.PERSON_PRONOUNS:
             return self.subject_before(start)
         if ARTICLE_OPENING.match(text):
-            mention = self.mention_at(start, start + len(text))
-            if mention is not None and not mention.person.never_speaks:
-                return mention.person  # "the Acme spokesman": Acme; not "the New Jersey governor"
+            # "the Senate minority leader": the person named before with that role, else the
+            # organisation named in the phrase ("the Acme spokesman"), never a place in it
             named = [m.person for m in itertools.islice(self.mentions, self._count_before(start))]
-            return self.cast.by_role(text, named + self.subjects_in(0, start))
+            person = self.cast.by_role(text, named + self.subjects_in(0, start))
+            mention = self.mention_at(start, start + len(text))
+            if person is None and mention is not None and not mention.person.never_speaks:
+                return mention.person
+            return person or self._paragraph_subject(text, start)
         mention = self.mention_at(start, start + len(text))
         return mention.person if mention else None
