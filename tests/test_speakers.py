@@ -168,6 +168,24 @@ def test_who_never_speaks_in_sentences(text: str, expected: list[str | None]) ->
             'Director James Comey added, "We found no case to bring at this time."',
             ["FBI", "James Comey"],
         ),
+        # an opening phrase before the subject, then a participle: the subject's
+        (
+            "On the ties with Manila, Donald Trump aimed his criticism at Obama, saying the "
+            'president "wants to focus on his golf game" instead.',
+            ["Donald Trump"],
+        ),
+        # a sentence about someone's words, then the words
+        (
+            "He studied under Wayne Barrett; Barrett's dictum to his interns was, "
+            '"It is not a good story if you do not get a death threat."',
+            ["Wayne Barrett"],
+        ),
+        # a subject then "to" and the cue
+        (
+            "The post led advisers like Gene Sperling to counter that "
+            '"every cent that went to the bailout, Sanders voted against."',
+            ["Gene Sperling"],
+        ),
         # quotations run on over paragraphs that name no one
         (
             '"I am calling from the campaign. How are you today?" Eva Miller said.\n\n'

@@ -25,6 +25,7 @@ from indexer.quotes.patterns import (
     NEXT_QUOTATION,
     PERFORMED_AFTER,
     PERFORMED_BEFORE,
+    POSSESSIVE_SUBJECT,
     POSSESSOR_BEFORE,
     PREPOSITION_BEFORE,
     RELATIVE_BEFORE_CUE,
@@ -151,9 +152,10 @@ def _speaker_before(article: ArticleContext, span: Span) -> _Speaker | None:
     if m:
         np = _noun_phrase_head(m.group("np"))
         return _Speaker(phrase_speaker(article, np, sent_start + m.start("np")), "according to")
-    m = POSSESSOR_BEFORE.search(before)
+    m = POSSESSOR_BEFORE.search(before) or POSSESSIVE_SUBJECT.search(before)
     if m:  # the mention runs to the possessive's end
-        person = phrase_speaker(article, m.group().rstrip(), sent_start + m.start())
+        subj = before[m.start("subj") : m.end("subj") + 2]
+        person = phrase_speaker(article, subj, sent_start + m.start("subj"))
         if person is not None and not person.never_speaks:
             return _Speaker(person, "possessor")
     cues = list(CUE_WORD.finditer(before))

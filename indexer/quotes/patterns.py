@@ -86,7 +86,7 @@ POSSESSIVE_END = re.compile(r"[\u2019']s?$")
 _CUES = _alternation(rules.CUE_VERBS)
 _ROLE_WORDS = _alternation(rules.ROLE_NOUNS)
 _ADVERBS = (
-    r"(?:(?:\w+ly|also|later|then|once|previously|recently|again|has|had|have|would|will|did)\s+)*"
+    r"(?:(?:\w+ly|also|later|then|once|previously|recently|again|has|had|have|would|will|did|to)\s+)*"
 )
 _ROLE_NP = rf"(?:[Tt]he|[Aa]n?)\s+(?:[\w\-\u2019']+\s+){{0,3}}?(?:{_ROLE_WORDS})"
 _SUBJECT = rf"(?:{_RUN}|[Hh]e|[Ss]he|{_ROLE_NP})"
@@ -131,6 +131,11 @@ UNNAMED_SUBJECT = re.compile(
 RELATIVE_BEFORE_CUE = re.compile(r"\s+who\s+[^,;:.!?\u201c\"~()]{1,120}$")
 # a cue's comma or colon and the opening mark of the quotation it brings in
 NEXT_QUOTATION = re.compile(r"[ \t]*[,:][ \t]*[\u201c\"]")
+# `Barrett's dictum to his interns was, "...`: a sentence about someone's words, then the words
+POSSESSIVE_SUBJECT = re.compile(
+    rf"(?:^|;)\s*(?P<subj>{_RUN})[\u2019']s\s+[a-z][^\u201c\";~]*?\b(?:was|is|were|are|read|reads)"
+    rf"[\s,:]*$"
+)
 # `Obama's "if you like your plan" promise`: the words are the possessor's
 POSSESSOR_BEFORE = re.compile(rf"(?P<subj>{_RUN})[\u2019']s\s*$")
 CUE_LEADS_IN = re.compile(rf"\b(?:{_CUES}|chants of)\b[\s,:]*$")

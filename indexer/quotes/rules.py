@@ -45,6 +45,9 @@ SUBORDINATORS = _words(
     "when after before as while if since although though because once until like"
 )
 
+# Prepositions opening a sentence with a phrase before its subject: "On Monday, Trump said".
+OPENING_PREPOSITIONS = _words("on in at during after before for from with without amid despite")
+
 # Pronouns that stand for a person speaking.
 PERSON_PRONOUNS = frozenset({"he", "she"})
 

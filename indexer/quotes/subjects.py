@@ -64,15 +64,26 @@ def _first_subject(article: ArticleContext, start: int, end: int) -> tuple[int, 
     if word in ("he", "He", "she", "She"):
         person = article.subject_before(start)
         return (start, person) if person else None
-    lead = start
+    if first is None:
+        return _subject_from(article, start, end)
     if word.lower() in rules.SUBORDINATORS:  # "When Kirby spoke, he ...": after the clause
-        lead = masked.find(",", first.end() if first else start, end) + 1 or start
+        return _subject_from(article, masked.find(",", first.end(), end) + 1 or start, end)
+    if word.lower() in rules.OPENING_PREPOSITIONS:  # "On the ties with Manila, Trump ..."
+        after = masked.find(",", first.end(), end) + 1
+        found = _subject_from(article, after, end) if after else None
+        if found is not None:
+            return found
+    return _subject_from(article, start, end)
+
+
+def _subject_from(article: ArticleContext, lead: int, end: int) -> tuple[int, Person] | None:
+    """The first person named within six words of `lead`, not after a preposition."""
     for m in article.mentions_from(lead):
         if m.start >= end:
             break
         if m.end > end:
             continue
-        words_before = masked[lead : m.start]
+        words_before = article.masked[lead : m.start]
         if len(words_before.split()) > 6:
             break
         if m.person.is_person and not PREPOSITION_BEFORE.search(words_before):
