@@ -180,6 +180,22 @@ def test_who_never_speaks_in_sentences(text: str, expected: list[str | None]) ->
             '"It is not a good story if you do not get a death threat."',
             ["Wayne Barrett"],
         ),
+        # a possessive before a quotation without a word for words is no speaker's mark
+        (
+            "Judge Henry Floyd ruled. He found that Jose Padilla's "
+            '"indefinite detention without trial" violated his rights.',
+            ["Henry Floyd"],
+        ),
+        # a participle of praise or naming is a cue
+        (
+            'Eric Kingson worked the crowd, praising "the genuineness and integrity of Sanders".',
+            ["Eric Kingson"],
+        ),
+        # a nationality before an organisation's name belongs to it
+        (
+            'The Swedish Prosecution Authority said, "The evidence has weakened over time."',
+            ["Swedish Prosecution Authority"],
+        ),
         # a subject then "to" and the cue
         (
             "The post led advisers like Gene Sperling to counter that "

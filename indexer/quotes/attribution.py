@@ -32,6 +32,7 @@ from indexer.quotes.patterns import (
     ROLE_BEFORE,
     ROLE_THEN_NAME_CUE_AFTER,
     RUN_BEFORE_SPACE,
+    SPEECH_NOUN_AFTER,
     SUBJECT_CUE_AFTER,
     UNNAMED_SUBJECT,
 )
@@ -152,7 +153,9 @@ def _speaker_before(article: ArticleContext, span: Span) -> _Speaker | None:
     if m:
         np = _noun_phrase_head(m.group("np"))
         return _Speaker(phrase_speaker(article, np, sent_start + m.start("np")), "according to")
-    m = POSSESSOR_BEFORE.search(before) or POSSESSIVE_SUBJECT.search(before)
+    m = POSSESSIVE_SUBJECT.search(before)
+    if m is None and SPEECH_NOUN_AFTER.match(article.masked, span.mark_end):
+        m = POSSESSOR_BEFORE.search(before)  # `Obama's "..." promise`, not `Padilla's "..." ruled`
     if m:  # the mention runs to the possessive's end
         subj = before[m.start("subj") : m.end("subj") + 2]
         person = phrase_speaker(article, subj, sent_start + m.start("subj"))

@@ -144,7 +144,10 @@ def is_opener(token: str, following: list[str]) -> bool:
 def leading_place(name: list[str]) -> int:
     """How many words open `name` with a place before a full name: a dateline in capitals
     ("LOS ANGELES Paula Abdul"), a country ("Britain Liu Xiaming"). 0 when none does, or when
-    fewer than two words would be left."""
+    fewer than two words would be left, or the whole is an organisation's name ("Swedish
+    Prosecution Authority")."""
+    if {w.casefold() for w in name} & rules.ORGANISATION_WORDS:
+        return 0
     for size in (3, 2, 1):
         if len(name) - size < 2:
             continue

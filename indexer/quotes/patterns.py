@@ -85,8 +85,9 @@ POSSESSIVE_END = re.compile(r"[\u2019']s?$")
 # Cue verbs, and the subjects, appositives and noun phrases around them
 _CUES = _alternation(rules.CUE_VERBS)
 _ROLE_WORDS = _alternation(rules.ROLE_NOUNS)
-_ADVERBS = (
-    r"(?:(?:\w+ly|also|later|then|once|previously|recently|again|has|had|have|would|will|did|to)\s+)*"
+_ADVERBS = (  # and "to": "advisers like Gene Sperling to counter that"
+    r"(?:(?:\w+ly|also|later|then|once|previously|recently|again|has|had|have|would|will|did"
+    r"|to)\s+)*"
 )
 _ROLE_NP = rf"(?:[Tt]he|[Aa]n?)\s+(?:[\w\-\u2019']+\s+){{0,3}}?(?:{_ROLE_WORDS})"
 _SUBJECT = rf"(?:{_RUN}|[Hh]e|[Ss]he|{_ROLE_NP})"
@@ -136,6 +137,8 @@ POSSESSIVE_SUBJECT = re.compile(
     rf"(?:^|;)\s*(?P<subj>{_RUN})[\u2019']s\s+[a-z][^\u201c\";~]*?\b(?:was|is|were|are|read|reads)"
     rf"[\s,:]*$"
 )
+# the noun that makes a quotation someone's words: `Obama's "..." promise`
+SPEECH_NOUN_AFTER = re.compile(rf"[\s,]*(?:{_alternation(rules.SPEECH_NOUNS)})\b", re.IGNORECASE)
 # `Obama's "if you like your plan" promise`: the words are the possessor's
 POSSESSOR_BEFORE = re.compile(rf"(?P<subj>{_RUN})[\u2019']s\s*$")
 CUE_LEADS_IN = re.compile(rf"\b(?:{_CUES}|chants of)\b[\s,:]*$")

@@ -33,7 +33,7 @@ CUE_VERBS = _words(
     assured assures reminded reminds pointed points tweeted answered answers began begins
     opined conceded shot snapped fired pleaded announcing writing remarking riffed
     deadpanned chanted chanting chant chants shouting yelling repeat repeating counter argue
-    insist warn declare note
+    insist warn declare note calling praising hailing dubbing labeling labelling branding
     """
 )
 
@@ -269,6 +269,16 @@ PERFORMANCE_VERBS = _words(
     """
     sang sing sings singing sung performed performing performs recited reciting recites
     rapped rapping raps crooned crooning croons belted belting serenaded serenading hummed
+    """
+)
+
+# Nouns for someone's words: a quotation before one, after a possessive, is the possessor's.
+SPEECH_NOUNS = _words(
+    """
+    promise promises pledge pledges vow vows slogan slogans motto mantra remark remarks comment
+    comments words line lines claim claims quip joke catchphrase refrain warning warnings
+    message tweet tweets statement statements phrase phrases assessment description retort
+    rallying cry
     """
 )
 
