@@ -14,15 +14,20 @@ from dataclasses import dataclass
 
 from indexer.quotes import rules
 from indexer.quotes.context import ArticleContext
+from indexer.quotes.kinds import ORGANISATION
 from indexer.quotes.patterns import (
     ACCORDING_TO,
     APPOSITIVE_NAME,
     COLON_INTRO,
     CUE_SUBJECT_AFTER,
     CUE_WORD,
+    DETERMINER_BEFORE,
     LATER_CUE,
     MASK,
     NEXT_QUOTATION,
+    NOUN_AFTER,
+    PASSIVE_ASKED,
+    PASSIVE_BEFORE_CUE,
     PERFORMED_AFTER,
     PERFORMED_BEFORE,
     POSSESSIVE_SUBJECT,
@@ -35,6 +40,7 @@ from indexer.quotes.patterns import (
     SPEECH_NOUN_AFTER,
     SUBJECT_CUE_AFTER,
     UNNAMED_SUBJECT,
+    WITH_BEFORE,
 )
 from indexer.quotes.people import Person
 from indexer.quotes.spans import Span
@@ -149,6 +155,10 @@ def _speaker_before(article: ArticleContext, span: Span) -> _Speaker | None:
         person = article.resolve(colon.group("subj"), sent_start + colon.start())
         if person is not None:
             return _Speaker(person, "colon")
+    if before.rstrip().endswith(":") and CUE_WORD.search(before) is None:
+        source = _organisation_named(article, sent_start, span.mark_start)
+        if source is not None:  # "this headline from the Washington Post, ...: "
+            return _Speaker(source, "colon")
     m = ACCORDING_TO.search(before)
     if m:
         np = _noun_phrase_head(m.group("np"))
@@ -183,10 +193,14 @@ def _cue_subject(
     head = before[: cue.start()]
     if cue.group().endswith("ing"):
         adjacent = RUN_BEFORE_SPACE.search(head)
-        if adjacent and not PREPOSITION_BEFORE.search(head[: adjacent.start(1)]):
+        preposition = PREPOSITION_BEFORE.search(head[: adjacent.start(1)]) if adjacent else None
+        if adjacent and (preposition is None or WITH_BEFORE.search(preposition.group())):
+            # "Trump saying", "with the teachers' union calling her": the participle's subject
             return phrase_speaker(article, adjacent.group(1), offset + adjacent.start(1))
         found = article.subjects_in(offset, offset + cue.start())
         return found[0] if found else None  # the clause's subject, not a name it goes on to
+    if PASSIVE_BEFORE_CUE.search(head):
+        return None  # "Pence was asked about ...": asked, not asking
     relative = RELATIVE_BEFORE_CUE.search(head)
     if relative:  # "a White House official who spoke anonymously said": the official
         head = head[: relative.start()] + " "
@@ -232,7 +246,20 @@ def _sentence_subject(article: ArticleContext, sent_start: int, end: int) -> _Sp
     if not article.masked[sent_start:end].strip(" \u201c\"'"):
         return None
     found = article.subjects_in(sent_start, end)
+    if found and PASSIVE_ASKED.search(article.masked, sent_start, end):
+        # "Pence was asked about the "not there yet" comment": someone else's words, unnamed
+        return _Speaker(None, "unnamed")
     return _Speaker(found[-1], "subject") if found else None
+
+
+def _organisation_named(article: ArticleContext, start: int, end: int) -> Person | None:
+    """The last organisation a sentence names (no person among its subjects)."""
+    if article.subjects_in(start, end):
+        return None
+    for mention in reversed(article.mentions_in(start, end)):
+        if mention.person.kind == ORGANISATION and not mention.person.never_speaks:
+            return mention.person
+    return None
 
 
 def _speaker_told(article: ArticleContext, span: Span) -> _Speaker | None:
@@ -273,7 +300,18 @@ def _attribute(article: ArticleContext, span: Span) -> _Speaker | None:
             found = _Speaker(None, found.rule)  # a place or a common word: read on
         if found is not None and (found.person is not None or found.rule == "unnamed"):
             return found  # someone, or a cue's subject that names no one ("said a manager")
+    if _named_phrase(article, span):
+        return _Speaker(None, "unnamed")  # `the "law and order" issue`: a phrase mentioned
     return None
+
+
+def _named_phrase(article: ArticleContext, span: Span) -> bool:
+    """Whether a quotation is a phrase mentioned by name, between a determiner and a noun
+    (`the "law and order" issue`), so that no earlier speaker is carried over to it."""
+    return bool(
+        DETERMINER_BEFORE.search(article.masked, max(0, span.mark_start - 12), span.mark_start)
+        and NOUN_AFTER.match(article.masked, span.mark_end)
+    )
 
 
 def attribute_all(article: ArticleContext, spans: list[Span]) -> list[Person | None]:

@@ -137,6 +137,17 @@ POSSESSIVE_SUBJECT = re.compile(
     rf"(?:^|;)\s*(?P<subj>{_RUN})[\u2019']s\s+[a-z][^\u201c\";~]*?\b(?:was|is|were|are|read|reads)"
     rf"[\s,:]*$"
 )
+# "with" opening an absolute phrase: "with the union calling her ..."
+WITH_BEFORE = re.compile(r"^with\b", re.IGNORECASE)
+# a subject asked or told, not speaking: "Pence was asked about the ... comment"
+PASSIVE_ASKED = re.compile(
+    r"\b(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?(?:asked|told|questioned|pressed|quizzed|"
+    r"shown|reminded|confronted)\b"
+)
+PASSIVE_BEFORE_CUE = re.compile(r"\b(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?$")
+# a quotation named as a phrase: `the "law and order" issue`, `his "not there yet" comment`
+DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|this|that|his|her|their|its)\s+$", re.IGNORECASE)
+NOUN_AFTER = re.compile(r"[ \t]+[a-z][a-z\-]+\b(?![ \t]+(?:the|a|an|to|that|it)\b)")
 # the noun that makes a quotation someone's words: `Obama's "..." promise`
 SPEECH_NOUN_AFTER = re.compile(rf"[\s,]*(?:{_alternation(rules.SPEECH_NOUNS)})\b", re.IGNORECASE)
 # `Obama's "if you like your plan" promise`: the words are the possessor's

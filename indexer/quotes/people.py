@@ -80,10 +80,14 @@ class Mention:
 
 
 def _split_title(tokens: list[str]) -> tuple[list[str], list[str]]:
-    """Title tokens and name tokens of a capitalised run; the name stops at "of New York"."""
+    """Title tokens and name tokens of a capitalised run; a person's name stops at "of New
+    York", an organisation's goes on ("American Federation of Teachers")."""
     cut = i = 0
     while i < len(tokens):
         if tokens[i] == "of":
+            if cut != i and i + 1 < len(tokens) and _names_organisation(tokens[cut:i]):
+                i += 2  # "Bank of America", "University of Michigan"
+                continue
             if cut != i or i == 0 or i + 2 >= len(tokens):
                 break
             i = cut = i + 2  # "Secretary of Defense": the word after "of" is part of the title
@@ -92,6 +96,10 @@ def _split_title(tokens: list[str]) -> tuple[list[str], list[str]]:
             cut = i + 1
         i += 1
     return tokens[:cut], tokens[cut:i]
+
+
+def _names_organisation(tokens: list[str]) -> bool:
+    return any(t.casefold() in rules.ORGANISATION_WORDS for t in tokens)
 
 
 def _is_title_token(token: str) -> bool:
