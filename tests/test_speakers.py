@@ -43,6 +43,9 @@ from webapp.search.identity import fold, source_names, speaker_names
         ("Congress", ORGANISATION),
         ("McCain", PERSON),  # a capital inside a family name is no brand
         ("DeSantis", PERSON),
+        ("Scottish Labour", ORGANISATION),  # a party under its name
+        ("Senate Republicans", ORGANISATION),
+        ("Pentagon", PERSON),  # alone, a word; "the Pentagon" in a sentence is an organisation
     ],
 )
 def test_speaking_names_are_people_or_organisations(name: str, kind: str) -> None:
@@ -213,6 +216,15 @@ def test_who_never_speaks_in_sentences(text: str, expected: list[str | None]) ->
 )
 def test_speakers_in_sentences(text: str, expected: list[str | None]) -> None:
     assert speakers(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("speaker", "kind"),
+    [("the Pentagon", ORGANISATION), ("the Kremlin", ORGANISATION), ("Tesla", PERSON)],
+)
+def test_organisations_known_by_one_word_keep_their_quotes(speaker: str, kind: str) -> None:
+    (quote,) = extract_quotes(f'"We will not comment on the matter at this time," {speaker} said.')
+    assert (quote.speaker, quote.speaker_kind) == (speaker.removeprefix("the "), kind)
 
 
 def test_kinds_reach_the_quotes() -> None:

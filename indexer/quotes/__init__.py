@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 from indexer.model import Quote
 from indexer.paragraphs import paragraph_spans
+from indexer.quotes import lexicon
 from indexer.quotes.attribution import attribute_all
 from indexer.quotes.context import ArticleContext, find_sentences
 from indexer.quotes.patterns import MARKS
@@ -66,11 +67,20 @@ def _turn_speakers(cast: Cast, turns: list[Turn]) -> list[tuple[Turn, Person]]:
     """The turns of a transcript with their speakers, or none when fewer than two people
     speak: capitals that name no one who speaks ("PARAMOUNT:" heading a paragraph on a film
     studio's advertisement) are headings, not turns."""
-    spoken = [(turn, cast.speaker_named(turn.name)) for turn in turns]
+    spoken = [(turn, cast.speaker_named(turn.name)) for turn in turns if _may_name(turn.name)]
     kept = [(turn, person) for turn, person in spoken if person is not None]
     if len(kept) < MIN_TURNS or len({person.name for _, person in kept}) < 2:
         return []
     return kept
+
+
+def _may_name(words: tuple[str, ...]) -> bool:
+    """Whether capitals before a colon may be someone's name: not only common words that no
+    one bears ("PARAMOUNT:", "UNIVERSAL:" heading paragraphs on film studios)."""
+    return not all(
+        lexicon.is_common_word(w) and not (lexicon.is_surname(w) or lexicon.is_given_name(w))
+        for w in words
+    )
 
 
 def _turn_span(turn: Turn) -> Span:

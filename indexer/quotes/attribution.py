@@ -369,5 +369,5 @@ def _continuation(
     if gap <= 1:
         return speakers[i - 1]
     between = article.mentions_in(spans[i - 1].mark_end, spans[i].mark_start)
-    named = [m for m in between if not m.person.never_speaks and m.person is not speakers[i - 1]]
+    named = [m for m in between if m.person.is_person and m.person is not speakers[i - 1]]
     return speakers[i - 1] if gap <= CONTINUED_PARAGRAPHS and not named else None

@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 from indexer.quotes import lexicon, rules
 
+MAX_NAME_WORDS = 6  # "Mohammad Mehdi Akhoundzadeh" is 3; a longer run is a heading or a list
+
 PERSON = "person"
 ORGANISATION = "organisation"
 KINDS = (PERSON, ORGANISATION)
@@ -63,6 +65,8 @@ def speaker_kind(name: str) -> str:
 def _is_organisation(name: tuple[str, ...], lower: set[str]) -> bool:
     if lower & (rules.ORGANISATION_WORDS | rules.ORGANISATION_NAMES):
         return True
+    if len(name) > 1 and name[-1].casefold() in rules.PARTY_WORDS:
+        return True  # "Scottish Labour", "Senate Republicans": a party under its name
     if len(name) == 1:
         word = name[0]
         if _ROMAN.match(word):
@@ -78,6 +82,8 @@ def _never_speaks(name: tuple[str, ...], organisation: bool) -> bool:
     low = text.casefold()
     if low in rules.NATIONALITIES or low in rules.PLACE_NAMES:
         return True
+    if len(name) > MAX_NAME_WORDS:
+        return True  # a run of capitals, not a name
     if len(name) > 1:
         if organisation:
             return False
@@ -103,8 +109,6 @@ def _never_speaks(name: tuple[str, ...], organisation: bool) -> bool:
         return True  # "Republican", "Wednesday", "Four", "Watch", "III", "I'm", "P"
     if organisation:
         return False
-    if lexicon.is_common_word(word) and not lexicon.is_surname(word):
-        return True  # "Stuff", "District", "Conference": no one's name
     if lexicon.is_region(text) or (lexicon.is_place(text) and not lexicon.is_given_name(text)):
         return True  # "Florida", "Houston"
     # a smaller city whose name is no one's: "Amiens", not "Lincoln" or "Jackson"

@@ -13,7 +13,14 @@ import functools
 from dataclasses import dataclass
 
 from indexer.quotes import lexicon, rules
-from indexer.quotes.kinds import PERSON, NameFacts, is_opener, leading_place, name_facts
+from indexer.quotes.kinds import (
+    ORGANISATION,
+    PERSON,
+    NameFacts,
+    is_opener,
+    leading_place,
+    name_facts,
+)
 from indexer.quotes.patterns import (
     NAME_RUN,
     PARTICLES_BEFORE,
@@ -138,6 +145,7 @@ class Cast:
     def __init__(self, lower_words: frozenset[str] = frozenset()) -> None:
         self.people: list[Person] = []
         self.lower_words = lower_words
+        self._lemmas: frozenset[str] | None = None  # their dictionary forms, made on first use
         self._by_name: dict[tuple[str, ...], Person] = {}  # full names are unique in a cast
         self._by_last: dict[str, list[Person]] = {}  # a person's last token never changes
         # short forms already resolved ("Kirby"), until someone new shares the surname
@@ -171,8 +179,8 @@ class Cast:
         first = name[0]
         if len(name) < 2 or not lexicon.is_common_word(first) or lexicon.is_given_name(first):
             return name
-        if first.casefold() in rules.ORGANISATION_WORDS:
-            return name
+        if first.casefold() in rules.ORGANISATION_WORDS or name_facts(name).kind == ORGANISATION:
+            return name  # "Blue Dog Democrats"
         rest = name[1:]
         known = rest in self._by_name or rest in self._aliases or rest[-1] in self._by_last
         return rest if known else name
@@ -207,6 +215,13 @@ class Cast:
             person.is_person = True
         return person
 
+    def institution(self, person: Person) -> None:
+        """A one-word name written after "the" ("the Pentagon said") is an organisation's,
+        unless its word is a place, a party or a title ("the Republican", "the General")."""
+        if len(person.tokens) == 1 and not name_facts(tuple(person.tokens)).never_speaks:
+            person.kind = ORGANISATION
+            person.never_speaks = False
+
     def _judge(self, person: Person, facts: NameFacts) -> None:
         """Whether the person can speak, and as what, from their fullest name so far."""
         person.kind = facts.kind
@@ -218,7 +233,13 @@ class Cast:
         if not lexicon.is_common_word(word):
             return False
         low = word.casefold()
-        return low in self.lower_words or lexicon.lemma(word) in self.lower_words
+        return low in self.lower_words or lexicon.lemma(word) in self._lower_lemmas()
+
+    def _lower_lemmas(self) -> frozenset[str]:
+        """The dictionary forms of the article's lower-case words ("pauses" → "pause")."""
+        if self._lemmas is None:
+            self._lemmas = frozenset(map(lexicon.lemma, self.lower_words))
+        return self._lemmas
 
     def _forget_aliases(self, surname: str) -> None:
         for alias in [a for a in self._aliases if a[-1] == surname]:
@@ -275,6 +296,8 @@ def find_mentions(masked: str, cast: Cast) -> list[Mention]:
         if after_word and not title:
             name = _particles_before(masked, start) + name
         person = cast.add(titled, name)
+        if len(name) == 1 and not title and masked[max(0, start - 4) : start] == "the ":
+            cast.institution(person)  # "the Pentagon", "the Kremlin": an organisation
         # the first role given stays; most mentions come with none (no title, word or comma)
         if person.role is None and (title or after_word or masked[end : end + 1] == ","):
             person.role = _role_of(masked, start, end, title, after_word)
