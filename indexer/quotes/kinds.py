@@ -62,6 +62,11 @@ def speaker_kind(name: str) -> str:
     return name_facts(tuple(name.split())).kind
 
 
+def is_organisation(name: tuple[str, ...]) -> bool:
+    """Whether a name is an organisation's by its own words ("Thomson Reuters", "FBI")."""
+    return _is_organisation(name, {t.casefold().rstrip(".") for t in name})
+
+
 def _is_organisation(name: tuple[str, ...], lower: set[str]) -> bool:
     if lower & (rules.ORGANISATION_WORDS | rules.ORGANISATION_NAMES):
         return True

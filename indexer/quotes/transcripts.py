@@ -17,10 +17,12 @@ from indexer.quotes.spans import MIN_WORDS
 
 MIN_TURNS = 2
 
+# Capital letters of the Latin and Cyrillic alphabets: "MÜLLER:", "ЗЕЛЕНСЬКИЙ:"
+_CAP = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁЄІЇҐ"
 # A line's opening capitals and colon: "WALLACE:", "MR. TRUMP:", "SEN. TIM KAINE:"
 _TURN = re.compile(
-    r"^[ \t]*(?P<name>(?:[A-Z][A-Z'\u2019\-]*\.?[ \t]+){0,3}[A-Z][A-Z'\u2019\-]+):[ \t]+"
-    r"(?P<words>\S[^\n]*)$",
+    rf"^[ \t]*(?P<name>(?:[{_CAP}][{_CAP}'\u2019\-]*\.?[ \t]+){{0,3}}[{_CAP}][{_CAP}'\u2019\-]+):"
+    r"[ \t]+(?P<words>\S[^\n]*)$",
     re.MULTILINE,
 )
 
@@ -57,7 +59,8 @@ def _as_name(capitals: str) -> tuple[str, ...]:
     return tuple(_capitalised(word) for word in capitals.split())
 
 
+_WORD_START = re.compile(r"(^|[\-'\u2019])(\w)")
+
+
 def _capitalised(word: str) -> str:
-    return re.sub(
-        r"(^|[\-'\u2019])([a-z])", lambda m: m.group(1) + m.group(2).upper(), word.lower()
-    )
+    return _WORD_START.sub(lambda m: m.group(1) + m.group(2).upper(), word.lower())

@@ -30,21 +30,34 @@ Clinton"); the other spellings are its aliases.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+
+from indexer.quotes.kinds import is_organisation
 
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
 _DROPPED = re.compile(r"[.\u2019'`]")
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def fold(value: str) -> str:
-    """The key two spellings of one name share: lower case, no accents, full stops or
-    apostrophes, hyphens as spaces ("Murphy-O'Connor" and "murphy oconnor" meet)."""
+    """The key two spellings of one name share: lower case, no accents on Latin letters, no
+    full stops or apostrophes, hyphens as spaces ("Murphy-O'Connor" and "murphy oconnor"
+    meet; "Zélensky" and "Zelensky" too, but not "Й" and "И", nor "ガ" and "カ", which are
+    other letters)."""
+    if value.isascii():
+        return " ".join(_SEPARATORS.sub(" ", _DROPPED.sub("", value.lower())).split())
     text = unicodedata.normalize("NFKD", value.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    kept: list[str] = []
+    for c in text:
+        if unicodedata.combining(c) and kept and kept[-1] < "\u0250":
+            continue  # an accent on a Latin letter
+        kept.append(c)
+    text = unicodedata.normalize("NFKC", "".join(kept))
     return " ".join(_SEPARATORS.sub(" ", _DROPPED.sub("", text)).split())
 
 
@@ -79,9 +92,11 @@ class Names:
                 aliases[shown] = others
             for member in members:
                 canonical[member] = shown
-                keys.setdefault(key(member), shown)
+                if key(member):  # punctuation alone is no one's key
+                    keys.setdefault(key(member), shown)
         for shown in set(canonical.values()):
-            keys[key(shown)] = shown  # the shown spelling wins a key two entities share
+            if key(shown):
+                keys[key(shown)] = shown  # the shown spelling wins a key two entities share
         return cls(canonical, aliases, keys, key)
 
     def find(self, typed: str) -> str | None:
@@ -102,54 +117,96 @@ def _shown(members: list[str], counts: Mapping[str, int]) -> str:
 
 
 def speaker_names(counts: Mapping[str, int]) -> Names:
-    """Speakers' spellings grouped by the three rules of this module's docstring."""
+    """Speakers' spellings grouped by the three rules of this module's docstring; rules 2 and
+    3 join people's names only ("University of California" holds no other university)."""
     spellings = _by_key(counts)
-    keys = list(spellings)
-    parent = {key: key for key in keys}
-    full = [key for key in keys if len(key.split()) > 1]
+    parent = {key: key for key in spellings}
+    people = {key for key, values in spellings.items() if key and _is_person(values[0])}
+    same_words: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for key in sorted(people):
+        same_words[_words(key)].append(key)
+    for keys in same_words.values():  # "Martin Luther King Jr." and "Martin Luther King"
+        for key in keys[1:]:
+            parent[key] = keys[0]
+    full = [keys[0] for words, keys in same_words.items() if len(words) > 1]
     ends: dict[tuple[str, str], list[str]] = defaultdict(list)
     for key in full:
-        ends[(key.split()[0], key.split()[-1])].append(key)
+        ends[(_words(key)[0], _words(key)[-1])].append(key)
     for key in full:
-        longest = _longest_holding(key, ends)
-        if len(longest) == 1:
-            parent[key] = longest[0]
-    entities: dict[str, list[str]] = defaultdict(list)  # entity's key → its keys
-    for key in full:
-        entities[parent[key]].append(key)
+        holders = ends[(_words(key)[0], _words(key)[-1])]
+        if len(holders) <= MAX_SAME_ENDS:
+            longest = _longest_holding(key, holders)
+            if len(longest) == 1:
+                parent[key] = longest[0]
+    quoted = Counter[str]()  # an entity's count, its spellings' summed
+    for key in spellings:
+        quoted[parent[key]] += sum(counts[v] for v in spellings[key])
     by_surname: dict[str, set[str]] = defaultdict(set)
-    for entity, members in entities.items():
-        for member in members:
-            by_surname[member.split()[-1]].add(entity)
-    for key in keys:
-        if len(key.split()) == 1 and len(by_surname.get(key, ())) == 1:
-            parent[key] = next(iter(by_surname[key]))
+    for key in full:
+        by_surname[_words(key)[-1]].add(parent[key])
+    for key in people:
+        bearers = by_surname.get(key, ()) if len(_words(key)) == 1 else ()
+        if len(bearers) == 1:
+            entity = next(iter(bearers))
+            if quoted[key] <= SURNAME_RATIO * quoted[entity]:
+                parent[key] = entity
     groups: dict[str, list[str]] = defaultdict(list)
-    for key in keys:
+    for key in spellings:
         groups[parent[key]].extend(spellings[key])
     return Names.from_groups(groups.values(), counts)
 
 
-def _longest_holding(key: str, ends: Mapping[tuple[str, str], list[str]]) -> list[str]:
-    """The longest names (held by no longer one) that hold `key`'s words in order, with the
-    same first and last word: `key` itself when none is longer."""
-    words = key.split()
-    holders = [
-        other
-        for other in ends.get((words[0], words[-1]), ())
-        if other != key and _holds(other.split(), words)
-    ]
-    if not holders:
+# A surname quoted more than this many times as often as the one full name that ends with it is
+# someone else's: "Trump" 200 times beside "Ivanka Trump" twice, "Jackson" beside "Janet Jackson".
+SURNAME_RATIO = 10
+
+# Names sharing their first and last words beyond this many ("John ... Smith") are compared no
+# further: pairing them grows with the square of their number, and so does their ambiguity.
+MAX_SAME_ENDS = 64
+
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+@functools.lru_cache(maxsize=65536)
+def _words(key: str) -> tuple[str, ...]:
+    """A folded name's words without a generational suffix ("martin luther king jr")."""
+    words = tuple(key.split())
+    while len(words) > 1 and words[-1] in _SUFFIXES:
+        words = words[:-1]
+    return words
+
+
+def _is_person(value: str) -> bool:
+    return not is_organisation(tuple(value.split()))
+
+
+def _longest_holding(key: str, holders: list[str]) -> list[str]:
+    """The longest names (held by no longer one) among `holders` that hold `key`'s words in
+    order: `key` itself when none does."""
+    words = _words(key)
+    found = [h for h in holders if h != key and _holds(_words(h), words)]
+    if not found:
         return [key]
-    return [h for h in holders if not any(_holds(o.split(), h.split()) for o in holders)]
+    return [h for h in found if not any(_holds(_words(o), _words(h)) for o in found if o != h)]
 
 
-def _holds(longer: list[str], shorter: list[str]) -> bool:
-    """Whether `shorter`'s words appear in `longer` in order (some of `longer`'s may be left)."""
-    if len(shorter) >= len(longer):
+def _holds(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+    """Whether `shorter`'s words appear in `longer` in order, an initial standing for a word
+    it begins ("hillary r clinton" in "hillary rodham clinton"), `longer` saying more."""
+    if len(shorter) > len(longer) or shorter == longer:
         return False
-    words = iter(longer)
-    return all(any(w == s for w in words) for s in shorter)
+    rest = iter(longer)
+    initials = 0
+    for word in shorter:
+        for other in rest:
+            if other == word:
+                break
+            if len(word) == 1 and other.startswith(word):
+                initials += 1
+                break
+        else:
+            return False
+    return len(shorter) < len(longer) or initials > 0
 
 
 def source_names(counts: Mapping[str, int], named: Mapping[str, str] | None = None) -> Names:
@@ -178,15 +235,15 @@ def outlet_key(value: str) -> str:
 
 
 def _shown_outlet(members: list[str], counts: Mapping[str, int]) -> str:
-    """An outlet's own name keeps its "The" ("The Hill"): a spelling with it is preferred,
-    then a name over a domain ("CNN", not "cnn.com"), then the most frequent."""
+    """A name over a domain ("CNN", not "cnn.com"), then the most frequent spelling, and on a
+    tie the one with its "The" ("The Hill")."""
     named = [m for m in members if not is_domain(m)] or members
-    named = [m for m in named if fold(m).startswith("the ")] or named
-    return min(named, key=lambda m: (-counts[m], m))
+    return min(named, key=lambda m: (-counts[m], not fold(m).startswith("the "), m))
 
 
 def _by_key(counts: Mapping[str, int]) -> dict[str, list[str]]:
+    """Spellings by their key; a value with no key (punctuation alone) stands alone."""
     spellings: dict[str, list[str]] = defaultdict(list)
     for value in counts:
-        spellings[fold(value)].append(value)
+        spellings[fold(value) or value].append(value)
     return spellings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -175,6 +175,18 @@ class SearchRequest:
     def without_exclusion(self, facet: str, value: str) -> SearchRequest:
         values = self.exclusions().get(facet, ())
         return self._set("excluded", facet, tuple(v for v in values if v != value))
+
+    def named(self, shown: Callable[[str, str], str]) -> SearchRequest:
+        """This same search with each chosen or excluded value as `shown(facet, value)` names
+        it: a speaker asked for as "obama" is "Barack Obama", as the facets show him."""
+
+        def renamed(pairs: Chosen) -> Chosen:
+            return tuple((f, tuple(dict.fromkeys(shown(f, v) for v in vs))) for f, vs in pairs)
+
+        chosen, excluded = renamed(self.chosen), renamed(self.excluded)
+        if (chosen, excluded) == (self.chosen, self.excluded):
+            return self
+        return replace(self, chosen=chosen, excluded=excluded)
 
     def _set(self, which: str, facet: str, values: tuple[str, ...]) -> SearchRequest:
         """This search (from page 1) with `values` as the chosen or excluded ones of `facet`."""

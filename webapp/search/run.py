@@ -54,6 +54,7 @@ def run_search(
     searcher = handle.searcher()
     table = handle.facet_table(searcher)
     kind = (kind or ARTICLES).named(table.columns["speaker"].names)
+    request = request.named(table.shown)  # as the facets name them: chosen, and kept listed
     matches = collapse_copies(
         handle, searcher, request, find_matches(handle, searcher, request, kind)
     )

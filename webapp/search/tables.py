@@ -180,6 +180,13 @@ class FacetTable:
         """How many values of facet `name` were counted (those matching `search`, if any)."""
         return len(self._present(name, counts, search))
 
+    def shown(self, name: str, typed: str) -> str:
+        """The value of facet `name` that `typed` names, as the facet shows it ("Barack Obama"
+        for "obama"); `typed` itself when the index has no such value."""
+        column = self.columns.get(name)
+        vid = column.find(facet_value(name, typed)) if column is not None else None
+        return column.values[vid] if column is not None and vid is not None else typed
+
     def having(self, name: str, values: Iterable[str]) -> np.ndarray:
         """Which documents (a mask) have one of these values (as typed) in facet `name`."""
         return self.columns[name].having(facet_value(name, value) for value in values)
