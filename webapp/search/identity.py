@@ -11,21 +11,28 @@ is.
 
 The rules, for speakers (`speaker_names`):
 
-1. Spellings that differ only in case, accents, hyphens or full stops are one name.
-2. A full name whose words are some of another's, with the same first and last words, is
-   that name ("Hillary Clinton" in "Hillary Rodham Clinton", "Donald Trump" in "Donald J.
-   Trump"), unless two different longer names both hold it ("George Bush" in "George W.
-   Bush" and "George H.W. Bush").
+1. Spellings that differ only in case, accents, hyphens or full stops are one name, and so
+   are names that differ only by a generational suffix ("Martin Luther King Jr.").
+2. A person's full name whose words are some of another's, in order, with the same first and
+   last words, is that name ("Hillary Clinton" in "Hillary Rodham Clinton", "Donald Trump" in
+   "Donald J. Trump"; an initial stands for the word it begins, so "Hillary R. Clinton" too),
+   unless two different longer names both hold it ("George Bush" in "George W. Bush" and
+   "George H.W. Bush").
 3. A one-word name is the surname of the one person (after 2) whose name ends with it;
-   when two do ("Clinton": Bill and Hillary), it stays a name of its own.
+   when two do ("Clinton": Bill and Hillary), it stays a name of its own, and so it does when
+   it is quoted more than SURNAME_RATIO times as often as that person ("Trump" beside a
+   lone "Ivanka Trump" is someone else).
 
+Rules 2 and 3 are for people: an organisation's name ("University of Southern California",
+"Thomson Reuters", by its words: indexer/quotes/kinds.py) never loses or lends words.
 Outlets (`source_names`) merge by rule 1 and a leading "The" ("The Hill" and "Hill"), and a
 source written as a domain ("cnn.com") joins the name the same site's other articles give
 ("CNN"): the site's domain is indexed beside each article's source for that.
 
-Each merged entity is shown under its most frequent spelling of more than one word (so
+Each merged speaker is shown under its most frequent spelling of more than one word (so
 "Barack Obama", not "Obama", whichever is counted more; on a tie the shorter, "Hillary
-Clinton"); the other spellings are its aliases.
+Clinton"), an outlet under its most frequent name (on a tie the one with "The"); the other
+spellings are its aliases.
 """
 
 from __future__ import annotations
