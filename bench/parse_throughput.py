@@ -14,6 +14,7 @@ import argparse
 import gzip
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -92,12 +93,15 @@ def reindex_time(paths: list[Path], workers: int) -> float:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
         for i, p in enumerate(paths):
-            (
-                corpus / f"{i:04d}{''.join(p.suffixes[-2:]) if p.suffix == '.gz' else p.suffix}"
-            ).symlink_to(p)
+            # copies, not links: a link that leads out of the corpus is not followed
+            suffix = "".join(p.suffixes[-2:]) if p.suffix == ".gz" else p.suffix
+            shutil.copyfile(p, corpus / f"{i:04d}{suffix}")
         start = time.perf_counter()
-        reindex([str(corpus)], str(Path(tmp) / "ix"), workers=workers)
-        return time.perf_counter() - start
+        summary = reindex([str(corpus)], str(Path(tmp) / "ix"), workers=workers)
+        elapsed = time.perf_counter() - start
+        if summary.added < len(paths) - len(summary.errors):
+            raise SystemExit(f"reindex added {summary.added} of {len(paths)} pages")
+        return elapsed
 
 
 def main() -> None:

@@ -135,6 +135,9 @@ def _clean_name(tokens: list[str]) -> list[str]:
     return out
 
 
+_ENDINGS = ("s", "es", "ed", "d", "ing")  # a word's inflections the article may write instead
+
+
 class Cast:
     """The people of one article, each under the fullest form of their name.
 
@@ -145,7 +148,6 @@ class Cast:
     def __init__(self, lower_words: frozenset[str] = frozenset()) -> None:
         self.people: list[Person] = []
         self.lower_words = lower_words
-        self._lemmas: frozenset[str] | None = None  # their dictionary forms, made on first use
         self._by_name: dict[tuple[str, ...], Person] = {}  # full names are unique in a cast
         self._by_last: dict[str, list[Person]] = {}  # a person's last token never changes
         # short forms already resolved ("Kirby"), until someone new shares the surname
@@ -233,13 +235,8 @@ class Cast:
         if not lexicon.is_common_word(word):
             return False
         low = word.casefold()
-        return low in self.lower_words or lexicon.lemma(word) in self._lower_lemmas()
-
-    def _lower_lemmas(self) -> frozenset[str]:
-        """The dictionary forms of the article's lower-case words ("pauses" → "pause")."""
-        if self._lemmas is None:
-            self._lemmas = frozenset(map(lexicon.lemma, self.lower_words))
-        return self._lemmas
+        forms = (low, lexicon.lemma(low), *(low + ending for ending in _ENDINGS))
+        return any(form in self.lower_words for form in forms)  # "Pause" and "she pauses"
 
     def _forget_aliases(self, surname: str) -> None:
         for alias in [a for a in self._aliases if a[-1] == surname]:
