@@ -15,6 +15,12 @@ _UNENCODABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+# What speaks (Quote.speaker_kind): a person or an organisation (indexer/quotes/kinds.py)
+PERSON = "person"
+ORGANISATION = "organisation"
+SPEAKER_KINDS = (PERSON, ORGANISATION)
+
+
 @dataclass
 class Quote:
     """A direct quotation found in an article body."""

@@ -18,7 +18,7 @@ from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.lang.porter import stem as porter_stem
 
-from indexer.model import Article
+from indexer.model import ORGANISATION, Article, Quote
 from indexer.storage.codec import ArrayPositions
 
 # Words as Whoosh's default tokenizer finds them.
@@ -122,6 +122,7 @@ def build_schema() -> Schema:
         f_speaker=_facet(),
         f_month=_facet(),
         f_site=_facet(),  # the site's domain: not a facet shown, it joins "cnn.com" to "CNN"
+        f_organisation=_facet(),  # speakers that are organisations: never merged as people
     )
     for _, field in schema.items():  # every field with positions keeps them as arrays
         if type(field.format) is Positions:
@@ -212,8 +213,14 @@ def article_to_document(article: Article, file_key: str) -> dict[str, Any]:
         "quotes_json": json.dumps([q.to_dict() for q in article.quotes], ensure_ascii=False),
         "explain_json": json.dumps(article.explain, ensure_ascii=False),
         "f_speaker": _facet_values("speaker", list(speakers)),
+        "f_organisation": _facet_values("speaker", _organisations(article.quotes)),
     }
     return doc
+
+
+def _organisations(quotes: list[Quote]) -> list[str | None]:
+    """The speakers of `quotes` that are organisations (indexer/quotes/kinds.py)."""
+    return [q.speaker for q in quotes if q.speaker_kind == ORGANISATION]
 
 
 def quote_documents(article: Article, file_key: str) -> list[dict[str, Any]]:
@@ -231,6 +238,7 @@ def quote_documents(article: Article, file_key: str) -> list[dict[str, Any]]:
             "speaker": quote.speaker or "",
             "speaker_role": quote.speaker_role,
             "speaker_kind": quote.speaker_kind,
+            "f_organisation": _facet_values("speaker", _organisations([quote])),
             "f_speaker": _facet_values("speaker", [quote.speaker]),
         }
         for n, quote in enumerate(article.quotes, start=1)

@@ -334,12 +334,6 @@ def test_spellings_of_one_person_merge(counts: dict[str, int], merged: dict[str,
         # a surname quoted far more than the one full name ending with it is someone else's
         ({"Trump": 200, "Ivanka Trump": 2}, ["Trump"]),
         ({"Jackson": 30, "Janet Jackson": 2}, ["Jackson"]),
-        # organisations are not people's names: no words dropped, no surname joined
-        (
-            {"University of California": 10, "University of Southern California": 4},
-            ["University of California", "University of Southern California"],
-        ),
-        ({"Reuters": 5, "Thomson Reuters": 2}, ["Reuters"]),
         # letters that differ by a mark in other scripts are other names
         ({"ガンジー": 3, "カンジー": 2}, ["ガンジー", "カンジー"]),
         # punctuation alone is no one's spelling
@@ -350,6 +344,16 @@ def test_ambiguous_short_forms_stay_apart(counts: dict[str, int], apart: list[st
     names = speaker_names(counts)
     for name in apart:
         assert names.shown(name) == name
+
+
+def test_organisations_are_never_merged_as_people() -> None:
+    universities = {"University of California": 10, "University of Southern California": 4}
+    names = speaker_names(universities, organisations=set(universities))
+    assert names.shown("University of Southern California") == "University of Southern California"
+    agencies = {"Reuters": 5, "Thomson Reuters": 2}
+    assert speaker_names(agencies, organisations=set(agencies)).shown("Reuters") == "Reuters"
+    # the same names taken for people's would merge: the kind is what keeps them apart
+    assert speaker_names(agencies).shown("Reuters") == "Thomson Reuters"
 
 
 def test_outlets_merge_by_case_and_the() -> None:

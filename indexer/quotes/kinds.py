@@ -13,13 +13,12 @@ import functools
 import re
 from typing import NamedTuple
 
+from indexer.model import ORGANISATION, PERSON, SPEAKER_KINDS
 from indexer.quotes import lexicon, rules
 
 MAX_NAME_WORDS = 6  # "Mohammad Mehdi Akhoundzadeh" is 3; a longer run is a heading or a list
 
-PERSON = "person"
-ORGANISATION = "organisation"
-KINDS = (PERSON, ORGANISATION)
+KINDS = SPEAKER_KINDS
 
 # "EgyptAir", "WeWork", "HuffPost": a capital after a lower-case letter, past the prefixes of
 # family names ("McCain", "DeSantis", "LeBlanc", "MacArthur", "DiCaprio", "VanderMeer").
@@ -60,11 +59,6 @@ def name_facts(name: tuple[str, ...]) -> NameFacts:
 def speaker_kind(name: str) -> str:
     """PERSON or ORGANISATION for a speaker's name given as text (a record's own speakers)."""
     return name_facts(tuple(name.split())).kind
-
-
-def is_organisation(name: tuple[str, ...]) -> bool:
-    """Whether a name is an organisation's by its own words ("Thomson Reuters", "FBI")."""
-    return _is_organisation(name, {t.casefold().rstrip(".") for t in name})
 
 
 def _is_organisation(name: tuple[str, ...], lower: set[str]) -> bool:

@@ -24,7 +24,8 @@ The rules, for speakers (`speaker_names`):
    lone "Ivanka Trump" is someone else).
 
 Rules 2 and 3 are for people: an organisation's name ("University of Southern California",
-"Thomson Reuters", by its words: indexer/quotes/kinds.py) never loses or lends words.
+"Thomson Reuters": a speaker the parse found to be one, indexed in `f_organisation`) never
+loses or lends words.
 Outlets (`source_names`) merge by rule 1 and a leading "The" ("The Hill" and "Hill"), and a
 source written as a domain ("cnn.com") joins the name the same site's other articles give
 ("CNN"): the site's domain is indexed beside each article's source for that.
@@ -41,10 +42,8 @@ import functools
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-
-from indexer.quotes.kinds import is_organisation
 
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
 _DROPPED = re.compile(r"[.\u2019'`]")
@@ -123,12 +122,17 @@ def _shown(members: list[str], counts: Mapping[str, int]) -> str:
     return min(full, key=lambda m: (-counts[m], len(m), m))  # a tie: the plainer spelling
 
 
-def speaker_names(counts: Mapping[str, int]) -> Names:
+def speaker_names(counts: Mapping[str, int], organisations: Collection[str] = ()) -> Names:
     """Speakers' spellings grouped by the three rules of this module's docstring; rules 2 and
-    3 join people's names only ("University of California" holds no other university)."""
+    3 join people's names only, not the `organisations` ("University of California" holds no
+    other university)."""
     spellings = _by_key(counts)
     parent = {key: key for key in spellings}
-    people = {key for key, values in spellings.items() if key and _is_person(values[0])}
+    people = {
+        key
+        for key, values in spellings.items()
+        if key and not any(value in organisations for value in values)
+    }
     same_words: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for key in sorted(people):
         same_words[_words(key)].append(key)
@@ -181,10 +185,6 @@ def _words(key: str) -> tuple[str, ...]:
     while len(words) > 1 and words[-1] in _SUFFIXES:
         words = words[:-1]
     return words
-
-
-def _is_person(value: str) -> bool:
-    return not is_organisation(tuple(value.split()))
 
 
 def _longest_holding(key: str, holders: list[str]) -> list[str]:

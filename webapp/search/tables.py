@@ -107,7 +107,8 @@ class FacetTable:
         columns = {name: _read_column(reader, f"f_{name}", live) for name in FACETS}
         sites = _read_column(reader, "f_site", live)
         outlets = outlets_by_site(columns["source"], sites)
-        columns["speaker"] = _merged(columns["speaker"], speaker_names)
+        organisations = frozenset(_read_column(reader, "f_organisation", live).values)
+        columns["speaker"] = _merged(columns["speaker"], lambda c: speaker_names(c, organisations))
         columns["source"] = _merged(columns["source"], lambda c: source_names(c, outlets))
         return cls(columns)
 
