@@ -84,10 +84,12 @@ def _never_speaks(name: tuple[str, ...], organisation: bool) -> bool:
     if len(name) > MAX_NAME_WORDS:
         return True  # a run of capitals, not a name
     if len(name) > 1:
+        if _HEADLINE.match(text):
+            return True  # "BOSTON MARATHON BOMB SUSPECT DEAD": a headline, however it reads
         if organisation:
             return False
-        if low.split()[0] in rules.EVENT_WORDS or _HEADLINE.match(text):
-            return True  # "Hurricane Katrina", "BOSTON MARATHON BOMB SUSPECT DEAD"
+        if low.split()[0] in rules.EVENT_WORDS:
+            return True  # "Hurricane Katrina"
         return lexicon.is_place(text) or all(_is_plain_word(t) for t in name)
     word = low.rstrip(".")
     if word in rules.ORGANISATION_WORDS:

@@ -120,6 +120,8 @@ def is_common_word(word: str) -> bool:
     """An English word written in lower case: "heart", "watch", "trump", "rather"; not a
     proper noun ("Obama", "Florida", "Wednesday") nor a word the dictionary does not know."""
     low = word.casefold()
+    if "-" in low and low.replace("-", "").isalpha():
+        return all(map(is_common_word, low.split("-")))  # "day-by-day"
     if not low.isalpha() or not simplemma.is_known(low, lang="en"):
         return False
     lemma = simplemma.lemmatize(low, lang="en")
