@@ -44,6 +44,8 @@ from webapp.search.identity import fold, source_names, speaker_names
         ("McCain", PERSON),  # a capital inside a family name is no brand
         ("DeSantis", PERSON),
         ("Scottish Labour", ORGANISATION),  # a party under its name
+        ("Michael Bay", PERSON),  # a given name before a word of places
+        ("Ricki Lake", PERSON),
         ("Senate Republicans", ORGANISATION),
     ],
 )
@@ -66,6 +68,7 @@ def test_speaking_names_are_people_or_organisations(name: str, kind: str) -> Non
         "Ukrainian", "Americans",  # nationalities
         "Human Rights", "Breakfast Show",  # nothing but common words
         "BOSTON MARATHON BOMB SUSPECT DEAD",  # a headline in capitals
+        "Florida Keys", "Silicon Valley", "El Niño",  # places and weather
     ],
 )  # fmt: skip
 def test_names_that_never_speak(name: str) -> None:
@@ -102,6 +105,12 @@ def speakers(text: str) -> list[str | None]:
         (
             'Australian-born Assange said, "I will keep publishing what they hide."',
             ["Assange"],
+        ),
+        # an organisation's first word alone, after its full name, is the organisation
+        (
+            "The book was released by Arcade Publishing.\n\n"
+            '"The book is a candid account of his life," Arcade announced.',
+            ["Arcade Publishing"],
         ),
         # a common word before a surname the article knows is no part of the name
         (

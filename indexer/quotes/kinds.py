@@ -88,8 +88,10 @@ def _never_speaks(name: tuple[str, ...], organisation: bool) -> bool:
             return True  # "BOSTON MARATHON BOMB SUSPECT DEAD": a headline, however it reads
         if organisation:
             return False
-        if low.split()[0] in rules.EVENT_WORDS:
-            return True  # "Hurricane Katrina"
+        if low.split()[0] in rules.EVENT_WORDS or low in rules.EVENT_NAMES:
+            return True  # "Hurricane Katrina", "El Niño"
+        if low.split()[-1] in rules.GEOGRAPHIC_WORDS and _names_a_place(name[0]):
+            return True  # "Florida Keys", "Silicon Valley"; not "Michael Bay" or "Ricki Lake"
         return lexicon.is_place(text) or all(_is_plain_word(t) for t in name)
     word = low.rstrip(".")
     if word in rules.ORGANISATION_WORDS:
@@ -116,6 +118,11 @@ def _never_speaks(name: tuple[str, ...], organisation: bool) -> bool:
     return (
         lexicon.is_town(text) and not lexicon.is_given_name(text) and not lexicon.is_surname(text)
     )
+
+
+def _names_a_place(first: str) -> bool:
+    """Whether a name's first word may open a place's name: no given name, or a region's."""
+    return not lexicon.is_given_name(first) or lexicon.is_region(first)
 
 
 def _is_plain_word(token: str) -> bool:

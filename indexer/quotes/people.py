@@ -255,6 +255,11 @@ class Cast:
             for person in reversed(self._by_last.get(name[-1], ())):
                 if len(person.tokens) > 2 and person.tokens[-2].lower() == name[0].lower():
                     return person
+        if len(name) == 1:  # "Arcade announced" after "Arcade Publishing": the organisation
+            for person in reversed(self.people):
+                tokens = person.tokens
+                if person.kind == ORGANISATION and len(tokens) > 1 and tokens[0] == name[0]:
+                    return person
         return None
 
     def by_role(self, noun_phrase: str, people: list[Person]) -> Person | None:

@@ -294,6 +294,16 @@ NUMBER_WORDS = _words(
 # Words naming a storm or a disaster, not a speaker: "Hurricane Katrina".
 EVENT_WORDS = _words("hurricane storm typhoon cyclone tropical tornado wildfire earthquake")
 
+EVENT_NAMES = _phrases("el niño, el nino, la niña, la nina")
+
+# Last words of a place's name: "Florida Keys", "Silicon Valley", "Gulf Coast".
+GEOGRAPHIC_WORDS = _words(
+    """
+    island islands isles keys valley bay beach coast peninsula mountains river lake canyon
+    gulf strait desert county parish province region heights hills
+    """
+)
+
 # Endings of a hyphenated word that describe, not name: "Australian-born", "Texas-based".
 COMPOUND_ENDINGS = ("-born", "-based", "-led", "-backed", "-owned", "-run", "-made")
 
