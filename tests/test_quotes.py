@@ -494,18 +494,9 @@ def polnear_scores() -> dict[str, float]:
 
 
 def test_polnear_speaker_accuracy(polnear_scores: dict[str, float]) -> None:
-    assert polnear_scores["speaker accuracy (named sources)"] >= 0.94, polnear_scores
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="speaker accuracy is 0.948 (26 wrong of about 500): 11 name the right person where "
-    "the annotator wrote a description the scorer cannot match ('the New Jersey governor' for "
-    "Chris Christie, 'an Associated Press account' for what Scott Walker said), 5 annotate "
-    "sources that name no one ('One intelligence source'), 4 are quotations inside a quoted "
-    "passage credited to the outlet quoted; 6 are ours to fix (issue #21's note lists them)",
-)
-def test_polnear_speaker_accuracy_target(polnear_scores: dict[str, float]) -> None:
+    """Issue #21's target. Of the 25 speakers the scorer still counts wrong, 11 name the right
+    person where the annotator wrote a description ("the New Jersey governor" for Chris
+    Christie), 5 are sources that name no one, 4 are quotations inside a quoted passage."""
     assert polnear_scores["speaker accuracy (named sources)"] >= 0.95, polnear_scores
 
 

@@ -219,6 +219,12 @@ def test_who_never_speaks_in_sentences(text: str, expected: list[str | None]) ->
             '"every cent that went to the bailout, Sanders voted against."',
             ["Gene Sperling"],
         ),
+        # words quoted again, in part, are the speaker's who said them first
+        (
+            'Donald Trump said, "I am just not quite there yet." Mike Pence was asked about '
+            'the "not there yet" comment.',
+            ["Donald Trump", "Donald Trump"],
+        ),
         # quotations run on over paragraphs that name no one
         (
             '"I am calling from the campaign. How are you today?" Eva Miller said.\n\n'

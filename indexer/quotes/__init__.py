@@ -25,12 +25,21 @@ from indexer.quotes.attribution import attribute_all
 from indexer.quotes.context import ArticleContext, find_sentences
 from indexer.quotes.patterns import MARKS
 from indexer.quotes.people import Cast, Person, find_mentions
-from indexer.quotes.spans import Span, broken_or_closed, find_spans, is_quotation, mask, trim
+from indexer.quotes.spans import (
+    MIN_WORDS,
+    Span,
+    broken_or_closed,
+    find_spans,
+    is_quotation,
+    mask,
+    trim,
+)
 from indexer.quotes.subjects import note_sentence_subjects
 from indexer.quotes.transcripts import MIN_TURNS, Turn, find_turns
 
 __all__ = ["extract_quotes"]
 
+_WORD = re.compile(r"\w+")
 _LOWER_WORD = re.compile(r"(?<![\w'’])[a-z]+(?![\w'’])")  # "heart", not "Heart" or "don't"
 
 
@@ -58,9 +67,30 @@ def extract_quotes(body: str) -> list[Quote]:
         return []
     article = _build_context(body, paragraphs, spans)
     speakers = attribute_all(article, quoted)
+    _echoes(body, quoted, speakers)
     found = [_quote(body, parts, person) for parts, person in _whole_quotations(quoted, speakers)]
     found += [_quote(body, [_turn_span(t)], p) for t, p in _turn_speakers(article.cast, turns)]
     return sorted(found, key=lambda q: q.start or 0)
+
+
+def _echoes(body: str, spans: list[Span], speakers: list[Person | None]) -> None:
+    """A quotation with no speaker whose words were quoted before, in order, takes the speaker
+    of that quotation: the "not there yet" comment is Trump's "I'm not quite there yet"."""
+    words = [_WORD.findall(body[s.start : s.end].lower()) for s in spans]
+    for i, person in enumerate(speakers):
+        if person is not None or len(words[i]) < MIN_WORDS:
+            continue
+        for j in range(i - 1, -1, -1):
+            if speakers[j] is not None and _in_order(words[i], words[j]):
+                speakers[i] = speakers[j]
+                break
+
+
+def _in_order(short: list[str], long: list[str]) -> bool:
+    if len(short) >= len(long):
+        return False
+    rest = iter(long)
+    return all(word in rest for word in short)
 
 
 def _turn_speakers(cast: Cast, turns: list[Turn]) -> list[tuple[Turn, Person]]:
