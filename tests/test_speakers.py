@@ -538,3 +538,19 @@ def test_a_filter_in_another_spelling_is_shown_chosen(client: FlaskClient) -> No
     assert "Barack Obama" in data["explanation"]
     doc = client.get("/quotes?speaker=obama").get_data(as_text=True)
     assert 'name="speaker" value="Barack Obama" checked' in doc  # so a click can uncheck it
+
+
+def test_a_surname_alone_finds_the_one_person_who_bears_it(client: FlaskClient) -> None:
+    page = get_json(client, speaker_url("obama", api=True))
+    assert page["speaker"] == "Barack Obama"
+    # two Clintons: "clinton" is the name quoted as such, not one of them
+    assert get_json(client, speaker_url("clinton", api=True))["speaker"] == "Clinton"
+    assert get_json(client, speaker_url("rodham", api=True), 404)["error"]["status"] == 404
+
+
+def test_surnames_find_people_not_outlets() -> None:
+    people = speaker_names({"Volodymyr Zelensky": 3, "Bill Clinton": 2, "Hillary Clinton": 4})
+    assert people.find("zelensky") == "Volodymyr Zelensky"
+    assert people.find("ZELENSKY") == "Volodymyr Zelensky"
+    assert people.find("clinton") is None  # two people bear it
+    assert source_names({"The Baltic Ledger": 2}).find("ledger") is None

@@ -79,6 +79,8 @@ class Names:
     aliases: dict[str, list[str]] = field(default_factory=dict)
     _keys: dict[str, str] = field(default_factory=dict)
     key: Callable[[str], str] = fold
+    by_surname: bool = False  # people: a surname alone finds the one who bears it
+    _by_last: dict[str, str] | None = None  # made on first use
 
     @classmethod
     def from_groups(
@@ -106,10 +108,27 @@ class Names:
         return cls(canonical, aliases, keys, key)
 
     def find(self, typed: str) -> str | None:
-        """The shown name of the entity `typed` names (any spelling, any case), or None."""
+        """The shown name of the entity `typed` names (any spelling, any case; a surname alone
+        when one entity bears it: "zelensky"), or None."""
         if typed in self.canonical:
             return self.canonical[typed]
-        return self._keys.get(self.key(typed))
+        key = self.key(typed)
+        if key in self._keys:
+            return self._keys[key]
+        if not self.by_surname or not key or " " in key:
+            return None
+        return self._surnames().get(key)
+
+    def _surnames(self) -> dict[str, str]:
+        """Each last word of the names' spellings, with the entity when only one bears it."""
+        if self._by_last is None:
+            bearers: dict[str, set[str]] = defaultdict(set)
+            for spelling, shown in self.canonical.items():
+                words = self.key(spelling).split()
+                if len(words) > 1:
+                    bearers[words[-1]].add(shown)
+            self._by_last = {w: next(iter(s)) for w, s in bearers.items() if len(s) == 1}
+        return self._by_last
 
     def shown(self, value: str) -> str:
         """The shown name for a value as indexed (itself when the index has no such value)."""
@@ -164,7 +183,9 @@ def speaker_names(counts: Mapping[str, int], organisations: Collection[str] = ()
     groups: dict[str, list[str]] = defaultdict(list)
     for key in spellings:
         groups[parent[key]].extend(spellings[key])
-    return Names.from_groups(groups.values(), counts)
+    names = Names.from_groups(groups.values(), counts)
+    names.by_surname = True
+    return names
 
 
 # A surname quoted more than this many times as often as the one full name that ends with it is
