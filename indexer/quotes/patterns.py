@@ -137,8 +137,6 @@ POSSESSIVE_SUBJECT = re.compile(
     rf"(?:^|;)\s*(?P<subj>{_RUN})[\u2019']s\s+[a-z][^\u201c\";~]*?\b(?:was|is|were|are|read|reads)"
     rf"[\s,:]*$"
 )
-# "with" opening an absolute phrase: "with the union calling her ..."
-WITH_BEFORE = re.compile(r"^with\b", re.IGNORECASE)
 # a subject asked or told, not speaking: "Pence was asked about the ... comment"
 PASSIVE_ASKED = re.compile(
     r"\b(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?(?:asked|told|questioned|pressed|quizzed|"

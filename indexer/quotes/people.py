@@ -10,6 +10,7 @@ speaks) is `indexer.quotes.kinds`'s to say.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 from indexer.quotes import lexicon, rules
@@ -136,18 +137,20 @@ def _clean_name(tokens: list[str]) -> list[str]:
 
 
 _ENDINGS = ("s", "es", "ed", "d", "ing")  # a word's inflections the article may write instead
+_LOWER_WORD = re.compile(r"(?<![\w'\u2019])[a-z]+(?![\w'\u2019])")  # "heart"; not "Heart", "don't"
 
 
 class Cast:
     """The people of one article, each under the fullest form of their name.
 
-    `lower_words` are the words the article writes in lower case: a lone capitalised word that
-    is also one of them ("Heart", "Story", "Officials") is a common word, not a surname.
+    `text` is the article's (masked) body: a lone capitalised word it also writes in lower case
+    ("Heart", "Story", "Officials") is a common word, not a surname.
     """
 
-    def __init__(self, lower_words: frozenset[str] = frozenset()) -> None:
+    def __init__(self, text: str = "") -> None:
         self.people: list[Person] = []
-        self.lower_words = lower_words
+        self._text = text
+        self._lower_words: frozenset[str] | None = None  # made on first need: most casts need none
         self._by_name: dict[tuple[str, ...], Person] = {}  # full names are unique in a cast
         self._by_last: dict[str, list[Person]] = {}  # a person's last token never changes
         # short forms already resolved ("Kirby"), until someone new shares the surname
@@ -237,6 +240,13 @@ class Cast:
         low = word.casefold()
         forms = (low, lexicon.lemma(low), *(low + ending for ending in _ENDINGS))
         return any(form in self.lower_words for form in forms)  # "Pause" and "she pauses"
+
+    @property
+    def lower_words(self) -> frozenset[str]:
+        """The words the article writes in lower case."""
+        if self._lower_words is None:
+            self._lower_words = frozenset(_LOWER_WORD.findall(self._text))
+        return self._lower_words
 
     def _forget_aliases(self, surname: str) -> None:
         for alias in [a for a in self._aliases if a[-1] == surname]:

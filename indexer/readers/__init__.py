@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from indexer.errors import ParseError, Skipped, Unlisted
-from indexer.model import Article, clean_article, make_id
+from indexer.model import SPEAKER_KINDS, Article, clean_article, make_id
 from indexer.quotes import extract_quotes
-from indexer.quotes.kinds import KINDS, speaker_kind
+from indexer.quotes.kinds import speaker_kind
 from indexer.readers.encoding import decode
 
 # Suffixes a directory walk picks up; files named explicitly are always read.
@@ -252,7 +252,7 @@ def _finish(
     if not item.quotes and item.body:
         item.quotes = extract_quotes(item.body)
     for quote in item.quotes:  # a record's own speakers are told apart the same way
-        if quote.speaker and quote.speaker_kind not in KINDS:
+        if quote.speaker and quote.speaker_kind not in SPEAKER_KINDS:
             quote.speaker_kind = speaker_kind(quote.speaker)
     return item
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from whoosh.query import QueryError
 
 from indexer.model import Article
-from indexer.schema import ARTICLE, FACETS, document_to_article, facet_value
+from indexer.schema import ARTICLE, FACETS, document_to_article
 from webapp.search.errors import ArticleNotFound, SpeakerNotFound
 from webapp.search.hits import copy_of
 from webapp.search.kinds import QUOTES
@@ -38,16 +38,14 @@ def speaker_quotes(
     Raises SpeakerNotFound when no quotation has that speaker, BadRequest for a bad page.
     """
     paging = SearchRequest.from_args({k: v for k, v in args.items() if k in SPEAKER_PARAMS})
-    column = handle.facet_table(handle.searcher()).columns["speaker"]
-    vid = column.find(facet_value("speaker", name))
-    if vid is None:
-        raise SpeakerNotFound(f"no quotes by {name!r}")
-    shown = column.values[vid]
+    table = handle.facet_table(handle.searcher())
+    shown = table.shown("speaker", name)
     request = replace(paging, chosen=(("speaker", (shown,)),), sort="newest")
-    result = run_search(handle, request, QUOTES, facet_limit=None)
-    if not result.total:
+    result = run_search(handle, request, QUOTES, facet_limit=None) if shown.strip() else None
+    if result is None or not result.total:
         raise SpeakerNotFound(f"no quotes by {name!r}")
-    aliases = column.names.aliases.get(shown, []) if column.names else []
+    names = table.columns["speaker"].names
+    aliases = names.aliases.get(shown, []) if names is not None else []
     return SpeakerQuotes(shown, result, aliases, _kind_of(result))
 
 
