@@ -95,8 +95,11 @@ def _never_speaks(name: tuple[str, ...], organisation: bool) -> bool:
     word = low.rstrip(".")
     if word in rules.ORGANISATION_WORDS:
         return word not in rules.INSTITUTIONS  # a lone "Department", but "Congress"
-    if word in rules.TITLE_WORDS or word in rules.OFFICE_WORDS:
+    titles = rules.TITLE_WORDS | rules.OFFICE_WORDS
+    if word in titles:
         return not lexicon.is_surname(word)  # a title without its name: "General", not "King"
+    if "-" in word and all(part in titles for part in word.split("-")):
+        return True  # "Vice-President"
     if (
         len(word) < 2
         or _PARTY_TAG.match(name[0])

@@ -223,7 +223,12 @@ class Cast:
     def institution(self, person: Person) -> None:
         """A one-word name written after "the" ("the Pentagon said") is an organisation's,
         unless its word is a place, a party or a title ("the Republican", "the General")."""
-        if len(person.tokens) == 1 and not name_facts(tuple(person.tokens)).never_speaks:
+        tokens = tuple(person.tokens)
+        if (
+            len(tokens) == 1
+            and not name_facts(tokens).never_speaks
+            and not self._written_lower(tokens[0])
+        ):  # not "the Budget" or "the Market" where the article writes "budget", "market"
             person.kind = ORGANISATION
             person.never_speaks = False
 

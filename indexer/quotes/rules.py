@@ -61,7 +61,7 @@ TITLE_WORDS = _words(
     gov governor lt col maj capt adm sgt cmdr judge justice chairman chairwoman chair
     speaker leader minister prime ambassador mayor commissioner director deputy
     former the late acting state u.s us press national security council defense homeland
-    pastor rev reverend sheikh
+    pastor rev reverend sheikh undersecretary under-secretary
     democratic republican gop democrat candidate nominee house senate majority minority
     whip assemblyman assemblywoman councilman councilwoman congressman congresswoman del
     delegate treasury foreign interior energy commerce education
@@ -220,7 +220,7 @@ NATIONALITIES = _words(
     serbian singaporean slovak slovenian somali spanish sudanese swedish swiss syrian
     taiwanese tajik tanzanian thai tunisian turkish turkmen ugandan ukrainian uruguayan
     uzbek venezuelan vietnamese welsh yemeni zambian zimbabwean african asian arab
-    baltic balkan nordic scandinavian western eastern
+    baltic balkan nordic scandinavian western eastern soviet philippine
     americans russians ukrainians europeans chinese israelis palestinians iranians
     """
 )
@@ -246,7 +246,7 @@ ORGANISATION_WORDS = _words(
     club league federation organization organisation society museum ministry authority
     productions studios coalition alliance caucus senate congress parliament government
     airlines airways motors labs systems technologies partners holdings capital project
-    initiative trust institution hospital clinic insider watch review publishing publishers
+    initiative trust institution hospital clinic insider watch review publishing publishers co
     books records pictures entertainment
     """
 )
