@@ -63,6 +63,7 @@ class Article:
     location: str | None = None
     source: str | None = None
     url: str | None = None
+    language: str | None = None  # ISO 639-1 (indexer/language.py)
     body: str = ""
     quotes: list[Quote] = field(default_factory=list)
     explain: dict[str, str] = field(default_factory=dict)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from indexer.errors import ParseError, Skipped, Unlisted
+from indexer.language import article_language
 from indexer.model import SPEAKER_KINDS, Article, clean_article, make_id
 from indexer.quotes import extract_quotes
 from indexer.quotes.kinds import speaker_kind
@@ -249,6 +250,11 @@ def _finish(
         item.explain["date"] = "0001-01-01 (a zero time) read as no date"
     if not item.id:
         item.id = make_id(record_key(source.key, item, names) if many else source.key)
+    language = article_language([item.language], f"{item.title or ''}\n{item.body or ''}")
+    declared = item.explain.get("language", "the record's language")
+    item.language = language.code if language else None
+    if language is not None:
+        item.explain["language"] = declared if language.source == "declared" else "detected"
     if not item.quotes and item.body:
         item.quotes = extract_quotes(item.body)
     for quote in item.quotes:  # a record's own speakers are told apart the same way

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from indexer.language import language_code
 from indexer.model import Article
 from indexer.readers import outlet_rules as R
 from indexer.readers import xpaths as X
@@ -223,6 +224,20 @@ def _chain(*sources: Iterable[Found]) -> Iterator[Found]:
         yield from source
 
 
+def find_language(page: Page) -> Found | None:
+    """The language the page declares: `<html lang>`, then a locale or language meta; the
+    tag as written, checked and read as ISO 639-1 once the text is known."""
+    for rule in ("/html/@lang", "/html/@xml:lang"):
+        for value in page.tree.xpath(rule):
+            if language_code(str(value)):
+                return Found(str(value), f"html {rule.rsplit('@', 1)[1]}")
+    for key in X.LOCALE_METAS:
+        for value in page.meta.get(key, ()):
+            if language_code(value):
+                return Found(value, f"meta {key}")
+    return None
+
+
 FIELD_FINDERS: tuple[tuple[str, Callable[[Page], Found | None]], ...] = (
     ("url", find_url),
     ("site", find_site),
@@ -231,6 +246,7 @@ FIELD_FINDERS: tuple[tuple[str, Callable[[Page], Found | None]], ...] = (
     ("author", find_author),
     ("date", find_date),
     ("location", find_location),
+    ("language", find_language),
 )
 
 
