@@ -56,7 +56,7 @@ def test_parse_record_has_every_article_field(tmp_path: Path) -> None:
     record = json.loads(invoke("parse", str(tmp_path / "a.txt")).stdout)
     assert set(record) == {
         "id", "path", "format", "site", "title", "author", "author_role", "date",
-        "location", "source", "url", "body", "quotes",
+        "location", "source", "url", "language", "body", "quotes",
     }  # fmt: skip
     explained = json.loads(invoke("parse", "--explain", str(tmp_path / "a.txt")).stdout)
     assert "explain" in explained

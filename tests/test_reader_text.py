@@ -365,7 +365,7 @@ def test_sniff(text: str, reader: str, score: float) -> None:
 )
 def test_explain_covers_every_field_set(text: str) -> None:
     article = parse_one(text)
-    set_fields = {name for name in (*FIELDS, "body") if getattr(article, name)}
+    set_fields = {name for name in (*FIELDS, "language", "body") if getattr(article, name)}
     assert set(article.explain) == set_fields
     assert all(article.explain.values())
 

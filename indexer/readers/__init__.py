@@ -23,7 +23,10 @@ from indexer.quotes.kinds import speaker_kind
 from indexer.readers.encoding import decode
 
 # Suffixes a directory walk picks up; files named explicitly are always read.
-CORPUS_SUFFIXES = (".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".json")
+CORPUS_SUFFIXES = (
+    ".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".json", ".rss", ".atom",
+    ".xml",
+)  # fmt: skip
 MIB = 1024 * 1024
 # The bounds every input is read under (README, Reliability): a file is read, and a gzipped one
 # decompressed, up to MAX_FILE_BYTES (decompression stops there: a 1.4 MB gzip bomb that
@@ -369,9 +372,9 @@ def _inside(path: str, root: str) -> bool:
 
 
 def _register_builtins() -> None:
-    from indexer.readers import html, jsonl, text
+    from indexer.readers import feed, html, jsonl, text
 
-    for module in (text, html, jsonl):
+    for module in (text, html, jsonl, feed):
         register(module.READER)
 
 
