@@ -25,7 +25,7 @@ from indexer.readers.encoding import decode
 # Suffixes a directory walk picks up; files named explicitly are always read.
 CORPUS_SUFFIXES = (
     ".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".json", ".rss", ".atom",
-    ".xml",
+    ".xml", ".csv", ".tsv",
 )  # fmt: skip
 MIB = 1024 * 1024
 # The bounds every input is read under (README, Reliability): a file is read, and a gzipped one
@@ -372,9 +372,9 @@ def _inside(path: str, root: str) -> bool:
 
 
 def _register_builtins() -> None:
-    from indexer.readers import feed, html, jsonl, text
+    from indexer.readers import csv_table, feed, html, jsonl, text
 
-    for module in (text, html, jsonl, feed):
+    for module in (text, html, jsonl, feed, csv_table):
         register(module.READER)
 
 
