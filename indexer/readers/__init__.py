@@ -372,9 +372,9 @@ def _inside(path: str, root: str) -> bool:
 
 
 def _register_builtins() -> None:
-    from indexer.readers import csv_table, feed, html, jsonl, text
+    from indexer.readers import csv_table, feed, html, json_document, jsonl, text
 
-    for module in (text, html, jsonl, feed, csv_table):
+    for module in (text, html, jsonl, json_document, feed, csv_table):
         register(module.READER)
 
 

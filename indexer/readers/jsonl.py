@@ -69,7 +69,7 @@ class JsonLinesReader:
             yield article
 
     def _article(self, record: dict, source: Source, lineno: int) -> Article:
-        record = dict(record)
+        record = tool_fields(record)
         if "body" not in record:
             record["body"] = record.pop("text", None) or record.pop("content", None) or ""
         for key, value in record.items():
@@ -105,6 +105,30 @@ class JsonLinesReader:
             if record.get(key):
                 article.explain.setdefault(key, f"jsonl: {key!r} key")
         return article
+
+
+# Other tools' names for our fields (news-please, newspaper4k, trafilatura), taken when the
+# record does not use ours: "maintext" is the body, "date_publish" the date, "authors" the author.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "body": ("maintext",),
+    "date": ("date_publish", "publish_date", "date_modify"),
+    "author": ("authors",),
+    "site": ("source_domain", "hostname", "source_url"),
+    "source": ("sitename",),
+}
+
+
+def tool_fields(record: dict) -> dict:
+    """The record with other tools' field names read as ours; a list of authors joined."""
+    record = dict(record)
+    for ours, theirs in ALIASES.items():
+        if record.get(ours) in (None, ""):
+            value = next((record[k] for k in theirs if record.get(k) not in (None, "", [])), None)
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                value = ", ".join(value)
+            if value is not None:
+                record[ours] = value
+    return record
 
 
 # The Article fields a record may set; other keys are ignored, whatever their type.
