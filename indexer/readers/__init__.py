@@ -25,7 +25,7 @@ from indexer.readers.encoding import decode
 # Suffixes a directory walk picks up; files named explicitly are always read.
 CORPUS_SUFFIXES = (
     ".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".json", ".rss", ".atom",
-    ".xml", ".csv", ".tsv", ".warc",
+    ".xml", ".csv", ".tsv", ".warc", ".eml", ".mbox",
 )  # fmt: skip
 MIB = 1024 * 1024
 # The bounds every input is read under (README, Reliability): a file is read, and a gzipped one
@@ -372,9 +372,9 @@ def _inside(path: str, root: str) -> bool:
 
 
 def _register_builtins() -> None:
-    from indexer.readers import csv_table, feed, html, json_document, jsonl, text, warc
+    from indexer.readers import csv_table, feed, html, json_document, jsonl, mail, text, warc
 
-    for module in (text, html, jsonl, json_document, feed, csv_table, warc):
+    for module in (text, html, jsonl, json_document, feed, csv_table, warc, mail):
         register(module.READER)
 
 
