@@ -22,13 +22,15 @@ from indexer.staging import Staged
 if TYPE_CHECKING:
     from indexer.dedupe import CopyStore
 
-SCHEMA_VERSION = 8  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
+SCHEMA_VERSION = 9  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
 # 4: `cluster` of syndicated copies (indexer/dedupe.py), signatures in a sidecar file
 # 5: searched fields keep frequencies only, exact twins positions (no character offsets)
 # 6: postings in array blocks (indexer/codec.py); `date` a column only (`day` is searched)
 # 7: positions as arrays (codec.ArrayPositions), kept apart from ids and frequencies
 # 8: quotes' `speaker_kind`; speakers read anew (indexer/quotes/kinds.py), sources keep "The";
 #    `f_site`, the site's domain, which joins an outlet's domain to its name
+# 9: `language` and its facet; words reduced in their article's language, CJK runs as pairs,
+#    Latin accents folded (indexer/analysis.py)
 INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
 MANIFEST = "newsdesk.json"
 

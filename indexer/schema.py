@@ -2,49 +2,39 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
 import pickle
-import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
-from whoosh.lang.porter import stem as porter_stem
 
+from indexer.analysis import ENGLISH, TermFilter, WordTokenizer
 from indexer.model import ORGANISATION, Article, Quote
 from indexer.storage.codec import ArrayPositions
 
-# Words as Whoosh's default tokenizer finds them.
-WORD = re.compile(r"[\w*]+(?:\.?[\w*]+)*")
-# The unstemmed twin: every word, lowercased ("exports" stays), at its position.
-EXACT_ANALYZER = RegexTokenizer(WORD) | LowercaseFilter()
-# The searched fields: the same words stemmed. No stop list: Whoosh's drops "us", "may",
-# "will", "can" (docs/whoosh.md, "Stop words"). StemmingAnalyzer(stoplist=None, minsize=1)
-# spelled out, so that highlighting can find the words again with WORD and `stem`
-# (webapp/search/snippets.py).
-TEXT_ANALYZER = EXACT_ANALYZER | StemFilter(porter_stem)
-stem = functools.lru_cache(maxsize=50_000)(porter_stem)
-
-
-def exact_words(text: str) -> list[str]:
-    """The words EXACT_ANALYZER finds in `text`, in order (a word's position is its index;
-    TEXT_ANALYZER's are their stems): one regex pass instead of a Token through a chain of
-    generators for each word, for the index writer (indexer/storage/pool.py)."""
-    return [word.lower() for word in WORD.findall(text)]
+# The unstemmed twin: every word lower-cased ("exports" stays) at its position, CJK runs as
+# character pairs. The searched fields: each word reduced in its article's language and its
+# Latin accents folded (indexer/analysis.py). No stop list in English: Whoosh's drops "us",
+# "may", "will", "can" (docs/whoosh.md, "Stop words"). Whoosh runs these analyzers on queries
+# and English text; the index writer finds the same terms without them, in each article's
+# language (indexer/storage/pool.py), and the query parser reads a word in every language of
+# the index (webapp/search/query.py).
+EXACT_ANALYZER = WordTokenizer() | LowercaseFilter()
+TEXT_ANALYZER = WordTokenizer() | TermFilter(ENGLISH)
 
 
 # Exact facet values, several per field, separated by FACET_SEP; case kept for display.
 FACET_SEP = "\x1f"
 FACET_ANALYZER = CompositeAnalyzer(RegexTokenizer(r"[^\x1f]+"))
 
-FACETS = ("author", "source", "location", "speaker", "month")
+FACETS = ("author", "source", "location", "speaker", "month", "language")
 # What a document is: an article, or one quotation of an article (a record of its own).
 ARTICLE, QUOTE = "article", "quote"
 # Fields a query searches when it names none, with their weights in BM25F: in articles, and in
@@ -95,6 +85,7 @@ def build_schema() -> Schema:
         file=ID(stored=True),  # absolute path of the source file: incremental reindex key
         path=STORED(),
         format=ID(stored=True),
+        language=ID(stored=True),  # ISO 639-1 (indexer/language.py); the writer reads it
         site=TEXT(stored=True, phrase=False),
         url=ID(stored=True),
         title=_searched(),
@@ -121,6 +112,7 @@ def build_schema() -> Schema:
         f_location=_facet(),
         f_speaker=_facet(),
         f_month=_facet(),
+        f_language=_facet(),
         f_site=_facet(),  # the site's domain: not a facet shown, it joins "cnn.com" to "CNN"
         f_organisation=_facet(),  # speakers that are organisations: never merged as people
     )
@@ -262,11 +254,13 @@ def _shared_fields(article: Article, file_key: str) -> dict[str, Any]:
         "source": article.source or "",
         "location": article.location or "",
         "date_text": article.date,
+        "language": article.language or "",
         "f_author": _facet_values("author", split_authors(article.author)),
         "f_source": _facet_values("source", [article.source]),
         "f_site": _facet_values("site", [(article.site or "").lower()]),
         "f_location": _facet_values("location", [article.location]),
         "f_month": _facet_values("month", [f"{when.year:04d}-{when.month:02d}"] if when else []),
+        "f_language": _facet_values("language", [article.language]),
     }
     if term != file_key:
         doc["_stored_file"] = file_key  # the name as the file system has it
@@ -318,6 +312,7 @@ def stored_fields(stored: Mapping[str, Any]) -> dict[str, Any]:
         **{name: stored.get(name) or None for name in _OPTIONAL_TEXT},
         "author_role": stored.get("author_role"),
         "date": stored.get("date_text"),
+        "language": stored.get("language") or None,
         "body": stored.get("body") or "",
         "cluster": stored.get("cluster") or None,
     }

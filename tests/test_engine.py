@@ -22,7 +22,8 @@ import numpy as np
 import pytest
 
 from helpers.paths import SAMPLES, shared_path
-from indexer.schema import FACETS, WORD, stem
+from indexer.analysis import ENGLISH, WORD, term_function
+from indexer.schema import FACETS
 from indexer.storage.leaves import field_docs, live_mask, term_docs
 from indexer.writer import reindex
 from webapp.engine import Engine
@@ -51,6 +52,8 @@ QUERIES = [
     "nosuchwordanywhere",
     "said",
 ]
+
+stem = term_function(ENGLISH)  # the English term of a word
 
 
 def whoosh_docs(searcher, query) -> list[int]:

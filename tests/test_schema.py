@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.schema import EXACT_ANALYZER, SCHEMA, TEXT_ANALYZER, WORD, stem
+from indexer.analysis import ENGLISH, WORD, term_function
+from indexer.schema import EXACT_ANALYZER, SCHEMA, TEXT_ANALYZER
 from webapp.search.snippets import Matched
 
 FIELDS = ("body", "body_exact")
@@ -17,6 +18,8 @@ TEXTS = [
     "“We’re not going anywhere,” Zelensky told CNN — e-mail: press@gov.ua",
     "Straße café naïve 東京 Kyiv’s 2024-05-01 and *starred* words",
 ]
+
+stem = term_function(ENGLISH)  # the English term of a word
 
 
 @pytest.mark.parametrize("text", TEXTS)

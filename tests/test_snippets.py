@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 from helpers.pages import api
 from helpers.paths import SAMPLES, shared_path
 from helpers.records import build_index
-from indexer.schema import WORD, stem
+from indexer.analysis import ENGLISH, WORD, term_function
 from webapp import create_app
 from webapp.search.snippets import (
     BETWEEN,
@@ -36,6 +36,8 @@ from webapp.search.snippets import (
 FIELDS = ("body", "body_exact")
 SLACK = 4  # '… ' before the first passage and ' …' after the last
 BOUNDARY = ".!?…\"'”’»)]:;,—–-"  # what ends the sentence or clause before a passage
+
+stem = term_function(ENGLISH)  # the English term of a word
 
 
 def plain(snippet: str) -> str:

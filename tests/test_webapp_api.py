@@ -26,7 +26,7 @@ def test_api_search_shape(client: FlaskClient) -> None:
         assert [key for key in hit if key in expected] == expected
         assert isinstance(hit["score"], float)
         assert set(hit["highlights"]) == {"title", "body", "quotes"}
-    assert list(data["facets"]) == ["author", "source", "location", "speaker", "month"]
+    assert list(data["facets"]) == ["author", "source", "location", "speaker", "month", "language"]
     assert all(set(fc) == {"value", "count"} for fcs in data["facets"].values() for fc in fcs)
 
 

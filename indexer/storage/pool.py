@@ -37,9 +37,10 @@ from whoosh.system import emptybytes, pack_uint
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
+from indexer.analysis import terms, words
 from indexer.children import detach_from_reindex
 from indexer.errors import IndexingFailed
-from indexer.schema import EXACT_ANALYZER, TEXT_ANALYZER, exact_words, stem
+from indexer.schema import EXACT_ANALYZER, TEXT_ANALYZER
 from indexer.storage.blocks import pack_positions
 from indexer.storage.codec import ArrayPositions
 from indexer.storage.leaves import matcher_postings, pool_lengths
@@ -169,7 +170,8 @@ class NewsdeskWriter(SegmentWriter):
         self._check_fields(schema, fieldnames)
         analysed = self.analysed
         text: str | None = None  # the last text split into words, and its words
-        words: list[str] = []
+        found: list[str] = []
+        language = fields.get("language") or None  # the article's: its words' terms
         perdocwriter.start_doc(docnum)
         try:
             for fieldname in fieldnames:
@@ -193,8 +195,8 @@ class NewsdeskWriter(SegmentWriter):
                         entries = field.index(value)
                     else:  # `body` then `body_exact` (sorted names): the same text, split once
                         if value is not text and value != text:
-                            text, words = value, exact_words(value)
-                        entries = kind(words, field.format.field_boost)
+                            text, found = value, words(value)
+                        entries = kind(found, field.format.field_boost, language)
                     for tbytes, freq, weight, vbytes in entries:
                         term = term_ids.get(tbytes)
                         if term is None:
@@ -301,20 +303,26 @@ def analysed_fields(schema: Any) -> dict[str, Any]:
     return found
 
 
-def stemmed_values(words: list[str], boost: float) -> list[tuple[bytes, int, float, bytes]]:
-    """Frequency.word_values of TEXT_ANALYZER's tokens, given the words: each stem in order
-    of first occurrence with its count, weight and packed count."""
+def stemmed_values(
+    found: list[str], boost: float, language: str | None
+) -> list[tuple[bytes, int, float, bytes]]:
+    """Frequency.word_values of TEXT_ANALYZER's tokens, given the words (as written) and
+    their language: each term in order of first occurrence with its count, weight and
+    packed count."""
     return [
-        (word.encode("utf-8"), count, float(count) * boost, pack_uint(count))
-        for word, count in Counter(map(stem, words)).items()
+        (term.encode("utf-8"), count, float(count) * boost, pack_uint(count))
+        for term, count in Counter(terms(found, language)).items()
     ]
 
 
-def exact_values(words: list[str], boost: float) -> list[tuple[bytes, int, float, bytes]]:
-    """ArrayPositions.word_values of EXACT_ANALYZER's tokens, given the words: each word in
-    order of first occurrence with its count, weight and packed positions."""
+def exact_values(
+    found: list[str], boost: float, language: str | None = None
+) -> list[tuple[bytes, int, float, bytes]]:
+    """ArrayPositions.word_values of EXACT_ANALYZER's tokens, given the words (as written):
+    each word lower-cased, in order of first occurrence with its count, weight and packed
+    positions (the same in every language)."""
     positions: dict[str, list[int]] = {}
-    for position, word in enumerate(words):
+    for position, word in enumerate(map(str.lower, found)):
         found = positions.get(word)
         if found is None:
             positions[word] = [position]

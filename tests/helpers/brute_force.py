@@ -43,7 +43,7 @@ def brute_facets(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]
     return {f: dict(Counter(v for r in records for v in facet_values(r, f))) for f in FACET_NAMES}
 
 
-FACET_NAMES = ("author", "source", "location", "speaker", "month")
+FACET_NAMES = ("author", "source", "location", "speaker", "month", "language")
 
 
 def record_date(record: dict[str, Any]) -> str:

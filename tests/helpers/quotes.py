@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from helpers.brute_force import brute_disjunctive, brute_filter, facet_values, outlet_names
 from helpers.records import RECORDS, XSS
 
-FACETS = ("author", "source", "location", "speaker", "month")
+FACETS = ("author", "source", "location", "speaker", "month", "language")
 
 
 def quoted(body: str, text: str, speaker: str | None, role: str | None = None) -> dict[str, Any]:
@@ -39,6 +39,7 @@ XSS_BODY = f'Officials met. "{XSS} is not a plan," said {XSS}. More <b>text</b> 
 EXTRA: list[dict[str, Any]] = [
     {
         "id": "q01",
+        "language": "en",
         "title": "Ports stay open, minister says",
         "author": "Ann Lee",
         "date": "2024-03-20",
@@ -52,6 +53,7 @@ EXTRA: list[dict[str, Any]] = [
     },
     {
         "id": "q02",
+        "language": "en",
         "title": "A grain export deal",
         "author": "Bob Ray",
         "date": "2024-04-02",
@@ -65,6 +67,7 @@ EXTRA: list[dict[str, Any]] = [
     },
     {
         "id": "q03",
+        "language": "en",
         "title": "Harvest outlook",
         "date": "2023-11-15",
         "source": "The Kyiv Independent",
@@ -74,6 +77,7 @@ EXTRA: list[dict[str, Any]] = [
     },
     {
         "id": "q04",
+        "language": "en",
         "title": "Markup in a quotation",
         "date": "2024-03-02",
         "source": "AP",

@@ -15,6 +15,7 @@ XSS = "<script>alert(1)</script>"
 RECORDS: list[dict[str, Any]] = [
     {
         "id": "r01",
+        "language": "en",
         "title": "Grain exports resume from Odesa",
         "author": "Ann Lee",
         "author_role": "Trade correspondent",
@@ -27,6 +28,7 @@ RECORDS: list[dict[str, Any]] = [
     },
     {
         "id": "r02",
+        "language": "en",
         "title": "Wheat prices fall",
         "author": "Ann Lee and Bob Ray",
         "date": "2024-01-20",
@@ -36,6 +38,7 @@ RECORDS: list[dict[str, Any]] = [
     },
     {
         "id": "r03",
+        "language": "en",
         "title": "Bakhmut battle continues",
         "author": "Mike Brest",
         "date": "2024-02-05",
@@ -50,6 +53,7 @@ RECORDS: list[dict[str, Any]] = [
     },
     {
         "id": "r04",
+        "language": "en",
         "title": "Kharkiv under fire",
         "author": "Bob Ray",
         "date": "2024-02-28",
@@ -60,6 +64,7 @@ RECORDS: list[dict[str, Any]] = [
     },
     {
         "id": "r05",
+        "language": "en",
         "title": "Central bank holds rates",
         "author": "Carla Diaz",
         "date": "2024-03-15",
@@ -69,12 +74,14 @@ RECORDS: list[dict[str, Any]] = [
     },
     {
         "id": "r06",
+        "language": "en",
         "title": "Undated grain note",
         "source": "Reuters",
         "body": "A short note on grain without a date or an author.",
     },
     {
         "id": "r07",
+        "language": "en",
         "title": f"{XSS} Grain",
         "author": XSS,
         "author_role": XSS,
@@ -87,6 +94,7 @@ RECORDS: list[dict[str, Any]] = [
     },
     {
         "id": "r08",
+        "language": "en",
         "title": "Odesa port reopens",
         "author": "Ann Lee",
         "date": "2023-12-31",

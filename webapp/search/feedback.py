@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from whoosh.searching import Searcher
 
-from indexer.schema import exact_words, stem
+from indexer.analysis import term_function, words
 from webapp.engine import Engine, Found
 
 if TYPE_CHECKING:
@@ -81,13 +81,14 @@ def feedback_words(
     weights: dict[str, float] = {}
     for score, docnum in best:
         stored = reader.stored_fields(docnum)
-        words = Counter(w for name in TEXT_FIELDS for w in exact_words(stored.get(name) or ""))
-        length = sum(words.values())
+        term = term_function(stored.get("language") or None)
+        found = Counter(t for name in TEXT_FIELDS for t in map(term, words(stored.get(name) or "")))
+        found.pop("", None)  # stop words
+        length = sum(found.values())
         if not length:
             continue
         share = math.exp(score - top) / length  # p(document) * p(word | document)
-        for word, count in words.items():
-            stemmed = stem(word)
+        for stemmed, count in found.items():
             weights[stemmed] = weights.get(stemmed, 0.0) + share * count
     engine = handle.engine(searcher)
     frequent = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:CANDIDATES]

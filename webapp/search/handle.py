@@ -5,16 +5,17 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from whoosh import scoring
 from whoosh.qparser import QueryParser
 from whoosh.searching import Searcher
 
+from indexer.analysis import ENGLISH
 from indexer.errors import NewsdeskError
 from indexer.manifest import open_index
-from indexer.schema import QUOTE
+from indexer.schema import NO_VALUE, QUOTE
 from webapp.engine import Engine
 from webapp.engine.scoring import Bm25f
 from webapp.search.cursors import index_key
@@ -72,7 +73,7 @@ class IndexHandle:
         # scores what the engine leaves to Whoosh (wildcards, ranges): the same k1 and b
         self.weighting = scoring.BM25F(B=ranking.b, K1=ranking.k1)
         self._ix: Any = None
-        self._parsers: dict[str, QueryParser] = {}  # kind → its parser
+        self._parsers: dict[tuple[str, tuple[str | None, ...]], QueryParser] = {}
         self._lock = threading.Lock()
         self._searchers: dict[int, Searcher] = {}  # thread id → that thread's searcher
         self._retired: list[Searcher] = []  # replaced searchers, closed a little later
@@ -133,14 +134,24 @@ class IndexHandle:
             self._listed[thread] = (modified, listed_at)
         return current
 
-    def parser(self, kind: SearchKind | None = None) -> QueryParser:
-        """The query parser of a kind: AND by default, over its fields with their weights,
-        "quoted phrases" sent to the unstemmed twin fields (mode "any" is read from its
-        tree: query.relax_free_words)."""
+    def parser(
+        self, kind: SearchKind | None = None, languages: Sequence[str | None] = (ENGLISH,)
+    ) -> QueryParser:
+        """The query parser of a kind reading words in `languages`: AND by default, over its
+        fields with their weights, "quoted phrases" sent to the unstemmed twin fields (mode
+        "any" is read from its tree: query.relax_free_words)."""
         kind = kind or ARTICLES
-        if kind.name not in self._parsers:
-            self._parsers[kind.name] = make_parser(self.index().schema, kind.fields)
-        return self._parsers[kind.name]
+        key = (kind.name, tuple(languages))
+        parser = self._parsers.get(key)
+        if parser is None:
+            parser = make_parser(self.index().schema, kind.fields, key[1])
+            self._parsers[key] = parser
+        return parser
+
+    def languages(self, searcher: Searcher) -> tuple[str | None, ...]:
+        """The languages of the searcher's generation (None for articles of no known
+        language, whose words are read as English), from the language facet's terms."""
+        return self.derived(searcher, index_languages)
 
     def scopes(self, searcher: Searcher) -> dict[tuple[Any, ...], Scope]:
         """The scopes (documents before the query) of recent filter sets, per generation."""
@@ -221,3 +232,12 @@ def _is_current(searcher: Searcher) -> bool:
 
 def _scope_cache(reader: Any) -> dict[tuple[Any, ...], Scope]:
     return {}
+
+
+def index_languages(reader: Any) -> tuple[str | None, ...]:
+    """The languages an index's documents are in (None: no known language), in order."""
+    if "f_language" not in reader.schema:
+        return (ENGLISH,)
+    found = {term.decode("utf-8") for term in reader.lexicon("f_language")}
+    codes = {None if code == NO_VALUE else code for code in found}
+    return tuple(sorted(codes, key=lambda code: code or "")) or (ENGLISH,)

@@ -89,14 +89,12 @@ def highlighted(
     characters (with `scores`, if given)."""
     terms = matched_terms(handle.engine(searcher), searcher, query, page)
     reader = searcher.reader()
-    return [
-        make_hit(
-            reader.stored_fields(d),
-            scores[i] if scores is not None else None,
-            Matched(terms[d], chars),
-        )
-        for i, d in enumerate(page)
-    ]
+    hits = []
+    for i, d in enumerate(page):
+        stored = reader.stored_fields(d)
+        matched = Matched(terms[d], chars, stored.get("language") or None)
+        hits.append(make_hit(stored, scores[i] if scores is not None else None, matched))
+    return hits
 
 
 def _score(score: float | None) -> float | None:

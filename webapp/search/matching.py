@@ -164,7 +164,8 @@ def _matches(
     strict = _as_written(handle, searcher, request, kind)
     if strict.parsed is None or strict.strict_total or request.mode != "all":
         return strict
-    loose = read_query(handle, request.q, kind, "any", request.strict)
+    languages = query_languages(handle, searcher, request)
+    loose = read_query(handle, request.q, kind, "any", request.strict, languages)
     if loose is None or loose.query == strict.parsed.query:
         return strict
     loose_found = query_found(handle, searcher, loose.query, kind.name)
@@ -184,13 +185,23 @@ def _matches(
     )
 
 
+def query_languages(
+    handle: IndexHandle, searcher: Searcher, request: SearchRequest
+) -> tuple[str | None, ...]:
+    """The languages a request's words are read in: those its `language` filter names, else
+    every language of the index."""
+    chosen = request.filters().get("language")
+    return tuple(sorted(chosen)) if chosen else handle.languages(searcher)
+
+
 def _as_written(
     handle: IndexHandle, searcher: Searcher, request: SearchRequest, kind: SearchKind
 ) -> Matches:
     """The request's matches as it is written: its mode, its filters, no relaxing."""
     kind_docs = handle.kind_docs(searcher).of(kind.name)
     scope = request_scope(handle, searcher, request, kind_docs)
-    parsed = read_query(handle, request.q, kind, request.mode, request.strict)
+    languages = query_languages(handle, searcher, request)
+    parsed = read_query(handle, request.q, kind, request.mode, request.strict, languages)
     if parsed is None:
         return Matches(None, scope, None, scope.docs, len(scope.docs), kind=kind.name)
     found = query_found(handle, searcher, parsed.query, kind.name)

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from whoosh.qparser import (
     AndGroup,
     GtLtPlugin,
-    MultifieldParser,
+    MultifieldPlugin,
     PhrasePlugin,
     Plugin,
     QueryParser,
     syntax,
 )
 from whoosh.qparser.common import QueryParserError
-from whoosh.query import NullQuery, Query, QueryError
+from whoosh.query import And, NullQuery, Or, Query, QueryError, Term
 
+from indexer.analysis import ENGLISH, query_terms
 from indexer.schema import EXACT_FIELDS
 from webapp.engine.repeats import fold_repeats
 from webapp.search.errors import BadQuery
@@ -30,14 +31,51 @@ if TYPE_CHECKING:
     from webapp.search.kinds import SearchKind
 
 
-def make_parser(schema: Any, fields: Mapping[str, float]) -> QueryParser:
-    """A parser over `fields` (name → weight), AND by default, exact phrases on the twins,
-    `date:` clauses on day numbers, `>`/`<` ranges."""
-    parser = MultifieldParser(list(fields), schema, fieldboosts=dict(fields), group=AndGroup)
+def make_parser(
+    schema: Any, fields: Mapping[str, float], languages: Sequence[str | None] = (ENGLISH,)
+) -> QueryParser:
+    """A parser over `fields` (name → weight), AND by default, a word read in each of
+    `languages`, exact phrases on the twins, `date:` clauses on day numbers, `>`/`<` ranges."""
+    parser = LanguagesParser(None, schema, group=AndGroup, languages=languages)
+    parser.add_plugin(MultifieldPlugin(list(fields), fieldboosts=dict(fields)))
     parser.add_plugin(ExactPhrasePlugin(EXACT_FIELDS))
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(DayRangePlugin())
     return parser
+
+
+class LanguagesParser(QueryParser):  # type: ignore[misc]
+    """Whoosh's query parser whose words, in the searched fields, are read in each
+    language of the index (indexer/analysis.py): `Москва` is Russian `москв` and Ukrainian
+    `москва`, and matches either. A word's readings are alternatives (an Or, which the
+    engine scores as one word per reading); a word whose reading has several terms (a CJK run,
+    its character pairs) needs them all (an And). In one language, a word is one Term, as
+    Whoosh's own parser makes it."""
+
+    def __init__(self, *args: Any, languages: Sequence[str | None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.languages = tuple(languages) or (ENGLISH,)
+
+    def term_query(
+        self,
+        fieldname: str,
+        text: Any,
+        termclass: Any,
+        boost: float = 1.0,
+        tokenize: bool = True,
+        removestops: bool = True,
+    ) -> Query | None:
+        if termclass is not Term or not tokenize or fieldname not in EXACT_FIELDS:
+            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        readings = [
+            Term(fieldname, terms[0], boost=boost)
+            if len(terms) == 1
+            else And([Term(fieldname, t, boost=boost) for t in terms])
+            for terms in query_terms(text, self.languages)
+        ]
+        if not readings:
+            return None  # a stop word in every language
+        return readings[0] if len(readings) == 1 else Or(readings)
 
 
 class ExactPhrasePlugin(Plugin):
@@ -112,6 +150,7 @@ def read_query(
     kind: SearchKind | None = None,
     mode: str = "all",
     strict: bool = False,
+    languages: Sequence[str | None] = (ENGLISH,),
 ) -> ParsedQuery | None:
     """The parsed query (None when empty); BadQuery, saying where, when it is malformed.
 
@@ -128,7 +167,7 @@ def read_query(
             text, notes = reading.text, reading.notes
     check_query_syntax(text)
     kind = kind or ARTICLES
-    parser = handle.parser(kind)
+    parser = handle.parser(kind, languages)
     try:
         nodes = parser.process(text)
         if mode == "any":

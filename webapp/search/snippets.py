@@ -20,7 +20,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from indexer.schema import EXACT_FIELDS, WORD, stem
+from indexer.analysis import CJK, ENGLISH, WORD, fold_in_place, language_name, spans, term_function
+from indexer.schema import EXACT_FIELDS
 
 OPENING_CHARS = 200  # the body's opening shown when the body has no match
 SNIPPET_CHARS = 300  # a hit's passages (body and quotations), by default: `snippet_chars`
@@ -41,6 +42,7 @@ class Matched:
 
     terms: set[tuple[str, bytes]]
     chars: int = SNIPPET_CHARS  # the characters of passages the hit shows
+    language: str | None = None  # the hit's, in which its words were reduced to terms
 
     @property
     def passages(self) -> int:
@@ -48,11 +50,12 @@ class Matched:
         return max(PASSAGES, self.chars // PASSAGE_SHARE)
 
     def places(self, fieldnames: Sequence[str], text: str, charlimit: int | None) -> list[Place]:
-        """Where `text` has the hit's matched words of these fields, one per place, in order.
+        """Where `text` has the hit's matched words of these fields, one per place, in order
+        (a CJK word's overlapping character pairs as one place).
 
         The index keeps no character offsets (its postings read faster without them), so the
-        words are found again: `text` is what the fields indexed, and a searched field's words
-        are the exact twin's words stemmed (indexer/schema.py).
+        words are found again: `text` is what the fields indexed, and a searched field's terms
+        are the exact twin's words reduced in the hit's language (indexer/analysis.py).
         """
         words = [(name, term.decode("utf-8")) for name, term in self.terms if name in fieldnames]
         stemmed = frozenset(word for name, word in words if name in EXACT_FIELDS)  # searched
@@ -60,22 +63,32 @@ class Matched:
         if not words:
             return []
         end = min(len(text), charlimit or len(text))
-        lowered = text[:end].lower()
-        if len(lowered) == end:
+        lowered = fold_in_place(text[:end].lower())
+        if language_name(self.language) != ENGLISH or CJK.search(text, 0, end) is not None:
+            # a lemma need not begin like its word (`dijo`, `decir`): every word is looked at
+            found: Iterator[tuple[int, int]] = ((s, e) for _, s, e in spans(text[:end]))
+        elif len(lowered) == end:
             found = _word_places(text, lowered, _word_finder(exact, stemmed), end)
         else:  # a letter whose lower case is longer: places differ, look word by word
             found = ((m.start(), m.end()) for m in WORD.finditer(text, 0, end))
-        places = []
+        term = term_function(self.language)
+        places: list[Place] = []
         for start, stop in found:
-            word = text[start:stop].lower()
-            if word in exact or (stemmed and stem(word) in stemmed):
-                places.append((start, stop, word))
+            written = text[start:stop]
+            word = written.lower()
+            if word in exact or (stemmed and term(written) in stemmed):
+                if places and start < places[-1][1]:  # CJK pairs overlap: one place
+                    start = places[-1][0]
+                    places[-1] = (start, stop, text[start:stop].lower())
+                else:
+                    places.append((start, stop, word))
         return places
 
 
 # Porter's stem of a word is the word with its ending replaced: in the words of Reuters and
 # PolNeAR at most its last letter is not the word's (`ably` -> `abli`). A word can have a
-# stem only if it starts like the stem without its last STEM_ENDING letters.
+# stem only if it starts like the stem without its last STEM_ENDING letters (Latin accents
+# folded, as in the term: `zurich` for "Zürich").
 STEM_ENDING = 3
 
 
