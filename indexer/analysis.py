@@ -211,7 +211,7 @@ def query_terms(word: str, languages: Iterable[str | None]) -> list[tuple[str, .
     return list(readings)
 
 
-class WordTokenizer(Tokenizer):  # type: ignore[misc]
+class WordTokenizer(Tokenizer):
     """Whoosh's tokenizer of `words` (for queries and Whoosh's own analysis)."""
 
     def __call__(
@@ -233,7 +233,7 @@ class WordTokenizer(Tokenizer):  # type: ignore[misc]
             token.text = word
             token.boost = 1.0
             if keeporiginal:
-                token.original = word
+                token.original = word  # type: ignore[attr-defined]
             token.stopped = False
             if positions:
                 token.pos = pos
@@ -242,15 +242,15 @@ class WordTokenizer(Tokenizer):  # type: ignore[misc]
             yield token
 
 
-class TermFilter(Filter):  # type: ignore[misc]
+class TermFilter(Filter):
     """Each token's searched term in one language (`term_function`); stop words dropped."""
 
     def __init__(self, language: str) -> None:
         self.language = language
 
-    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+    def __call__(self, value: Any, **kwargs: Any) -> Iterator[Token]:
         term = term_function(self.language)
-        for token in tokens:
+        for token in value:  # the tokens before (Whoosh passes them as `value`)
             token.text = term(token.text)
             if token.text:
                 yield token

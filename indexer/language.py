@@ -85,3 +85,13 @@ def detect(text: str) -> tuple[str, float] | None:
 @functools.cache
 def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@functools.lru_cache(maxsize=1024)
+def language_label(code: str) -> str | None:
+    """The English name of an ISO 639-1 language ("uk" → "Ukrainian"), or None."""
+    found = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
+    if found is None:
+        return None
+    name: str = found.name
+    return name.split(" (")[0]  # "Greek, Modern (1453-)" keeps "Greek, Modern"

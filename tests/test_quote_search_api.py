@@ -116,7 +116,7 @@ def test_api_quotes_shape(client: FlaskClient) -> None:
     assert list(hit) == [
         "id", "article_id", "n", "speaker", "speaker_role", "text", "highlight",
         "title", "author", "date", "location", "source", "link", "score", "published",
-        "date_precision", "speaker_kind",
+        "date_precision", "speaker_kind", "language",
     ]  # fmt: skip
     assert hit["id"] == "r01#q1" and (hit["article_id"], hit["n"]) == ("r01", 1)
     assert (hit["speaker"], hit["speaker_kind"]) == ("Oleksandr Kubrakov", "person")

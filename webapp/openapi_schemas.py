@@ -20,7 +20,19 @@ def nullable(kind: str) -> dict[str, Any]:
 _FACET_COUNT = {
     "type": "object",
     "required": ["value", "count"],
-    "properties": {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 0}},
+    "properties": {
+        "value": {"type": "string"},
+        "count": {"type": "integer", "minimum": 0},
+        "label": {
+            "type": "string",
+            "description": "The value's name where the value is a code (a language's ISO 639-1 "
+            'code: "uk" is "Ukrainian"); absent where the value is its own name.',
+        },
+    },
+}
+_LANGUAGE = {
+    **nullable("string"),
+    "description": "The article's language, ISO 639-1 (declared by the source or detected).",
 }
 _COUNTS = {"type": "array", "items": schema("FacetCount")}
 TEXT = {"type": "string"}
@@ -68,6 +80,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "score": nullable("number"),
             "highlights": {"type": "object", "additionalProperties": TEXT},
             "cluster": nullable("string"),
+            "language": _LANGUAGE,
             "copy_count": {"type": "integer", "minimum": 0},
             "copies": {"type": "array", "items": schema("Copy")},
         },
@@ -102,6 +115,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "title": TEXT,
             **{k: nullable("string") for k in ("author", "location", "source")},
             **_DATED,
+            "language": _LANGUAGE,
             "link": TEXT,
             "score": nullable("number"),
         },

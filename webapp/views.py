@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from indexer.errors import NewsdeskError
+from indexer.language import language_label
 from indexer.model import Article
 from indexer.schema import ARTICLE, QUOTE, split_authors
 from webapp.index import get_handle
@@ -200,6 +201,14 @@ def speaker_url(name: str, api: bool = False) -> str:
 
 
 bp.app_template_global("speaker_link")(speaker_link)
+
+
+@bp.app_template_global()
+def value_label(facet: str, value: str) -> str:
+    """For templates: a facet value as shown (a language's name for its code)."""
+    if facet.removeprefix("not_") == "language":
+        return language_label(value) or value
+    return value
 
 
 @bp.get("/api/openapi.json")

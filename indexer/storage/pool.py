@@ -316,13 +316,13 @@ def stemmed_values(
 
 
 def exact_values(
-    found: list[str], boost: float, language: str | None = None
+    written: list[str], boost: float, language: str | None = None
 ) -> list[tuple[bytes, int, float, bytes]]:
     """ArrayPositions.word_values of EXACT_ANALYZER's tokens, given the words (as written):
     each word lower-cased, in order of first occurrence with its count, weight and packed
     positions (the same in every language)."""
     positions: dict[str, list[int]] = {}
-    for position, word in enumerate(map(str.lower, found)):
+    for position, word in enumerate(map(str.lower, written)):
         found = positions.get(word)
         if found is None:
             positions[word] = [position]

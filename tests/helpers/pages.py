@@ -56,8 +56,9 @@ def page_facets(doc: Any) -> dict[str, dict[str, int]]:
     for section in doc.xpath(sections):
         name = section.xpath(".//h3")[0].text_content().strip().lower()
         items = section.xpath(f".//li/label[.//*[{C('value')}]]")  # not the links beside
+        # keyed by the value a tick filters by (a language's code; shown as its name)
         facets[name] = {
-            a.xpath(f".//*[{C('value')}]")[0].text_content(): int(
+            a.xpath(".//input")[0].get("value"): int(
                 a.xpath(f".//*[{C('count')}]")[0].text_content()
             )
             for a in items

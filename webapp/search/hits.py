@@ -116,7 +116,7 @@ def article_hit(stored: Mapping[str, Any], score: float | None, matched: Matched
     )
 
 
-_HIT_FIELDS = ("id", "author", "author_role", "location", "source", "url", "cluster")
+_HIT_FIELDS = ("id", "author", "author_role", "location", "source", "url", "cluster", "language")
 
 
 def quote_hit(stored: Mapping[str, Any], score: float | None, matched: Matched | None) -> QuoteHit:
@@ -148,11 +148,11 @@ def copy_of(stored: Mapping[str, Any]) -> Copy:
 # The columns of the CSV and JSON Lines exports: a row per article, or per quotation
 ARTICLE_COLUMNS = (
     "id", "title", "author", "author_role", "date", "published", "date_precision", "location",
-    "source", "site", "url", "cluster", "body",
+    "source", "site", "url", "cluster", "language", "body",
 )  # fmt: skip
 QUOTE_COLUMNS = (
     "id", "article_id", "n", "speaker", "speaker_role", "speaker_kind", "text", "title", "author",
-    "date", "published", "date_precision", "location", "source", "link",
+    "date", "published", "date_precision", "location", "source", "language", "link",
 )  # fmt: skip
 
 
@@ -186,5 +186,6 @@ def quote_row(stored: Mapping[str, Any]) -> dict[str, Any]:
         "date_precision": when.date_precision,
         "location": stored.get("location") or None,
         "source": stored.get("source") or None,
+        "language": stored.get("language") or None,
         "link": quote_link(article_id, n),
     }

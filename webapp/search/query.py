@@ -44,7 +44,7 @@ def make_parser(
     return parser
 
 
-class LanguagesParser(QueryParser):  # type: ignore[misc]
+class LanguagesParser(QueryParser):
     """Whoosh's query parser whose words, in the searched fields, are read in each
     language of the index (indexer/analysis.py): `Москва` is Russian `москв` and Ukrainian
     `москва`, and matches either. A word's readings are alternatives (an Or, which the

@@ -28,6 +28,14 @@ def plain(record: Any) -> dict[str, Any]:
 class FacetCount:
     value: str
     count: int
+    label: str | None = None  # the value's name where the value is a code ("uk": "Ukrainian")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Value and count, and the label where there is one."""
+        record: dict[str, Any] = {"value": self.value, "count": self.count}
+        if self.label is not None:
+            record["label"] = self.label
+        return record
 
 
 @dataclass
@@ -47,6 +55,7 @@ class Hit:
     published: str | None = None  # the source's timestamp, when it said more than the day
     date_precision: str | None = None  # year, month, day, minute or second (search/dates.py)
     cluster: str | None = None  # its syndicated copies' cluster: the earliest copy's id
+    language: str | None = None  # ISO 639-1 (indexer/language.py)
     copy_count: int = 0  # further matching copies collapsed into this hit (dedupe=1)
     copies: list[Copy] = field(default_factory=list)  # the first COPIES_LISTED of them
 
@@ -82,6 +91,7 @@ class QuoteHit:
     published: str | None = None  # the source's timestamp, when it said more than the day
     date_precision: str | None = None
     speaker_kind: str | None = None  # "person" or "organisation"
+    language: str | None = None  # its article's, ISO 639-1
 
     def to_dict(self) -> dict[str, Any]:
         return plain(self)
@@ -189,7 +199,9 @@ class SearchResult:
             "page": self.request.page,
             "per_page": self.request.per_page,
             "hits": [hit.to_dict() for hit in self.hits],
-            "facets": {name: [plain(fc) for fc in counts] for name, counts in self.facets.items()},
+            "facets": {
+                name: [fc.to_dict() for fc in counts] for name, counts in self.facets.items()
+            },
             "facet_sizes": self.facet_sizes,
             "mode": self.request.mode,
             "relaxed": self.relaxed,
@@ -236,7 +248,7 @@ class FacetSearch:
             "total": self.total,
             "page": self.page,
             "per_page": self.per_page,
-            "values": [plain(fc) for fc in self.values],
+            "values": [fc.to_dict() for fc in self.values],
             "next_page": self.next_page,
         }
 
@@ -319,7 +331,7 @@ class SpeakerQuotes:
             "page": request.page,
             "per_page": request.per_page,
             "quotes": [hit.to_dict() for hit in self.result.hits],
-            "months": [plain(fc) for fc in self.months],
+            "months": [fc.to_dict() for fc in self.months],
             "undated": self.undated,
-            "sources": [plain(fc) for fc in self.sources],
+            "sources": [fc.to_dict() for fc in self.sources],
         }

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh.searching import Searcher
 
+from indexer.language import language_label
 from indexer.schema import EXACT_FIELDS, QUOTE
 from webapp.search.cursors import add_cursor
 from webapp.search.errors import BadQuery
@@ -112,6 +113,7 @@ FILTER_WORDS = {
     "location": "in",
     "speaker": "quoting",
     "month": "in",
+    "language": "in",
 }
 
 
@@ -120,12 +122,19 @@ def describe(request: SearchRequest, kind: SearchKind, parsed: ParsedQuery | Non
     noun = f"{kind.name}s"
     parts = [f"{noun} with {parsed.words}" if parsed else f"all {noun}"]
     for name, values in request.filters().items():
-        parts.append(f"{_filter_word(name, kind)} {' or '.join(values)}")
+        parts.append(f"{_filter_word(name, kind)} {_values_words(name, values)}")
     for name, values in request.exclusions().items():
-        parts.append(f"not {_filter_word(name, kind)} {' or '.join(values)}")
+        parts.append(f"not {_filter_word(name, kind)} {_values_words(name, values)}")
     if request.date_from or request.date_to:
         parts.append(_window_words(request.date_from, request.date_to))
     return ", ".join(parts)
+
+
+def _values_words(facet: str, values: tuple[str, ...]) -> str:
+    """A filter's values in words ("Ukrainian or Russian" for language codes)."""
+    if facet == "language":
+        values = tuple(language_label(v) or v for v in values)
+    return " or ".join(values)
 
 
 def _filter_word(facet: str, kind: SearchKind) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from indexer.language import language_label
 from indexer.schema import ARTICLE, FACETS, NO_VALUE, QUOTE, facet_value
 from indexer.storage.leaves import NO_DAY, date_column, field_docs, live_mask, term_docs
 from webapp.engine import DOCNUM, EMPTY_DOCS, contains, docs_array
@@ -142,6 +143,23 @@ class FacetTable:
         present = self._present(name, counts, search)
         if name == "month":
             return [FacetCount(values[v], int(counts[v])) for v in present[::-1].tolist()]
+        if name == "language":
+            return [
+                replace(fc, label=language_label(fc.value))
+                for fc in self._ranked(name, counts, present, limit, search, keep)
+            ]
+        return self._ranked(name, counts, present, limit, search, keep)
+
+    def _ranked(
+        self,
+        name: str,
+        counts: np.ndarray,
+        present: np.ndarray,
+        limit: int | None,
+        search: str,
+        keep: Collection[str],
+    ) -> list[FacetCount]:
+        values = self.columns[name].values
         most = int(counts.max(initial=0))
 
         def rank_key(ids: np.ndarray) -> np.ndarray:  # count descending, then value
