@@ -54,8 +54,14 @@ def samples() -> list[dict[str, Any]]:
 def test_samples_cover_every_format(samples: list[dict[str, Any]]) -> None:
     formats = Counter(r["format"] for r in samples)
     assert len(samples) >= 40
-    assert set(formats) == {"text", "html", "jsonl"}
+    assert set(formats) == {"text", "html", "jsonl", "warc", "json", "csv", "feed", "mail"}
     assert any(r["path"].endswith(".gz") for r in samples)
+
+
+def test_samples_are_in_several_languages(samples: list[dict[str, Any]]) -> None:
+    languages = Counter(r["language"] for r in samples)
+    assert {"en", "fr", "ja", "de"} <= set(languages), languages
+    assert languages["en"] == 45
 
 
 @pytest.mark.parametrize(

@@ -78,7 +78,8 @@ def assert_page_matches_its_json(page: Page) -> None:
     assert shown_total(page) == data["total"]
     for name, values in shown_facets(page).items():
         if name in data["facets"]:
-            api = {fc["value"]: fc["count"] for fc in data["facets"][name]}
+            # a language is shown by its name, its `label`
+            api = {fc.get("label", fc["value"]): fc["count"] for fc in data["facets"][name]}
             assert values == {v: api[v] for v in values}, name
 
 
@@ -130,6 +131,23 @@ def test_facet_narrows_results_and_counts(page: Page, site: str) -> None:
     page.get_by_role("link", name=f"Remove source {value}").click()
     expect(total_line(page)).to_contain_text(f"of {before_total} article")
     assert shown_facets(page) == before_facets
+
+
+def test_language_facet_filters_by_language(page: Page, site: str) -> None:
+    """The demo corpus is in four languages; choosing one keeps only its articles, whose
+    titles say their language to the browser."""
+    page.goto(f"{site}/search")
+    languages = shown_facets(page)["language"]
+    assert {"English", "French", "German", "Japanese"} <= set(languages), languages
+    tick(page, "Language", "French")
+    expect(page).to_have_url(re.compile(r"[?&]language=fr\b"))
+    expect(total_line(page)).to_contain_text(f"of {languages['French']} article")
+    expect(page.get_by_role("list", name="Active filters")).to_contain_text("French")
+    assert_page_matches_its_json(page)
+    titles = hits(page).locator("h2")
+    assert titles.count() == languages["French"]
+    assert {title.get_attribute("lang") for title in titles.all()} == {"fr"}
+    expect(hits(page).locator(".language").first).to_have_text("French")
 
 
 def test_javascript_swaps_results_in_place(new_page: Callable[..., Page], site: str) -> None:
