@@ -155,7 +155,7 @@ def term_function(language: str | None) -> Callable[[str], str]:
     name = language_name(language)
     if name == ENGLISH:
         return _english_term
-    stem = stemmer_for_language(name) if has_stemmer(name) else None
+    stem = _stemmer(name)
     lemmatizer = lemmagen3.Lemmatizer(name) if name in _LEMMAGEN else None
     stops = frozenset(stopwords_for_language(name)) if has_stopwords(name) else frozenset()
 
@@ -172,6 +172,24 @@ def term_function(language: str | None) -> Callable[[str], str]:
         return fold(reduced)
 
     return term
+
+
+# A word each stemmer is tried on before it is used
+_PROBES = {"ar": "الكتاب"}
+
+
+def _stemmer(name: str) -> Callable[[str], str] | None:
+    """Whoosh's Snowball (or ISRI) stemmer of a language, if it has one that runs: Whoosh
+    2.7.4's Arabic stemmer fails on Python 3 (a regex of Python 2), so there Arabic words are
+    only lower-cased."""
+    if not has_stemmer(name):
+        return None
+    stem: Callable[[str], str] = stemmer_for_language(name)
+    try:
+        stem(_PROBES.get(name, "probe"))
+    except re.error:
+        return None
+    return stem
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -193,12 +211,19 @@ def terms(found: Iterable[str], language: str | None) -> list[str]:
 
 
 def query_terms(word: str, languages: Iterable[str | None]) -> list[tuple[str, ...]]:
-    """The readings of a query's word: for each language, the terms of its pieces (one, or a
-    CJK run's pairs), distinct and in order; a piece that is a stop word in a language is left
-    out of that reading. A lower-case word is also read capitalised where a lemmatizer reads
-    it (`київ` is `кий` and `Київ`)."""
+    """The readings of a query's word (`query_readings`), in order."""
+    return list(query_readings(word, languages))
+
+
+def query_readings(
+    word: str, languages: Iterable[str | None]
+) -> dict[tuple[str, ...], list[str | None]]:
+    """The readings of a query's word, each with the languages that read it so: for each
+    language, the terms of its pieces (one, or a CJK run's pairs), distinct and in order; a
+    piece that is a stop word in a language is left out of that reading. A lower-case word is
+    also read capitalised where a lemmatizer reads it (`київ` is `кий` and `Київ`)."""
     pieces = words(word)
-    readings: dict[tuple[str, ...], None] = {}
+    readings: dict[tuple[str, ...], list[str | None]] = {}
     for language in dict.fromkeys(languages):
         term = term_function(language)
         spellings = [pieces]
@@ -207,12 +232,31 @@ def query_terms(word: str, languages: Iterable[str | None]) -> list[tuple[str, .
         for spelling in spellings:
             reading = tuple(t for t in map(term, spelling) if t)
             if reading:
-                readings[reading] = None
-    return list(readings)
+                found = readings.setdefault(reading, [])
+                if language not in found:
+                    found.append(language)
+    return readings
+
+
+class InLanguage(str):
+    """Text that says its language to Whoosh's own analysis (`WordTokenizer`, `TermFilter`):
+    Whoosh's writer, given `InLanguage(body, "uk")`, indexes the terms Newsdesk's writer
+    finds for a Ukrainian body (tests/test_segment.py holds the two writers to that)."""
+
+    language: str | None
+
+    def __new__(cls, text: str, language: str | None) -> InLanguage:
+        made = super().__new__(cls, text)
+        made.language = language
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (InLanguage, (str(self), self.language))
 
 
 class WordTokenizer(Tokenizer):
-    """Whoosh's tokenizer of `words` (for queries and Whoosh's own analysis)."""
+    """Whoosh's tokenizer of `words` (for queries and Whoosh's own analysis); each token
+    carries the language of `InLanguage` text (None: English)."""
 
     def __call__(
         self,
@@ -228,9 +272,11 @@ class WordTokenizer(Tokenizer):
         **kwargs: Any,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        language = getattr(value, "language", None)
         found = spans(value) if tokenize else iter([(value, 0, len(value))])
         for pos, (word, start, end) in enumerate(found, start=start_pos):
             token.text = word
+            token.language = language  # type: ignore[attr-defined]
             token.boost = 1.0
             if keeporiginal:
                 token.original = word  # type: ignore[attr-defined]
@@ -243,14 +289,16 @@ class WordTokenizer(Tokenizer):
 
 
 class TermFilter(Filter):
-    """Each token's searched term in one language (`term_function`); stop words dropped."""
+    """Each token's searched term in its language (`term_function`), else in this filter's;
+    stop words dropped."""
 
     def __init__(self, language: str) -> None:
         self.language = language
 
-    def __call__(self, value: Any, **kwargs: Any) -> Iterator[Token]:
-        term = term_function(self.language)
-        for token in value:  # the tokens before (Whoosh passes them as `value`)
-            token.text = term(token.text)
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
+        for token in tokens:
+            token.text = term_function(getattr(token, "language", None) or self.language)(
+                token.text
+            )
             if token.text:
                 yield token

@@ -13,8 +13,9 @@ from whoosh import index
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.writing import SegmentWriter
 
+from indexer.analysis import InLanguage
 from indexer.parsing import parse_for_index
-from indexer.schema import SCHEMA, article_documents
+from indexer.schema import EXACT_FIELDS, SCHEMA, article_documents
 from indexer.storage.codec import NewsdeskCodec
 from indexer.storage.pool import NewsdeskWriter
 from indexer.storage.toc import committed_segments
@@ -67,15 +68,39 @@ HARD_TEXTS = [
 ]
 
 
+# Texts in languages whose words are reduced otherwise (dictionary forms, stems, stop words)
+LANGUAGE_TEXTS = [
+    ("uk", "У Києві президент України Володимир Зеленський заявив, що київ — не Київ."),
+    ("ru", "В Москве сказали, что Москва и москвичи ждут; ЛЮДИ и люди."),
+    ("de", "Die Häuser der Stadt: das Haus, die Kinder und ein Kind sagten."),
+    ("ja", "写真集をミラノで見る"),
+    ("ar", "الأميرة السعودية في الشقة"),
+]
+
+
 def hard_docs() -> list[dict[str, Any]]:
     docs = []
-    for n, text in enumerate(HARD_TEXTS):
-        title = HARD_TEXTS[-1 - n]
+    texts = [(None, text) for text in HARD_TEXTS] + LANGUAGE_TEXTS
+    for n, (language, text) in enumerate(texts):
+        title = texts[-1 - n][1]
         docs.append(
             {"id": str(n), "kind": "article", "title": title, "title_exact": title,
-             "body": text, "body_exact": text, "quotes": text.upper(), "quotes_exact": text}
+             "body": text, "body_exact": text, "quotes": text.upper(), "quotes_exact": text,
+             "language": language or ""}
         )  # fmt: skip
     return docs
+
+
+def told_language(doc: dict[str, Any]) -> dict[str, Any]:
+    """A document as Whoosh's own writer is given it: each searched text says its language
+    (InLanguage), which Newsdesk's writer reads from the document's `language`."""
+    language = doc.get("language") or None
+    told = dict(doc)
+    for name in EXACT_FIELDS:
+        if isinstance(doc.get(name), str):
+            told[name] = InLanguage(doc[name], language)
+            told[f"_stored_{name}"] = doc[name]
+    return told
 
 
 def build(path: Path, schema: Schema, writer_class: type, batches: list[list[dict]], **commit):
@@ -84,7 +109,7 @@ def build(path: Path, schema: Schema, writer_class: type, batches: list[list[dic
     for n, batch in enumerate(batches):
         writer = writer_class(ix, codec=NewsdeskCodec())
         for doc in batch:
-            writer.add_document(**doc)
+            writer.add_document(**(doc if writer_class is NewsdeskWriter else told_language(doc)))
         writer.commit(**(commit if n == len(batches) - 1 else {}))
     return index.open_dir(str(path))
 
@@ -159,7 +184,9 @@ def test_merged_segments_with_deletions_are_written_as_whoosh_writes_them(tmp_pa
         for batch in (docs[:third], docs[third : 2 * third], docs[2 * third :]):
             writer = writer_class(ix, codec=NewsdeskCodec())
             for doc in batch:
-                writer.add_document(**doc)
+                writer.add_document(
+                    **(doc if writer_class is NewsdeskWriter else told_language(doc))
+                )
             writer.commit(merge=False)
         writer = writer_class(ix, codec=NewsdeskCodec())
         for doc in docs[1 : 2 * third : 4]:

@@ -18,8 +18,8 @@ from whoosh.qparser import (
 from whoosh.qparser.common import QueryParserError
 from whoosh.query import And, NullQuery, Or, Query, QueryError, Term
 
-from indexer.analysis import ENGLISH, query_terms
-from indexer.schema import EXACT_FIELDS
+from indexer.analysis import ENGLISH, query_readings
+from indexer.schema import EXACT_FIELDS, NO_VALUE
 from webapp.engine.repeats import fold_repeats
 from webapp.search.errors import BadQuery
 from webapp.search.kinds import ARTICLES
@@ -42,6 +42,9 @@ def make_parser(
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(DayRangePlugin())
     return parser
+
+
+LANGUAGE_FIELD = "f_language"  # a document's language, NO_VALUE when it has none
 
 
 class LanguagesParser(QueryParser):
@@ -67,15 +70,56 @@ class LanguagesParser(QueryParser):
     ) -> Query | None:
         if termclass is not Term or not tokenize or fieldname not in EXACT_FIELDS:
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
-        readings = [
-            Term(fieldname, terms[0], boost=boost)
-            if len(terms) == 1
-            else And([Term(fieldname, t, boost=boost) for t in terms])
-            for terms in query_terms(text, self.languages)
-        ]
-        if not readings:
+        readings = query_readings(text, self.languages)
+        queries = []
+        for terms, languages in readings.items():
+            reading: Query = (
+                Term(fieldname, terms[0], boost=boost)
+                if len(terms) == 1
+                else And([Term(fieldname, t, boost=boost) for t in terms])
+            )
+            if len(languages) < len(self.languages):
+                reading = And([reading, _written_in(languages)])
+            queries.append(reading)
+        if not queries:
             return None  # a stop word in every language
-        return readings[0] if len(readings) == 1 else Or(readings)
+        return queries[0] if len(queries) == 1 else Or(queries)
+
+
+def grouped_readings(query: Query) -> Query:
+    """`query` with each restricted reading of a word over several fields made one word
+    again: Or(And(title:r, L), And(body:r, L)) becomes And(Or(title:r, body:r), L), which the
+    engine scores by BM25F over the fields, as it scores every other word."""
+    if not isinstance(query, (And, Or)):
+        return query
+    subs = [grouped_readings(sub) for sub in query.subqueries]
+    if isinstance(query, And):
+        return And(subs, boost=query.boost)
+    groups: dict[tuple[str, str], tuple[Query, list[Query]]] = {}
+    rest: list[Query] = []
+    for sub in subs:
+        parts = sub.subqueries if isinstance(sub, And) else ()
+        if len(parts) == 2 and isinstance(parts[0], Term) and _is_language_filter(parts[1]):
+            key = (str(parts[0].text), repr(parts[1]))
+            groups.setdefault(key, (parts[1], []))[1].append(parts[0])
+        else:
+            rest.append(sub)
+    merged: list[Query] = [And([Or(terms), where]) for where, terms in groups.values()]
+    return Or(merged + rest, boost=query.boost)
+
+
+def _is_language_filter(query: Query) -> bool:
+    if isinstance(query, Term):
+        return query.fieldname == LANGUAGE_FIELD
+    return isinstance(query, Or) and all(_is_language_filter(sub) for sub in query.subqueries)
+
+
+def _written_in(languages: Sequence[str | None]) -> Query:
+    """The documents in one of `languages` (None: of no known language), scoring nothing:
+    a reading of a word in one language is looked for in that language's documents only
+    (French reads `gas` as `g`, which English documents have as a letter: "USF and G")."""
+    terms = [Term(LANGUAGE_FIELD, code or NO_VALUE, boost=0.0) for code in languages]
+    return terms[0] if len(terms) == 1 else Or(terms)
 
 
 class ExactPhrasePlugin(Plugin):
@@ -172,7 +216,7 @@ def read_query(
         nodes = parser.process(text)
         if mode == "any":
             nodes = relax_free_words(nodes, kind.fields)
-        query = fold_repeats(nodes.query(parser) or NullQuery).normalize()
+        query = grouped_readings(fold_repeats(nodes.query(parser) or NullQuery).normalize())
     except DateQueryError as exc:
         raise BadQuery(str(exc)) from exc
     except (QueryParserError, QueryError, ValueError) as exc:
