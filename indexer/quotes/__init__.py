@@ -24,6 +24,7 @@ from indexer.paragraphs import paragraph_spans
 from indexer.quotes import lexicon
 from indexer.quotes.attribution import attribute_all
 from indexer.quotes.context import ArticleContext, find_sentences
+from indexer.quotes.languages import extract_quotes_in
 from indexer.quotes.patterns import MARKS
 from indexer.quotes.people import Cast, Person, find_mentions
 from indexer.quotes.spans import (
@@ -43,7 +44,7 @@ __all__ = ["extract_quotes"]
 _WORD = re.compile(r"\w+")
 
 
-def extract_quotes(body: str) -> list[Quote]:
+def extract_quotes(body: str, language: str | None = None) -> list[Quote]:
     """Quotations in `body`, each with its speaker when a credible one is named.
 
     A quotation is a span in double quotation marks of at least three words that is not a
@@ -53,7 +54,12 @@ def extract_quotes(body: str) -> list[Quote]:
     paragraph breaks and the marks that reopen them. The speaker is the person's fullest name
     in the article ("Volodymyr Zelensky" for "Zelensky" and "he"); a title given with the name
     goes to `speaker_role`, and `speaker_kind` says whether a person or an organisation speaks.
+
+    A body in another language than English (`language`, ISO 639-1) is read by the marks and
+    reporting verbs of that language (`languages.py`).
     """
+    if language and language != "en":
+        return extract_quotes_in(body, language)
     turns = find_turns(body)
     if not MARKS.search(body) and not turns:
         return []

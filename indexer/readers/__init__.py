@@ -259,7 +259,7 @@ def _finish(
     if language is not None:
         item.explain["language"] = declared if language.source == "declared" else "detected"
     if not item.quotes and item.body:
-        item.quotes = extract_quotes(item.body)
+        item.quotes = extract_quotes(item.body, item.language)
     for quote in item.quotes:  # a record's own speakers are told apart the same way
         if quote.speaker and quote.speaker_kind not in SPEAKER_KINDS:
             quote.speaker_kind = speaker_kind(quote.speaker)
