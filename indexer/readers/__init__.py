@@ -21,6 +21,7 @@ from indexer.model import SPEAKER_KINDS, Article, clean_article, make_id
 from indexer.quotes import extract_quotes
 from indexer.quotes.kinds import speaker_kind
 from indexer.readers.encoding import decode
+from indexer.readers.html_dates import dateline_date
 
 # Suffixes a directory walk picks up; files named explicitly are always read.
 CORPUS_SUFFIXES = (
@@ -258,6 +259,9 @@ def _finish(
     item.language = language.code if language else None
     if language is not None:
         item.explain["language"] = declared if language.source == "declared" else "detected"
+    if not item.date and item.body and (dated := dateline_date(item.body, item.language)):
+        item.date = dated
+        item.explain["date"] = "dateline"
     if not item.quotes and item.body:
         item.quotes = extract_quotes(item.body, item.language)
     for quote in item.quotes:  # a record's own speakers are told apart the same way

@@ -9,7 +9,9 @@ for the day itself.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -142,13 +144,68 @@ def _rfc2822(text: str, zone: tzinfo | None) -> str | None:
     return stamp.isoformat()
 
 
-def date_in_text(text: str) -> str | None:
-    """A full date written in a short visible text ('12 July 2020', '2020年7月12日')."""
+def date_in_text(text: str, languages: Sequence[str] = ()) -> str | None:
+    """A full date written in a short visible text ('12 July 2020', '2020年7月12日'); in the
+    `languages` the page is written in, the month names and word orders dateparser knows
+    ('29 червня 2020 року', '29 czerwca 2020', '29 يونيو 2020')."""
     if len(text) > 120:
         return None
     plain = text.translate(_PERSIAN_DIGITS)
     found = _text_date(plain) or _numeric_date(plain) or _jalali(plain)
-    return found if found and 1990 <= int(found[:4]) <= datetime.now().year + 1 else None
+    found = found or written_date(plain, languages)
+    return found if found and _plausible(found) else None
+
+
+def _plausible(found: str) -> bool:
+    return 1990 <= int(found[:4]) <= datetime.now().year + 1
+
+
+# dateparser: a date needs its day, month and year (a "29 июня" alone is no date), written
+# out: "danas" (today) or "prije 2 sata" (2 hours ago) say nothing of when a page was published
+_DATEPARSER_SETTINGS = {
+    "PARSERS": ["absolute-time"],
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "RETURN_AS_TIMEZONE_AWARE": False,
+    "PREFER_DATES_FROM": "past",
+}
+
+
+def written_date(text: str, languages: Sequence[str]) -> str | None:
+    """The first full date `text` writes in one of `languages` (not English: the patterns
+    above read it), through dateparser's month names, word orders and numerals of some 200
+    locales; None without a language (guessing one among all is slow and unsure)."""
+    wanted = [code for code in languages if code and code != "en" and code in _dateparser_codes()]
+    if not wanted or not any(ch.isdigit() for ch in text):
+        return None
+    from dateparser.search import search_dates  # its import and locale data cost: when needed
+
+    found = search_dates(text[:200], languages=wanted, settings=_DATEPARSER_SETTINGS)
+    for _, when in found or ():
+        value = when.date().isoformat()
+        if _plausible(value):
+            return value
+    return None
+
+
+# A dateline: the place and date that open an agency story, before a dash ("КИЇВ, 29 червня
+# 2020 (Укрінформ) — ..."), on its first line
+_DATELINE = re.compile(r"[^\n]{0,120}?\s[—–-]\s")
+
+
+def dateline_date(body: str, language: str | None) -> str | None:
+    """The full date of a story's dateline, in its language."""
+    match = _DATELINE.match(body)
+    if match is None:
+        return None
+    line = match.group()
+    return date_in_text(line, (language,) if language else ())
+
+
+@functools.cache
+def _dateparser_codes() -> frozenset[str]:
+    from dateparser.data.languages_info import language_order
+
+    return frozenset(language_order)
 
 
 def _numeric_date(text: str) -> str | None:

@@ -6,6 +6,7 @@ and keeps the first that `html_clean` accepts; `fill_metadata` runs them in depe
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -173,7 +174,10 @@ def find_author_role(page: Page) -> Found | None:
 
 def find_date(page: Page) -> Found | None:
     """The publication date on the publisher's calendar (see `html_dates`)."""
-    revision = first(xpath_values(page, X.WIKI_REVISION_XPATHS, limit=1), date_in_text)
+    declared = find_language(page)
+    code = language_code(declared.value) if declared else None
+    read = functools.partial(date_in_text, languages=(code,) if code else ())
+    revision = first(xpath_values(page, X.WIKI_REVISION_XPATHS, limit=1), read)
     if revision:
         return revision
     jsonld = (Found(v, r) for v, r in jsonld_values(page, "date") if isinstance(v, str))
@@ -190,7 +194,7 @@ def find_date(page: Page) -> Found | None:
         if value:
             return _printed_day(page, candidate, Found(value, candidate.rule))
     visible = xpath_values(page, X.DATE_TEXT_XPATHS, limit=3)
-    return first(visible, date_in_text) or htmldate_fallback(page)
+    return first(visible, read) or htmldate_fallback(page)
 
 
 def publisher_zone(page: Page) -> tzinfo | None:
