@@ -102,6 +102,67 @@ def register(
     return Registered(documents, kept, dropped, elsewhere, duplicates)
 
 
+@dataclass
+class StreamProgress:
+    """What the parts of a file read as a stream have registered so far."""
+
+    seen: set[str] = field(default_factory=set)  # its articles' ids (written or kept)
+    written: int = 0
+    kept: int = 0
+    duplicates: int = 0
+    incomplete: bool = False  # a part failed: the file's other indexed articles stay
+
+
+def register_part(
+    parsed: ParsedFile,
+    copies: CopyStore,
+    rebuild: bool,
+    claimed: dict[str, str],
+    changing: dict[str, FileState | None],
+    progress: StreamProgress,
+) -> tuple[Registered, set[str]]:
+    """`register` for one part of a file read as a stream: its articles recorded, unchanged
+    ones kept; returns the registration and the ids whose previous version this file holds in
+    the index (to delete before writing the new one). The file's articles that no part has
+    are dropped by `finish_stream`, once its last part is in."""
+    documents = [article_documents(article, parsed.key) for article in parsed.articles]
+    digests = [documents_digest(docs) for docs in documents]
+    ids = [article.id for article in parsed.articles]
+    unchanged = set() if rebuild else copies.unchanged(parsed.key, ids, digests)
+    kept: set[str] = set()
+    elsewhere: set[str] = set()
+    replaced: set[str] = set()
+    duplicates: dict[int, str] = {}
+    sigs = signatures(parsed)
+    for n, article_id in enumerate(ids):
+        holder = None if rebuild else copies.file_of(article_id)
+        if article_id in progress.seen:
+            duplicates[n] = parsed.key
+        elif article_id in claimed:
+            duplicates[n] = claimed[article_id]
+        elif holder not in (None, parsed.key) and holder not in changing:
+            duplicates[n] = holder
+        else:
+            progress.seen.add(article_id)
+            claimed[article_id] = parsed.key
+            if article_id in unchanged:
+                kept.add(article_id)
+                continue
+            if holder == parsed.key:
+                replaced.add(article_id)
+            elif holder is not None:
+                elsewhere.add(article_id)  # moved here from a file this run changes
+            copies.put(parsed.articles[n], parsed.key, sigs[n], digests[n])
+    return Registered(documents, kept, set(), elsewhere, duplicates), replaced
+
+
+def finish_stream(key: str, copies: CopyStore, progress: StreamProgress) -> set[str]:
+    """The file's articles the index holds that none of its parts has: forgotten, to delete."""
+    if progress.incomplete:
+        return set()
+    return copies.drop_file(key, keep=progress.seen)
+
+
 def load_copies(ix, index_dir: str, manifest: Manifest, rebuild: bool) -> CopyStore:
     """The signatures of the indexed articles: the sidecar, or rebuilt from the stored bodies
     when it does not describe the index as committed (a run died between commit and save)."""

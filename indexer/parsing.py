@@ -29,8 +29,18 @@ from indexer.dedupe import prepare_signatures, signature
 from indexer.errors import ParseError
 from indexer.manifest import FileState
 from indexer.model import Article
-from indexer.readers import Source, parse_source, read_regular_file, unpack
+from indexer.readers import (
+    RECORD_IDENTITY,
+    Source,
+    get_reader,
+    identity_key,
+    make_id,
+    parse_source,
+    read_regular_file,
+    unpack,
+)
 from indexer.storage.pool import exit_reason
+from indexer.streams import Part, file_parts, file_sha1, part_source, stream_format
 
 PARSE_CHUNK = 8  # files a parsing process takes at a time
 PARSE_CHUNK_BYTES = 16 * 1024 * 1024  # and at most this many bytes (a larger file goes alone)
@@ -50,6 +60,11 @@ class ParsedFile:
     articles: list[Article]
     errors: list[ParseError]
     signatures: list[Any] = field(default_factory=list)  # MinHash of each article's body
+    # A file read as a stream (indexer/streams.py) comes in parts, in order: each with the
+    # file's state, the last marked; its ids number on from part to part (`renumber`).
+    streamed: bool = False
+    part: int = 0
+    last: bool = True
 
 
 def parse_for_index(path: str) -> ParsedFile:
@@ -87,6 +102,57 @@ def parse_for_index(path: str) -> ParsedFile:
         return ParsedFile(path, key, None, [], [ParseError(path, reason)])
     state.articles = len(articles)
     return ParsedFile(path, key, state, articles, errors, signatures)
+
+
+def parse_part(path: str, fmt: str, part: Part, state: FileState) -> ParsedFile:
+    """Parse one part of a file read as a stream (runs in a worker process), within
+    PARSE_SECONDS; a failure is this part's error: the file's other parts are parsed, and
+    its articles indexed before stay (the stream is incomplete: `last` with no state)."""
+    key = os.path.abspath(path)
+    articles: list[Article] = []
+    errors: list[ParseError] = []
+    where = f"the part from line {part.first_line}" if fmt != "warc" else f"offset {part.offset}"
+    try:
+        with time_limit(PARSE_SECONDS):
+            source = part_source(path, part, fmt)
+            for item in parse_source(source, get_reader(fmt)):
+                (errors if isinstance(item, ParseError) else articles).append(item)  # type: ignore[arg-type]
+            signatures = [signature(article.body or "") for article in articles]
+    except Exception as exc:
+        if isinstance(exc, ParseTimeout):
+            reason = f"parsing {where} took longer than {PARSE_SECONDS} s, skipped"
+        elif isinstance(exc, MemoryError):
+            reason = f"out of memory parsing {where}"
+        else:
+            reason = f"{where} cannot be parsed ({type(exc).__name__}: {exc})"
+        return _failed_part(path, part, ParseError(path, reason))
+    return ParsedFile(path, key, state, articles, errors, signatures, True, part.number, part.last)
+
+
+def _failed_part(path: str, part: Part, error: ParseError) -> ParsedFile:
+    """A part whose records are unknown: its file's stream is incomplete, so the file keeps
+    the articles indexed from it and is read again by the next run (no state)."""
+    return ParsedFile(
+        path, os.path.abspath(path), None, [], [error], [], True, part.number, part.last
+    )
+
+
+def renumber(parsed: ParsedFile, earlier: dict[str, int]) -> None:
+    """Ids of a part's records that have none of their own, numbered on from the file's
+    earlier parts: the second record of one identity is `#2` whichever part it is in, as when
+    the file is read whole (`readers.record_key`). `earlier`: identity -> records so far."""
+    here: dict[str, int] = {}
+    for article in parsed.articles:
+        found = article.__dict__.pop(RECORD_IDENTITY, None)
+        if found is None:
+            continue
+        identity, n = found
+        before = earlier.get(identity, 0)
+        if before:
+            article.id = make_id(identity_key(parsed.key, identity, before + n))
+        here[identity] = max(here.get(identity, 0), n)
+    for identity, n in here.items():
+        earlier[identity] = earlier.get(identity, 0) + n
 
 
 class ParseTimeout(Exception):
@@ -146,68 +212,87 @@ class Parsers:
         self.processes: list[Any] = list((getattr(pool, "_processes", None) or {}).values())
         return pool
 
-    def parse(self, paths: list[str], sizes: list[int]) -> Iterator[ParsedFile]:
-        """The files parsed, in order."""
-        chunks = _chunks(paths, sizes)
-        ahead: deque[tuple[list[str], int, Future[list[ParsedFile]]]] = deque()
+    def parse(self, jobs: Iterator[Job]) -> Iterator[ParsedFile]:
+        """The jobs' files and parts parsed, in order."""
+        ahead: deque[tuple[Job, Future[list[ParsedFile]]]] = deque()
         out_bytes = 0
-        chunk: tuple[list[str], int] | None = None  # taken, not yet out
+        job: Job | None = None  # taken, not yet out
         try:
             while True:
                 try:
                     while len(ahead) < PARSE_AHEAD and (not ahead or out_bytes < PARSE_AHEAD_BYTES):
-                        if (chunk := next(chunks, None)) is None:
+                        if (job := next(jobs, None)) is None:
                             break
-                        files, size = chunk
-                        ahead.append((files, size, self.pool.submit(_parse_chunk, files)))
-                        out_bytes += size
-                        chunk = None
+                        ahead.append((job, self._submit(job)))
+                        out_bytes += job.size
+                        job = None
                     if not ahead:
                         break
-                    files, size, future = ahead[0]
-                    done = self._result(future, PARSE_SECONDS * len(files) + PARSE_GRACE)
+                    first, future = ahead[0]
+                    done = self._result(future, PARSE_SECONDS * first.count + PARSE_GRACE)
                 except Exception as exc:  # a process died or hung; or a result not sent back
-                    suspects = [path for files, _, _ in ahead for path in files]
-                    if chunk is not None:
-                        suspects += chunk[0]
-                        chunk = None
-                    for _, _, dropped in ahead:
-                        dropped.cancel()  # parsed again below, one file at a time
+                    suspects = [taken for taken, _ in ahead]
+                    if job is not None:
+                        suspects.append(job)
+                        job = None
+                    for _, dropped in ahead:
+                        dropped.cancel()  # parsed again below, one file or part at a time
                     ahead.clear()
                     out_bytes = 0
                     yield from self._one_by_one(suspects, broke=exc)
                     continue
                 ahead.popleft()
-                out_bytes -= size
+                out_bytes -= first.size
                 yield from done
         finally:
-            for _, _, future in ahead:
+            for _, future in ahead:
                 future.cancel()
         self.pool.shutdown()  # all parsed: the processes end before an indexing one is forked
 
-    def _one_by_one(self, paths: list[str], broke: BaseException) -> Iterator[ParsedFile]:
+    def _submit(self, job: Job) -> Future[list[ParsedFile]]:
+        if job.done is not None:
+            ready: Future[list[ParsedFile]] = Future()
+            ready.set_result(job.done)
+            return ready
+        if job.part is not None:
+            return self.pool.submit(_parse_part_job, job.part)
+        return self.pool.submit(_parse_chunk, job.paths)
+
+    def _one_by_one(self, jobs: list[Job], broke: BaseException) -> Iterator[ParsedFile]:
         """After the pool broke, or a batch's result failed to come back (`broke`): the files
-        that were out parsed one at a time (by new processes if those died); one that fails
-        again (its process dies, runs out of time, or its result cannot be sent back, as
-        when memory runs out) fails alone with the reason."""
+        and parts that were out parsed one at a time (by new processes if those died); one
+        that fails again (its process dies, runs out of time, or its result cannot be sent
+        back, as when memory runs out) fails alone with the reason."""
         if isinstance(broke, (BrokenProcessPool, FutureTimeout)):
             self._replace(stuck=isinstance(broke, FutureTimeout))
-        for path in paths:
-            try:
-                future = self.pool.submit(_parse_chunk, [path])
-                yield from self._result(future, PARSE_SECONDS + PARSE_GRACE)
-            except Exception as exc:
-                lost = isinstance(exc, (BrokenProcessPool, FutureTimeout))
-                died = self._replace(stuck=isinstance(exc, FutureTimeout)) if lost else ""
-                if isinstance(exc, FutureTimeout):
-                    reason = f"parsing took longer than {PARSE_SECONDS} s, skipped"
-                elif isinstance(exc, BrokenProcessPool):
-                    reason = f"the process parsing it {died}, skipped"
-                elif isinstance(exc, MemoryError):
-                    reason = "out of memory in the process parsing it, skipped"
-                else:
-                    reason = f"its parsing process failed ({type(exc).__name__}: {exc}), skipped"
-                yield ParsedFile(path, os.path.abspath(path), None, [], [ParseError(path, reason)])
+        for job in jobs:
+            if job.done is not None:
+                yield from job.done
+                continue
+            alone = [Job([path], 0) for path in job.paths] if job.part is None else [job]
+            for single in alone:
+                try:
+                    yield from self._result(self._submit(single), PARSE_SECONDS + PARSE_GRACE)
+                except Exception as exc:
+                    yield self._failure(single, exc)
+
+    def _failure(self, job: Job, exc: BaseException) -> ParsedFile:
+        lost = isinstance(exc, (BrokenProcessPool, FutureTimeout))
+        died = self._replace(stuck=isinstance(exc, FutureTimeout)) if lost else ""
+        if isinstance(exc, FutureTimeout):
+            reason = f"parsing took longer than {PARSE_SECONDS} s, skipped"
+        elif isinstance(exc, BrokenProcessPool):
+            reason = f"the process parsing it {died}, skipped"
+        elif isinstance(exc, MemoryError):
+            reason = "out of memory in the process parsing it, skipped"
+        else:
+            reason = f"its parsing process failed ({type(exc).__name__}: {exc}), skipped"
+        if job.part is not None:
+            path, fmt, part, _ = job.part
+            where = f"line {part.first_line}" if fmt != "warc" else f"offset {part.offset}"
+            return _failed_part(path, part, ParseError(path, f"the part from {where}: {reason}"))
+        path = job.paths[0]
+        return ParsedFile(path, os.path.abspath(path), None, [], [ParseError(path, reason)])
 
     def _died(self) -> str:
         codes = [code for p in self.processes if (code := _exit_code(p)) not in (None, 0)]
@@ -279,19 +364,70 @@ def _exit_code(process: Any) -> int | None:
     return process.exitcode
 
 
-def _chunks(paths: list[str], sizes: list[int]) -> Iterator[tuple[list[str], int]]:
-    """Files in order, PARSE_CHUNK at a time and at most PARSE_CHUNK_BYTES (but one), with
-    their bytes."""
+@dataclass
+class Job:
+    """Work for a parsing process: whole files, or one part of a file read as a stream, or
+    an answer known without parsing (`done`)."""
+
+    paths: list[str]
+    size: int  # bytes of the files or the part
+    part: tuple[str, str, Part, FileState] | None = None  # path, format, part, file state
+    done: list[ParsedFile] | None = None
+
+    @property
+    def count(self) -> int:
+        return max(1, len(self.paths))
+
+
+def jobs(paths: list[str], sizes: list[int], known: dict[str, str]) -> Iterator[Job]:
+    """The files in order, PARSE_CHUNK at a time and at most PARSE_CHUNK_BYTES (but one); a
+    container file larger than a part (`streams.stream_format`) in parts. `known`: file key ->
+    the SHA-1 the index has it at, so that a large file touched but not changed is not read
+    in parts."""
     chunk: list[str] = []
     total = 0
     for path, size in zip(paths, sizes, strict=True):
-        if chunk and (len(chunk) >= PARSE_CHUNK or total + size > PARSE_CHUNK_BYTES):
-            yield chunk, total
+        fmt = stream_format(path, size)
+        if fmt is None:
+            if chunk and (len(chunk) >= PARSE_CHUNK or total + size > PARSE_CHUNK_BYTES):
+                yield Job(chunk, total)
+                chunk, total = [], 0
+            chunk.append(path)
+            total += size
+            continue
+        if chunk:
+            yield Job(chunk, total)
             chunk, total = [], 0
-        chunk.append(path)
-        total += size
+        yield from _stream_jobs(path, fmt, known)
     if chunk:
-        yield chunk, total
+        yield Job(chunk, total)
+
+
+def _stream_jobs(path: str, fmt: str, known: dict[str, str]) -> Iterator[Job]:
+    key = os.path.abspath(path)
+    try:
+        st = os.stat(path)
+        state = FileState(st.st_size, st.st_mtime_ns, file_sha1(path))
+    except OSError as exc:
+        error = ParseError(path, exc.strerror or str(exc))
+        yield Job([], 0, done=[ParsedFile(path, key, None, [], [error], streamed=True)])
+        return
+    if known.get(key) == state.sha1:  # touched, not changed: nothing to parse
+        yield Job([], 0, done=[ParsedFile(path, key, state, [], [], streamed=True)])
+        return
+    number = 0
+    try:
+        for part in file_parts(path, fmt):
+            number = part.number + 1
+            yield Job([], len(part.data), part=(path, fmt, part, state))
+    except Exception as exc:  # the file cannot be read on (truncated gzip, broken archive)
+        error = ParseError(path, f"cannot be read on ({type(exc).__name__}: {exc})")
+        failed = _failed_part(path, Part(b"", 0, 0, number, last=True), error)
+        yield Job([], 0, done=[failed])
+
+
+def _parse_part_job(job: tuple[str, str, Part, FileState]) -> list[ParsedFile]:
+    return [parse_part(*job)]
 
 
 def _start_parser() -> None:
@@ -301,13 +437,30 @@ def _start_parser() -> None:
 
 
 def parse_files(
-    paths: list[str], sizes: list[int], parsers: Parsers | None
+    paths: list[str], sizes: list[int], parsers: Parsers | None, known: dict[str, str] | None = None
 ) -> Iterator[ParsedFile]:
-    """The files parsed, in order: by the parsing processes, or here without them."""
+    """The files parsed, in order (a file read as a stream in parts, its ids numbered on):
+    by the parsing processes, or here without them."""
+    work = jobs(paths, sizes, known or {})
     if parsers is None:
-        yield from map(parse_for_index, paths)
+        parsed: Iterator[ParsedFile] = (p for job in work for p in _run_here(job))
     else:
-        yield from parsers.parse(paths, sizes)
+        parsed = parsers.parse(work)
+    identities: dict[str, int] = {}
+    for one in parsed:
+        if one.streamed:
+            if one.part == 0:
+                identities = {}
+            renumber(one, identities)
+        yield one
+
+
+def _run_here(job: Job) -> list[ParsedFile]:
+    if job.done is not None:
+        return job.done
+    if job.part is not None:
+        return _parse_part_job(job.part)
+    return _parse_chunk(job.paths)
 
 
 def _parse_chunk(paths: list[str]) -> list[ParsedFile]:

@@ -25,8 +25,18 @@ from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 from whoosh.writing import CLEAR
 
+from indexer import streams
 from indexer.children import ReindexLock
-from indexer.copies import Registered, cluster_first, load_copies, register, replaces
+from indexer.copies import (
+    Registered,
+    StreamProgress,
+    cluster_first,
+    finish_stream,
+    load_copies,
+    register,
+    register_part,
+    replaces,
+)
 from indexer.dedupe import CopyStore, rewrite_clusters
 from indexer.errors import (
     IndexBusy,
@@ -205,12 +215,19 @@ def _apply(
     manifest.copies = copies
     todo = plan.todo
     olds = {os.path.abspath(p): old for p, old in todo}
-    parsed_files: Iterable[ParsedFile] = parse_files([p for p, _ in todo], plan.sizes, parsers)
+    known = {} if rebuild else {key: old.sha1 for key, old in olds.items() if old is not None}
+    parsed_files: Iterable[ParsedFile] = parse_files(
+        [p for p, _ in todo], plan.sizes, parsers, known
+    )
+    in_parts: dict[str, StreamProgress] = {}  # files read as streams, while their parts come
     for key in gone:  # forgotten here, deleted from the index by the writer below
         copies.drop_file(key)
         summary.removed += manifest.files.pop(key).articles
     clustered = (
-        not rebuild and len(todo) <= ONE_COMMIT_FILES and sum(plan.sizes) <= ONE_COMMIT_BYTES
+        not rebuild
+        and len(todo) <= ONE_COMMIT_FILES
+        and sum(plan.sizes) <= ONE_COMMIT_BYTES
+        and max(plan.sizes, default=0) <= streams.STREAM_BYTES  # a file in parts: as it comes
     )
     registered: dict[str, Registered] = {}
     others: dict[str, str] = {}
@@ -232,19 +249,28 @@ def _apply(
             with ix.searcher() as searcher:
                 rewrite_clusters(searcher, writer, others)
         for parsed in parsed_files:
-            pending += _write_file(
-                writer,
-                parsed,
-                olds.get(parsed.key),
-                manifest,
-                summary,
-                rebuild,
-                claimed,
-                olds,
-                registered.get(parsed.key),
-            )
+            old = olds.get(parsed.key)
+            if parsed.streamed and (parsed.state is None or replaces(parsed, old, rebuild)):
+                stream = in_parts.setdefault(parsed.key, StreamProgress())
+                pending += _write_part(
+                    writer, parsed, old, manifest, summary, rebuild, claimed, olds, stream
+                )
+                if parsed.last:
+                    del in_parts[parsed.key]
+            else:
+                pending += _write_file(
+                    writer,
+                    parsed,
+                    old,
+                    manifest,
+                    summary,
+                    rebuild,
+                    claimed,
+                    olds,
+                    registered.get(parsed.key),
+                )
             pending_bytes += sum(len(a.body) + len(a.title or "") for a in parsed.articles)
-            if progress:
+            if progress and parsed.last:
                 progress(1)
             if (pending >= COMMIT_EVERY or pending_bytes >= COMMIT_EVERY_BYTES) and not clustered:
                 _commit(writer, manifest, index_dir, clear=first_commit)
@@ -374,7 +400,7 @@ def _write_file(
                 writer.delete_by_term("article", article_id)
         else:
             writer.delete_by_term("file", file_term(parsed.key))
-    written = 0
+    written = updated = 0
     for n, (article, docs) in enumerate(zip(parsed.articles, registered.documents, strict=True)):
         if n in registered.duplicates:
             holder = registered.duplicates[n]
@@ -393,21 +419,93 @@ def _write_file(
         for doc in docs:
             writer.add_document(**doc, cluster=cluster)
         written += 1
+        if article.id in registered.dropped or article.id in registered.elsewhere:
+            updated += 1  # a new version of an article the index had
     summary.unchanged += len(registered.kept)
     ids = {article.id for article in parsed.articles}
     summary.removed += sum(  # records gone from the file (not moved to another one)
         1 for a in registered.dropped if a not in ids and copies.file_of(a) is None
     )
-    if old is not None:
-        summary.updated += written
-    else:
-        summary.added += written
+    summary.updated += updated
+    summary.added += written - updated
     parsed.state.articles = written + len(registered.kept)
     parsed.state.duplicates = len(registered.duplicates)  # tried again by the next run
     if parsed.state.articles:
         manifest.files[parsed.key] = parsed.state
     else:
         manifest.files.pop(parsed.key, None)
+    return written
+
+
+def _write_part(
+    writer,
+    parsed: ParsedFile,
+    old: FileState | None,
+    manifest: Manifest,
+    summary: ReindexSummary,
+    rebuild: bool,
+    claimed: dict[str, str],
+    changing: dict[str, FileState | None],
+    stream: StreamProgress,
+) -> int:
+    """Write one part of a file read as a stream (indexer/streams.py): its new and changed
+    articles, each replacing its previous version by id; with the last part, the file's
+    articles no part had are deleted and its state recorded. A commit between parts leaves
+    the index and the copy store agreeing article by article, and the manifest with the
+    file's previous state: an interrupted run's next one reads the file again and rewrites
+    only what is not yet written. A part that failed leaves the stream incomplete: the
+    file's other indexed articles stay, and it is read again next run."""
+    summary.errors.extend(parsed.errors)
+    summary.failed += len(parsed.errors)
+    copies = manifest.copies or CopyStore()
+    written = updated = 0
+    if parsed.state is None:
+        stream.incomplete = True
+    else:
+        registered, replaced = register_part(parsed, copies, rebuild, claimed, changing, stream)
+        for n, (article, docs) in enumerate(
+            zip(parsed.articles, registered.documents, strict=True)
+        ):
+            if n in registered.duplicates:
+                holder = registered.duplicates[n]
+                where = "earlier in this file" if holder == parsed.key else f"also in {holder}"
+                summary.errors.append(
+                    ParseError(
+                        parsed.path, f"duplicate article id {article.id!r} ({where}), skipped"
+                    )
+                )
+                summary.failed += 1
+                stream.duplicates += 1
+                continue
+            if article.id in registered.kept:
+                continue
+            if not rebuild and (article.id in replaced or article.id in registered.elsewhere):
+                writer.delete_by_term("article", article.id)  # and its quote records
+            cluster = copies.cluster_of(article.id) or article.id
+            for doc in docs:
+                writer.add_document(**doc, cluster=cluster)
+            written += 1
+            if article.id in replaced or article.id in registered.elsewhere:
+                updated += 1  # a new version of an article the index had
+        stream.kept += len(registered.kept)
+        stream.written += written
+        summary.unchanged += len(registered.kept)
+        summary.updated += updated
+        summary.added += written - updated
+    if parsed.last:
+        dropped = finish_stream(parsed.key, copies, stream)
+        if not rebuild:
+            for article_id in sorted(dropped):
+                writer.delete_by_term("article", article_id)
+        summary.removed += sum(1 for a in dropped if copies.file_of(a) is None)
+        if stream.incomplete or parsed.state is None:
+            return written  # the manifest keeps the file's previous state: read again next run
+        parsed.state.articles = stream.written + stream.kept
+        parsed.state.duplicates = stream.duplicates
+        if parsed.state.articles:
+            manifest.files[parsed.key] = parsed.state
+        else:
+            manifest.files.pop(parsed.key, None)
     return written
 
 

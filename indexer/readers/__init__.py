@@ -50,6 +50,10 @@ class Source:
     path: str
     data: bytes
     key: str  # absolute path: the base of stable article ids
+    # Where `data` starts in its file, when it is one part of a file read as a stream
+    # (indexer/streams.py): its first line's number, its first byte's offset (decompressed)
+    first_line: int = 1
+    offset: int = 0
 
     @property
     def name(self) -> str:
@@ -198,11 +202,12 @@ def _looks_binary(data: bytes) -> bool:
     return control > len(head) * 0.05
 
 
-def parse_source(source: Source) -> Iterator[Article | ParseError]:
+def parse_source(source: Source, reader: Reader | None = None) -> Iterator[Article | ParseError]:
     """Articles of one source, with ids and paths filled in, their text cleaned
     (`model.clean_article`). A reader that fails on the source stops with a ParseError for
-    the file after the articles it gave; each record of a many-record format fails alone."""
-    reader = detect(source)
+    the file after the articles it gave; each record of a many-record format fails alone.
+    `reader`: the file's, when the source is one part of it (its format told from its head)."""
+    reader = reader or detect(source)
     many = getattr(reader, "many_records", False)
     limit = getattr(reader, "max_bytes", MAX_ARTICLE_BYTES)
     if len(source.data) > limit:
@@ -285,6 +290,16 @@ def record_key(file_key: str, article: Article, seen: dict[str, int]) -> str:
     else:
         identity = "body\x00" + " ".join(article.body.split())
     n = seen[identity] = seen.get(identity, 0) + 1
+    # kept for a file read in parts, whose later parts number on (indexer/parsing.py)
+    article.__dict__[RECORD_IDENTITY] = (identity, n)
+    return identity_key(file_key, identity, n)
+
+
+RECORD_IDENTITY = "_record_identity"
+
+
+def identity_key(file_key: str, identity: str, n: int) -> str:
+    """The id key of the n-th record of a file with this identity (see `record_key`)."""
     digest = make_id(identity)
     return f"{file_key}#{digest}" if n == 1 else f"{file_key}#{digest}#{n}"
 

@@ -52,8 +52,12 @@ class CsvReader:
         dialect = csv.excel_tab if "\t" in text.split("\n", 1)[0] else csv.excel
         rows = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
         columns = _columns(rows.fieldnames or [])
+        end = rows.line_num  # the line the previous row (or the header) ended on
         for row in rows:
-            line = rows.line_num
+            # the row's first line (a quoted field may hold line breaks); in a part of a file
+            # read as a stream, the part's header stands for the file's
+            line = end + 1 + source.first_line - 1
+            end = rows.line_num
             values = {f: (row.get(c) or "").strip() for f, c in columns.items()}
             if not values.get("title") and not values.get("url"):
                 yield ParseError(source.path, "row with neither a title nor a URL", line=line)

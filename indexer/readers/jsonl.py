@@ -141,7 +141,7 @@ def _lines(source: Source) -> Iterator[tuple[int, bytes]]:
     data = source.data
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         data = source.text().encode("utf-8", "surrogatepass")
-    start, lineno, size = 0, 0, len(data)
+    start, lineno, size = 0, source.first_line - 1, len(data)
     while start < size:
         end = data.find(b"\n", start)
         if end < 0:

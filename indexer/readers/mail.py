@@ -44,7 +44,7 @@ class MailReader:
 
     def read(self, source: Source) -> Iterator[Article | ParseError]:
         """Each message's article; a ParseError naming the message for one with no text."""
-        for n, message in enumerate(_messages(source), start=1):
+        for n, message in enumerate(_messages(source), start=source.first_line):
             try:
                 article = _article(source, message, n)
             except ParseError as exc:

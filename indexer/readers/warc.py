@@ -6,9 +6,8 @@ field's library), with the record's target URI as the page's URL when the page n
 the record's date as the date when the page gives none. A record the HTML reader finds no
 article in is reported as `FILE#offset: reason`; the other records are skipped.
 
-Work in progress (issue #22): the archive is read from memory like any file, under the file
-size cap; streaming it record by record, in bounded memory and on every core, comes with the
-streaming of container formats.
+An archive larger than a part (indexer/streams.py) is read as a stream: whole records, a part
+at a time, each part parsed by a parsing process; offsets are the record's in the file.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ class WarcReader:
                 if record.rec_type != "response" or not _is_html(record):
                     continue
                 payload = record.content_stream().read()  # before the offset, which skips it
-                offset = records.get_record_offset()
+                offset = source.offset + records.get_record_offset()
                 uri = record.rec_headers.get_header("WARC-Target-URI") or ""
                 page = Source(f"{source.path}#{offset}", payload, source.key)
                 try:
