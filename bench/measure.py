@@ -45,18 +45,33 @@ def _rss(pid: int) -> int:
     return 0
 
 
-class RssSampler:
-    """Peak of the summed RSS of a process and its descendants, sampled every 50 ms."""
+def _pss(pid: int) -> int:
+    """A process's proportional set size: its private pages, and its share of the pages it
+    shares (forked processes share their parent's pages until written, which RSS counts in
+    each of them)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
-    def __init__(self, pid: int) -> None:
+
+class RssSampler:
+    """Peak of the summed RSS (or, `proportional`, PSS) of a process and its descendants,
+    sampled every 50 ms."""
+
+    def __init__(self, pid: int, proportional: bool = False) -> None:
         self.pid, self.peak = pid, 0
+        self._size = _pss if proportional else _rss
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_rss(p) for p in _tree(self.pid)))
+            self.peak = max(self.peak, sum(self._size(p) for p in _tree(self.pid)))
             self._stop.wait(0.05)
 
     def stop(self) -> int:
@@ -72,13 +87,13 @@ class Run:
     output: str
 
 
-def measured(cmd: list[str], env: dict[str, str] | None = None) -> Run:
-    """Run a command to completion; wall time and peak RSS of its process tree."""
+def measured(cmd: list[str], env: dict[str, str] | None = None, proportional: bool = False) -> Run:
+    """Run a command to completion; wall time and peak RSS (or PSS) of its process tree."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO
     )
-    sampler = RssSampler(proc.pid)
+    sampler = RssSampler(proc.pid, proportional)
     output, _ = proc.communicate()
     seconds = time.perf_counter() - start
     peak = sampler.stop()

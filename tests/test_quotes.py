@@ -513,3 +513,16 @@ def test_polnear_quote_f1(polnear_scores: dict[str, float]) -> None:
 )
 def test_polnear_quote_precision(polnear_scores: dict[str, float]) -> None:
     assert polnear_scores["quote precision"] >= 0.97, polnear_scores
+
+
+def test_a_common_word_before_a_name_met_before_is_the_same_person() -> None:
+    """Earnings tables run words into names ("Year Shr", "REUTER Shr", "Mths Shr"): the cast
+    kept two people named "Shr" and failed on the record (KeyError), found by the 600 MB
+    stream benchmark (bench/stream_memory.py)."""
+    body = (
+        "Shr loss eight cts vs profit 10 cts. Year Shr loss five cts vs profit 22 cts.\n\n"
+        "REUTER Shr one ct vs two cts. Mths Shr loss nine cts, a spokesman said, "
+        '"we are not worried about it at all".'
+    )
+    (quote,) = extract_quotes(body)
+    assert quote.text == "we are not worried about it at all"

@@ -161,7 +161,9 @@ class Cast:
         given with a title (`titled`) is a person's unless its words say otherwise."""
         person = self._by_name.get(name) or self._aliases.get(name)
         if person is None:
-            name = self._without_opener(name)
+            name = self._without_opener(name)  # "Year Shr" may be the "Shr" met before
+            person = self._by_name.get(name) or self._aliases.get(name)
+        if person is None:
             person = self._new_or_renamed(titled, name)
         elif titled and not person.is_person and not person.never_speaks:
             person.is_person = not name_facts(name).non_person
