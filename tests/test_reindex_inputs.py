@@ -282,7 +282,8 @@ def test_duplicate_ids_are_reported_and_counted_as_the_index_holds_them(tmp_path
     assert "also in" in newsdesk("reindex", "--index", str(index_dir)).stderr
     (corpus / "a.jsonl").unlink()  # x1 is free: the first file that has it now takes it
     proc = newsdesk("reindex", "--index", str(index_dir))
-    assert proc.stdout.startswith("0 added, 1 updated, 1 removed, 1 failed, 1 unchanged")
+    # b.jsonl's x1 is new to the index ("B", added) and a.jsonl's is gone ("A", removed)
+    assert proc.stdout.startswith("1 added, 0 updated, 1 removed, 1 failed, 1 unchanged")
     assert titles(index_dir) == {"B", "Y"}
     full = tmp_path / "full"
     newsdesk("reindex", str(corpus), "--index", str(full))
