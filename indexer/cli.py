@@ -17,7 +17,8 @@ from typing import Any
 import click
 
 from indexer.errors import NewsdeskError, ParseError
-from indexer.readers import parse_file, walk_corpus
+from indexer.parsing import parse_file_in_parts
+from indexer.readers import walk_corpus
 
 DEFAULT_INDEX = "index"
 index_option = click.option(
@@ -91,7 +92,7 @@ def _parse_all(paths: tuple[str, ...]) -> Iterator:
         if isinstance(path, ParseError):
             yield path
         else:
-            yield from parse_file(path)
+            yield from parse_file_in_parts(path)
 
 
 @main.command()

@@ -35,6 +35,7 @@ from indexer.readers import (
     get_reader,
     identity_key,
     make_id,
+    parse_file,
     parse_source,
     read_regular_file,
     unpack,
@@ -453,6 +454,29 @@ def parse_files(
                 identities = {}
             renumber(one, identities)
         yield one
+
+
+def parse_file_in_parts(path: str) -> Iterator[Article | ParseError]:
+    """`readers.parse_file` for `newsdesk parse`: a container file larger than a part is read
+    as a stream, as a reindex reads it (its articles and errors the same), the others whole."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0
+    fmt = stream_format(path, size)
+    if fmt is None:
+        yield from parse_file(path)
+        return
+    identities: dict[str, int] = {}
+    state = FileState(size, 0, "")
+    try:
+        for part in file_parts(path, fmt):
+            parsed = parse_part(path, fmt, part, state)
+            renumber(parsed, identities)
+            yield from parsed.articles
+            yield from parsed.errors
+    except Exception as exc:  # the file cannot be read on (truncated gzip, broken archive)
+        yield ParseError(path, f"cannot be read on ({type(exc).__name__}: {exc})")
 
 
 def _run_here(job: Job) -> list[ParsedFile]:

@@ -221,3 +221,22 @@ def test_a_mailbox_read_in_parts_names_messages_by_their_number(
     assert summary.added == len(expected) == 59
     assert [str(e) for e in summary.errors] == errors
     assert "message 42" in errors[0]
+
+
+def test_parse_reads_a_large_export_in_parts_as_reindex_does(
+    tmp_path: Path, small_parts: None
+) -> None:
+    from click.testing import CliRunner
+
+    from indexer.cli import main
+
+    lines = [json.dumps(record(n)) for n in range(80)]
+    lines[30] = "not json"
+    lines[60] = json.dumps(record(3))  # the same URL again: "#2"
+    export = write_lines(tmp_path / "export.jsonl", lines)
+    expected, errors = whole(export)
+    result = CliRunner().invoke(main, ["parse", str(export)])
+    assert result.exit_code == 1
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(a["id"], a["title"]) for a in printed] == expected
+    assert sorted(result.stderr.splitlines()) == errors
