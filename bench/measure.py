@@ -35,27 +35,26 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _rss(pid: int) -> int:
+def _status(path: str, key: str) -> int:
+    """A size in bytes from a /proc file's `key:` line (in kB there), 0 when it is gone."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(key):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
     return 0
+
+
+def _rss(pid: int) -> int:
+    return _status(f"/proc/{pid}/status", "VmRSS:")
 
 
 def _pss(pid: int) -> int:
     """A process's proportional set size: its private pages, and its share of the pages it
     shares (forked processes share their parent's pages until written, which RSS counts in
     each of them)."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    return _status(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 class RssSampler:

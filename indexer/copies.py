@@ -67,39 +67,11 @@ def register(
     already (`claimed`: id -> file), another in the same file has, or a file the index
     holds and this run does not change still has, is a duplicate: not written, and reported
     by `_write_file`. An id whose file changes in this run moves with its article."""
-    documents = [article_documents(article, parsed.key) for article in parsed.articles]
-    digests = [documents_digest(docs) for docs in documents]
-    ids = [article.id for article in parsed.articles]
-    unchanged = set() if rebuild else copies.unchanged(parsed.key, ids, digests)
-    changing = changing or {}
-    here: set[str] = set()
-    kept: set[str] = set()
-    elsewhere: set[str] = set()
-    duplicates: dict[int, str] = {}
-    taken: list[int] = []
-    for n, article_id in enumerate(ids):
-        holder = None if rebuild else copies.file_of(article_id)
-        if article_id in here:
-            duplicates[n] = parsed.key
-        elif article_id in claimed:
-            duplicates[n] = claimed[article_id]
-        elif holder not in (None, parsed.key) and holder not in changing:
-            duplicates[n] = holder
-        else:
-            here.add(article_id)
-            if article_id in unchanged:
-                kept.add(article_id)
-            else:
-                taken.append(n)
-                if holder not in (None, parsed.key):
-                    elsewhere.add(article_id)  # moved here from a file this run changes
-    for article_id in here:
-        claimed[article_id] = parsed.key
-    dropped = copies.drop_file(parsed.key, keep=kept)
-    sigs = signatures(parsed)
-    for n in taken:
-        copies.put(parsed.articles[n], parsed.key, sigs[n], digests[n])
-    return Registered(documents, kept, dropped, elsewhere, duplicates)
+    progress = StreamProgress()
+    registered, replaced = register_part(parsed, copies, rebuild, claimed, changing or {}, progress)
+    # the file's previous versions of its changed articles, and its articles no longer in it
+    registered.dropped = replaced | copies.drop_file(parsed.key, keep=progress.seen)
+    return registered
 
 
 @dataclass

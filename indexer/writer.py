@@ -400,6 +400,33 @@ def _write_file(
                 writer.delete_by_term("article", article_id)
         else:
             writer.delete_by_term("file", file_term(parsed.key))
+    previous = registered.dropped | registered.elsewhere  # versions the index had
+    written, updated = _add_articles(
+        writer, parsed, registered, copies, summary, registered.elsewhere, previous
+    )
+    summary.unchanged += len(registered.kept)
+    ids = {article.id for article in parsed.articles}
+    summary.removed += sum(  # records gone from the file (not moved to another one)
+        1 for a in registered.dropped if a not in ids and copies.file_of(a) is None
+    )
+    summary.updated += updated
+    summary.added += written - updated
+    _record(manifest, parsed, written + len(registered.kept), len(registered.duplicates))
+    return written
+
+
+def _add_articles(
+    writer,
+    parsed: ParsedFile,
+    registered: Registered,
+    copies: CopyStore,
+    summary: ReindexSummary,
+    delete: set[str],
+    previous: set[str],
+) -> tuple[int, int]:
+    """Write a file's (or part's) registered articles: duplicates reported and skipped, kept
+    ones left as they are, those in `delete` first deleted by id (with their quote records).
+    Returns the articles written, and how many of them are new versions of `previous` ones."""
     written = updated = 0
     for n, (article, docs) in enumerate(zip(parsed.articles, registered.documents, strict=True)):
         if n in registered.duplicates:
@@ -412,29 +439,26 @@ def _write_file(
             continue
         if article.id in registered.kept:
             continue
-        if article.id in registered.elsewhere:
-            # The article and every quote record of its previous version, in another file.
+        if article.id in delete:
             writer.delete_by_term("article", article.id)
         cluster = copies.cluster_of(article.id) or article.id
         for doc in docs:
             writer.add_document(**doc, cluster=cluster)
         written += 1
-        if article.id in registered.dropped or article.id in registered.elsewhere:
-            updated += 1  # a new version of an article the index had
-    summary.unchanged += len(registered.kept)
-    ids = {article.id for article in parsed.articles}
-    summary.removed += sum(  # records gone from the file (not moved to another one)
-        1 for a in registered.dropped if a not in ids and copies.file_of(a) is None
-    )
-    summary.updated += updated
-    summary.added += written - updated
-    parsed.state.articles = written + len(registered.kept)
-    parsed.state.duplicates = len(registered.duplicates)  # tried again by the next run
-    if parsed.state.articles:
+        updated += article.id in previous
+    return written, updated
+
+
+def _record(manifest: Manifest, parsed: ParsedFile, articles: int, duplicates: int) -> None:
+    """A written file's state in the manifest: the articles the index holds from it (so that
+    later runs count them right), its duplicates (tried again by the next run)."""
+    assert parsed.state is not None
+    parsed.state.articles = articles
+    parsed.state.duplicates = duplicates
+    if articles:
         manifest.files[parsed.key] = parsed.state
     else:
         manifest.files.pop(parsed.key, None)
-    return written
 
 
 def _write_part(
@@ -463,30 +487,12 @@ def _write_part(
         stream.incomplete = True
     else:
         registered, replaced = register_part(parsed, copies, rebuild, claimed, changing, stream)
-        for n, (article, docs) in enumerate(
-            zip(parsed.articles, registered.documents, strict=True)
-        ):
-            if n in registered.duplicates:
-                holder = registered.duplicates[n]
-                where = "earlier in this file" if holder == parsed.key else f"also in {holder}"
-                summary.errors.append(
-                    ParseError(
-                        parsed.path, f"duplicate article id {article.id!r} ({where}), skipped"
-                    )
-                )
-                summary.failed += 1
-                stream.duplicates += 1
-                continue
-            if article.id in registered.kept:
-                continue
-            if not rebuild and (article.id in replaced or article.id in registered.elsewhere):
-                writer.delete_by_term("article", article.id)  # and its quote records
-            cluster = copies.cluster_of(article.id) or article.id
-            for doc in docs:
-                writer.add_document(**doc, cluster=cluster)
-            written += 1
-            if article.id in replaced or article.id in registered.elsewhere:
-                updated += 1  # a new version of an article the index had
+        previous = replaced | registered.elsewhere  # versions the index had
+        delete = set() if rebuild else previous
+        written, updated = _add_articles(
+            writer, parsed, registered, copies, summary, delete, previous
+        )
+        stream.duplicates += len(registered.duplicates)
         stream.kept += len(registered.kept)
         stream.written += written
         summary.unchanged += len(registered.kept)
@@ -500,12 +506,7 @@ def _write_part(
         summary.removed += sum(1 for a in dropped if copies.file_of(a) is None)
         if stream.incomplete or parsed.state is None:
             return written  # the manifest keeps the file's previous state: read again next run
-        parsed.state.articles = stream.written + stream.kept
-        parsed.state.duplicates = stream.duplicates
-        if parsed.state.articles:
-            manifest.files[parsed.key] = parsed.state
-        else:
-            manifest.files.pop(parsed.key, None)
+        _record(manifest, parsed, stream.written + stream.kept, stream.duplicates)
     return written
 
 
