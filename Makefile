@@ -42,7 +42,7 @@ pytest: install-dev
 WHOOSH27 := .venv-whoosh27
 WHOOSH27_TESTS := tests/test_storage_contract.py tests/test_codec.py tests/test_segment.py \
 	tests/test_engine.py tests/test_search_request.py tests/test_search_results.py \
-	tests/test_search_handle.py tests/test_writer.py
+	tests/test_search_handle.py tests/test_writer.py tests/test_merging.py
 
 $(WHOOSH27)/bin/python: pyproject.toml
 	rm -rf $(WHOOSH27)

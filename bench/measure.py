@@ -86,17 +86,24 @@ class Run:
     output: str
 
 
-def measured(cmd: list[str], env: dict[str, str] | None = None, proportional: bool = False) -> Run:
-    """Run a command to completion; wall time and peak RSS (or PSS) of its process tree."""
+def measured(
+    cmd: list[str],
+    env: dict[str, str] | None = None,
+    proportional: bool = False,
+    cwd: Path = REPO,
+    ok: tuple[int, ...] = (0,),
+) -> Run:
+    """Run a command to completion; wall time and peak RSS (or PSS) of its process tree.
+    An exit status not in `ok` ends the benchmark."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd
     )
     sampler = RssSampler(proc.pid, proportional)
     output, _ = proc.communicate()
     seconds = time.perf_counter() - start
     peak = sampler.stop()
-    if proc.returncode:
+    if proc.returncode not in ok:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-3000:]}")
     return Run(seconds, peak, output.strip())
 
@@ -119,11 +126,11 @@ def free_port() -> int:
 class Server:
     """A server process on loopback, its RSS sampled from start to stop."""
 
-    def __init__(self, cmd: list[str], port: int, probe: str, log: Path) -> None:
+    def __init__(self, cmd: list[str], port: int, probe: str, log: Path, cwd: Path = REPO) -> None:
         self.port = port
         self.log = log.open("w")
         self.proc = subprocess.Popen(
-            cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True
+            cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True
         )
         self.sampler = RssSampler(self.proc.pid)
         self.startup = wait_until_up(port, probe)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import math
 import os
 import re
 import shutil
@@ -49,20 +50,23 @@ from indexer.parsing import ParsedFile, Parsers, parse_files
 from indexer.plan import Plan, ReindexSummary, display, plan_run, under
 from indexer.schema import SCHEMA, file_term
 from indexer.storage.codec import NewsdeskCodec
+from indexer.storage.merging import merge_segments, streamable
 from indexer.storage.pool import NewsdeskMpWriter, NewsdeskWriter
 from indexer.storage.toc import remove_uncommitted
 
-# Articles per intermediate commit: bounds the work an interrupt loses (minutes of a build).
-# Each commit leaves a segment per indexing process, and every term a search reads is looked
-# up in each: fewer, larger commits made searches faster and the build no slower, for more
-# postings held between commits (a higher peak: docs/benchmarks.md, "Measurements behind the
-# design").
+# The window of a build between two commits: at most COMMIT_EVERY articles or
+# COMMIT_EVERY_BYTES characters of their text, whichever comes first. It bounds the work an
+# interrupt loses and the postings the indexing processes hold (Lucene's RAM buffer): a
+# reindex of gigabytes holds no more than one of 20 MB. Each commit leaves a segment per
+# indexing process, and every term a search reads is looked up in each: `merge_tiers` keeps
+# them few (docs/benchmarks.md, "Measurements behind the design").
 COMMIT_EVERY = 50_000
+COMMIT_EVERY_BYTES = 16 * 1024 * 1024
 SMALL_SEGMENT = 5_000  # documents: a segment under this is an update's, merged with the others
 SMALL_SEGMENTS_KEPT = 6  # small segments left as they are (each costs searches a little)
+MERGE_FACTOR = 8  # segments of one size tier merged into one (merge_tiers)
 PARALLEL_WRITE_ARTICLES = 200  # an update writing this many is written by a process per core
 ONE_COMMIT_FILES = 2_000  # an update of at most this many files is parsed whole, then written
-COMMIT_EVERY_BYTES = 256 * 1024 * 1024  # or this much article text
 ONE_COMMIT_BYTES = 256 * 1024 * 1024  # an update parsed whole first holds at most this much
 
 
@@ -199,8 +203,8 @@ def _apply(
     progress: Callable[[int], None] | None,
     parsers: Parsers | None,
 ) -> None:
-    """Write the changes, committing every COMMIT_EVERY articles (or COMMIT_EVERY_BYTES of
-    their text) and at the end.
+    """Write the changes, committing every COMMIT_EVERY articles (or once articles were
+    written and COMMIT_EVERY_BYTES of text read) and at the end.
 
     An update of up to ONE_COMMIT_FILES files (and ONE_COMMIT_BYTES) is parsed first and its
     copy clusters computed before anything is written, so it commits once; a full build or a
@@ -272,7 +276,8 @@ def _apply(
             pending_bytes += sum(len(a.body) + len(a.title or "") for a in parsed.articles)
             if progress and parsed.last:
                 progress(1)
-            if (pending >= COMMIT_EVERY or pending_bytes >= COMMIT_EVERY_BYTES) and not clustered:
+            full = pending >= COMMIT_EVERY or (pending and pending_bytes >= COMMIT_EVERY_BYTES)
+            if full and not clustered:
                 _commit(writer, manifest, index_dir, clear=first_commit)
                 first_commit, pending, pending_bytes = False, 0, 0
                 writer = _writer(ix, index_dir, parallel)
@@ -319,15 +324,21 @@ def _recluster(ix, index_dir: str, manifest: Manifest, copies: CopyStore) -> Non
         raise
 
 
+def merge_policy(writer, segments: list[Any]) -> list[Any]:
+    """The merge policy of every commit: small segments (updates) into the new one
+    (`merge_small_segments`), then larger ones by size tier (`merge_tiers`)."""
+    return merge_tiers(writer, merge_small_segments(writer, segments))
+
+
 def merge_small_segments(writer, segments: list[Any]) -> list[Any]:
-    """The merge policy of every commit: the small segments (updates) are merged together
-    once there are more than SMALL_SEGMENTS_KEPT of them; large ones are never rewritten.
+    """The small segments (updates) are merged together into the commit's new segment once
+    there are more than SMALL_SEGMENTS_KEPT of them.
 
     Whoosh's default, MERGE_SMALL, merges every segment once an index holds enough of similar
     size (its Fibonacci test passes at the largest): on a large index, a commit of a small
     update then rewrote the whole index (gigabytes of sort runs, for many minutes).
     A merge here reads at most SMALL_SEGMENTS_KEPT + 1 segments under SMALL_SEGMENT
-    documents, and a full build (reindex --full) leaves one segment per process and commit.
+    documents into the writer's memory.
     """
     segments = [seg for seg in segments if seg.doc_count()]  # none left: nothing to merge
     small = [seg for seg in segments if seg.doc_count_all() < SMALL_SEGMENT]
@@ -341,6 +352,48 @@ def merge_small_segments(writer, segments: list[Any]) -> list[Any]:
             reader.close()
     merged = {id(seg) for seg in small}
     return [seg for seg in segments if id(seg) not in merged]
+
+
+def merge_tiers(writer, segments: list[Any]) -> list[Any]:
+    """Lucene's log merge policy: a segment's tier is the power of MERGE_FACTOR its live
+    documents are of SMALL_SEGMENT; once a tier holds MERGE_FACTOR segments they become one
+    of the next tier, merged a term at a time (indexer/storage/merging.py: memory for one
+    term, not for the segments), in the place of the first. A build that commits every
+    window of articles keeps about MERGE_FACTOR segments per tier, a few tiers in all, and
+    rewrites each article about once a tier."""
+    while True:
+        tiers: dict[int, list[Any]] = {}
+        for seg in segments:
+            if seg.doc_count_all() >= SMALL_SEGMENT:
+                tiers.setdefault(_tier(seg.doc_count()), []).append(seg)
+        full = [tier for tier, members in tiers.items() if len(members) >= MERGE_FACTOR]
+        if not full or not all(map(streamable_segment(writer), tiers[min(full)])):
+            return segments
+        group = tiers[min(full)][:MERGE_FACTOR]
+        merged = merge_segments(writer, group)
+        ids = {id(seg) for seg in group}
+        first = next(n for n, seg in enumerate(segments) if id(seg) in ids)
+        rest = [seg for seg in segments if id(seg) not in ids]
+        segments = [*rest[:first], merged, *rest[first:]]
+
+
+def _tier(documents: int) -> int:
+    if documents < SMALL_SEGMENT:
+        return 0
+    return int(math.log(documents / SMALL_SEGMENT, MERGE_FACTOR) + 1e-9)
+
+
+def streamable_segment(writer) -> Callable[[Any], bool]:
+    """Whether a segment can be merged a term at a time (one written by a Whoosh 3 codec)."""
+
+    def check(seg: Any) -> bool:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        try:
+            return streamable(reader)
+        finally:
+            reader.close()
+
+    return check
 
 
 def _codec() -> NewsdeskCodec:
@@ -518,7 +571,7 @@ def _commit(writer, manifest: Manifest, index_dir: str, clear: bool) -> None:
     # critical path.
     staged = manifest.stage(index_dir)
     try:
-        writer.commit(mergetype=CLEAR if clear else merge_small_segments)
+        writer.commit(mergetype=CLEAR if clear else merge_policy)
     except BaseException:
         staged.discard()
         raise

@@ -87,7 +87,13 @@ REQUIRED: dict[str, list[str]] = {
     "whoosh.reading.SegmentReader": ["_perdoc", "_terms"],
 }
 FAST_PATH: dict[str, list[str]] = {
-    "whoosh.codec.whoosh3.W3TermsReader": ["_codec", "_keycoder", "_postfile", "_tindex"],
+    "whoosh.codec.whoosh3.W3TermsReader": [
+        "_codec",
+        "_fieldmap",
+        "_keycoder",
+        "_postfile",
+        "_tindex",
+    ],
     "whoosh.columns.NumericColumn.Reader": ["_basepos", "_count", "_dbfile", "_fixedlen"],
     "whoosh.query.terms.MultiTerm": ["_btexts"],
     "whoosh.codec.whoosh3.W3TermInfo": ["_struct"],

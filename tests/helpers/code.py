@@ -19,8 +19,10 @@ STORAGE = REPO / "indexer" / "storage"
 def modules(*packages: str) -> Iterator[Path]:
     for package in packages:
         for path in sorted((REPO / package).rglob("*.py")):
-            if not any(part.startswith(".") for part in path.relative_to(REPO).parts):
-                yield path  # not in a virtual environment (bench/.venv-peer)
+            parts = path.relative_to(REPO).parts
+            if any(part.startswith(".") for part in parts) or parts[:2] == ("bench", "data"):
+                continue  # a virtual environment (bench/.venv-peer), the benchmarks' data
+            yield path  # (bench/data: git-ignored, holds other commits' worktrees)
 
 
 def tree_of(path: Path) -> ast.Module:
