@@ -5,8 +5,9 @@ English Reuters articles): reindex throughput at least 90% of before, index size
 more, English query latency within 10%. This benchmark builds the corpus with both versions
 of Newsdesk and serves both, in turns, so that the machine's noise falls on both alike:
 
-- the base commit is checked out as a git worktree under bench/data/ and run with this
-  checkout's virtualenv (`python -m webapp.cli` in the worktree imports the worktree's code);
+- both commits (the head by default HEAD: uncommitted edits are not measured) are checked out
+  as git worktrees under bench/data/ and run with this checkout's virtualenv (`python -c
+  "from webapp.cli import main; main()"` in a worktree imports the worktree's code);
 - full builds alternate (base, head, head, base with --rounds 2) and the best of each is kept;
 - both servers (`newsdesk serve --workers 2`) answer the scale benchmark's seeded queries from
   one client, then from 4, alternating base and head for every round.
@@ -31,7 +32,6 @@ from bench.corpus import REPO, scale_dir, write_corpus
 from bench.load import run_load
 from bench.measure import Server, free_port, measured, size_on_disk
 from bench.queries import build_queries
-from bench.scale import code_version
 
 PYTHON = str(REPO / ".venv" / "bin" / "python")
 WORKTREES = REPO / "bench" / "data" / "worktrees"
@@ -116,11 +116,11 @@ def _p(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run(base: str, n: int, query_count: int, rounds: int) -> dict[str, Any]:
+def run(base: str, head: str, n: int, query_count: int, rounds: int) -> dict[str, Any]:
     root = scale_dir(n)
     corpus = root / "corpus"
     write_corpus(n, corpus)
-    sides = {"base": checkout(base), "head": REPO}
+    sides = {"base": checkout(base), "head": checkout(head)}
     for name, code in sides.items():
         where = imported_from(code)
         if Path(where).resolve() != code.resolve():
@@ -148,7 +148,7 @@ def run(base: str, n: int, query_count: int, rounds: int) -> dict[str, Any]:
         shutil.rmtree(root / f"cost-index-{name}", ignore_errors=True)
     return {
         "base": base,
-        "head": code_version(),
+        "head": head,
         "n": n,
         "queries": len(paths),
         "rounds": rounds,
@@ -208,11 +208,18 @@ def table(result: dict[str, Any]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", required=True, help="the commit to compare with")
+    ap.add_argument("--head", default="HEAD", help="the commit measured (default: HEAD)")
     ap.add_argument("--n", type=int, default=200_000)
     ap.add_argument("--queries", type=int, default=600)
     ap.add_argument("--rounds", type=int, default=2)
     a = ap.parse_args()
-    result = run(a.base, a.n, a.queries, a.rounds)
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", a.head],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    result = run(a.base, head, a.n, a.queries, a.rounds)
     out = REPO / "bench" / "out" / f"cost-{a.n}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=1))

@@ -1,7 +1,7 @@
 """Which of a file's articles a run writes, keeps or drops, as the copy store records them.
 
-The copy store (indexer/dedupe.py) holds every indexed article's signature, the digest of its
-documents and its cluster of syndicated copies. Before a changed file is written, its articles
+The copy store (indexer/copystore.py) holds every indexed article's signature, the digest of
+its documents and its cluster of syndicated copies. Before a changed file is written, its articles
 are registered there: unchanged ones are kept as they are, new and changed ones get their
 final cluster, ids another file holds are duplicates, and the file's other articles go.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from indexer.dedupe import CopyStore
+from indexer.copystore import CopyStore
 from indexer.manifest import FileState, Manifest
 from indexer.parsing import ParsedFile
 from indexer.schema import article_documents, documents_digest
@@ -28,10 +28,9 @@ def cluster_first(
     cluster changed (article id -> cluster), to rewrite in the same commit."""
     ours: set[str] = set()
     registered: dict[str, Registered] = {}
-    claimed: dict[str, str] = {}
     for parsed in parsed_files:
         if replaces(parsed, olds.get(parsed.key), rebuild=False):
-            done = register(parsed, copies, rebuild=False, claimed=claimed, changing=olds)
+            done = register(parsed, copies, rebuild=False, changing=olds)
             registered[parsed.key] = done
             ours |= {a.id for a in parsed.articles if a.id not in done.kept}
     changes = copies.recluster()
@@ -55,7 +54,6 @@ def register(
     parsed: ParsedFile,
     copies: CopyStore,
     rebuild: bool,
-    claimed: dict[str, str],
     changing: dict[str, FileState | None] | None = None,
 ) -> Registered:
     """Record a file's new and changed articles in the copy store (their signatures, and their
@@ -64,21 +62,21 @@ def register(
     article of a text dump rewrites that article, not the file's others.
 
     An id belongs to one file: the first to have it. A record whose id this run has taken
-    already (`claimed`: id -> file), another in the same file has, or a file the index
-    holds and this run does not change still has, is a duplicate: not written, and reported
-    by `_write_file`. An id whose file changes in this run moves with its article."""
-    progress = StreamProgress()
-    registered, replaced = register_part(parsed, copies, rebuild, claimed, changing or {}, progress)
+    already (the store marks the rows a run puts or keeps), another in the same file has, or
+    a file the index holds and this run does not change still has, is a duplicate: not
+    written, and reported by `_write_file`. An id whose file changes in this run moves with
+    its article."""
+    registered, replaced = register_part(parsed, copies, rebuild, changing or {})
     # the file's previous versions of its changed articles, and its articles no longer in it
-    registered.dropped = replaced | copies.drop_file(parsed.key, keep=progress.seen)
+    registered.dropped = replaced | copies.drop_unseen(parsed.key)
     return registered
 
 
 @dataclass
 class StreamProgress:
-    """What the parts of a file read as a stream have registered so far."""
+    """What the parts of a file read as a stream have registered so far (the store marks
+    the articles they put or kept)."""
 
-    seen: set[str] = field(default_factory=set)  # its articles' ids (written or kept)
     written: int = 0
     kept: int = 0
     duplicates: int = 0
@@ -89,9 +87,7 @@ def register_part(
     parsed: ParsedFile,
     copies: CopyStore,
     rebuild: bool,
-    claimed: dict[str, str],
     changing: dict[str, FileState | None],
-    progress: StreamProgress,
 ) -> tuple[Registered, set[str]]:
     """`register` for one part of a file read as a stream: its articles recorded, unchanged
     ones kept; returns the registration and the ids whose previous version this file holds in
@@ -100,31 +96,38 @@ def register_part(
     documents = [article_documents(article, parsed.key) for article in parsed.articles]
     digests = [documents_digest(docs) for docs in documents]
     ids = [article.id for article in parsed.articles]
-    unchanged = set() if rebuild else copies.unchanged(parsed.key, ids, digests)
+    known = copies.lookup(ids)  # on a rebuild, only what this run has put
     kept: set[str] = set()
     elsewhere: set[str] = set()
     replaced: set[str] = set()
     duplicates: dict[int, str] = {}
+    here: set[str] = set()  # this part's ids taken
     sigs = signatures(parsed)
     for n, article_id in enumerate(ids):
-        holder = None if rebuild else copies.file_of(article_id)
-        if article_id in progress.seen:
+        found = known.get(article_id)
+        holder = None if found is None or rebuild else found.file
+        if article_id in here:
             duplicates[n] = parsed.key
-        elif article_id in claimed:
-            duplicates[n] = claimed[article_id]
+        elif found is not None and found.seen:  # taken by this run: this file or another
+            duplicates[n] = found.file
         elif holder not in (None, parsed.key) and holder not in changing:
             duplicates[n] = holder
         else:
-            progress.seen.add(article_id)
-            claimed[article_id] = parsed.key
-            if article_id in unchanged:
-                kept.add(article_id)
+            here.add(article_id)
+            if (
+                found is not None
+                and not rebuild
+                and found.digest
+                and (found.digest, found.file) == (digests[n], parsed.key)
+            ):
+                kept.add(article_id)  # its documents in the index are already right
                 continue
             if holder == parsed.key:
                 replaced.add(article_id)
             elif holder is not None:
                 elsewhere.add(article_id)  # moved here from a file this run changes
             copies.put(parsed.articles[n], parsed.key, sigs[n], digests[n])
+    copies.keep(kept)
     return Registered(documents, kept, set(), elsewhere, duplicates), replaced
 
 
@@ -132,18 +135,17 @@ def finish_stream(key: str, copies: CopyStore, progress: StreamProgress) -> set[
     """The file's articles the index holds that none of its parts has: forgotten, to delete."""
     if progress.incomplete:
         return set()
-    return copies.drop_file(key, keep=progress.seen)
+    return copies.drop_unseen(key)
 
 
 def load_copies(ix, index_dir: str, manifest: Manifest, rebuild: bool) -> CopyStore:
-    """The signatures of the indexed articles: the sidecar, or rebuilt from the stored bodies
-    when it does not describe the index as committed (a run died between commit and save)."""
-    if rebuild:
-        return CopyStore()
-    store = CopyStore.load(index_dir, manifest.build, ix.latest_generation())
-    if store is None:
+    """The signatures of the indexed articles: the store, rebuilt from the stored bodies
+    when it does not describe the index as committed (a run died between the commits), and
+    emptied (in its transaction) for a rebuild."""
+    store = CopyStore(index_dir, fresh=rebuild)
+    if not rebuild and not store.describes(manifest.build, ix.latest_generation()):
         with ix.searcher() as searcher:
-            store = CopyStore.from_index(searcher)
+            store.fill_from(searcher)
     return store
 
 

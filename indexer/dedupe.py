@@ -8,33 +8,27 @@ similarity reaches THRESHOLD is an edge. A cluster is a connected component; its
 id of its earliest article (by date, then id), so a lone article is its own cluster.
 
 Clusters are a function of the set of signatures only, so an incremental reindex computes the
-same clusters as a full build. The signatures live in a sidecar file beside the manifest
-(`newsdesk-copies.npz`: 4 bytes × NUM_PERM per article, 256 B) together with the cluster each
-article carries in the index and a digest of its documents (the writer keeps the unchanged
-articles of a changed file); `CopyStore.recluster()` recomputes every cluster (banding is
-vectorised over all signatures, cheap enough to run at every update) and the writer rewrites
-only the articles whose cluster changed. A sidecar that does not describe the index's current
-generation (a run died between the commit and the save) is rebuilt from the stored bodies.
+same clusters as a full build. The signatures (4 bytes × NUM_PERM per article, 256 B) live in
+the copy store beside the index (indexer/copystore.py) with the cluster each article carries
+in the index and a digest of its documents (the writer keeps the unchanged articles of a
+changed file); `CopyStore.recluster()` recomputes every cluster a band at a time
+(`band_candidates`) and the writer rewrites only the articles whose cluster changed.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
-import json
 import os
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 
-from indexer.model import Article
 from indexer.schema import ARTICLE, article_documents, document_to_article, parse_date
-from indexer.staging import Staged
 
 NUM_PERM = 64
 BANDS, ROWS = 16, 4  # 16 bands of 4 rows: pairs above ~0.5 similarity become candidates
@@ -167,12 +161,20 @@ def candidate_pairs(sigs: np.ndarray, usable: np.ndarray) -> np.ndarray:
     if len(rows) < 2:
         return np.empty((0, 2), dtype=np.int64)
     keys = np.ascontiguousarray(band_keys(sigs[rows]).T)  # a band's keys side by side
+    return band_candidates(lambda band: keys[band], rows)
+
+
+def band_candidates(keys_of: Callable[[int], np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """Row pairs (k × 2, i < j) that share at least one band, given each band's keys of
+    `rows` (`keys_of(band)`, read one band at a time: the store reads them from disk)."""
+    if len(rows) < 2:
+        return np.empty((0, 2), dtype=np.int64)
     mask = np.uint64((1 << max(10, (4 * len(rows)).bit_length())) - 1)  # slots: 4-8x the rows
 
     def band_pairs(band: int) -> list[np.ndarray]:
         # Only keys that share a slot can be equal: the few rows in such slots are sorted
         # (stably, so equal keys keep the order of their rows), not the whole band.
-        band_keys_ = keys[band]
+        band_keys_ = keys_of(band)
         slot = (band_keys_ & mask).astype(np.intp)
         shared = np.flatnonzero(np.bincount(slot)[slot] > 1)
         if len(shared) < 2:
@@ -190,6 +192,18 @@ def candidate_pairs(sigs: np.ndarray, usable: np.ndarray) -> np.ndarray:
     pairs = np.concatenate(found)
     pairs.sort(axis=1)
     return np.unique(pairs, axis=0)
+
+
+def copy_pairs(pairs: np.ndarray, sigs: np.ndarray, whens: np.ndarray) -> np.ndarray:
+    """The candidate pairs that are copies: similar enough, at most MAX_DAYS apart (an undated
+    article is close to any); `sigs` and `whens` are indexed by the pairs' rows."""
+    if not len(pairs):
+        return pairs
+    agree = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
+    first, second = whens[pairs[:, 0]], whens[pairs[:, 1]]
+    undated = (first == UNDATED) | (second == UNDATED)
+    close = undated | (np.abs(first - second) <= MAX_DAYS * 86_400)
+    return pairs[(agree >= THRESHOLD) & close]
 
 
 def _bucket_pairs(members: np.ndarray, same: np.ndarray) -> Iterator[np.ndarray]:
@@ -235,255 +249,32 @@ def cluster_ids(ids: list[str], whens: np.ndarray, sigs: np.ndarray) -> list[str
     """Each article's cluster: the id of the earliest article (by date, then id) it is
     connected to through pairs of copies (similar enough, at most MAX_DAYS apart)."""
     usable = ~(sigs == _EMPTY).all(axis=1)
-    pairs = candidate_pairs(sigs, usable)
-    if len(pairs):
-        agree = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
-        first, second = whens[pairs[:, 0]], whens[pairs[:, 1]]
-        undated = (first == UNDATED) | (second == UNDATED)
-        close = undated | (np.abs(first - second) <= MAX_DAYS * 86_400)
-        pairs = pairs[(agree >= THRESHOLD) & close]
-    roots = components(len(ids), pairs)
+    pairs = copy_pairs(candidate_pairs(sigs, usable), sigs, whens)
     clusters = list(ids)  # a lone article is its own cluster
+
+    def ids_of(rows: list[int]) -> list[str]:
+        return [ids[row] for row in rows]
+
+    for row, cluster in earliest_members(len(ids), pairs, whens, ids_of).items():
+        clusters[row] = cluster
+    return clusters
+
+
+def earliest_members(
+    n: int, pairs: np.ndarray, whens: np.ndarray, ids_of: Callable[[list[int]], list[str]]
+) -> dict[int, str]:
+    """Each row in a pair of copies → its cluster: the id of the earliest row (by date, then
+    id) connected to it."""
+    roots = components(n, pairs)
     joined = np.unique(pairs)  # the rows of clusters with more than one article
     members = list(zip(joined.tolist(), roots[joined].tolist(), strict=True))
+    ids = dict(zip(joined.tolist(), ids_of(joined.tolist()), strict=True))
     earliest: dict[int, int] = {}
     for row, root in members:
         best = earliest.get(root)
         if best is None or (whens[row], ids[row]) < (whens[best], ids[best]):
             earliest[root] = row
-    for row, root in members:
-        clusters[row] = ids[earliest[root]]
-    return clusters
-
-
-# ---------------------------------------------------------------- the sidecar
-
-
-class CopyStore:
-    """Every indexed article's signature, date key, file and the cluster the index holds for it.
-
-    Kept columnar (a signature matrix plus lists, saved as one array per column) so that a
-    large corpus's store loads quickly; rows of removed articles are dropped when the store is
-    saved or reclustered.
-    """
-
-    def __init__(self) -> None:
-        self.ids: list[str] = []
-        self.files: list[str] = []
-        self.whens: list[int] = []
-        self.written: list[str] = []  # the cluster in the index ("" when not yet written)
-        self.digests: list[int] = []  # schema.documents_digest of its documents (0: unknown)
-        self.sigs = np.empty((0, NUM_PERM), dtype=np.uint32)
-        self.added: list[np.ndarray] = []  # signatures of rows appended since the last compact
-        self.alive: list[bool] = []
-        self.rows: dict[str, int] = {}
-        self.by_file: dict[str, set[int]] | None = None
-        self.build = ""
-        self.generation: int | None = None
-        self.changed = False  # signatures added or removed since the clusters were computed
-
-    # -- changes
-
-    def put(
-        self, article: Article, file_key: str, sig: np.ndarray | None = None, digest: int = 0
-    ) -> str:
-        """Record an article (its signature computed unless given); returns the cluster to
-        write for now: the one it had, or its own id (fixed by `recluster`)."""
-        sig = signature(article.body or "") if sig is None else sig
-        old = self.rows.get(article.id)
-        if old is not None:
-            was = self.written[old]
-            self._kill(old)
-        else:
-            was = ""
-        row = len(self.ids)
-        self.ids.append(article.id)
-        self.files.append(file_key)
-        self.whens.append(sort_key(article.date))
-        self.written.append(was or article.id)
-        self.digests.append(digest)
-        self.added.append(np.asarray(sig, dtype=np.uint32))
-        self.alive.append(True)
-        self.rows[article.id] = row
-        if self.by_file is not None:
-            self.by_file.setdefault(file_key, set()).add(row)
-        self.changed = True
-        return self.written[row]
-
-    def drop_file(self, file_key: str, keep: set[str] | frozenset[str] = frozenset()) -> set[str]:
-        """Forget the articles of a file (it was removed or is about to be re-added), but for
-        the ids in `keep`; returns the ids forgotten."""
-        dropped = set()
-        for row in list(self._file_rows().get(file_key, ())):
-            if self.ids[row] not in keep:
-                dropped.add(self.ids[row])
-                self._kill(row)
-        return dropped
-
-    def unchanged(self, file_key: str, ids: list[str], digests: list[int]) -> set[str]:
-        """The ids among a file's articles that the store has from that same file with the
-        same (known) digest: their documents in the index are already right."""
-        rows = [self.rows.get(article_id) for article_id in ids]
-        return {
-            article_id
-            for article_id, row, digest in zip(ids, rows, digests, strict=True)
-            if row is not None
-            and digest
-            and (self.digests[row], self.files[row]) == (digest, file_key)
-        }
-
-    def _kill(self, row: int) -> None:
-        if self.alive[row]:
-            self.changed = True
-            self.alive[row] = False
-            self.rows.pop(self.ids[row], None)
-            if self.by_file is not None:
-                self.by_file.get(self.files[row], set()).discard(row)
-
-    def _file_rows(self) -> dict[str, set[int]]:
-        if self.by_file is None:
-            self.by_file = {}
-            for row, key in enumerate(self.files):
-                if self.alive[row]:
-                    self.by_file.setdefault(key, set()).add(row)
-        return self.by_file
-
-    def compact(self) -> None:
-        """Drop dead rows and fold appended signatures into the matrix (one copy of it)."""
-        if all(self.alive):
-            if self.added:
-                self.sigs = np.vstack([self.sigs, *self.added])
-                self.added = []
-            return
-        alive = np.array(self.alive, dtype=bool)
-        loaded = len(self.sigs)
-        added = [sig for sig, keep in zip(self.added, self.alive[loaded:], strict=True) if keep]
-        sigs = np.empty((int(alive.sum()), NUM_PERM), dtype=np.uint32)
-        kept = int(alive[:loaded].sum())
-        np.compress(alive[:loaded], self.sigs, axis=0, out=sigs[:kept])
-        if added:
-            sigs[kept:] = added
-        self.sigs, self.added = sigs, []
-        self.ids = list(itertools.compress(self.ids, self.alive))
-        self.files = list(itertools.compress(self.files, self.alive))
-        self.whens = list(itertools.compress(self.whens, self.alive))
-        self.written = list(itertools.compress(self.written, self.alive))
-        self.digests = list(itertools.compress(self.digests, self.alive))
-        self.alive = [True] * len(self.ids)
-        self.rows = dict(zip(self.ids, range(len(self.ids)), strict=True))
-        self.by_file = None
-
-    # -- clusters
-
-    def recluster(self) -> dict[str, str]:
-        """Recompute every cluster, if any signature came or went since the last time;
-        article id → new cluster for those whose cluster in the index differs (mark them
-        written with `mark_written` once rewritten)."""
-        if not self.changed:
-            return {}
-        self.compact()
-        clusters = cluster_ids(self.ids, np.asarray(self.whens, dtype=np.int64), self.sigs)
-        self.changed = False
-        return {
-            article_id: cluster
-            for article_id, cluster, written in zip(self.ids, clusters, self.written, strict=True)
-            if cluster != written
-        }
-
-    def mark_written(self, changes: dict[str, str]) -> None:
-        for article_id, cluster in changes.items():
-            row = self.rows.get(article_id)
-            if row is not None:
-                self.written[row] = cluster
-
-    def file_of(self, article_id: str) -> str | None:
-        """The file an article was indexed from, if the store has it."""
-        row = self.rows.get(article_id)
-        return self.files[row] if row is not None else None
-
-    def cluster_of(self, article_id: str) -> str | None:
-        """The cluster recorded for an article (written, or to be written)."""
-        row = self.rows.get(article_id)
-        return self.written[row] if row is not None else None
-
-    # -- persistence
-
-    def save(self, index_dir: str) -> None:
-        """Write the sidecar atomically (temporary file, fsync, rename)."""
-        staged = Staged()
-        self.stage(index_dir, staged)
-        staged.publish()
-
-    def stage(self, index_dir: str, staged: Staged) -> None:
-        """Write the sidecar to a temporary file in `staged`, to be published later."""
-        self.compact()
-        files = sorted(set(self.files))
-        index = {key: n for n, key in enumerate(files)}
-        meta = {
-            "params": PARAMS,
-            "build": self.build,
-            "generation": self.generation,
-            "clustered": not self.changed,
-        }
-        with staged.open(os.path.join(index_dir, SIDECAR)) as fh:
-            np.savez(
-                fh,
-                meta=np.array(json.dumps(meta)),
-                ids=np.array(self.ids, dtype=str),
-                files=np.array(files, dtype=str),
-                file_of=np.array([index[k] for k in self.files], dtype=np.int32),
-                whens=np.array(self.whens, dtype=np.int64),
-                written=np.array(self.written, dtype=str),
-                digests=np.array(self.digests, dtype=np.uint64),
-                sigs=self.sigs,
-            )
-
-    @classmethod
-    def load(cls, index_dir: str, build: str, generation: int | None) -> CopyStore | None:
-        """The sidecar if it describes this build and index generation, else None."""
-        path = os.path.join(index_dir, SIDECAR)
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                meta = json.loads(str(data["meta"]))
-                if (meta.get("params"), meta.get("build"), meta.get("generation")) != (
-                    PARAMS,
-                    build,
-                    generation,
-                ):
-                    return None
-                store = cls()
-                store.ids = data["ids"].tolist()
-                files = data["files"].tolist()
-                store.files = [files[n] for n in data["file_of"].tolist()]
-                store.whens = data["whens"].tolist()
-                store.written = data["written"].tolist()
-                store.digests = (  # sidecars written before digests: all unknown
-                    data["digests"].tolist() if "digests" in data.files else [0] * len(store.ids)
-                )
-                store.sigs = data["sigs"].astype(np.uint32)
-        except (OSError, ValueError, KeyError):
-            return None
-        store.alive = [True] * len(store.ids)
-        store.rows = {article_id: row for row, article_id in enumerate(store.ids)}
-        store.build, store.generation = build, generation
-        store.changed = not meta.get("clustered", False)
-        return store
-
-    @classmethod
-    def from_index(cls, searcher: Any) -> CopyStore:
-        """Rebuild from the articles' stored fields (when the sidecar is missing or stale)."""
-        store = cls()
-        reader = searcher.reader()
-        if ("kind", ARTICLE) in reader:
-            for docnum in reader.postings("kind", ARTICLE).all_ids():
-                if reader.is_deleted(docnum):
-                    continue
-                stored = reader.stored_fields(docnum)
-                row = len(store.ids)
-                store.put(document_to_article(stored), stored.get("file", ""))
-                store.written[row] = stored.get("cluster") or ""
-        store.compact()
-        return store
+    return {row: ids[earliest[root]] for row, root in members}
 
 
 def rewrite_clusters(searcher: Any, writer: Any, changes: dict[str, str]) -> set[str]:

@@ -20,7 +20,7 @@ from indexer.errors import NewsdeskError
 from indexer.staging import Staged
 
 if TYPE_CHECKING:
-    from indexer.dedupe import CopyStore
+    from indexer.copystore import CopyStore
 
 SCHEMA_VERSION = 9  # 3: quotes as records of their own (`kind`), unstemmed *_exact twins
 # 4: `cluster` of syndicated copies (indexer/dedupe.py), signatures in a sidecar file
@@ -84,9 +84,10 @@ class Manifest:
         self.stage(index_dir).publish()
 
     def stage(self, index_dir: str) -> Staged:
-        """Write the manifest and the copies sidecar to temporary files, synced; `publish()`
-        puts them in place. A commit stages them while its indexing processes finish their
-        segments, and publishes them once it has landed."""
+        """Write the manifest to a temporary file, synced, and the copy store's changes to its
+        open transaction; `publish()` commits and puts them in place. A commit stages them
+        while its indexing processes finish their segments, and publishes them once it has
+        landed."""
         staged = Staged()
         if self.copies is not None:
             self.copies.build = self.build

@@ -38,7 +38,8 @@ from indexer.copies import (
     register_part,
     replaces,
 )
-from indexer.dedupe import CopyStore, rewrite_clusters
+from indexer.copystore import CopyStore
+from indexer.dedupe import rewrite_clusters
 from indexer.errors import (
     IndexBusy,
     IndexingFailed,
@@ -164,6 +165,8 @@ def _reindex(
     finally:
         if parsers is not None:
             parsers.close()
+        if manifest.copies is not None:
+            manifest.copies.close()  # what no commit published is rolled back
     _remove_other_versions(index_dir)
     return summary
 
@@ -214,8 +217,7 @@ def _apply(
     """
     pending = pending_bytes = 0
     first_commit = rebuild
-    claimed: dict[str, str] = {}  # article id -> the file it is written from in this run
-    copies = manifest.copies or CopyStore()
+    copies = manifest.copies if manifest.copies is not None else CopyStore()
     manifest.copies = copies
     todo = plan.todo
     olds = {os.path.abspath(p): old for p, old in todo}
@@ -257,7 +259,7 @@ def _apply(
             if parsed.streamed and (parsed.state is None or replaces(parsed, old, rebuild)):
                 stream = in_parts.setdefault(parsed.key, StreamProgress())
                 pending += _write_part(
-                    writer, parsed, old, manifest, summary, rebuild, claimed, olds, stream
+                    writer, parsed, old, manifest, summary, rebuild, olds, stream
                 )
                 if parsed.last:
                     del in_parts[parsed.key]
@@ -269,7 +271,6 @@ def _apply(
                     manifest,
                     summary,
                     rebuild,
-                    claimed,
                     olds,
                     registered.get(parsed.key),
                 )
@@ -426,7 +427,6 @@ def _write_file(
     manifest: Manifest,
     summary: ReindexSummary,
     rebuild: bool,
-    claimed: dict[str, str],
     changing: dict[str, FileState | None],
     registered: Registered | None = None,
 ) -> int:
@@ -444,9 +444,9 @@ def _write_file(
         manifest.files[parsed.key] = old
         summary.unchanged += old.articles
         return 0
-    copies = manifest.copies or CopyStore()
+    copies = manifest.copies if manifest.copies is not None else CopyStore()
     if registered is None:
-        registered = register(parsed, copies, rebuild, claimed, changing)
+        registered = register(parsed, copies, rebuild, changing)
     if old is not None and not rebuild:
         if registered.kept:  # the others, one by one (each with its quote records)
             for article_id in sorted(registered.dropped):
@@ -521,7 +521,6 @@ def _write_part(
     manifest: Manifest,
     summary: ReindexSummary,
     rebuild: bool,
-    claimed: dict[str, str],
     changing: dict[str, FileState | None],
     stream: StreamProgress,
 ) -> int:
@@ -534,12 +533,12 @@ def _write_part(
     file's other indexed articles stay, and it is read again next run."""
     summary.errors.extend(parsed.errors)
     summary.failed += len(parsed.errors)
-    copies = manifest.copies or CopyStore()
+    copies = manifest.copies if manifest.copies is not None else CopyStore()
     written = updated = 0
     if parsed.state is None:
         stream.incomplete = True
     else:
-        registered, replaced = register_part(parsed, copies, rebuild, claimed, changing, stream)
+        registered, replaced = register_part(parsed, copies, rebuild, changing)
         previous = replaced | registered.elsewhere  # versions the index had
         delete = set() if rebuild else previous
         written, updated = _add_articles(

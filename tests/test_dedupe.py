@@ -15,13 +15,13 @@ import pytest
 
 from helpers.copies import edited, story, syndicated_records
 from helpers.records import write_jsonl
+from indexer.copystore import STORE, CopyStore
 from indexer.dedupe import (
     BANDS,
     NUM_PERM,
     ROWS,
     SMALL_BUCKET,
     THRESHOLD,
-    CopyStore,
     candidate_pairs,
     shingle_hashes,
     signature,
@@ -120,7 +120,7 @@ def test_a_run_with_nothing_changed_does_not_recompute_clusters(
     def fail(*args: Any) -> None:
         raise AssertionError("clusters recomputed although no article changed")
 
-    monkeypatch.setattr("indexer.dedupe.cluster_ids", fail)
+    monkeypatch.setattr("indexer.copystore.cluster_changes", fail)
     summary = reindex([str(corpus.parent)], str(ix))
     assert (summary.added, summary.updated, summary.removed) == (0, 0, 0)
     assert open_index(str(ix)).latest_generation() == generation
@@ -128,7 +128,7 @@ def test_a_run_with_nothing_changed_does_not_recompute_clusters(
 
 def test_stale_sidecar_is_rebuilt_from_the_index(built: tuple[Path, Path]) -> None:
     _, ix = built
-    (ix / "newsdesk-copies.npz").unlink()
+    (ix / STORE).unlink()
     reindex([], str(ix))
     assert clusters_in(ix)["s2-2"] == "s2-0"
     with open_index(str(ix)).searcher() as searcher:

@@ -278,7 +278,7 @@ def test_a_failed_commit_leaves_manifest_and_sidecar_as_they_were(
 
     ix = tmp_path / "ix"
     reindex([str(corpus)], str(ix))
-    ours = ("newsdesk.json", "newsdesk-copies.npz")  # and anything staged beside them
+    ours = ("newsdesk.json", "newsdesk-copies")  # and anything staged beside them
 
     def kept() -> dict[str, bytes]:
         return {p.name: p.read_bytes() for p in ix.iterdir() if p.name.startswith(ours)}
