@@ -57,12 +57,15 @@ from indexer.storage.toc import remove_uncommitted
 
 # The window of a build between two commits: at most COMMIT_EVERY articles or
 # COMMIT_EVERY_BYTES characters of their text, whichever comes first. It bounds the work an
-# interrupt loses and the postings the indexing processes hold (Lucene's RAM buffer): a
-# reindex of gigabytes holds no more than one of 20 MB. Each commit leaves a segment per
-# indexing process, and every term a search reads is looked up in each: `merge_tiers` keeps
-# them few (docs/benchmarks.md, "Measurements behind the design").
+# interrupt loses and the postings the indexing processes hold (Lucene's RAM buffer). Each
+# commit leaves a segment per indexing process, and every term a search reads is looked up
+# in each: fewer, larger commits made searches faster and the build no slower; `merge_tiers`
+# keeps them few past that. A window of 16 Mi characters would hold a reindex of gigabytes
+# to the memory of one of 20 MB, but merging its many segments (in Python, about 1 ms an
+# article) more than doubled the 200k build (docs/benchmarks.md, "One large export read as a
+# stream").
 COMMIT_EVERY = 50_000
-COMMIT_EVERY_BYTES = 16 * 1024 * 1024
+COMMIT_EVERY_BYTES = 256 * 1024 * 1024
 SMALL_SEGMENT = 5_000  # documents: a segment under this is an update's, merged with the others
 SMALL_SEGMENTS_KEPT = 6  # small segments left as they are (each costs searches a little)
 MERGE_FACTOR = 8  # segments of one size tier merged into one (merge_tiers)

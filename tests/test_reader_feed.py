@@ -95,3 +95,19 @@ def test_an_empty_item_is_an_error_that_names_the_file_and_item(tmp_path: Path) 
     (error,) = parsed(tmp_path, "broken.rss", "<rss><channel><item><title>Unclosed")
     assert isinstance(error, ParseError)
     assert error.path.endswith("broken.rss") and error.line == 1
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def test_a_feed_that_carries_whole_pages_gives_their_main_text() -> None:
+    # ru.wikinews' own Atom feed (samples/feeds/wikinews-ru.atom): each entry is the page as
+    # MediaWiki renders it, with side boxes listing related news by date, photo captions and
+    # sources; the quotation template draws its marks as images.
+    (article,) = [a for a in parse_file(str(SAMPLES / "feeds" / "wikinews-ru.atom"))]
+    assert isinstance(article, Article)
+    assert article.title == "Евровидение-2020 будет принимать Роттердам"
+    assert "Роттердам избран местом проведения 65-го международного конкурса" in article.body
+    assert "Ричард Столлман" not in article.body  # a related story in the side box
+    assert "«Мы хотели бы поблагодарить все города" in article.body
+    assert [q.text[:13] for q in article.quotes] == ["Мы хотели бы "]

@@ -219,6 +219,24 @@ def test_marked_article_text_drops_a_layout_cell_sidebar() -> None:
     assert article.explain["body"] == "marked article text"
 
 
+def test_quotation_marks_drawn_as_images_read_as_marks() -> None:
+    # MediaWiki's quotation template (Wikinews, Wikipedia): « and » are images in cells of
+    # their own beside the quotation's cell; their alt text is the mark.
+    quote = (
+        "<table class='ts-Цитата-container'><tr>"
+        "<td class='ts-Цитата-leftQuote'><img alt='«' src='Aquote1.png' width='30'></td>"
+        "<td class='ts-Цитата-quote'>Это большая потеря для нашей страны, для нашей науки. Он "
+        "был выдающимся ученым, он очень много сделал для страны.</td>"
+        "<td class='ts-Цитата-rightQuote'><img alt='»' src='Aquote2.png' width='30'></td>"
+        "</tr></table>"
+    )
+    inline = "<p>He said <img alt='“' src='q1.png'>we will stay<img alt='”' src='q2.png'>.</p>"
+    article = read_one(page(body=BODY + quote + inline))
+    assert "«Это большая потеря для нашей страны" in article.body
+    assert "много сделал для страны.»" in article.body
+    assert "He said “we will stay”." in article.body
+
+
 def test_body_paragraphs_are_separated_by_blank_lines() -> None:
     article = read_one(page())
     assert article.body.split("\n\n") == PARAGRAPHS

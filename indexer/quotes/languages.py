@@ -6,7 +6,8 @@ Ukrainian, French, Spanish, Italian and Portuguese (`«…»`, with `„…“` 
 Chinese corner brackets (`「…」`, `『…』` inside). The reporting verb comes after the
 quotation, with the speaker after it (`«…», — заявив Зеленський`; `« … » a déclaré Mitt
 Romney`; `„…“, sagte Scholz`; `"…", dijo Sánchez`) or before it with a colon (`Путин
-заявил: «…»`; `X a ajouté : « … »`), or the source opens the sentence (`По словам X, «…»`;
+заявил: «…»`; `X a ajouté : « … »`; the quotation in a paragraph of its own after one that
+ends `X сказал:`), or the source opens the sentence (`По словам X, «…»`;
 `D'après le ministre, Jérôme Cahuzac, « … »`); Japanese puts the speaker first and the verb
 after: `X氏は「…」と述べた`.
 
@@ -336,6 +337,8 @@ class _Names:
             return word
         if len(parts) > MAX_NAME_WORDS:
             parts = parts[-2:]
+        while len(parts) > 2 and len(parts[0]) > 1 and parts[0].isupper():
+            parts = parts[1:]  # an organisation's initials before the name: "РАН Владимир Иванов"
         return self.nominative(parts)
 
     def nominative(self, parts: list[str]) -> str:
@@ -435,6 +438,11 @@ def _clause_after(body: str, at: int) -> str:
 
 
 def _clause_before(body: str, at: int) -> str:
+    """The clause before `at`; for a quotation that opens its paragraph, the sentence that
+    closes the paragraph before with a colon (`X сказал:`, the quotation set apart below)."""
+    ended = body[:at].rstrip()
+    if ended.endswith(":") and "\n" in body[len(ended) : at + 1]:
+        at = len(ended)
     start = max(body.rfind(". ", 0, at), body.rfind("\n", 0, at), body.rfind("! ", 0, at))
     return body[start + 1 if start >= 0 else 0 : at][-200:]
 

@@ -3,9 +3,10 @@
 A saved feed (`.rss`, `.atom`, `.xml`, or any file whose root is `<rss>`, `<feed>` or
 `<rdf:RDF>`) holds items, each with a title, a link, a date, an author and, when the publisher
 gives it, the full content (`content:encoded`, Atom `content`) or a summary. Each item is an
-article; its body is the content's text (markup read as the HTML reader reads a page's
-paragraphs), else the summary's, else empty: an item with only a title and a link is still an
-article. The feed's own title is the source, and its link's host the site.
+article; its body is the content's text (its main text as the HTML reader finds a page's,
+side boxes left out; a short fragment's paragraphs), else the summary's, else empty: an item
+with only a title and a link is still an article. The feed's own title is the source, and
+its link's host the site.
 """
 
 from __future__ import annotations
@@ -24,11 +25,14 @@ from lxml.etree import ParserError
 from indexer.errors import ParseError
 from indexer.model import Article
 from indexer.readers import MAX_ARTICLE_BYTES, Source
+from indexer.readers.html_body import extract_body
 from indexer.readers.html_dates import normalise_date
+from indexer.readers.html_page import Page
 
 _ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)\b", re.IGNORECASE)
 _SNIFF_BYTES = 4096
 _BLOCKS = "p", "div", "br", "li", "h1", "h2", "h3", "h4", "blockquote"
+MAIN_TEXT_MARKUP = 2_000  # characters of an item's markup from which its main text is sought
 
 
 class FeedReader:
@@ -54,7 +58,7 @@ class FeedReader:
         source_name = _text(channel.get("title")) or None
         site = _host(channel.get("link"))
         for n, entry in enumerate(feed.entries, start=1):
-            article = _article(entry, source_name, site)
+            article = _article(entry, source_name, site, f"{source.path}#{n}")
             if not (article.title or article.url or article.body):
                 yield ParseError(source.path, "feed item with no title, link or text", line=n)
                 continue
@@ -63,9 +67,9 @@ class FeedReader:
             yield article
 
 
-def _article(entry: Any, source: str | None, site: str | None) -> Article:
+def _article(entry: Any, source: str | None, site: str | None, where: str) -> Article:
     url = entry.get("link") or None
-    body = _body(entry)
+    body = _body(entry, where, _text(entry.get("title")) or None)
     return Article(
         title=_text(entry.get("title")) or None,
         author=_text(entry.get("author")) or None,
@@ -77,13 +81,30 @@ def _article(entry: Any, source: str | None, site: str | None) -> Article:
     )
 
 
-def _body(entry: Any) -> str:
+def _body(entry: Any, where: str, title: str | None) -> str:
     """The item's full content if the feed gives it, else its summary, as plain text."""
     for content in entry.get("content") or ():
-        text = _markup_text(content.get("value") or "")
+        text = _content_text(content.get("value") or "", where, title)
         if text:
             return text
-    return _markup_text(entry.get("summary") or "")
+    return _content_text(entry.get("summary") or "", where, title)
+
+
+def _content_text(markup: str, where: str, title: str | None) -> str:
+    """The text of an item's markup: its main text as the HTML reader finds it in a page
+    (a feed that gives the whole rendered page, as MediaWiki's does, brings the page's side
+    boxes and notices too), else, for a fragment too short to tell, its paragraphs."""
+    if "<" not in markup:
+        return " ".join(markup.split())
+    if len(markup) >= MAIN_TEXT_MARKUP:
+        try:
+            page = Page.load(Source(where, f"<html><body>{markup}</body></html>".encode(), where))
+            found = extract_body(page, title)
+        except ParseError:
+            found = None
+        if found is not None and found.value.strip():
+            return found.value
+    return _markup_text(markup)
 
 
 def _markup_text(markup: str) -> str:

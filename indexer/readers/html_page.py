@@ -49,7 +49,51 @@ def load_tree(source: Source) -> HtmlElement:
         raise ParseError(source.path, f"unreadable HTML ({exc.__class__.__name__})") from exc
     if tree is None or len(tree) == 0:
         raise ParseError(source.path, "no article text found")
+    marks_drawn_as_images(tree)
     return tree
+
+
+# Quotation marks a page may draw as images, their alt text the mark
+_MARKS = frozenset("«»„“”‘’‚‹›\"'「」『』")
+
+
+def marks_drawn_as_images(tree: HtmlElement) -> None:
+    """An image whose alt text is a quotation mark reads as that mark: MediaWiki's quotation
+    templates (Wikinews, Wikipedia) draw « and » as images, and a quotation's text without
+    them is no quotation to the quote finder."""
+    drawn = [
+        img
+        for img in tree.iter("img")
+        if (alt := (img.get("alt") or "").strip()) and len(alt) <= 2 and set(alt) <= _MARKS
+    ]
+    cells = []
+    for img in drawn:
+        text = (img.get("alt") or "").strip() + (img.tail or "")
+        parent, before = img.getparent(), img.getprevious()
+        if parent is None:
+            continue
+        if before is not None:
+            before.tail = (before.tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
+        parent.remove(img)
+        if parent.tag in ("td", "th"):
+            cells.append(parent)
+    for cell in cells:  # a mark in a cell of its own joins the quotation's cell beside it
+        marks = cell.text_content().strip()
+        if not marks or not set(marks) <= _MARKS or cell.getparent() is None:
+            continue
+        after, before = cell.getnext(), cell.getprevious()
+        if after is not None and after.tag in ("td", "th") and after.text_content().strip():
+            after.text = marks + (after.text or "")
+        elif before is not None and before.tag in ("td", "th") and before.text_content().strip():
+            if len(before):
+                before[-1].tail = (before[-1].tail or "") + marks
+            else:
+                before.text = (before.text or "") + marks
+        else:
+            continue
+        cell.getparent().remove(cell)
 
 
 def bounded_markup(text: str) -> str:
