@@ -68,7 +68,7 @@ COMMIT_EVERY = 50_000
 COMMIT_EVERY_BYTES = 256 * 1024 * 1024
 SMALL_SEGMENT = 5_000  # documents: a segment under this is an update's, merged with the others
 SMALL_SEGMENTS_KEPT = 6  # small segments left as they are (each costs searches a little)
-MERGE_FACTOR = 8  # segments of one size tier merged into one (merge_tiers)
+MERGE_FACTOR = 10  # segments of one size tier merged into one (merge_tiers; Lucene's 10)
 PARALLEL_WRITE_ARTICLES = 200  # an update writing this many is written by a process per core
 ONE_COMMIT_FILES = 2_000  # an update of at most this many files is parsed whole, then written
 ONE_COMMIT_BYTES = 256 * 1024 * 1024  # an update parsed whole first holds at most this much
@@ -362,9 +362,12 @@ def merge_tiers(writer, segments: list[Any]) -> list[Any]:
     """Lucene's log merge policy: a segment's tier is the power of MERGE_FACTOR its live
     documents are of SMALL_SEGMENT; once a tier holds MERGE_FACTOR segments they become one
     of the next tier, merged a term at a time (indexer/storage/merging.py: memory for one
-    term, not for the segments), in the place of the first. A build that commits every
-    window of articles keeps about MERGE_FACTOR segments per tier, a few tiers in all, and
-    rewrites each article about once a tier."""
+    term, not for the segments), in the place of the first. An index keeps fewer than
+    MERGE_FACTOR segments per tier, a few tiers in all, and a build rewrites each article
+    about once a tier it climbs. A merge costs about what indexing the articles again does
+    (docs/benchmarks.md, "One large export read as a stream"): the 200k build's 8 segments
+    stay as they are; with a factor of 8 its last commit merged them all and the build took
+    twice as long."""
     while True:
         tiers: dict[int, list[Any]] = {}
         for seg in segments:
