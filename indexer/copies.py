@@ -103,6 +103,7 @@ def register_part(
     duplicates: dict[int, str] = {}
     here: set[str] = set()  # this part's ids taken
     sigs = signatures(parsed)
+    put: list[tuple[Any, str, Any, int]] = []
     for n, article_id in enumerate(ids):
         found = known.get(article_id)
         holder = None if found is None or rebuild else found.file
@@ -126,7 +127,8 @@ def register_part(
                 replaced.add(article_id)
             elif holder is not None:
                 elsewhere.add(article_id)  # moved here from a file this run changes
-            copies.put(parsed.articles[n], parsed.key, sigs[n], digests[n])
+            put.append((parsed.articles[n], parsed.key, sigs[n], digests[n]))
+    copies.put_many(put)
     copies.keep(kept)
     return Registered(documents, kept, set(), elsewhere, duplicates), replaced
 

@@ -92,6 +92,9 @@ class CopyStore:
         # signatures added or removed since the clusters were computed
         self.changed = meta.get("clustered") != "1"
         self.run = time.time_ns()  # the mark of the rows this run puts or keeps
+        # emptied for a rebuild: every row is then this run's, and its cluster its own id
+        # until `recluster` (so some questions need no query)
+        self.fresh = fresh
         self.db.execute("BEGIN")
         if fresh:
             self.clear()
@@ -122,32 +125,38 @@ class CopyStore:
         file_key: str,
         sig: np.ndarray | None = None,
         digest: int = 0,
-    ) -> str:
-        """Record an article (its signature computed unless given), marked as this run's;
-        returns the cluster to write for now: the one it had, or its own id (fixed by
-        `recluster`)."""
-        sig = signature(article.body or "") if sig is None else sig
-        key = _blob(article.id)
-        found = self.db.execute("SELECT written FROM articles WHERE id = ?", (key,))
-        was = found.fetchone()
-        if was is not None:
-            self.db.execute("DELETE FROM articles WHERE id = ?", (key,))
-        written = (_text(was[0]) if was is not None else "") or article.id
-        self.db.execute(
-            "INSERT INTO articles (id, file, at, written, digest, seen, sig)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ) -> None:
+        """Record an article (its signature computed unless given), marked as this run's."""
+        self.put_many([(article, file_key, sig, digest)])
+
+    def put_many(self, items: Iterable[tuple[Article, str, np.ndarray | None, int]]) -> None:
+        """Record articles (article, file, signature or None, digest), marked as this run's.
+        An article the store has keeps the cluster recorded for it (the one the index holds)
+        until `recluster`; a new one is its own cluster for now."""
+        rows = [
             (
-                key,
+                _blob(article.id),
                 _blob(file_key),
                 sort_key(article.date),
-                _blob(written),
+                _blob(article.id),
                 _signed(digest),
                 self.run,
-                np.asarray(sig, dtype=np.uint32).tobytes(),
-            ),
+                np.asarray(
+                    signature(article.body or "") if sig is None else sig, dtype=np.uint32
+                ).tobytes(),
+            )
+            for article, file_key, sig, digest in items
+        ]
+        self.db.executemany(
+            "INSERT INTO articles (id, file, at, written, digest, seen, sig)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET file = excluded.file,"
+            " at = excluded.at, digest = excluded.digest, seen = excluded.seen,"
+            " sig = excluded.sig, written = CASE WHEN articles.written = x''"
+            " THEN excluded.written ELSE articles.written END",
+            rows,
         )
-        self.changed = True
-        return written
+        if rows:
+            self.changed = True
 
     def keep(self, ids: Iterable[str]) -> None:
         """Mark articles this run keeps as they are (unchanged) as seen."""
@@ -179,6 +188,8 @@ class CopyStore:
     def drop_unseen(self, file_key: str) -> set[str]:
         """Forget the articles of a file that this run has neither put nor kept (no part of
         the file has them any more); returns their ids."""
+        if self.fresh:
+            return set()
         where = (_blob(file_key), self.run)
         dropped = {
             _text(row[0])
@@ -197,6 +208,19 @@ class CopyStore:
         row = found.fetchone()
         return _text(row[0]) if row is not None else None
 
+    def clusters_of(self, ids: list[str]) -> dict[str, str]:
+        """The cluster recorded for each of these articles (those the store has; none in a
+        rebuild before `recluster`: each is its own)."""
+        found: dict[str, str] = {}
+        if self.fresh and self.changed:
+            return found
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT id, written FROM articles WHERE id IN ({marks})"
+            for article_id, written in self.db.execute(query, [_blob(i) for i in chunk]):
+                found[_text(article_id)] = _text(written)
+        return found
+
     def cluster_of(self, article_id: str) -> str | None:
         """The cluster recorded for an article (written, or to be written)."""
         found = self.db.execute("SELECT written FROM articles WHERE id = ?", (_blob(article_id),))
@@ -213,6 +237,7 @@ class CopyStore:
             return {}
         changes = cluster_changes(self)
         self.changed = False
+        self.fresh = False
         return changes
 
     def mark_written(self, changes: dict[str, str]) -> None:
@@ -266,13 +291,21 @@ class CopyStore:
         reader = searcher.reader()
         if ("kind", ARTICLE) not in reader:
             return
+        items: list[tuple[Article, str, np.ndarray | None, int]] = []
+        written: dict[str, str] = {}
         for docnum in reader.postings("kind", ARTICLE).all_ids():
             if reader.is_deleted(docnum):
                 continue
             stored = reader.stored_fields(docnum)
             article = document_to_article(stored)
-            self.put(article, stored.get("file", ""))
-            self.mark_written({article.id: stored.get("cluster") or ""})
+            items.append((article, stored.get("file", ""), None, 0))
+            written[article.id] = stored.get("cluster") or ""
+            if len(items) >= CHUNK:
+                self.put_many(items)
+                self.mark_written(written)
+                items, written = [], {}
+        self.put_many(items)
+        self.mark_written(written)
 
     @classmethod
     def from_index(cls, searcher: Any) -> CopyStore:

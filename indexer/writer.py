@@ -487,6 +487,7 @@ def _add_articles(
     ones left as they are, those in `delete` first deleted by id (with their quote records).
     Returns the articles written, and how many of them are new versions of `previous` ones."""
     written = updated = 0
+    clusters = copies.clusters_of([article.id for article in parsed.articles])
     for n, (article, docs) in enumerate(zip(parsed.articles, registered.documents, strict=True)):
         if n in registered.duplicates:
             holder = registered.duplicates[n]
@@ -500,7 +501,7 @@ def _add_articles(
             continue
         if article.id in delete:
             writer.delete_by_term("article", article.id)
-        cluster = copies.cluster_of(article.id) or article.id
+        cluster = clusters.get(article.id) or article.id
         for doc in docs:
             writer.add_document(**doc, cluster=cluster)
         written += 1

@@ -70,6 +70,34 @@ def test_a_declaration_wins_unless_the_text_says_otherwise_for_sure() -> None:
     assert article_language(["xx", "fr"], "Bonjour") == Language("fr", "declared")
 
 
+ENGLISH = (
+    "The minister said on Monday that the plan, which was agreed by the cabinet, would be put "
+    "to a vote in parliament. Critics have said it will not pass, but the government has the "
+    "votes and the support of the unions and of the business groups that backed their bill."
+)
+
+
+def test_plainly_english_text_is_english_without_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_model(*args: object) -> None:
+        raise AssertionError("the model was asked")
+
+    monkeypatch.setattr("indexer.language._identifier", no_model)
+    assert article_language([None], ENGLISH) == Language("en", "detected")
+    assert article_language(["en-GB"], ENGLISH) == Language("en", "declared")
+
+
+def test_function_words_never_overrule_another_declared_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Even a first test that took every text for English leaves a declared German page German
+    # (only the model may overrule a declaration, and only when sure).
+    monkeypatch.setattr("indexer.language.plainly_english", lambda sample: True)
+    german = "Die Regierung hat am Montag neue Maßnahmen beschlossen, teilte das Ministerium mit."
+    assert article_language(["de"], german * 3) == Language("de", "declared")
+
+
 def _declared(page: Path) -> list[str]:
     tree = html.fromstring(page.read_bytes())
     found = tree.xpath("/html/@lang") + tree.xpath("/html/@xml:lang")
