@@ -166,17 +166,12 @@ class CopyStore:
 
     def lookup(self, ids: list[str]) -> dict[str, Known]:
         """What the store has for each of these ids (those it has)."""
-        found: dict[str, Known] = {}
-        for chunk in _chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            for article_id, file_key, digest, seen in self.db.execute(
-                f"SELECT id, file, digest, seen FROM articles WHERE id IN ({marks})",
-                [_blob(i) for i in chunk],
-            ):
-                found[_text(article_id)] = Known(
-                    _text(file_key), _unsigned(digest), seen == self.run
-                )
-        return found
+        return {
+            _text(article_id): Known(_text(file_key), _unsigned(digest), seen == self.run)
+            for article_id, file_key, digest, seen in _where_in(
+                self.db, "id, file, digest, seen", "id", [_blob(i) for i in ids]
+            )
+        }
 
     def drop_file(self, file_key: str) -> int:
         """Forget every article of a file (it is gone); returns how many."""
@@ -211,15 +206,10 @@ class CopyStore:
     def clusters_of(self, ids: list[str]) -> dict[str, str]:
         """The cluster recorded for each of these articles (those the store has; none in a
         rebuild before `recluster`: each is its own)."""
-        found: dict[str, str] = {}
         if self.fresh and self.changed:
-            return found
-        for chunk in _chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT id, written FROM articles WHERE id IN ({marks})"
-            for article_id, written in self.db.execute(query, [_blob(i) for i in chunk]):
-                found[_text(article_id)] = _text(written)
-        return found
+            return {}
+        rows = _where_in(self.db, "id, written", "id", [_blob(i) for i in ids])
+        return {_text(article_id): _text(written) for article_id, written in rows}
 
     def cluster_of(self, article_id: str) -> str | None:
         """The cluster recorded for an article (written, or to be written)."""
@@ -375,11 +365,14 @@ def _signatures(db: sqlite3.Connection, rows: np.ndarray) -> np.ndarray:
 
 
 def _column(db: sqlite3.Connection, name: str, rows: list[int]) -> dict[int, Any]:
-    found: dict[int, Any] = {}
-    for chunk in _chunks(rows):
+    return dict(_where_in(db, f"row, {name}", "row", rows))
+
+
+def _where_in(db: sqlite3.Connection, columns: str, key: str, values: list[Any]) -> Iterator[Any]:
+    """The articles' `columns` whose `key` is one of `values`, IN_CLAUSE values a query."""
+    for chunk in _chunks(values):
         marks = ",".join("?" * len(chunk))
-        found.update(db.execute(f"SELECT row, {name} FROM articles WHERE row IN ({marks})", chunk))
-    return found
+        yield from db.execute(f"SELECT {columns} FROM articles WHERE {key} IN ({marks})", chunk)
 
 
 def _fetch(db: sqlite3.Connection, query: str) -> Iterator[list[Any]]:

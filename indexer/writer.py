@@ -51,7 +51,7 @@ from indexer.parsing import ParsedFile, Parsers, parse_files
 from indexer.plan import Plan, ReindexSummary, display, plan_run, under
 from indexer.schema import SCHEMA, file_term
 from indexer.storage.codec import NewsdeskCodec
-from indexer.storage.merging import merge_segments, streamable
+from indexer.storage.merging import merge_segments
 from indexer.storage.pool import NewsdeskMpWriter, NewsdeskWriter
 from indexer.storage.toc import remove_uncommitted
 
@@ -374,10 +374,12 @@ def merge_tiers(writer, segments: list[Any]) -> list[Any]:
             if seg.doc_count_all() >= SMALL_SEGMENT:
                 tiers.setdefault(_tier(seg.doc_count()), []).append(seg)
         full = [tier for tier, members in tiers.items() if len(members) >= MERGE_FACTOR]
-        if not full or not all(map(streamable_segment(writer), tiers[min(full)])):
+        if not full:
             return segments
         group = tiers[min(full)][:MERGE_FACTOR]
         merged = merge_segments(writer, group)
+        if merged is None:  # segments another codec wrote: left as they are
+            return segments
         ids = {id(seg) for seg in group}
         first = next(n for n, seg in enumerate(segments) if id(seg) in ids)
         rest = [seg for seg in segments if id(seg) not in ids]
@@ -388,19 +390,6 @@ def _tier(documents: int) -> int:
     if documents < SMALL_SEGMENT:
         return 0
     return int(math.log(documents / SMALL_SEGMENT, MERGE_FACTOR) + 1e-9)
-
-
-def streamable_segment(writer) -> Callable[[Any], bool]:
-    """Whether a segment can be merged a term at a time (one written by a Whoosh 3 codec)."""
-
-    def check(seg: Any) -> bool:
-        reader = SegmentReader(writer.storage, writer.schema, seg)
-        try:
-            return streamable(reader)
-        finally:
-            reader.close()
-
-    return check
 
 
 def _codec() -> NewsdeskCodec:

@@ -68,10 +68,15 @@ def streamable(reader: Any) -> bool:
 def merge_segments(writer: Any, segments: list[Any]) -> Any:
     """One new segment holding the live documents of `segments` (in their order), written
     to the index's storage; `writer` is the writer whose commit will list it instead of
-    them (its schema, codec and storage)."""
+    them (its schema, codec and storage). None when a segment's terms cannot be read a field
+    at a time (not a Whoosh 3 segment): nothing is written."""
+    readers = [SegmentReader(writer.storage, writer.schema, seg) for seg in segments]
+    if not all(map(streamable, readers)):
+        for reader in readers:
+            reader.close()
+        return None
     ix = writer.storage.open_index(writer.indexname, schema=writer.schema)
     merged = MergingWriter(ix, codec=writer.codec)
-    readers = [SegmentReader(writer.storage, writer.schema, seg) for seg in segments]
     try:
         for reader in readers:
             merged.add_reader(reader)
