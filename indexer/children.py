@@ -11,6 +11,7 @@ the child's copies (the parent's lock is intact) and ends the child once its rei
 from __future__ import annotations
 
 import fcntl
+import gc
 import multiprocessing
 import os
 import threading
@@ -25,7 +26,10 @@ WHOOSH_LOCK = "_WRITELOCK"  # Whoosh's own write lock file ends so
 def detach_from_reindex(role: str) -> None:
     """In a forked child of a reindex: let go of the index locks, take the name of its `role`
     (`ps` and `top` show `newsdesk-parse` and `newsdesk-index` processes), and die with the
-    reindex."""
+    reindex. The objects it inherits are left out of its garbage collections (`gc.freeze`):
+    a collection writes to every object it visits, and each page written is copied from the
+    reindex's (copy on write), so that every child came to hold its own copy of the heap."""
+    gc.freeze()
     close_lock_descriptors()
     name_process(f"newsdesk-{role}")
     # The process that forked this one, not whoever is its parent now: a reindex killed

@@ -47,6 +47,10 @@ PARSE_CHUNK = 8  # files a parsing process takes at a time
 PARSE_CHUNK_BYTES = 16 * 1024 * 1024  # and at most this many bytes (a larger file goes alone)
 PARSE_AHEAD = 32  # chunks parsed ahead of the writer (a few thousand articles)
 PARSE_AHEAD_BYTES = 256 * 1024 * 1024  # and at most this many bytes of files
+# Parts of a streamed file (4 MiB of records each, indexer/streams.py) out at once for each
+# parsing process: two keep it busy, and a stream of gigabytes holds no more parts and parsed
+# articles than one of 20 MB (PARSE_AHEAD of them was 128 MiB of records and their articles).
+PARSE_AHEAD_PARTS = 2
 PARSE_SECONDS = 120  # one file's parsing time: past it, the file fails (README, Reliability)
 PARSE_GRACE = 30  # seconds more before a parsing process stuck in C code is killed
 
@@ -187,7 +191,8 @@ class Parsers:
     Each loads the MinHash library first (`prepare_signatures`: datasketch imports scipy, which
     takes a while) while the main process walks the corpus and loads the signatures; the main
     process never loads it. Files go out PARSE_CHUNK at a time (at most PARSE_CHUNK_BYTES),
-    at most PARSE_AHEAD chunks and PARSE_AHEAD_BYTES ahead of the writer (`pool.map` parsed
+    at most PARSE_AHEAD chunks and PARSE_AHEAD_BYTES (PARSE_AHEAD_PARTS parts of a streamed
+    file for each process) ahead of the writer (`pool.map` parsed
     the whole corpus ahead and held it, gigabytes on a large corpus, and every indexing
     process forked later inherited that heap).
 
@@ -216,16 +221,20 @@ class Parsers:
     def parse(self, jobs: Iterator[Job]) -> Iterator[ParsedFile]:
         """The jobs' files and parts parsed, in order."""
         ahead: deque[tuple[Job, Future[list[ParsedFile]]]] = deque()
-        out_bytes = 0
+        out_bytes = parts_out = 0
+        parts_ahead = PARSE_AHEAD_PARTS * self.workers
         job: Job | None = None  # taken, not yet out
         try:
             while True:
                 try:
                     while len(ahead) < PARSE_AHEAD and (not ahead or out_bytes < PARSE_AHEAD_BYTES):
-                        if (job := next(jobs, None)) is None:
+                        if job is None and (job := next(jobs, None)) is None:
                             break
+                        if job.part is not None and ahead and parts_out >= parts_ahead:
+                            break  # out when a part ahead comes back
                         ahead.append((job, self._submit(job)))
                         out_bytes += job.size
+                        parts_out += job.part is not None
                         job = None
                     if not ahead:
                         break
@@ -239,11 +248,12 @@ class Parsers:
                     for _, dropped in ahead:
                         dropped.cancel()  # parsed again below, one file or part at a time
                     ahead.clear()
-                    out_bytes = 0
+                    out_bytes = parts_out = 0
                     yield from self._one_by_one(suspects, broke=exc)
                     continue
                 ahead.popleft()
                 out_bytes -= first.size
+                parts_out -= first.part is not None
                 yield from done
         finally:
             for _, future in ahead:

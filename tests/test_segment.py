@@ -18,6 +18,7 @@ from indexer.parsing import parse_for_index
 from indexer.schema import EXACT_FIELDS, SCHEMA, article_documents
 from indexer.storage.codec import NewsdeskCodec
 from indexer.storage.pool import NewsdeskWriter
+from indexer.storage.termpool import TermPool
 from indexer.storage.toc import committed_segments
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -103,13 +104,25 @@ def told_language(doc: dict[str, Any]) -> dict[str, Any]:
     return told
 
 
-def build(path: Path, schema: Schema, writer_class: type, batches: list[list[dict]], **commit):
+def build(
+    path: Path,
+    schema: Schema,
+    writer_class: type,
+    batches: list[list[dict]],
+    budget: int | None = None,
+    **commit: Any,
+):
+    """An index of `batches` committed one after the other; with a `budget`, Newsdesk's
+    writer spills its pool to run files past that many postings (and must have)."""
     path.mkdir()
     ix = index.create_in(str(path), schema)
     for n, batch in enumerate(batches):
         writer = writer_class(ix, codec=NewsdeskCodec())
+        if budget is not None:
+            writer.pool.budget = budget
         for doc in batch:
             writer.add_document(**(doc if writer_class is NewsdeskWriter else told_language(doc)))
+        assert budget is None or len(writer.pool.runs) >= 2
         writer.commit(**(commit if n == len(batches) - 1 else {}))
     return index.open_dir(str(path))
 
@@ -169,14 +182,38 @@ def test_the_index_written_is_the_one_whoosh_writes(tmp_path: Path, source: str)
     assert source != "synthetic" or len(common[1]) == 2_600
 
 
+@pytest.mark.parametrize("budget", [1, 997])
+def test_a_pool_spilled_to_run_files_writes_the_same_index(tmp_path: Path, budget: int) -> None:
+    # Past its budget the pool writes its postings to run files and starts again empty
+    # (TermPool.spill): after every document (budget 1), or now and then in the middle of a
+    # term's postings; merged at commit with what is left in memory, a term's postings
+    # from every run come out whole and in document order, as one pool writes them.
+    docs = synthetic_docs(1_200) if budget > 1 else hard_docs()
+    schema = synthetic_schema() if budget > 1 else SCHEMA
+    ours = build(tmp_path / "ours", schema, NewsdeskWriter, [docs], budget=budget)
+    whoosh = build(tmp_path / "whoosh", schema, SegmentWriter, [docs])
+    assert contents(ours) == contents(whoosh)
+
+
 @pytest.mark.slow
-def test_merged_segments_with_deletions_are_written_as_whoosh_writes_them(tmp_path: Path) -> None:
+@pytest.mark.parametrize("budget", [None, 5_000])
+def test_merged_segments_with_deletions_are_written_as_whoosh_writes_them(
+    tmp_path: Path, budget: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Newsdesk's documents in three segments, some deleted (as updates leave them), merged by
     # a fourth commit: the postings are copied a block at a time (copy_postings), renumbered
     # around the deleted documents; a term whose every posting is deleted is left out.
     docs = sample_docs()
     third = len(docs) // 3
     built = {}
+    spills: list[int] = []
+    spill = TermPool.spill
+
+    def counted(pool: TermPool) -> None:
+        spills.append(1)
+        spill(pool)
+
+    monkeypatch.setattr(TermPool, "spill", counted)
     for name, writer_class in (("ours", NewsdeskWriter), ("whoosh", SegmentWriter)):
         path = tmp_path / name
         path.mkdir()
@@ -189,10 +226,14 @@ def test_merged_segments_with_deletions_are_written_as_whoosh_writes_them(tmp_pa
                 )
             writer.commit(merge=False)
         writer = writer_class(ix, codec=NewsdeskCodec())
+        if budget is not None and writer_class is NewsdeskWriter:
+            pool: Any = writer.pool
+            pool.budget = budget  # the merge's copied postings spill too
         for doc in docs[1 : 2 * third : 4]:
             writer.delete_by_term("id", doc["id"])
         writer.commit(optimize=True)
         built[name] = index.open_dir(str(path))
+    assert budget is None or len(spills) >= 2
     assert len(committed_segments(built["ours"])) == 1
     merged = contents(built["ours"])
     assert merged == contents(built["whoosh"])
@@ -208,3 +249,28 @@ def test_merged_segments_are_written_as_whoosh_writes_them(tmp_path: Path) -> No
     whoosh = build(tmp_path / "whoosh", synthetic_schema(), SegmentWriter, batches, optimize=True)
     assert len(committed_segments(ours)) == 1
     assert contents(ours) == contents(whoosh)
+
+
+def test_the_compact_term_table_writes_whoosh_s_file(tmp_path: Path) -> None:
+    # The term table keeps its buckets in arrays (CompactTermTable): the same bytes as
+    # Whoosh's OrderedHashWriter for the same keys and values, read back by Whoosh's reader.
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
+
+    from indexer.storage.codec import compact_term_table
+
+    storage = FileStorage(str(tmp_path))
+    rng = random.Random(5)
+    keys = sorted({f"{rng.choice('abc')}{rng.randrange(10**6)}".encode() for _ in range(5_000)})
+    for name, compact in (("whoosh.trm", False), ("ours.trm", True)):
+        writer = OrderedHashWriter(storage.create_file(name))
+        if compact:
+            compact_term_table(writer)
+            assert type(writer).__name__ == "CompactTermTable"
+        for n, key in enumerate(keys):
+            writer.add(key, str(n).encode())
+        writer.close()
+    assert (tmp_path / "ours.trm").read_bytes() == (tmp_path / "whoosh.trm").read_bytes()
+    reader = OrderedHashReader.open(storage, "ours.trm")
+    assert reader[keys[1234]] == b"1234"
+    assert reader.closest_key(keys[77] + b"\x00") == keys[78]

@@ -80,6 +80,7 @@ REQUIRED: dict[str, list[str]] = {
         "_merge_segments",
     ],
     "whoosh.multiproc.MpWriter": ["_commit", "_enqueue", "_new_task"],
+    "whoosh.filedb.filetables.HashWriter": ["_write_hashes"],
     "whoosh.multiproc.SubWriterTask": ["_process_file"],
     "whoosh.codec.whoosh3.W3PerDocReader": ["_cached_reader"],
     "whoosh.index.TOC": ["_latest_generation"],

@@ -108,6 +108,38 @@ def test_a_json_lines_export_read_in_parts_indexes_what_it_gives_whole(
     assert {(h["id"], h["title"]) for h in hits.values()} == set(expected)
 
 
+def test_a_stream_keeps_a_few_parts_out_for_each_parsing_process(
+    tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stream of any length holds the same parts (and their parsed articles) in memory:
+    # PARSE_AHEAD_PARTS for each parsing process are out at once, never more, and every
+    # part is indexed, in order.
+    from indexer import parsing
+
+    out: list[int] = []  # parts out (sent, their articles not yet taken) at each sending
+    taken = [0]
+    submit, parse = parsing.Parsers._submit, parsing.Parsers.parse
+
+    def counted_submit(self: Any, job: Any) -> Any:
+        out.append(len(out) + 1 - taken[0])
+        return submit(self, job)
+
+    def counted_parse(self: Any, jobs: Any) -> Any:
+        for parsed in parse(self, jobs):
+            taken[0] += 1
+            yield parsed
+
+    monkeypatch.setattr(parsing.Parsers, "_submit", counted_submit)
+    monkeypatch.setattr(parsing.Parsers, "parse", counted_parse)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_lines(corpus / "export.jsonl", [json.dumps(record(n)) for n in range(300)])
+    summary = run(corpus, tmp_path / "index", workers=2)
+    assert summary.added == 300
+    assert len(out) > 20  # parts
+    assert max(out) == parsing.PARSE_AHEAD_PARTS * 2
+
+
 def test_an_edited_and_grown_export_rewrites_only_what_changed(
     tmp_path: Path, small_parts: None
 ) -> None:

@@ -5,7 +5,8 @@
     codec.py    NewsdeskCodec and ArrayPositions: Whoosh 3's codec writing compact blocks
     leaves.py   what search reads from each segment: live documents, postings, lengths,
                 document frequencies, wildcard words, the date column
-    pool.py     the segment writers: postings pooled in arrays, Whoosh's MpWriter processes
+    pool.py     the segment writers: Newsdesk's analysis inlined, Whoosh's MpWriter processes
+    termpool.py the writers' pool of postings: flat arrays, spilled to run files past a budget
     toc.py      the index's table of contents: the last generation, and cleaning up after
                 a failed commit
 

@@ -29,6 +29,7 @@ from whoosh.codec.whoosh3 import (
     W3LeafMatcher,
     W3PostingsWriter,
 )
+from whoosh.filedb.filetables import OrderedHashWriter, _lengths, _pointer
 from whoosh.formats import Frequency, Positions
 from whoosh.util.numeric import length_to_byte
 
@@ -93,6 +94,10 @@ class NewsdeskCodec(W3Codec):
 
 
 class _FieldWriter(W3FieldWriter):
+    def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
+        super().__init__(codec, storage, segment)
+        compact_term_table(self._tindex)
+
     def start_field(self, fieldname: str, fieldobj: Any) -> None:
         super().start_field(fieldname, fieldobj)
         postings: Any = self._postwriter
@@ -104,6 +109,54 @@ class _FieldWriter(W3FieldWriter):
         """A term's postings at once (after start_term): see storage/pool.py."""
         postings: Any = self._postwriter
         postings.add_run(ids, weights, values, lengths)
+
+
+class CompactTermTable(OrderedHashWriter):
+    """Whoosh's writer of a segment's term table (an ordered hash file) that keeps each of
+    its 256 buckets' (hash, position) pairs in an array of integers, not a list of tuples:
+    16 bytes a term instead of about 110, for the 240,000 terms of a 40,000-article segment
+    held until the file is closed. It writes the same file (tests/test_segment.py)."""
+
+    def add(self, key: bytes, value: bytes) -> None:
+        # OrderedHashWriter.add and HashWriter.add
+        if key <= self.lastkey:
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
+        dbfile = self.dbfile
+        position = dbfile.tell()
+        self.index.append(position)
+        dbfile.write(_lengths.pack(len(key), len(value)))
+        dbfile.write(key)
+        dbfile.write(value)
+        hashed = self.hashfn(key)
+        bucket = self.buckets[hashed & 255]
+        bucket.append(hashed)
+        bucket.append(position)
+        self.lastkey = key
+
+    def _write_hashes(self) -> None:
+        # HashWriter._write_hashes: each bucket an open-addressing table twice its size
+        dbfile = self.dbfile
+        for entries in self.buckets:
+            numslots = len(entries)  # two numbers an entry: twice the entries
+            self.directory.append((dbfile.tell(), numslots))
+            table = [(0, 0)] * numslots
+            for n in range(0, len(entries), 2):
+                hashed = entries[n]
+                slot = (hashed >> 8) % numslots
+                while table[slot] != (0, 0):
+                    slot = (slot + 1) % numslots
+                table[slot] = (hashed, entries[n + 1])
+            for hashed, position in table:
+                dbfile.write(_pointer.pack(hashed, position))
+
+
+def compact_term_table(tindex: Any) -> None:
+    """Make a new term table writer (nothing added yet) a CompactTermTable."""
+    if type(tindex) is not OrderedHashWriter or any(tindex.buckets):
+        return
+    writer: Any = tindex  # mypy: the buckets' type changes with the class
+    writer.__class__ = CompactTermTable
+    writer.buckets = [array("Q") for _ in range(256)]
 
 
 class _PostingsWriter(W3PostingsWriter):

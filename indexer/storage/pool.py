@@ -5,18 +5,14 @@ weight, value), sorts the pool at commit (spilling sorted runs to disk past `lim
 hands the postings one by one to the codec, which looks up the document's field length for
 each: the commit alone took longer than analysing the documents' text.
 
-Here `TermPool` keeps each field's postings as add_document produces them, in flat arrays
-(term numbers, document numbers, weights; values in a list), and a term's number comes from
-one dict lookup. At commit a stable argsort by term number groups each term's postings,
-still in document order, and `NewsdeskWriter` writes them a block at a time
-(`_PostingsWriter.add_run` in indexer/storage/codec.py) with the field's lengths read once:
-the commit takes far less time and the process far less memory (docs/benchmarks.md,
-"Measurements behind the design"). The files are the ones Whoosh's writer writes
-(tests/test_segment.py).
-
-The pool lives in memory: a writer holds at most COMMIT_EVERY articles (indexer/writer.py)
-between commits. `NewsdeskMpWriter` is Whoosh's MpWriter (one indexing process per core,
-each committing its own segment) whose processes write this way.
+Here the pool is a `TermPool` (indexer/storage/termpool.py): postings in flat arrays, a
+term's postings grouped at commit in document order, spilled to run files past a budget so
+that a commit of any size is written in bounded memory. `NewsdeskWriter` writes them a block
+at a time (`_PostingsWriter.add_run` in indexer/storage/codec.py) with the field's lengths
+read once: the commit takes far less time and the process far less memory
+(docs/benchmarks.md, "Measurements behind the design"). The files are the ones Whoosh's
+writer writes (tests/test_segment.py). `NewsdeskMpWriter` is Whoosh's MpWriter (one indexing
+process per core, each committing its own segment) whose processes write this way.
 """
 
 from __future__ import annotations
@@ -25,13 +21,12 @@ import errno
 import pickle
 import queue
 import signal
-from array import array
 from collections import Counter
-from collections.abc import Iterator
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-import numpy as np
-from whoosh.formats import Existence, Frequency
+from whoosh.formats import Frequency
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import emptybytes, pack_uint
 from whoosh.util import random_name
@@ -44,106 +39,7 @@ from indexer.schema import EXACT_ANALYZER, TEXT_ANALYZER
 from indexer.storage.blocks import pack_positions
 from indexer.storage.codec import ArrayPositions
 from indexer.storage.leaves import matcher_postings, pool_lengths
-
-
-class FieldPostings:
-    """One field's postings as they were added: term numbers, document numbers, weights
-    and values (when the field's format has them) in flat arrays, and the term numbers."""
-
-    def __init__(self, with_values: bool, shared: bool = False) -> None:
-        self.term_ids: dict[bytes, int] = {}
-        self.terms = array("I")
-        self.docs = array("I")
-        self.weights = array("f")
-        self.values: list[bytes] | None = [] if with_values else None
-        # With `shared` (a Frequency field: each value is its posting's count, packed), equal
-        # values are one object: a posting holds a reference, not a bytes object of its own.
-        self.shared: dict[bytes, bytes] | None = {} if shared else None
-
-    def add(self, btext: bytes, docnum: int, weight: float, value: bytes | None) -> None:
-        term_ids = self.term_ids
-        term = term_ids.get(btext)
-        if term is None:
-            term = term_ids[btext] = len(term_ids)
-        self.terms.append(term)
-        self.docs.append(docnum)
-        self.weights.append(weight)
-        if self.values is not None:
-            value = value or emptybytes
-            if self.shared is not None:
-                value = self.shared.setdefault(value, value)
-            self.values.append(value)
-
-    def by_term(self) -> Iterator[tuple[bytes, array, array, list[bytes]]]:
-        """Each term (in byte order) with its postings in document order."""
-        terms = np.frombuffer(self.terms, dtype=np.uint32)
-        docs = np.frombuffer(self.docs, dtype=np.uint32)
-        order = np.argsort(terms, kind="stable")  # each term's postings as they were added
-        ordered = docs[order]
-        if len(ordered) > 1:
-            same_term = terms[order][1:] == terms[order][:-1]
-            if (same_term & (ordered[1:] <= ordered[:-1])).any():  # not in document order
-                order = np.lexsort((docs, terms))
-                ordered = docs[order]
-        docs_by_term = array("I", ordered.astype(np.uint32).tobytes())
-        weights = np.frombuffer(self.weights, dtype=np.float32)[order]
-        weights_by_term = array("f", weights.astype(np.float32).tobytes())
-        values = self.values
-        values_by_term = list(map(values.__getitem__, order.tolist())) if values else []
-        counts = np.bincount(terms, minlength=len(self.term_ids))
-        ends = np.cumsum(counts).tolist()
-        sizes = counts.tolist()
-        for btext, term in sorted(self.term_ids.items()):
-            end = ends[term]
-            start = end - sizes[term]
-            yield (
-                btext,
-                docs_by_term[start:end],
-                weights_by_term[start:end],
-                values_by_term[start:end],
-            )
-
-
-class TermPool:
-    """Postings by field (see the module), with Whoosh's pool interface where a writer
-    uses it."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, FieldPostings] = {}
-        self.fieldnames: set[str] = set()  # as Whoosh's pool has them (MpWriter reads them)
-
-    def field(self, fieldname: str, fieldobj: Any) -> FieldPostings:
-        postings = self.fields.get(fieldname)
-        if postings is None:
-            format_ = fieldobj.format
-            with_values = not isinstance(format_, Existence)  # no value to keep
-            shared = isinstance(format_, Frequency)
-            postings = self.fields[fieldname] = FieldPostings(with_values, shared)
-            self.fieldnames.add(fieldname)
-        return postings
-
-    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
-        """A posting of a merged segment (Whoosh's add_reader): (field, term, document,
-        weight, value)."""
-        fieldname, btext, docnum, weight, value = item
-        if docnum < 0:  # a word for a spelling graph, not a posting (Whoosh skips it too)
-            return
-        field = self.fields.get(fieldname)
-        if field is None:  # not seen in this writer's documents: keep values, if any
-            field = self.fields[fieldname] = FieldPostings(with_values=True)
-            self.fieldnames.add(fieldname)
-        field.add(btext, docnum, weight, value)
-
-    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
-        """Whoosh's sorted posting tuples, for a caller that wants them one by one."""
-        for fieldname in sorted(self.fields):
-            for btext, docs, weights, values in self.fields[fieldname].by_term():
-                padded = values or [emptybytes] * len(docs)
-                for docnum, weight, value in zip(docs, weights, padded, strict=True):
-                    yield fieldname, btext, docnum, weight, value
-
-    def cleanup(self) -> None:
-        self.fields.clear()
+from indexer.storage.termpool import TermPool
 
 
 class NewsdeskWriter(SegmentWriter):
@@ -151,7 +47,7 @@ class NewsdeskWriter(SegmentWriter):
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
-        self.pool: Any = TermPool()
+        self.pool: Any = TermPool(spill_dir=getattr(self.storage, "folder", None))
         for name, field in self.schema.items():
             if field.vector or field.separate_spelling():
                 raise ValueError(f"{name}: term vectors and spelling fields are not written")
@@ -222,6 +118,7 @@ class NewsdeskWriter(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+        pool.check()
 
     def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
         """A merged segment's postings (Whoosh's add_reader), a block at a time."""
@@ -260,9 +157,11 @@ def copy_postings(writer: Any, reader: Any, startdoc: int, docmap: Any) -> None:
     else:
         renumbered = [docmap.get(docnum, -1) for docnum in range(count)]
     current = None
-    for (fieldname, btext), info in terms.items():
+    for counted, ((fieldname, btext), info) in enumerate(terms.items()):
         if fieldname not in schema:
             continue
+        if counted % 1024 == 0 and pool.check():  # spilled: its fields are new
+            current = None
         if fieldname != current:
             current, field = fieldname, schema[fieldname]
             postings = pool.field(fieldname, field)
@@ -341,10 +240,10 @@ def write_pool(fieldwriter: Any, schema: Any, lengths: Any, pool: TermPool) -> N
     if not hasattr(fieldwriter, "add_run"):
         fieldwriter.add_postings(schema, lengths, pool.iter_postings())
         return
-    for fieldname in sorted(pool.fields):
+    for fieldname, found in groupby(pool.terms(), key=itemgetter(0)):
         fieldwriter.start_field(fieldname, schema[fieldname])
         doc_lengths = pool_lengths(lengths, fieldname)
-        for btext, docs, weights, values in pool.fields[fieldname].by_term():
+        for _, btext, docs, weights, values in found:
             fieldwriter.start_term(btext)
             fieldwriter.add_run(docs, weights, values, doc_lengths)
             fieldwriter.finish_term()
@@ -365,7 +264,7 @@ class NewsdeskMpWriter(MpWriter):
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, multisegment=True, **kwargs)
-        self.pool: Any = TermPool()
+        self.pool: Any = TermPool(spill_dir=getattr(self.storage, "folder", None))
 
     def _new_task(self) -> Any:
         task = _SubWriterTask(
