@@ -7,8 +7,10 @@ STREAM_BYTES on disk is instead read a part at a time: PART_BYTES of whole recor
 lines, CSV rows, WARC records, mbox messages), each part parsed by a parsing process as a
 file of its own (the readers read a part as they read a file: `Source.first_line` and
 `Source.offset` keep their messages' line numbers and offsets those of the file), and written
-as it comes (indexer/writer.py). Memory is bounded by the parts in flight, whatever the file's
-size; a record larger than MAX_RECORD_BYTES is cut there and reported by its reader.
+as it comes (indexer/writer.py). Memory is bounded whatever the file's size: by the parts
+out (PARSE_AHEAD_PARTS for each parsing process, indexer/parsing.py) and the postings each
+indexing process holds before it spills them to disk (indexer/storage/termpool.py); a record
+larger than MAX_RECORD_BYTES is cut there and reported by its reader.
 
     fmt = stream_format(path)            # "jsonl", "csv", "warc", "mail", or None
     for part in file_parts(path, fmt):   # Part(data, first_line, offset, number, last)

@@ -57,13 +57,13 @@ from indexer.storage.toc import remove_uncommitted
 
 # The window of a build between two commits: at most COMMIT_EVERY articles or
 # COMMIT_EVERY_BYTES characters of their text, whichever comes first. It bounds the work an
-# interrupt loses and the postings the indexing processes hold (Lucene's RAM buffer). Each
-# commit leaves a segment per indexing process, and every term a search reads is looked up
-# in each: fewer, larger commits made searches faster and the build no slower; `merge_tiers`
-# keeps them few past that. A window of 16 Mi characters would hold a reindex of gigabytes
-# to the memory of one of 20 MB, but merging its many segments (in Python, about 1 ms an
-# article) more than doubled the 200k build (docs/benchmarks.md, "One large export read as a
-# stream").
+# interrupt loses. Each commit leaves a segment per indexing process, and every term a
+# search reads is looked up in each: fewer, larger commits made searches faster and the
+# build no slower; `merge_tiers` keeps them few past that. The memory of a window is bounded
+# apart from it: an indexing process spills its postings to run files past SPILL_POSTINGS
+# (indexer/storage/termpool.py). Windows small enough to bound memory themselves (16 Mi
+# characters) made many segments, and merging them (in Python, about 1 ms an article) more
+# than doubled the 200k build (docs/benchmarks.md, "One large export read as a stream").
 COMMIT_EVERY = 50_000
 COMMIT_EVERY_BYTES = 256 * 1024 * 1024
 SMALL_SEGMENT = 5_000  # documents: a segment under this is an update's, merged with the others
