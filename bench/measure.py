@@ -63,15 +63,27 @@ class RssSampler:
 
     def __init__(self, pid: int, proportional: bool = False) -> None:
         self.pid, self.peak = pid, 0
+        self.at_peak: list[tuple[str, int]] = []  # each process's name and size at the peak
+        self.peak_seconds = 0.0  # when it came, from the start
         self._size = _pss if proportional else _rss
         self._stop = threading.Event()
+        self._started = time.perf_counter()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(self._size(p) for p in _tree(self.pid)))
+            sizes = [(p, self._size(p)) for p in _tree(self.pid)]
+            total = sum(size for _, size in sizes)
+            if total > self.peak:
+                self.peak, self.peak_seconds = total, time.perf_counter() - self._started
+                self.at_peak = [(_name(p), size) for p, size in sizes]
             self._stop.wait(0.05)
+
+    def composition(self) -> str:
+        """The peak's parts: 'at 12.3 s: newsdesk 130 MB, newsdesk-index 150 MB, ...'."""
+        parts = ", ".join(f"{name} {size / 1e6:.0f} MB" for name, size in self.at_peak)
+        return f"at {self.peak_seconds:.1f} s: {parts}"
 
     def stop(self) -> int:
         self._stop.set()
@@ -79,11 +91,21 @@ class RssSampler:
         return self.peak
 
 
+def _name(pid: int) -> str:
+    """A process's name (`newsdesk-parse`, `newsdesk-index`: indexer/children.py)."""
+    try:
+        with open(f"/proc/{pid}/comm") as fh:
+            return fh.read().strip()
+    except OSError:
+        return "?"
+
+
 @dataclass
 class Run:
     seconds: float
     peak_rss: int
     output: str
+    at_peak: str = ""  # the peak's parts, process by process (RssSampler.composition)
 
 
 def measured(
@@ -105,7 +127,7 @@ def measured(
     peak = sampler.stop()
     if proc.returncode not in ok:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-3000:]}")
-    return Run(seconds, peak, output.strip())
+    return Run(seconds, peak, output.strip(), sampler.composition())
 
 
 def size_on_disk(path: Path) -> int:

@@ -51,6 +51,7 @@ def reindex(path: Path) -> tuple[float, int, str]:
     cmd = [newsdesk, "reindex", "--full", "--index", str(index)]
     run = measured([*cmd, str(path.parent)], proportional=True)
     shutil.rmtree(index, ignore_errors=True)
+    print(f"{path.parent.name}: peak {run.at_peak}", flush=True)
     return run.seconds, run.peak_rss, run.output.splitlines()[-1]
 
 
