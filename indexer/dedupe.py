@@ -38,8 +38,7 @@ THRESHOLD = 0.8  # estimated Jaccard similarity of shingle sets that makes two a
 MAX_DAYS = 3  # copies appear within days of each other; a template reused weekly is no copy
 SEED = 20250
 # Candidate pairs compared at once (copy_pairs): their signatures side by side take 9 bytes
-# a permutation, about 38 MB. All at once, the 1.4 million records of a 2 GB export (many
-# candidate pairs: its sentences recur) took 11.8 GB at the end of the build.
+# a permutation, about 38 MB, whatever the number of pairs (all at once, 576 bytes a pair).
 PAIRS_AT_ONCE = 65_536
 SMALL_BUCKET = 16  # a band bucket up to this size is compared pairwise, larger ones as a chain
 SIDECAR = "newsdesk-copies.npz"
