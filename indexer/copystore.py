@@ -119,16 +119,6 @@ class CopyStore:
 
     # -- changes
 
-    def put(
-        self,
-        article: Article,
-        file_key: str,
-        sig: np.ndarray | None = None,
-        digest: int = 0,
-    ) -> None:
-        """Record an article (its signature computed unless given), marked as this run's."""
-        self.put_many([(article, file_key, sig, digest)])
-
     def put_many(self, items: Iterable[tuple[Article, str, np.ndarray | None, int]]) -> None:
         """Record articles (article, file, signature or None, digest), marked as this run's.
         An article the store has keeps the cluster recorded for it (the one the index holds)
@@ -210,12 +200,6 @@ class CopyStore:
             return {}
         rows = _where_in(self.db, "id, written", "id", [_blob(i) for i in ids])
         return {_text(article_id): _text(written) for article_id, written in rows}
-
-    def cluster_of(self, article_id: str) -> str | None:
-        """The cluster recorded for an article (written, or to be written)."""
-        found = self.db.execute("SELECT written FROM articles WHERE id = ?", (_blob(article_id),))
-        row = found.fetchone()
-        return _text(row[0]) if row is not None else None
 
     # -- clusters
 

@@ -138,8 +138,8 @@ def test_stale_sidecar_is_rebuilt_from_the_index(built: tuple[Path, Path]) -> No
 def test_store_put_and_drop() -> None:
     store = CopyStore()
     a = Article(id="a", body=story(random.Random(3)), date="2024-01-01")
-    store.put(a, "f1")
-    assert store.cluster_of("a") == "a"  # its own cluster until reclustered
+    store.put_many([(a, "f1", None, 0)])
+    assert store.clusters_of(["a"]) == {"a": "a"}  # its own cluster until reclustered
     store.drop_file("f1")
     assert store.recluster() == {}
     assert store.ids == []
