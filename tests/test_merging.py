@@ -162,4 +162,8 @@ def test_a_build_over_many_windows_merges_by_tier(
     segments = committed_segments(open_index(str(many)))
     sizes = sorted(seg.doc_count_all() for seg in segments)
     assert len(segments) <= 8 and max(sizes) >= 36, sizes  # merged twice over, at least
+    # Merged segments are separate files: a reader maps them rather than copying a compound
+    # file's parts into memory.
+    assert not [seg for seg in segments if seg.is_compound()]
+    assert not list(many.glob("*.seg"))
     assert answers(many) == answers(one)

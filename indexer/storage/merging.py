@@ -76,7 +76,10 @@ def merge_segments(writer: Any, segments: list[Any]) -> Any:
             reader.close()
         return None
     ix = writer.storage.open_index(writer.indexname, schema=writer.schema)
-    merged = MergingWriter(ix, codec=writer.codec)
+    # Not compound: Whoosh reads each file of a compound segment into memory (a BytesIO
+    # copy of the mapped file) whenever a reader opens it, so every searcher and writer over
+    # an index with a merged segment held its postings whole (docs/storage.md, "Segments").
+    merged = MergingWriter(ix, codec=writer.codec, compound=False)
     try:
         for reader in readers:
             merged.add_reader(reader)
