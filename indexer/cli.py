@@ -113,8 +113,20 @@ def _parse_all(paths: tuple[str, ...]) -> Iterator:
     metavar="PATH",
     help="Remove the articles of a recorded corpus path that is gone for good (repeatable).",
 )
+@click.option(
+    "--scheduler",
+    envvar="NEWSDESK_SCHEDULER",
+    metavar="ADDRESS",
+    help="Parse on a Dask cluster: its scheduler's address, tcp://HOST:PORT (README, "
+    '"A cluster"; default: this machine\'s cores; env NEWSDESK_SCHEDULER).',
+)
 def reindex(
-    paths: tuple[str, ...], index_dir: str, full: bool, wait: float, forget: tuple[str, ...]
+    paths: tuple[str, ...],
+    index_dir: str,
+    full: bool,
+    wait: float,
+    forget: tuple[str, ...],
+    scheduler: str | None,
 ) -> None:
     """Add new, update changed and remove deleted articles of the corpus PATHS.
 
@@ -138,6 +150,7 @@ def reindex(
                 on_total=bar.start,
                 wait=wait,
                 forget=forget,
+                scheduler=scheduler or None,
             )
     except KeyboardInterrupt:
         bar.finish()

@@ -10,6 +10,7 @@ the writer (indexer/writer.py), and recovers from a process that dies or hangs.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import multiprocessing
 import os
@@ -22,7 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from indexer.children import detach_from_reindex
 from indexer.dedupe import prepare_signatures, signature
@@ -130,11 +131,11 @@ def parse_part(path: str, fmt: str, part: Part, state: FileState) -> ParsedFile:
             reason = f"out of memory parsing {where}"
         else:
             reason = f"{where} cannot be parsed ({type(exc).__name__}: {exc})"
-        return _failed_part(path, part, ParseError(path, reason))
+        return failed_part(path, part, ParseError(path, reason))
     return ParsedFile(path, key, state, articles, errors, signatures, True, part.number, part.last)
 
 
-def _failed_part(path: str, part: Part, error: ParseError) -> ParsedFile:
+def failed_part(path: str, part: Part, error: ParseError) -> ParsedFile:
     """A part whose records are unknown: its file's stream is incomplete, so the file keeps
     the articles indexed from it and is read again by the next run (no state)."""
     return ParsedFile(
@@ -166,11 +167,14 @@ class ParseTimeout(Exception):
 
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise ParseTimeout in the block once `seconds` have passed (a real-time timer: in the
-    main thread only; elsewhere the block is not limited here). Code inside C functions is
-    interrupted when it returns; the parsing processes' parent bounds those (`Parsers`)."""
+    """Raise ParseTimeout in the block once `seconds` have passed: in the main thread by a
+    real-time timer (SIGALRM), in another thread (a Dask worker runs tasks in threads,
+    indexer/cluster.py) by a watchdog thread that raises it in the block's thread. Either
+    interrupts Python code; code inside C functions is interrupted when it returns, and the
+    parsing processes' parent bounds those (`Parsers`, `ClusterParsers`)."""
     if threading.current_thread() is not threading.main_thread():
-        yield
+        with _watchdog(seconds):
+            yield
         return
 
     def expired(signum: int, frame: Any) -> None:
@@ -183,6 +187,33 @@ def time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _watchdog(seconds: float) -> Iterator[None]:
+    """`time_limit` off the main thread: a timer raises ParseTimeout in this thread
+    (`PyThreadState_SetAsyncExc`, the one way Python has to interrupt another thread) unless
+    the block has ended first; a lock keeps it from firing once the block is left."""
+    thread_id = threading.get_ident()
+    guard = threading.Lock()
+    ended = False
+
+    def expired() -> None:
+        with guard:
+            if not ended:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(thread_id), ctypes.py_object(ParseTimeout)
+                )
+
+    timer = threading.Timer(seconds, expired)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with guard:
+            ended = True
+        timer.cancel()
 
 
 class Parsers:
@@ -298,12 +329,7 @@ class Parsers:
             reason = "out of memory in the process parsing it, skipped"
         else:
             reason = f"its parsing process failed ({type(exc).__name__}: {exc}), skipped"
-        if job.part is not None:
-            path, fmt, part, _ = job.part
-            where = f"line {part.first_line}" if fmt != "warc" else f"offset {part.offset}"
-            return _failed_part(path, part, ParseError(path, f"the part from {where}: {reason}"))
-        path = job.paths[0]
-        return ParsedFile(path, os.path.abspath(path), None, [], [ParseError(path, reason)])
+        return failed_job(job, reason)
 
     def _died(self) -> str:
         codes = [code for p in self.processes if (code := _exit_code(p)) not in (None, 0)]
@@ -433,8 +459,19 @@ def _stream_jobs(path: str, fmt: str, known: dict[str, str]) -> Iterator[Job]:
             yield Job([], len(part.data), part=(path, fmt, part, state))
     except Exception as exc:  # the file cannot be read on (truncated gzip, broken archive)
         error = ParseError(path, f"cannot be read on ({type(exc).__name__}: {exc})")
-        failed = _failed_part(path, Part(b"", 0, 0, number, last=True), error)
+        failed = failed_part(path, Part(b"", 0, 0, number, last=True), error)
         yield Job([], 0, done=[failed])
+
+
+def failed_job(job: Job, reason: str) -> ParsedFile:
+    """A job of one file or one part that failed for `reason` (its parsing process died,
+    hung, or could not send its result back)."""
+    if job.part is not None:
+        path, fmt, part, _ = job.part
+        where = f"line {part.first_line}" if fmt != "warc" else f"offset {part.offset}"
+        return failed_part(path, part, ParseError(path, f"the part from {where}: {reason}"))
+    path = job.paths[0]
+    return ParsedFile(path, os.path.abspath(path), None, [], [ParseError(path, reason)])
 
 
 def _parse_part_job(job: tuple[str, str, Part, FileState]) -> list[ParsedFile]:
@@ -447,8 +484,20 @@ def _start_parser() -> None:
     prepare_signatures()
 
 
+class JobParser(Protocol):
+    """What parses a reindex's jobs, in order: the local processes (`Parsers`) or a Dask
+    cluster's workers (indexer/cluster.py)."""
+
+    def parse(self, jobs: Iterator[Job]) -> Iterator[ParsedFile]: ...
+
+    def close(self) -> None: ...
+
+
 def parse_files(
-    paths: list[str], sizes: list[int], parsers: Parsers | None, known: dict[str, str] | None = None
+    paths: list[str],
+    sizes: list[int],
+    parsers: JobParser | None,
+    known: dict[str, str] | None = None,
 ) -> Iterator[ParsedFile]:
     """The files parsed, in order (a file read as a stream in parts, its ids numbered on):
     by the parsing processes, or here without them."""

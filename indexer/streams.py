@@ -48,6 +48,15 @@ class Part:
     offset: int  # its first byte's offset in the file (a WARC.gz: in the compressed file)
     number: int  # 0, 1, ... in the file
     last: bool = False
+    head: int = 0  # bytes of `data` from elsewhere in the file (a CSV's header), before `offset`
+    cut: bool = False  # a record in it was cut at MAX_RECORD_BYTES: `data` is not the file's
+
+
+class _Cut(bytes):
+    """A line cut at MAX_RECORD_BYTES + 1 bytes (and a line break); `size`: its length in
+    the file, so that the parts after it keep their offsets in the file."""
+
+    size: int
 
 
 def is_gzip(path: str) -> bool:
@@ -120,10 +129,18 @@ def _capped_lines(fh: BinaryIO) -> Iterator[bytes]:
         if not line:
             return
         if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            size = len(line)
             while (rest := fh.readline(MIB)) and not rest.endswith(b"\n"):
-                pass
-            line += b"\n"
+                size += len(rest)
+            cut = _Cut(line + b"\n")
+            cut.size = size + len(rest)
+            line = cut
         yield line
+
+
+def _in_file(line: bytes) -> int:
+    """A line's length in the file (a cut line's whole length)."""
+    return line.size if isinstance(line, _Cut) else len(line)
 
 
 def _line_parts(path: str) -> Iterator[Part]:
@@ -147,26 +164,27 @@ def _grouped(lines: Iterator[bytes], messages: bool = False) -> Iterator[Part]:
     count = first_count = 0  # messages started, and the part's first one's number
     blank = True
     number = 0
+    cut = False
     for line in lines:
         opens = not messages or (blank and line.startswith(b"From "))
         if opens and messages:
             count += 1
         if opens and size >= PART_BYTES:
-            yield Part(
-                b"".join(buffer), first_count if messages else first_line, part_offset, number
-            )
+            first = first_count if messages else first_line
+            yield Part(b"".join(buffer), first, part_offset, number, cut=cut)
             number += 1
-            buffer, size, part_offset, first_line = [], 0, offset, line_number
+            buffer, size, part_offset, first_line, cut = [], 0, offset, line_number, False
         if not buffer:
             first_count = count
         buffer.append(line)
         size += len(line)
-        offset += len(line)
+        offset += _in_file(line)
+        cut = cut or isinstance(line, _Cut)
         line_number += 1
         blank = not line.strip()
     if buffer:
         first = first_count if messages else first_line
-        yield Part(b"".join(buffer), first, part_offset, number)
+        yield Part(b"".join(buffer), first, part_offset, number, cut=cut)
 
 
 def _csv_parts(path: str) -> Iterator[Part]:
@@ -175,37 +193,45 @@ def _csv_parts(path: str) -> Iterator[Part]:
     with _opened(path) as fh:
         lines = _capped_lines(fh)
         header = b""
+        offset = 0
         for line in lines:
             header += line
+            offset += _in_file(line)
             if header.count(b'"') % 2 == 0:
                 break
         header_lines = header.count(b"\n")
+        header_cut = offset != len(header)
         buffer: list[bytes] = []
         row: list[bytes] = []
         size, number, line_number = 0, 0, header_lines + 1
         first_line = line_number
-        offset = part_offset = len(header)
+        part_offset = offset
         quotes = 0
+        cut = header_cut
         for line in lines:
             row.append(line)
             quotes += line.count(b'"')
             if quotes % 2:
                 continue  # inside a quoted field
             if size >= PART_BYTES:
-                yield Part(
-                    header + b"".join(buffer), first_line - header_lines, part_offset, number
-                )
+                first = first_line - header_lines
+                rows = b"".join(buffer)
+                yield Part(header + rows, first, part_offset, number, head=len(header), cut=cut)
                 number += 1
-                buffer, size, part_offset, first_line = [], 0, offset, line_number
+                buffer, size, part_offset, first_line, cut = [], 0, offset, line_number, header_cut
             for piece in row:
                 buffer.append(piece)
                 size += len(piece)
-                offset += len(piece)
+                offset += _in_file(piece)
+                cut = cut or isinstance(piece, _Cut)
                 line_number += 1
             row, quotes = [], 0
         buffer.extend(row)
+        cut = cut or any(isinstance(piece, _Cut) for piece in row)
         if buffer or number == 0:
-            yield Part(header + b"".join(buffer), first_line - header_lines, part_offset, number)
+            first = first_line - header_lines
+            rows = b"".join(buffer)
+            yield Part(header + rows, first, part_offset, number, head=len(header), cut=cut)
 
 
 def _warc_parts(path: str) -> Iterator[Part]:

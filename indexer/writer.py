@@ -28,6 +28,7 @@ from whoosh.writing import CLEAR
 
 from indexer import streams
 from indexer.children import ReindexLock
+from indexer.cluster import ClusterParsers
 from indexer.copies import (
     Registered,
     StreamProgress,
@@ -47,7 +48,7 @@ from indexer.errors import (
     ParseError,
 )
 from indexer.manifest import INDEX_NAME, SCHEMA_VERSION, FileState, Manifest
-from indexer.parsing import ParsedFile, Parsers, parse_files
+from indexer.parsing import JobParser, ParsedFile, Parsers, parse_files
 from indexer.plan import Plan, ReindexSummary, display, plan_run, under
 from indexer.schema import SCHEMA, file_term
 from indexer.storage.codec import NewsdeskCodec
@@ -83,6 +84,7 @@ def reindex(
     workers: int | None = None,
     wait: float = 0.0,
     forget: Iterable[str] = (),
+    scheduler: str | None = None,
 ) -> ReindexSummary:
     """Bring the index in `index_dir` up to date with the files under `paths`.
 
@@ -90,14 +92,24 @@ def reindex(
     `errors` lists every file or record that could not be parsed (the rest is indexed).
     Articles are removed only when their file is known to be gone: a corpus path that does
     not exist or a folder that cannot be listed is an error that removes nothing under it;
-    `forget` names recorded corpus paths whose articles are to be removed.
+    `forget` names recorded corpus paths whose articles are to be removed. With `scheduler`
+    (a Dask scheduler's address), the files are parsed on that cluster (indexer/cluster.py).
     IndexBusy when another reindex of this index is still running after `wait` seconds;
     IndexingFailed when a commit could not be written whole (the index keeps its last commit).
     """
     started = time.monotonic()
-    os.makedirs(index_dir, exist_ok=True)
-    with ReindexLock(index_dir, wait) as lock:
-        summary = _reindex(list(paths), index_dir, full, progress, on_total, workers, [*forget])
+    paths = list(paths)
+    # A cluster is reached before anything is written (the index folder and its lock too)
+    cluster = _connect(scheduler, paths, index_dir) if scheduler else None
+    try:
+        os.makedirs(index_dir, exist_ok=True)
+        with ReindexLock(index_dir, wait) as lock:
+            summary = _reindex(
+                paths, index_dir, full, progress, on_total, workers, [*forget], cluster
+            )
+    finally:
+        if cluster is not None:
+            cluster.close()
     summary.interrupted_pid = lock.stale_pid
     summary.seconds = time.monotonic() - started
     return summary
@@ -111,6 +123,7 @@ def _reindex(
     on_total: Callable[[int], None] | None,
     workers: int | None,
     forget: list[str],
+    cluster: ClusterParsers | None = None,
 ) -> ReindexSummary:
     manifest = Manifest.load(index_dir)
     forgotten = [os.path.abspath(p) for p in forget]
@@ -123,21 +136,23 @@ def _reindex(
         raise NewsdeskError("a corpus path to index is also one to forget")
     if not roots and not forgotten:
         raise NewsdeskError("no corpus given and none recorded in the index")
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    parsers: JobParser | None = cluster
+    if cluster is None:
+        parsers = Parsers(workers) if workers > 1 else None
     rebuild = (
         full
         or manifest.index_name != INDEX_NAME
         or not whoosh_index.exists_in(index_dir, indexname=INDEX_NAME)
     )
-    if rebuild:
-        manifest = Manifest(roots=recorded)
-        if not whoosh_index.exists_in(index_dir, indexname=INDEX_NAME):
-            whoosh_index.create_in(index_dir, SCHEMA, indexname=INDEX_NAME)
     summary = ReindexSummary()
     given = [p for p in paths] or [display(r) for r in roots]
-    ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    parsers = Parsers(workers) if workers > 1 else None
     try:
+        if rebuild:
+            manifest = Manifest(roots=recorded)
+            if not whoosh_index.exists_in(index_dir, indexname=INDEX_NAME):
+                whoosh_index.create_in(index_dir, SCHEMA, indexname=INDEX_NAME)
+        ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
         # The signatures load while the corpus is walked (a stat a file): neither waits for
         # the other.
         with ThreadPoolExecutor(max_workers=1) as thread:
@@ -174,6 +189,15 @@ def _reindex(
     return summary
 
 
+def _connect(scheduler: str, paths: list[str], index_dir: str) -> ClusterParsers:
+    """The Dask cluster at `scheduler`, checked to see the corpus paths (those given, or
+    those the index records)."""
+    roots = [os.path.abspath(p) for p in paths]
+    if not roots and os.path.isdir(index_dir):
+        roots = Manifest.load(index_dir).roots
+    return ClusterParsers(scheduler, [r for r in roots if os.path.exists(r)])
+
+
 def _write_failure(index_dir: str, exc: OSError) -> str:
     what = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
     where = f" ({exc.filename})" if exc.filename else ""
@@ -207,7 +231,7 @@ def _apply(
     rebuild: bool,
     summary: ReindexSummary,
     progress: Callable[[int], None] | None,
-    parsers: Parsers | None,
+    parsers: JobParser | None,
 ) -> None:
     """Write the changes, committing every COMMIT_EVERY articles (or once articles were
     written and COMMIT_EVERY_BYTES of text read) and at the end.

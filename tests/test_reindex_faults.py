@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -375,3 +376,32 @@ def test_a_really_full_disk_fails_the_build_cleanly_and_the_next_run_finishes(
     done = newsdesk("reindex", str(corpus), "--index", str(index_dir))
     assert done.returncode == 0, done.stderr
     assert snapshot(index_dir) == reference
+
+
+def test_a_files_time_limit_holds_off_the_main_thread() -> None:
+    # A Dask worker parses in threads (indexer/cluster.py), where no SIGALRM arrives: the
+    # limit still interrupts Python code there, and never fires once its block is left.
+    outcome: list[str] = []
+
+    def parse_forever() -> None:
+        try:
+            with indexer.parsing.time_limit(0.5):
+                while True:
+                    sum(range(1000))
+        except indexer.parsing.ParseTimeout:
+            outcome.append("timed out")
+
+    def parse_quickly() -> None:
+        with indexer.parsing.time_limit(0.2):
+            pass
+        time.sleep(0.6)  # past the limit, outside its block
+        outcome.append("finished")
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=parse_forever), threading.Thread(target=parse_quickly)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(outcome) == ["finished", "timed out"]
+    assert time.monotonic() - started < 5
