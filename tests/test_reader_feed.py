@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from indexer.errors import ParseError
 from indexer.model import Article
 from indexer.readers import parse_file
@@ -111,3 +113,27 @@ def test_a_feed_that_carries_whole_pages_gives_their_main_text() -> None:
     assert "Ричард Столлман" not in article.body  # a related story in the side box
     assert "«Мы хотели бы поблагодарить все города" in article.body
     assert [q.text[:13] for q in article.quotes] == ["Мы хотели бы "]
+
+
+def test_a_feeds_title_names_its_outlet_without_calling_it_a_feed() -> None:
+    # ru.wikinews' Atom feed is titled "Викиновости. русский Atom канал." ("Wikinews.
+    # Russian Atom channel."): its outlet is Викиновости, as its RSS feed's title says.
+    atom = parse_file(str(SAMPLES / "feeds" / "wikinews-ru.atom"))
+    rss = parse_file(str(SAMPLES / "feeds" / "wikinews-ru.rss"))
+    assert {a.source for a in atom} == {a.source for a in rss} == {"Викиновости"}
+
+
+@pytest.mark.parametrize(
+    ("title", "source"),
+    [
+        ("BBC News - World RSS", "BBC News"),
+        ("The Kyiv Independent", "The Kyiv Independent"),
+        ("Reuters: World News", "Reuters: World News"),
+        ("RSS feed", None),
+    ],
+)
+def test_a_feed_title_less_its_feed_words_is_the_source(
+    tmp_path: Path, title: str, source: str | None
+) -> None:
+    article = parsed(tmp_path, "f.rss", RSS.replace("The Kyiv Independent", title, 1))[0]
+    assert isinstance(article, Article) and article.source == source

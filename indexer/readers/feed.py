@@ -5,8 +5,8 @@ A saved feed (`.rss`, `.atom`, `.xml`, or any file whose root is `<rss>`, `<feed
 gives it, the full content (`content:encoded`, Atom `content`) or a summary. Each item is an
 article; its body is the content's text (its main text as the HTML reader finds a page's,
 side boxes left out; a short fragment's paragraphs), else the summary's, else empty: an item
-with only a title and a link is still an article. The feed's own title is the source, and
-its link's host the site.
+with only a title and a link is still an article. The feed's own title is the source (less a
+part that calls it a feed: "... RSS", "Atom канал"), and its link's host the site.
 """
 
 from __future__ import annotations
@@ -25,12 +25,14 @@ from lxml.etree import ParserError
 from indexer.errors import ParseError
 from indexer.model import Article
 from indexer.readers import MAX_ARTICLE_BYTES, Source
+from indexer.readers import outlet_rules as R
 from indexer.readers.html_body import extract_body
 from indexer.readers.html_dates import normalise_date
 from indexer.readers.html_page import Page
 
 _ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)\b", re.IGNORECASE)
 _SNIFF_BYTES = 4096
+_WORD = re.compile(r"\w+")
 _BLOCKS = "p", "div", "br", "li", "h1", "h2", "h3", "h4", "blockquote"
 MAIN_TEXT_MARKUP = 2_000  # characters of an item's markup from which its main text is sought
 
@@ -55,7 +57,7 @@ class FeedReader:
             yield ParseError(source.path, f"unreadable feed ({reason})")
             return
         channel = feed.get("feed", {})
-        source_name = _text(channel.get("title")) or None
+        source_name = feed_name(_text(channel.get("title")))
         site = _host(channel.get("link"))
         for n, entry in enumerate(feed.entries, start=1):
             article = _article(entry, source_name, site, f"{source.path}#{n}")
@@ -65,6 +67,17 @@ class FeedReader:
             article.line = n
             article.explain["format"] = "feed item"
             yield article
+
+
+def feed_name(title: str) -> str | None:
+    """The outlet's name in a feed's title: the parts of it that do not call it a feed
+    ("Викиновости. русский Atom канал." -> "Викиновости"); the title as it is when no part does;
+    none when every part does ("RSS feed")."""
+    parts = [p.strip(" .:") for p in R.FEED_TITLE_PARTS.split(title) if p.strip(" .:")]
+    named = [p for p in parts if not set(_WORD.findall(p.lower())) & R.FEED_WORDS]
+    if len(named) == len(parts):
+        return title.strip() or None
+    return " - ".join(named) or None
 
 
 def _article(entry: Any, source: str | None, site: str | None, where: str) -> Article:

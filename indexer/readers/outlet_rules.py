@@ -16,6 +16,15 @@ NAME_SEPARATORS = re.compile(r"\s+(?:\||-{1,2}|–|—|::|·|»)\s+")
 # domain; "Study: ..." or "Analysis: ..." are the headline's own kicker.
 TITLE_PREFIX = re.compile(r"^(?P<prefix>[^\s:]{4,60}):\s+\S")
 
+# Words that name a feed's format or call it a feed: a feed's title is its outlet's name and
+# often such a label ("Викиновости. русский Atom канал.", "BBC News - World RSS"), which is
+# not part of the name.
+FEED_WORDS = frozenset(
+    {"rss", "atom", "rdf", "xml", "feed", "feeds", "newsfeed", "channel", "flux", "канал",
+     "лента", "стрічка", "feedburner"}
+)  # fmt: skip
+FEED_TITLE_PARTS = re.compile(r"\s+(?:\||-{1,2}|–|—|::|·|»)\s+|(?<=\w)[.:]\s+")
+
 # Words a section or a slogan is made of ("U.S. & World", "Arts And Entertainment",
 # "Latest News & Headlines", "Current Articles"). A name made of these words alone is a
 # section of a site or its strap line, never an outlet; one real word ("Fox", "BBC", "Global")
