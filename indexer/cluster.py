@@ -33,7 +33,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -66,6 +66,24 @@ class Range:
     last: bool
 
 
+@dataclass(frozen=True)
+class Task:
+    """A job as a worker is sent it: a task function of this module and its arguments; the
+    files' keys (absolute paths); for a part, the part (without its bytes) and its format."""
+
+    function: Callable[..., list[ParsedFile]]
+    arguments: tuple[Any, ...]
+    keys: tuple[str, ...]
+    part: Part | None = None
+    fmt: str = ""
+
+    def failed(self, path: str, reason: str) -> ParsedFile:
+        """The task's one file or part failed for `reason`, named by `path` as given."""
+        if self.part is None:
+            return parsing.failed_job(Job([path], 0), reason)
+        return parsing.failed_job(Job([], 0, (path, self.fmt, self.part, None)), reason)  # type: ignore[arg-type]
+
+
 class ClusterParsers:
     """The parsing of a reindex on the workers of a Dask cluster (see the module)."""
 
@@ -73,6 +91,7 @@ class ClusterParsers:
         try:
             from distributed import Client
             from distributed.comm import parse_address, parse_host_port
+            from distributed.comm.registry import backends
         except ImportError:
             raise ClusterUnavailable(
                 "--scheduler needs Dask distributed: pip install 'newsdesk[cluster]'"
@@ -81,7 +100,10 @@ class ClusterParsers:
             logging.getLogger(name).setLevel(logging.CRITICAL)  # its faults are reported here
         self.address = address
         try:  # checked first: a Client made with a bad address waits to close when collected
-            parse_host_port(parse_address(address)[1])
+            scheme, location = parse_address(address)
+            parse_host_port(location)
+            if scheme not in backends:
+                raise ValueError(f"no transport {scheme!r}; Dask's: {', '.join(sorted(backends))}")
         except (ValueError, TypeError) as exc:
             raise ClusterUnavailable(
                 f"{address}: not a Dask scheduler address, tcp://HOST:PORT ({exc})"
@@ -92,6 +114,8 @@ class ClusterParsers:
             raise ClusterUnavailable(
                 f"cannot reach the Dask scheduler at {address}: {_reason(exc)}"
             ) from None
+        except Exception as exc:  # an address scheme Dask has no transport for ("udp://")
+            raise ClusterUnavailable(f"{address}: not a Dask scheduler address ({exc})") from None
         try:
             self._check(roots, timeout)
         except BaseException:
@@ -101,6 +125,7 @@ class ClusterParsers:
         self.threads_read = 0.0
         self.gzipped: dict[str, bool] = {}
         self.stats: dict[str, tuple[int, int]] = {}  # file key -> (size, mtime) when sent
+        self.given: dict[str, str] = {}  # file key -> its path as the user gave it
 
     def _check(self, roots: list[str], timeout: float) -> None:
         """Before anything is written: a worker is there, and every worker runs this version
@@ -134,7 +159,7 @@ class ClusterParsers:
 
     def parse(self, jobs: Iterator[Job]) -> Iterator[ParsedFile]:
         """The jobs' files and parts parsed on the cluster, in order."""
-        ahead: deque[tuple[Job, Any]] = deque()
+        ahead: deque[tuple[Job, Task | None, Any]] = deque()
         out_bytes = 0
         job: Job | None = None
         try:
@@ -143,18 +168,23 @@ class ClusterParsers:
                 while len(ahead) < cap and (not ahead or out_bytes < parsing.PARSE_AHEAD_BYTES):
                     if job is None and (job := next(jobs, None)) is None:
                         break
-                    ahead.append((self._light(job), self._submit(job)))
+                    task = self._task(job)
+                    # kept while out: the task (a part's range, not its bytes) and the job's
+                    # paths, to name its results and to send it again
+                    kept = Job(job.paths, job.size, None, job.done)
+                    ahead.append((kept, task, self._submit(task)))
                     out_bytes += job.size
                     job = None
                 if not ahead:
                     return
-                first, future = ahead.popleft()
+                first, task, future = ahead.popleft()
                 out_bytes -= first.size
-                yield from self._results(first, future)
+                yield from self._results(first, task, future)
         finally:
-            for _, future in ahead:
+            for _, _, future in ahead:
                 if future is not None:
-                    future.cancel()
+                    with contextlib.suppress(Exception):  # a client whose scheduler is gone
+                        future.cancel()
 
     def _threads(self) -> int:
         """The cluster's worker threads, asked again every NTHREADS_EVERY seconds."""
@@ -166,82 +196,89 @@ class ClusterParsers:
             self.threads_read = time.monotonic()
         return self.threads
 
-    def _light(self, job: Job) -> Job:
-        """The job as it is kept while out: a part's bytes let go once sent as a range."""
-        if job.part is None or job.done is not None:
-            return job
+    def _task(self, job: Job) -> Task | None:
+        """What a worker is sent for a job (None: the job's answer is known here)."""
+        if job.done is not None:
+            return None
+        if job.part is None:
+            keys = [os.path.abspath(path) for path in job.paths]
+            for path, key in zip(job.paths, keys, strict=True):
+                self.given[key] = path
+                try:  # the manifest records this machine's view of the file
+                    st = os.stat(key)
+                    self.stats[key] = (st.st_size, st.st_mtime_ns)
+                except OSError:
+                    self.stats.pop(key, None)
+            return Task(_parse_files, (keys,), tuple(keys))
         path, fmt, part, state = job.part
-        if self._as_range(path, fmt, part):
-            part = replace(part, data=b"")
-        return Job(job.paths, job.size, (path, fmt, part, state), job.done)
+        key = os.path.abspath(path)
+        self.given[key] = path
+        if not self._as_range(path, fmt, part):
+            return Task(_parse_part, (key, fmt, part, state), (key,), part, fmt)
+        data = part.data[part.head :]
+        where = Range(
+            part.offset,
+            len(data),
+            part.data[: part.head],
+            hashlib.sha1(data).hexdigest(),
+            part.first_line,
+            part.number,
+            part.last,
+        )
+        light = replace(part, data=b"")
+        return Task(_parse_range, (key, fmt, where, state), (key,), light, fmt)
 
     def _as_range(self, path: str, fmt: str, part: Part) -> bool:
-        """Whether a part goes out as its byte range in the file (see the module)."""
+        """Whether a part goes out as its byte range in the file (see the module); its bytes
+        go when the file cannot be told from here (gone since it was read)."""
         if part.cut:
             return False
         if fmt == "warc":  # offsets in the file, compressed or not
             return True
         if path not in self.gzipped:
-            self.gzipped[path] = is_gzip(path)
+            try:
+                self.gzipped[path] = is_gzip(path)
+            except OSError:
+                return False
         return not self.gzipped[path]
 
-    def _submit(self, job: Job) -> Any:
-        if job.done is not None:
+    def _submit(self, task: Task | None) -> Any:
+        if task is None:
             return None
         try:
-            if job.part is not None:
-                path, fmt, part, state = job.part
-                key = os.path.abspath(path)
-                if self._as_range(path, fmt, part):
-                    data = part.data[part.head :]
-                    where = Range(
-                        part.offset,
-                        len(data),
-                        part.data[: part.head],
-                        hashlib.sha1(data).hexdigest(),
-                        part.first_line,
-                        part.number,
-                        part.last,
-                    )
-                    return self.client.submit(_parse_range, key, fmt, where, state, pure=False)
-                return self.client.submit(_parse_part, key, fmt, part, state, pure=False)
-            files = [os.path.abspath(path) for path in job.paths]
-            for key in files:  # the manifest records this machine's view of the file
-                try:
-                    st = os.stat(key)
-                    self.stats[key] = (st.st_size, st.st_mtime_ns)
-                except OSError:
-                    self.stats.pop(key, None)
-            return self.client.submit(_parse_files, files, pure=False)
+            return self.client.submit(task.function, *task.arguments, pure=False)
         except Exception as exc:  # the client is closed: the scheduler went away
             raise self._lost(exc) from None
 
-    def _results(self, job: Job, future: Any) -> Iterator[ParsedFile]:
+    def _results(self, job: Job, task: Task | None, future: Any) -> Iterator[ParsedFile]:
         """A job's results, named as the user gave its paths, with this machine's file
         states; a task that failed is run again a file at a time."""
-        if future is None:
+        if task is None:
             yield from job.done or []
             return
         from distributed import KilledWorker
 
         try:
             done = self._result(future, parsing.PARSE_SECONDS * job.count + parsing.PARSE_GRACE)
+        except ClusterUnavailable:
+            raise
         except KilledWorker:
-            done = self._one_by_one(job, "the Dask worker parsing it died, skipped")
+            done = self._one_by_one(task, "the Dask worker parsing it died, skipped")
         except TimeoutError:
             self._unstick(future)
             reason = f"parsing took longer than {parsing.PARSE_SECONDS} s, skipped"
-            done = self._one_by_one(job, reason)
+            done = self._one_by_one(task, reason)
         except Exception as exc:  # raised outside parse_for_index's own catch
             reason = f"its Dask task failed ({type(exc).__name__}: {exc}), skipped"
-            done = self._one_by_one(job, reason)
+            done = self._one_by_one(task, reason)
         finally:
-            future.release()
-        given = {os.path.abspath(path): path for path in job.paths}
-        if job.part is not None:
-            given[os.path.abspath(job.part[0])] = job.part[0]
+            with contextlib.suppress(Exception):
+                future.release()
         for parsed in done:
-            _as_given(parsed, given.get(parsed.key, parsed.path), self.stats.pop(parsed.key, None))
+            given = self.given.get(parsed.key, parsed.path)
+            if parsed.last:
+                self.given.pop(parsed.key, None)
+            _as_given(parsed, given, self.stats.pop(parsed.key, None))
         yield from done
 
     def _result(self, future: Any, seconds: float) -> list[ParsedFile]:
@@ -260,10 +297,13 @@ class ClusterParsers:
                 ) from None
             raise
 
-    def _one_by_one(self, job: Job, reason: str) -> list[ParsedFile]:
-        """After a task failed: its files (or its part) run alone, so that a file that fails
-        again fails alone, with `reason`, and the others are parsed."""
-        alone = [job] if job.part is not None else [Job([path], 0) for path in job.paths]
+    def _one_by_one(self, task: Task, reason: str) -> list[ParsedFile]:
+        """After a task failed: its files (or its part) sent again alone, so that a file that
+        fails again fails alone, with `reason`, and the others are parsed."""
+        if task.function is _parse_files:
+            alone = [Task(_parse_files, ([key],), (key,)) for key in task.keys]
+        else:
+            alone = [task]
         out: list[ParsedFile] = []
         for single in alone:
             future = self._submit(single)
@@ -274,9 +314,10 @@ class ClusterParsers:
             except Exception as exc:
                 if isinstance(exc, TimeoutError):
                     self._unstick(future)
-                out.append(parsing.failed_job(single, reason))
+                out.append(single.failed(self.given.get(single.keys[0], single.keys[0]), reason))
             finally:
-                future.release()
+                with contextlib.suppress(Exception):
+                    future.release()
         return out
 
     def _unstick(self, future: Any) -> None:

@@ -193,16 +193,19 @@ def time_limit(seconds: float) -> Iterator[None]:
 def _watchdog(seconds: float) -> Iterator[None]:
     """`time_limit` off the main thread: a timer raises ParseTimeout in this thread
     (`PyThreadState_SetAsyncExc`, the one way Python has to interrupt another thread) unless
-    the block has ended first; a lock keeps it from firing once the block is left."""
-    thread_id = threading.get_ident()
+    the block has ended first. A lock keeps it from firing once the block is left, and one
+    that fired as the block ended, not yet raised, is withdrawn (the block finished)."""
+    thread_id = ctypes.c_ulong(threading.get_ident())
     guard = threading.Lock()
-    ended = False
+    ended = fired = False
 
     def expired() -> None:
+        nonlocal fired
         with guard:
             if not ended:
+                fired = True
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                    ctypes.c_ulong(thread_id), ctypes.py_object(ParseTimeout)
+                    thread_id, ctypes.py_object(ParseTimeout)
                 )
 
     timer = threading.Timer(seconds, expired)
@@ -213,6 +216,8 @@ def _watchdog(seconds: float) -> Iterator[None]:
     finally:
         with guard:
             ended = True
+            if fired:  # raised already (this finally runs for it), or still pending: withdrawn
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(thread_id, None)
         timer.cancel()
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from distributed import Client  # `make test` installs the extra: its absence is a failure
+from distributed import Client, KilledWorker  # `make test` installs the extra: not a skip
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 from whoosh import index as whoosh_index
@@ -264,6 +264,80 @@ def test_a_killed_worker_loses_nothing(
     assert victim not in cluster.worker_pids().values()  # it was killed; its nanny replaced it
 
 
+def test_a_task_whose_workers_died_is_sent_again_alone(
+    cluster: Cluster,
+    corpus: Path,
+    local_build: tuple[Path, Any],
+    tmp_path: Path,
+    small_parts: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Dask gives up on a task that killed its allowed number of workers (KilledWorker): here
+    # every task is made to, once. Its files are sent again one at a time, its part as the
+    # same range, and the index is still the one this machine builds.
+    retrying: list[Any] = []
+    one_by_one = cluster_module.ClusterParsers._one_by_one
+    result = cluster_module.ClusterParsers._result
+
+    def again(self: Any, task: Any, reason: str) -> Any:
+        retrying.append(task)
+        try:
+            return one_by_one(self, task, reason)
+        finally:
+            retrying.remove(task)
+
+    def died(self: Any, future: Any, seconds: float) -> Any:
+        if retrying:
+            return result(self, future, seconds)
+        result(self, future, seconds)
+        raise KilledWorker(future.key, "tcp://127.0.0.1:1", 3)
+
+    sent: list[str] = []
+    submit = cluster_module.ClusterParsers._submit
+
+    def counted(self: Any, task: Any) -> Any:
+        if task is not None and retrying:
+            sent.append(task.function.__name__)
+        return submit(self, task)
+
+    monkeypatch.setattr(cluster_module.ClusterParsers, "_one_by_one", again)
+    monkeypatch.setattr(cluster_module.ClusterParsers, "_result", died)
+    monkeypatch.setattr(cluster_module.ClusterParsers, "_submit", counted)
+    index_dir = tmp_path / "index"
+    summary = reindex([str(corpus)], str(index_dir), scheduler=cluster.address)
+    local_dir, local = local_build
+    assert (summary.added, errors_of(summary)) == (local.added, errors_of(local))
+    assert stored(index_dir) == stored(local_dir)
+    assert sent.count("_parse_range") > 10 and sent.count("_parse_part") > 3
+    assert sent.count("_parse_files") > 50  # a file a task
+
+
+def test_a_lost_scheduler_keeps_the_last_commit_and_the_next_run_finishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n, page in enumerate(_pages(48)):
+        shutil.copy(page, corpus / f"{n:02d}.html")
+    local = reindex([str(corpus)], str(tmp_path / "local"))
+    monkeypatch.setattr(cluster_module, "CONNECT_SECONDS", 2.0)
+    index_dir = tmp_path / "index"
+    with dask_cluster(1, tmp_path / "dask") as address:
+        with Client(address, timeout=10, set_as_default=False) as client:
+            scheduler = client.run_on_scheduler(os.getpid)
+
+        def progress(n: int) -> None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(scheduler, signal.SIGKILL)
+
+        with pytest.raises(cluster_module.ClusterUnavailable, match="lost the Dask scheduler"):
+            reindex([str(corpus)], str(index_dir), progress=progress, scheduler=address)
+    result = CliRunner().invoke(main, ["reindex", str(corpus), "--index", str(index_dir)])
+    assert result.exit_code == 0, result.output
+    assert stored(index_dir) == stored(tmp_path / "local")
+    assert local.added == 48
+
+
 def test_an_unreachable_scheduler_is_an_error_before_anything_is_written(
     corpus: Path, local_build: tuple[Path, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -295,9 +369,10 @@ def test_an_unreachable_scheduler_is_an_error_before_anything_is_written(
 
 
 def test_a_file_a_worker_cannot_read_is_reported_by_its_path(
-    cluster: Cluster, tmp_path: Path
+    cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    corpus = tmp_path / "corpus"
+    monkeypatch.chdir(tmp_path)  # paths as the user gives them, relative: the workers are
+    corpus = Path("corpus")  # elsewhere, and read the absolute ones
     corpus.mkdir()
     pages = _pages(60)
     for n, page in enumerate(pages):
@@ -311,8 +386,10 @@ def test_a_file_a_worker_cannot_read_is_reported_by_its_path(
 
     summary = reindex([str(corpus)], str(tmp_path / "index"), progress=progress,
                       scheduler=cluster.address)  # fmt: skip
-    assert [str(e) for e in summary.errors] == [f"{last}: No such file or directory"]
+    assert [str(e) for e in summary.errors] == [f"corpus/{last.name}: No such file or directory"]
     assert summary.added == len(pages) - 1
+    paths = {d["path"] for d in stored(tmp_path / "index").values() if d["kind"] == "article"}
+    assert paths == {f"corpus/{n:02d}.html" for n in range(len(pages) - 1)}
     # The next run, with the file back, finds it to add.
     shutil.copy(pages[-1], last)
     again = reindex([str(corpus)], str(tmp_path / "index"), scheduler=cluster.address)

@@ -28,6 +28,11 @@ CONSTRUCTIONS = [
      [("Nous ne céderons", "Emmanuel Macron")]),
     ("es", '"No vamos a permitirlo nunca", dijo el presidente del Gobierno, Pedro Sánchez.',
      [("No vamos", "Pedro Sánchez")]),
+    # a role naming a place or an office in capitals, then the name set off after it
+    ("es", "«Cada litro cuenta», dijo la consejera de Agricultura y Agua, Marta Ruiz, en Sevilla.",
+     [("Cada litro", "Marta Ruiz")]),
+    ("fr", "« Le système tient bon », a déclaré le ministre de la Santé, François Braun.",
+     [("Le système", "François Braun")]),
     ("pt", "«Vamos continuar a trabalhar juntos», disse o presidente Lula da Silva.",
      [("Vamos continuar", "Lula da Silva")]),
     ("it", "«Siamo pronti a tutto per il paese», ha detto Giorgia Meloni ai giornalisti.",

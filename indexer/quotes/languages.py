@@ -171,6 +171,11 @@ _NAME_TOKEN = (
 )
 _PARTICLE = r"(?:de|da|das|do|dos|del|della|di|du|la|le|van|von|der|den|ter|bin|al|ibn|y)"
 NAME_RUN = re.compile(rf"(?:{_NAME_TOKEN})(?:\s+(?:{_PARTICLE}\s+)*(?:{_NAME_TOKEN}))*")
+# a preposition that makes the capitals after it part of a role or place ("ministre de la
+# Santé", "consejera de Agricultura", "president of France")
+_OF_BEFORE = re.compile(
+    r"(?:^|\s)(?:de|del|della|delle|dei|di|du|des|da|do|dos|das|of|von)\s+$", re.I
+)
 MAX_NAME_WORDS = 3  # the last words of a longer run of capitals ("МИД России Сергей Лавров")
 _SENTENCE_END = re.compile(r"[.!?…]\s|[.!?…]$|\n")
 
@@ -317,7 +322,11 @@ class _Names:
             return None
         if first:
             long = [r for r in runs if len(r.group().split()) >= 2]
-            run = (long or runs)[0]
+            pool = long or runs
+            # "dijo la consejera de Agricultura y Agua, Marta Ruiz": a run after "de" belongs
+            # to the role, the name is set off after it
+            free = [r for r in pool if not _OF_BEFORE.search(text, 0, r.start())]
+            run = (free or pool)[0]
         else:
             run = runs[-1]
         parts = _without_roles(run.group().strip(" ,.").split(), self.language)
