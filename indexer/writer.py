@@ -54,6 +54,7 @@ from indexer.schema import SCHEMA, file_term
 from indexer.storage.codec import NewsdeskCodec
 from indexer.storage.merging import merge_segments
 from indexer.storage.pool import NewsdeskMpWriter, NewsdeskWriter
+from indexer.storage.termpool import release_free_memory
 from indexer.storage.toc import remove_uncommitted
 
 # The window of a build between two commits: at most COMMIT_EVERY articles or
@@ -595,3 +596,4 @@ def _commit(writer, manifest: Manifest, index_dir: str, clear: bool) -> None:
         staged.discard()
         raise
     staged.publish()
+    release_free_memory()  # the window's articles and documents, let go of

@@ -106,7 +106,7 @@ class FieldPostings:
 # 75 MB); an article of the scale corpus makes about 250, its quotations' documents included.
 # Sorting them for a spill takes about a third more for a moment. A smaller budget makes
 # more runs, each read a batch at a time when the commit merges them.
-SPILL_POSTINGS = 1_000_000
+SPILL_POSTINGS = 500_000
 RUN_BATCH_POSTINGS = 8_192  # the postings of one pickled batch of terms in a run file
 
 Term = tuple[str, bytes, array, array, list[bytes]]  # field, term, documents, weights, values
@@ -172,6 +172,7 @@ class TermPool:
             raise
         self.runs.append(run)
         self.fields = {}
+        release_free_memory()
 
     def _batches(self) -> Iterator[tuple[str, list[tuple[bytes, bytes, bytes, list[bytes]]]]]:
         for fieldname in sorted(self.fields):
@@ -250,6 +251,24 @@ def _large_blocks_mapped() -> bool:
     except (OSError, AttributeError):
         return False
     return bool(mallopt and mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+
+
+def release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's malloc_trim): what a spilled
+    pool or a committed window let go of, held in the heap's middle, counts in the process's
+    memory otherwise. Nothing where the C library is not glibc."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
 
 
 def _in_document_order(
