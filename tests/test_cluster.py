@@ -12,7 +12,6 @@ import contextlib
 import gzip
 import hashlib
 import io
-import itertools
 import json
 import os
 import shutil
@@ -36,6 +35,7 @@ from indexer import streams
 from indexer.manifest import INDEX_NAME
 from indexer.readers import MAX_RECORD_BYTES
 from indexer.writer import reindex
+from tests.helpers.answers import answers
 from tests.helpers.paths import SAMPLES, shared_path
 from webapp.cli import main
 
@@ -143,29 +143,7 @@ def stored(index_dir: Path) -> dict[tuple[str, str], dict[str, Any]]:
     return docs
 
 
-def answers(index_dir: Path) -> list[Any]:
-    """Searches through the CLI: totals, every hit with its score (all pages: the order of
-    equally scored hits follows the order documents were written in), facets."""
-    found = []
-    for query in ["grain", "corridor minister", '"the minister said"', "Kyiv OR Москва", "Story"]:
-        hits: list[tuple[str, float]] = []
-        for page in itertools.count(1):
-            result = CliRunner().invoke(
-                main,
-                ["search", "--index", str(index_dir), "--json", "--limit", "100",
-                 "--page", str(page), query],
-            )  # fmt: skip
-            assert result.exit_code == 0, result.output
-            data = json.loads(result.stdout)
-            hits += [(hit["id"], round(hit["score"], 4)) for hit in data["hits"]]
-            if len(hits) >= data["total"] or not data["hits"]:
-                break
-        facets = {
-            name: sorted((v["value"], v["count"]) for v in values)
-            for name, values in data["facets"].items()
-        }
-        found.append((query, data["total"], sorted(hits), facets))
-    return found
+QUERIES = ["grain", "corridor minister", '"the minister said"', "Kyiv OR Москва", "Story"]
 
 
 def errors_of(summary: Any) -> list[str]:
@@ -211,7 +189,7 @@ def test_a_cluster_builds_the_index_this_machine_builds(
     assert "export.jsonl:32: invalid JSON" in result.stderr
     assert result.stderr.count("export.jsonl:32") == 1
     assert stored(index_dir) == stored(local_dir)
-    assert answers(index_dir) == answers(local_dir)
+    assert answers(index_dir, QUERIES) == answers(local_dir, QUERIES)
     # One large file spread over the workers: the plain files' parts went out as byte
     # ranges, the gzipped export's (offsets in the uncompressed stream) with their bytes.
     sent = {name: {r for n, r in ranges if n == name} for name, _ in ranges}

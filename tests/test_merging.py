@@ -20,6 +20,7 @@ from indexer.storage.codec import NewsdeskCodec
 from indexer.storage.merging import merge_segments
 from indexer.storage.pool import NewsdeskWriter
 from indexer.storage.toc import committed_segments
+from tests.helpers.answers import answers
 from tests.test_segment import (
     contents,
     hard_docs,
@@ -115,26 +116,7 @@ def windows_corpus(root: Path, files: int = 30, per_file: int = 8) -> None:
         (root / f"export-{f:03d}.jsonl").write_text("\n".join(lines) + "\n")
 
 
-def answers(index_dir: Path) -> list[Any]:
-    """Each query's total, every hit (all pages: which of equally scored hits come first
-    depends on document order, which parallel writers do not fix) with its score, and the
-    facets."""
-    found = []
-    for query in ["grain", "word7 word11", '"word3 word4"', "only17", "word59 OR only200"]:
-        hits: list[tuple[str, float]] = []
-        for page in (1, 2, 3):
-            result = CliRunner().invoke(
-                main,
-                ["search", "--index", str(index_dir), "--json", "--limit", "100",
-                 "--page", str(page), query],
-            )  # fmt: skip
-            assert result.exit_code == 0, result.output
-            data = json.loads(result.stdout)
-            hits += [(hit["id"], round(hit["score"], 4)) for hit in data["hits"]]
-        facets = {name: sorted((v["value"], v["count"]) for v in values)
-                  for name, values in data["facets"].items()}  # fmt: skip
-        found.append((query, data["total"], sorted(hits), facets))
-    return found
+QUERIES = ["grain", "word7 word11", '"word3 word4"', "only17", "word59 OR only200"]
 
 
 def test_a_build_over_many_windows_merges_by_tier(
@@ -166,4 +148,4 @@ def test_a_build_over_many_windows_merges_by_tier(
     # file's parts into memory.
     assert not [seg for seg in segments if seg.is_compound()]
     assert not list(many.glob("*.seg"))
-    assert answers(many) == answers(one)
+    assert answers(many, QUERIES) == answers(one, QUERIES)

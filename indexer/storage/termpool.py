@@ -100,12 +100,14 @@ class FieldPostings:
             )
 
 
-# The postings a pool holds in memory before it spills them to a run file: about 40 MB, the
-# postings of some 4,000 articles. A posting costs about 40 bytes in the pool (12 in arrays,
+# The postings a pool holds in memory before it spills them to a run file: about 20 MB, the
+# postings of some 2,000 articles. A posting costs about 40 bytes in the pool (12 in arrays,
 # the rest the exact twins' packed positions and each new term's entry: 1.9 million held
 # 75 MB); an article of the scale corpus makes about 250, its quotations' documents included.
 # Sorting them for a spill takes about a third more for a moment. A smaller budget makes
-# more runs, each read a batch at a time when the commit merges them.
+# more runs, each read a batch at a time when the commit merges them: 1,000,000 left an
+# indexing process at 164 MB on a large export, 500,000 at 127 MB, with the build as fast
+# (docs/benchmarks.md, "Fifth session").
 SPILL_POSTINGS = 500_000
 RUN_BATCH_POSTINGS = 8_192  # the postings of one pickled batch of terms in a run file
 
