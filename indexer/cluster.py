@@ -16,9 +16,10 @@ says so for that file); the sizes and times recorded in the manifest are this ma
 that the next run finds the files unchanged. Dask runs the tasks of a worker that dies again
 on the others; a task that killed Dask's allowed number of workers (`KilledWorker`), hung past
 its time, or failed outside `parse_for_index` is sent again a file at a time (a part: the same
-range), so that only the file to blame fails. An unreachable scheduler, a cluster with no workers, or workers that
-cannot see the corpus is a `ClusterUnavailable` before anything is written; a scheduler lost
-during the run is one too, and the index keeps its last commit (the next run finishes).
+range), so that only the file to blame fails. An unreachable scheduler, a cluster with no
+workers, or workers that cannot see the corpus is a `ClusterUnavailable` before anything is
+written; a scheduler lost during the run is one too, and the index keeps its last commit (the
+next run finishes).
 
 Dask is an optional extra (`pip install 'newsdesk[cluster]'`): this module imports it when a
 cluster is asked for. The task functions at the end run on the workers, which import them
