@@ -54,7 +54,9 @@ def _texts() -> list[str]:
     for path in sorted(SAMPLES.rglob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
-                texts.append(json.loads(line)["body"])
+                record = json.loads(line)
+                if record.get("language", "en") == "en":  # `_hits` stems as English does
+                    texts.append(record["body"])
     return texts
 
 
