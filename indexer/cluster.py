@@ -35,7 +35,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from indexer import parsing
@@ -43,7 +43,7 @@ from indexer.dedupe import prepare_signatures
 from indexer.errors import NewsdeskError, ParseError
 from indexer.manifest import SCHEMA_VERSION, FileState
 from indexer.parsing import Job, ParsedFile, parse_for_index, parse_part
-from indexer.streams import Part, is_gzip
+from indexer.streams import Part
 
 CONNECT_SECONDS = 10.0  # to reach the scheduler, and for a first worker to be there
 NTHREADS_EVERY = 5.0  # seconds between asking the scheduler how many threads it has (workers join)
@@ -54,35 +54,34 @@ class ClusterUnavailable(NewsdeskError):
 
 
 @dataclass(frozen=True)
-class Range:
-    """A part of a container file as a worker reads it: `length` bytes of the file from
-    `offset` (after `prefix`, a CSV's header), whose SHA-1 is `sha1` when the part was cut."""
-
-    offset: int
-    length: int
-    prefix: bytes
-    sha1: str
-    first_line: int
-    number: int
-    last: bool
-
-
-@dataclass(frozen=True)
 class Task:
-    """A job as a worker is sent it: a task function of this module and its arguments; the
-    files' keys (absolute paths); for a part, the part (without its bytes) and its format."""
+    """A job as a worker is sent it (a task function of this module and its arguments), and
+    what names its results here: each file's key (absolute path) and its path as the user
+    gave it, this machine's (size, mtime) of each whole file when it was sent; for a part, the
+    part (its bytes let go when they go as a range) and its format."""
 
     function: Callable[..., list[ParsedFile]]
     arguments: tuple[Any, ...]
-    keys: tuple[str, ...]
+    given: dict[str, str]
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)
     part: Part | None = None
     fmt: str = ""
 
-    def failed(self, path: str, reason: str) -> ParsedFile:
-        """The task's one file or part failed for `reason`, named by `path` as given."""
+    def alone(self) -> list[Task]:
+        """The task a file at a time (a part's task is one already)."""
+        if self.part is not None or len(self.given) == 1:
+            return [self]
+        return [
+            Task(_parse_files, ([key],), {key: path}, self.stats)
+            for key, path in self.given.items()
+        ]
+
+    def failed(self, reason: str) -> ParsedFile:
+        """The task's one file or part failed for `reason`."""
+        (path,) = self.given.values()
         if self.part is None:
-            return parsing.failed_job(Job([path], 0), reason)
-        return parsing.failed_job(Job([], 0, (path, self.fmt, self.part, None)), reason)  # type: ignore[arg-type]
+            return parsing.file_failure(path, reason)
+        return parsing.part_failure(path, self.fmt, self.part, reason)
 
 
 class ClusterParsers:
@@ -124,9 +123,6 @@ class ClusterParsers:
             raise
         self.threads = 1
         self.threads_read = 0.0
-        self.gzipped: dict[str, bool] = {}
-        self.stats: dict[str, tuple[int, int]] = {}  # file key -> (size, mtime) when sent
-        self.given: dict[str, str] = {}  # file key -> its path as the user gave it
 
     def _check(self, roots: list[str], timeout: float) -> None:
         """Before anything is written: a worker is there, and every worker runs this version
@@ -170,8 +166,8 @@ class ClusterParsers:
                     if job is None and (job := next(jobs, None)) is None:
                         break
                     task = self._task(job)
-                    # kept while out: the task (a part's range, not its bytes) and the job's
-                    # paths, to name its results and to send it again
+                    # kept while out: the task (a part's range, not its bytes), to name its
+                    # results and to send it again
                     kept = Job(job.paths, job.size, None, job.done)
                     ahead.append((kept, task, self._submit(task)))
                     out_bytes += job.size
@@ -202,46 +198,21 @@ class ClusterParsers:
         if job.done is not None:
             return None
         if job.part is None:
-            keys = [os.path.abspath(path) for path in job.paths]
-            for path, key in zip(job.paths, keys, strict=True):
-                self.given[key] = path
-                try:  # the manifest records this machine's view of the file
+            given = {os.path.abspath(path): path for path in job.paths}
+            stats = {}
+            for key in given:  # the manifest records this machine's view of the file
+                with contextlib.suppress(OSError):
                     st = os.stat(key)
-                    self.stats[key] = (st.st_size, st.st_mtime_ns)
-                except OSError:
-                    self.stats.pop(key, None)
-            return Task(_parse_files, (keys,), tuple(keys))
+                    stats[key] = (st.st_size, st.st_mtime_ns)
+            return Task(_parse_files, (list(given),), given, stats)
         path, fmt, part, state = job.part
         key = os.path.abspath(path)
-        self.given[key] = path
-        if not self._as_range(path, fmt, part):
-            return Task(_parse_part, (key, fmt, part, state), (key,), part, fmt)
+        if not part.in_file:
+            return Task(_parse_part, (key, fmt, part, state), {key: path}, part=part, fmt=fmt)
         data = part.data[part.head :]
-        where = Range(
-            part.offset,
-            len(data),
-            part.data[: part.head],
-            hashlib.sha1(data).hexdigest(),
-            part.first_line,
-            part.number,
-            part.last,
-        )
-        light = replace(part, data=b"")
-        return Task(_parse_range, (key, fmt, where, state), (key,), light, fmt)
-
-    def _as_range(self, path: str, fmt: str, part: Part) -> bool:
-        """Whether a part goes out as its byte range in the file (see the module); its bytes
-        go when the file cannot be told from here (gone since it was read)."""
-        if part.cut:
-            return False
-        if fmt == "warc":  # offsets in the file, compressed or not
-            return True
-        if path not in self.gzipped:
-            try:
-                self.gzipped[path] = is_gzip(path)
-            except OSError:
-                return False
-        return not self.gzipped[path]
+        head = replace(part, data=part.data[: part.head])  # a CSV's header, or nothing
+        arguments = (key, fmt, head, len(data), hashlib.sha1(data).hexdigest(), state)
+        return Task(_parse_range, arguments, {key: path}, part=head, fmt=fmt)
 
     def _submit(self, task: Task | None) -> Any:
         if task is None:
@@ -276,10 +247,7 @@ class ClusterParsers:
             with contextlib.suppress(Exception):
                 future.release()
         for parsed in done:
-            given = self.given.get(parsed.key, parsed.path)
-            if parsed.last:
-                self.given.pop(parsed.key, None)
-            _as_given(parsed, given, self.stats.pop(parsed.key, None))
+            _as_given(parsed, task.given.get(parsed.key, parsed.path), task.stats.get(parsed.key))
         yield from done
 
     def _result(self, future: Any, seconds: float) -> list[ParsedFile]:
@@ -301,12 +269,8 @@ class ClusterParsers:
     def _one_by_one(self, task: Task, reason: str) -> list[ParsedFile]:
         """After a task failed: its files (or its part) sent again alone, so that a file that
         fails again fails alone, with `reason`, and the others are parsed."""
-        if task.function is _parse_files:
-            alone = [Task(_parse_files, ([key],), (key,)) for key in task.keys]
-        else:
-            alone = [task]
         out: list[ParsedFile] = []
-        for single in alone:
+        for single in task.alone():
             future = self._submit(single)
             try:
                 out.extend(self._result(future, parsing.PARSE_SECONDS + parsing.PARSE_GRACE))
@@ -315,7 +279,7 @@ class ClusterParsers:
             except Exception as exc:
                 if isinstance(exc, TimeoutError):
                     self._unstick(future)
-                out.append(single.failed(self.given.get(single.keys[0], single.keys[0]), reason))
+                out.append(single.failed(reason))
             finally:
                 with contextlib.suppress(Exception):
                     future.release()
@@ -392,19 +356,20 @@ def _parse_part(key: str, fmt: str, part: Part, state: FileState) -> list[Parsed
     return [parse_part(key, fmt, part, state)]
 
 
-def _parse_range(key: str, fmt: str, where: Range, state: FileState) -> list[ParsedFile]:
-    """A part of a container file read from the file here, checked against the SHA-1 its
-    bytes had when the reindex cut the file into parts."""
-    part = Part(b"", where.first_line, where.offset, where.number, where.last, len(where.prefix))
+def _parse_range(
+    key: str, fmt: str, head: Part, length: int, sha1: str, state: FileState
+) -> list[ParsedFile]:
+    """A part of a container file read here: `length` bytes of the file from the part's
+    offset, after its `head` (a CSV's header), checked against the SHA-1 they had when the
+    reindex cut the file into parts."""
     try:
         with open(key, "rb") as fh:
-            fh.seek(where.offset)
-            data = fh.read(where.length)
+            fh.seek(head.offset)
+            data = fh.read(length)
     except OSError as exc:
         reason = f"cannot be read on this Dask worker ({exc.strerror or exc})"
-        return [parsing.failed_part(key, part, ParseError(key, reason))]
-    if len(data) != where.length or hashlib.sha1(data).hexdigest() != where.sha1:
+        return [parsing.failed_part(key, head, ParseError(key, reason))]
+    if len(data) != length or hashlib.sha1(data).hexdigest() != sha1:
         reason = "changed while it was being indexed (its next reindex reads it again)"
-        return [parsing.failed_part(key, part, ParseError(key, reason))]
-    part = replace(part, data=where.prefix + data)
-    return [parse_part(key, fmt, part, state)]
+        return [parsing.failed_part(key, head, ParseError(key, reason))]
+    return [parse_part(key, fmt, replace(head, data=head.data + data), state)]

@@ -473,10 +473,19 @@ def failed_job(job: Job, reason: str) -> ParsedFile:
     hung, or could not send its result back)."""
     if job.part is not None:
         path, fmt, part, _ = job.part
-        where = f"line {part.first_line}" if fmt != "warc" else f"offset {part.offset}"
-        return failed_part(path, part, ParseError(path, f"the part from {where}: {reason}"))
-    path = job.paths[0]
+        return part_failure(path, fmt, part, reason)
+    return file_failure(job.paths[0], reason)
+
+
+def file_failure(path: str, reason: str) -> ParsedFile:
+    """A file whose parsing failed for `reason`: it keeps its indexed articles (no state)."""
     return ParsedFile(path, os.path.abspath(path), None, [], [ParseError(path, reason)])
+
+
+def part_failure(path: str, fmt: str, part: Part, reason: str) -> ParsedFile:
+    """A part of a stream whose parsing failed for `reason`, named by where it starts."""
+    where = f"line {part.first_line}" if fmt != "warc" else f"offset {part.offset}"
+    return failed_part(path, part, ParseError(path, f"the part from {where}: {reason}"))
 
 
 def _parse_part_job(job: tuple[str, str, Part, FileState]) -> list[ParsedFile]:

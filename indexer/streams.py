@@ -49,7 +49,10 @@ class Part:
     number: int  # 0, 1, ... in the file
     last: bool = False
     head: int = 0  # bytes of `data` from elsewhere in the file (a CSV's header), before `offset`
-    cut: bool = False  # a record in it was cut at MAX_RECORD_BYTES: `data` is not the file's
+    # whether `data` after `head` is the file's bytes from `offset`: not in a gzipped JSON
+    # Lines, CSV or mailbox (offsets in the uncompressed stream), nor where a record was cut
+    # at MAX_RECORD_BYTES; a Dask worker reads such a part from the file (indexer/cluster.py)
+    in_file: bool = True
 
 
 class _Cut(bytes):
@@ -110,8 +113,10 @@ def file_sha1(path: str) -> str:
 def file_parts(path: str, fmt: str) -> Iterator[Part]:
     """The parts of a file of container format `fmt`, in order, the last marked."""
     parts = {"jsonl": _line_parts, "csv": _csv_parts, "warc": _warc_parts, "mail": _mbox_parts}
+    uncompressed = fmt != "warc" and is_gzip(path)  # a WARC.gz's offsets are the file's
     previous: Part | None = None
     for part in parts[fmt](path):
+        part.in_file = part.in_file and not uncompressed
         if previous is not None:
             yield previous
         previous = part
@@ -164,27 +169,27 @@ def _grouped(lines: Iterator[bytes], messages: bool = False) -> Iterator[Part]:
     count = first_count = 0  # messages started, and the part's first one's number
     blank = True
     number = 0
-    cut = False
     for line in lines:
         opens = not messages or (blank and line.startswith(b"From "))
         if opens and messages:
             count += 1
         if opens and size >= PART_BYTES:
             first = first_count if messages else first_line
-            yield Part(b"".join(buffer), first, part_offset, number, cut=cut)
+            exact = offset - part_offset == size  # no line of it cut
+            yield Part(b"".join(buffer), first, part_offset, number, in_file=exact)
             number += 1
-            buffer, size, part_offset, first_line, cut = [], 0, offset, line_number, False
+            buffer, size, part_offset, first_line = [], 0, offset, line_number
         if not buffer:
             first_count = count
         buffer.append(line)
         size += len(line)
         offset += _in_file(line)
-        cut = cut or isinstance(line, _Cut)
         line_number += 1
         blank = not line.strip()
     if buffer:
         first = first_count if messages else first_line
-        yield Part(b"".join(buffer), first, part_offset, number, cut=cut)
+        exact = offset - part_offset == size
+        yield Part(b"".join(buffer), first, part_offset, number, in_file=exact)
 
 
 def _csv_parts(path: str) -> Iterator[Part]:
@@ -200,38 +205,40 @@ def _csv_parts(path: str) -> Iterator[Part]:
             if header.count(b'"') % 2 == 0:
                 break
         header_lines = header.count(b"\n")
-        header_cut = offset != len(header)
+        header_exact = offset == len(header)  # no line of it cut
         buffer: list[bytes] = []
         row: list[bytes] = []
         size, number, line_number = 0, 0, header_lines + 1
         first_line = line_number
         part_offset = offset
         quotes = 0
-        cut = header_cut
         for line in lines:
             row.append(line)
             quotes += line.count(b'"')
             if quotes % 2:
                 continue  # inside a quoted field
             if size >= PART_BYTES:
-                first = first_line - header_lines
-                rows = b"".join(buffer)
-                yield Part(header + rows, first, part_offset, number, head=len(header), cut=cut)
+                first, rows = first_line - header_lines, b"".join(buffer)
+                exact = header_exact and offset - part_offset == size
+                yield Part(
+                    header + rows, first, part_offset, number, head=len(header), in_file=exact
+                )
                 number += 1
-                buffer, size, part_offset, first_line, cut = [], 0, offset, line_number, header_cut
+                buffer, size, part_offset, first_line = [], 0, offset, line_number
             for piece in row:
                 buffer.append(piece)
                 size += len(piece)
                 offset += _in_file(piece)
-                cut = cut or isinstance(piece, _Cut)
                 line_number += 1
             row, quotes = [], 0
-        buffer.extend(row)
-        cut = cut or any(isinstance(piece, _Cut) for piece in row)
+        for piece in row:  # a quoted field the file leaves open
+            buffer.append(piece)
+            size += len(piece)
+            offset += _in_file(piece)
         if buffer or number == 0:
-            first = first_line - header_lines
-            rows = b"".join(buffer)
-            yield Part(header + rows, first, part_offset, number, head=len(header), cut=cut)
+            first, rows = first_line - header_lines, b"".join(buffer)
+            exact = header_exact and offset - part_offset == size
+            yield Part(header + rows, first, part_offset, number, head=len(header), in_file=exact)
 
 
 def _warc_parts(path: str) -> Iterator[Part]:

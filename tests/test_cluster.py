@@ -169,15 +169,17 @@ def test_a_cluster_builds_the_index_this_machine_builds(
     small_parts: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    ranges: list[tuple[str, bool]] = []
-    as_range = cluster_module.ClusterParsers._as_range
+    ranges: list[tuple[str, bool]] = []  # (file, sent as a byte range) for each part
+    make_task = cluster_module.ClusterParsers._task
 
-    def spied(self: Any, path: str, fmt: str, part: Any) -> bool:
-        sent = as_range(self, path, fmt, part)
-        ranges.append((os.path.basename(path), sent))
-        return sent
+    def spied(self: Any, job: Any) -> Any:
+        task = make_task(self, job)
+        if task is not None and task.part is not None:
+            as_range = task.function is cluster_module._parse_range
+            ranges.append((os.path.basename(job.part[0]), as_range))
+        return task
 
-    monkeypatch.setattr(cluster_module.ClusterParsers, "_as_range", spied)
+    monkeypatch.setattr(cluster_module.ClusterParsers, "_task", spied)
     index_dir = tmp_path / "index"
     result = CliRunner().invoke(
         main, ["reindex", str(corpus), "--index", str(index_dir), "--scheduler", cluster.address]

@@ -23,7 +23,8 @@ FEED_WORDS = frozenset(
     {"rss", "atom", "rdf", "xml", "feed", "feeds", "newsfeed", "channel", "flux", "канал",
      "лента", "стрічка", "feedburner"}
 )  # fmt: skip
-FEED_TITLE_PARTS = re.compile(r"\s+(?:\||-{1,2}|–|—|::|·|»)\s+|(?<=\w)[.:]\s+")
+# a name's separators, and a full stop or colon after a word ("Викиновости. русский ...")
+FEED_TITLE_PARTS = re.compile(rf"{NAME_SEPARATORS.pattern}|(?<=\w)[.:]\s+")
 
 # Words a section or a slogan is made of ("U.S. & World", "Arts And Entertainment",
 # "Latest News & Headlines", "Current Articles"). A name made of these words alone is a
