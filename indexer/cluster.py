@@ -32,6 +32,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -101,13 +102,20 @@ class ClusterParsers:
         self.address = address
         try:  # checked first: a Client made with a bad address waits to close when collected
             scheme, location = parse_address(address)
-            parse_host_port(location)
+            host, port = parse_host_port(location)
             if scheme not in backends:
                 raise ValueError(f"no transport {scheme!r}; Dask's: {', '.join(sorted(backends))}")
         except (ValueError, TypeError) as exc:
             raise ClusterUnavailable(
                 f"{address}: not a Dask scheduler address, tcp://HOST:PORT ({exc})"
             ) from None
+        if scheme in ("tcp", "tls"):  # refused or unknown at once, with the system's reason
+            try:
+                socket.create_connection((host, port), timeout=timeout).close()
+            except OSError as exc:
+                raise ClusterUnavailable(
+                    f"cannot reach the Dask scheduler at {address}: {_reason(exc)}"
+                ) from None
         try:
             self.client = Client(address, timeout=timeout, set_as_default=False)
         except OSError as exc:  # refused, unknown host, no route: after `timeout` s
