@@ -48,9 +48,11 @@ PARSE_CHUNK = 8  # files a parsing process takes at a time
 PARSE_CHUNK_BYTES = 16 * 1024 * 1024  # and at most this many bytes (a larger file goes alone)
 PARSE_AHEAD = 32  # chunks parsed ahead of the writer (a few thousand articles)
 PARSE_AHEAD_BYTES = 256 * 1024 * 1024  # and at most this many bytes of files
-# Parts of a streamed file (4 MiB of records each, indexer/streams.py) out at once for each
+# Parts of a streamed file (2 MiB of records each, indexer/streams.py) out at once for each
 # parsing process: two keep it busy, and a stream of gigabytes holds no more parts and parsed
 # articles than one of 20 MB (PARSE_AHEAD of them was 128 MiB of records and their articles).
+# The parts out and their parsed articles waiting for the writer were most of what the main
+# process held while a stream was read (4 MiB parts: 25 MB of records, 30 MB of articles).
 PARSE_AHEAD_PARTS = 2
 PARSE_SECONDS = 120  # one file's parsing time: past it, the file fails (README, Reliability)
 PARSE_GRACE = 30  # seconds more before a parsing process stuck in C code is killed

@@ -34,7 +34,7 @@ from indexer.readers import MAX_RECORD_BYTES, Source, detect, unpack
 
 MIB = 1024 * 1024
 STREAM_BYTES = 8 * MIB  # a container file larger than this (on disk) is read as a stream
-PART_BYTES = 4 * MIB  # the records of one part, about
+PART_BYTES = 2 * MIB  # the records of one part, about
 HEAD_BYTES = 64 * 1024  # the opening read to tell a file's format
 STREAMED = ("jsonl", "csv", "warc", "mail")  # the container formats read as streams
 

@@ -109,7 +109,10 @@ class FieldPostings:
 # indexing process at 164 MB on a large export, 500,000 at 127 MB, with the build as fast
 # (docs/benchmarks.md, "Fifth session").
 SPILL_POSTINGS = 500_000
-RUN_BATCH_POSTINGS = 8_192  # the postings of one pickled batch of terms in a run file
+# The postings of one pickled batch of terms in a run file. The commit's merge holds a batch
+# of every run (a window of a large export makes about 20 runs): 8,192 took an indexing
+# process 15 MB up while it wrote its segment.
+RUN_BATCH_POSTINGS = 2_048
 
 Term = tuple[str, bytes, array, array, list[bytes]]  # field, term, documents, weights, values
 
