@@ -17,6 +17,9 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -374,3 +377,48 @@ def test_a_file_a_worker_cannot_read_is_reported_by_its_path(
     shutil.copy(pages[-1], last)
     again = reindex([str(corpus)], str(tmp_path / "index"), scheduler=cluster.address)
     assert (again.added, again.unchanged, again.failed) == (1, len(pages) - 1, 0)
+
+
+def test_ctrl_c_keeps_the_last_commit_and_the_next_run_finishes(
+    cluster: Cluster, corpus: Path, local_build: tuple[Path, Any], tmp_path: Path
+) -> None:
+    # A real Ctrl-C (SIGINT) to `newsdesk reindex --scheduler` while the workers parse: the
+    # index keeps its last commit, nothing is left running on the cluster, and the next run
+    # finishes the work.
+    index_dir = tmp_path / "index"
+    first = reindex([str(corpus / "samples")], str(index_dir), scheduler=cluster.address)
+    committed = stored(index_dir)
+    assert first.added > 10 and len(committed) > first.added
+    newsdesk = str(Path(sys.executable).parent / "newsdesk")
+    command = [newsdesk, "reindex", str(corpus), "--index", str(index_dir)]
+
+    def _tasks_held(dask_scheduler: Any) -> int:  # run on the scheduler (sent by value)
+        return len(dask_scheduler.tasks)
+
+    run = subprocess.Popen(
+        [*command, "--scheduler", cluster.address],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with Client(cluster.address, timeout=10, set_as_default=False) as client:
+        deadline = time.monotonic() + 60
+        while not client.run_on_scheduler(_tasks_held) and run.poll() is None:
+            assert time.monotonic() < deadline, "no task reached the scheduler"
+            time.sleep(0.05)
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=60)
+        assert run.returncode == 130, (out, err)
+        assert "interrupted: the index keeps its last committed state" in err
+        assert "Traceback" not in err
+        assert stored(index_dir) == committed
+        deadline = time.monotonic() + 30  # the run's tasks were released with its client
+        while client.run_on_scheduler(_tasks_held):
+            assert time.monotonic() < deadline, "the interrupted run left tasks on the cluster"
+            time.sleep(0.1)
+    again = subprocess.run([*command, "--scheduler", cluster.address], capture_output=True,
+                           text=True, timeout=300)  # fmt: skip
+    local_dir, local = local_build
+    added = local.added - first.added
+    assert again.stdout.startswith(f"{added} added, 0 updated"), (again.stdout, again.stderr)
+    assert stored(index_dir) == stored(local_dir)
