@@ -212,33 +212,32 @@ def _csv_parts(path: str) -> Iterator[Part]:
         first_line = line_number
         part_offset = offset
         quotes = 0
+
+        def part() -> Part:
+            exact = header_exact and offset - part_offset == size  # no line of it cut
+            data = header + b"".join(buffer)
+            first = first_line - header_lines
+            return Part(data, first, part_offset, number, head=len(header), in_file=exact)
+
         for line in lines:
             row.append(line)
             quotes += line.count(b'"')
             if quotes % 2:
                 continue  # inside a quoted field
             if size >= PART_BYTES:
-                first, rows = first_line - header_lines, b"".join(buffer)
-                exact = header_exact and offset - part_offset == size
-                yield Part(
-                    header + rows, first, part_offset, number, head=len(header), in_file=exact
-                )
+                yield part()
                 number += 1
                 buffer, size, part_offset, first_line = [], 0, offset, line_number
-            for piece in row:
-                buffer.append(piece)
-                size += len(piece)
-                offset += _in_file(piece)
-                line_number += 1
+            buffer.extend(row)
+            size += sum(map(len, row))
+            offset += sum(map(_in_file, row))
+            line_number += len(row)
             row, quotes = [], 0
-        for piece in row:  # a quoted field the file leaves open
-            buffer.append(piece)
-            size += len(piece)
-            offset += _in_file(piece)
+        buffer.extend(row)  # a quoted field the file leaves open
+        size += sum(map(len, row))
+        offset += sum(map(_in_file, row))
         if buffer or number == 0:
-            first, rows = first_line - header_lines, b"".join(buffer)
-            exact = header_exact and offset - part_offset == size
-            yield Part(header + rows, first, part_offset, number, head=len(header), in_file=exact)
+            yield part()
 
 
 def _warc_parts(path: str) -> Iterator[Part]:
