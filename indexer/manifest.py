@@ -35,6 +35,19 @@ INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
 MANIFEST = "newsdesk.json"
 
 
+def holds_index(folder: str) -> bool:
+    """Whether a folder holds a Newsdesk index (its manifest and a Whoosh table of contents),
+    of this schema version or an older one: a corpus walk skips it rather than read the
+    index's own files as articles (an index kept inside its corpus folder)."""
+    if not os.path.isfile(os.path.join(folder, MANIFEST)):
+        return False  # one stat for an ordinary folder
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    return any(n.startswith("_newsdesk_v") and n.endswith(".toc") for n in names)
+
+
 @dataclass
 class FileState:
     """One source file as the index last took it: size, mtime and content hash."""

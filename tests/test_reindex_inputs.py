@@ -320,3 +320,30 @@ def test_a_file_that_fails_to_parse_for_a_passing_reason_keeps_its_articles(
     again = reindex([str(corpus)], str(index_dir), workers=1)
     assert (again.updated, again.failed) == (1, 0)
     assert titles(index_dir) == {"Story A corrected", "Harbour reopens after storm"}
+
+
+def test_an_index_kept_inside_its_corpus_is_not_read_as_articles(tmp_path: Path) -> None:
+    """`--index corpus/ix`: the second run must not read the index's own manifest
+    (`newsdesk.json`) as a JSON article and report it failed; naming the index folder as the
+    corpus is refused by name."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD)
+    (corpus / "story.json").write_text(json.dumps({"title": "A JSON story", "text": "Body."}))
+    ix = corpus / "ix"
+    first = newsdesk("reindex", str(corpus), "--index", str(ix), timeout=60)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().startswith("2 added, 0 updated, 0 removed, 0 failed")
+    second = newsdesk("reindex", str(corpus), "--index", str(ix), timeout=60)
+    assert second.returncode == 0, second.stderr
+    assert second.stderr == ""
+    assert second.stdout.strip().startswith("0 added, 0 updated, 0 removed, 0 failed, 2 unchanged")
+    assert titles(ix) == {"Harbour reopens after storm", "A JSON story"}
+    # A folder that merely has a file called newsdesk.json is a corpus folder like any other.
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "newsdesk.json").write_text(json.dumps({"title": "Named oddly"}))
+    third = newsdesk("reindex", str(corpus), "--index", str(ix), timeout=60)
+    assert third.stdout.strip().startswith("1 added, 0 updated, 0 removed, 0 failed")
+    named = newsdesk("reindex", str(ix), "--index", str(tmp_path / "other"), timeout=60)
+    assert named.returncode == 1
+    assert named.stderr.strip() == f"{ix}: a folder holding a Newsdesk index, not articles; skipped"

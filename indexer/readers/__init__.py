@@ -17,6 +17,7 @@ from typing import Protocol
 
 from indexer.errors import ParseError, Skipped, Unlisted
 from indexer.language import article_language
+from indexer.manifest import holds_index
 from indexer.model import SPEAKER_KINDS, Article, clean_article, make_id
 from indexer.quotes import extract_quotes
 from indexer.quotes.kinds import speaker_kind
@@ -320,7 +321,11 @@ def walk_corpus(paths: Iterable[str]) -> Iterator[str | ParseError]:
     - a path that does not exist, or a folder that cannot be listed: `Unlisted`, whose files
       are unknown rather than gone (a reindex removes nothing under it);
     - a FIFO, socket or device with a corpus suffix (reading one would block);
-    - a symbolic link that leads out of the corpus folder (`ln -s /etc/passwd c/p.txt`).
+    - a symbolic link that leads out of the corpus folder (`ln -s /etc/passwd c/p.txt`);
+    - a folder named as a corpus that holds a Newsdesk index.
+
+    A folder inside the corpus that holds a Newsdesk index (`--index corpus/ix`) is passed
+    over without a word, as git passes over `.git`: its manifest is not an article.
 
     Folders are walked for files with known suffixes; hidden files and folders are skipped;
     symbolic links inside the corpus are not followed (a loop cannot trap the walk, and a file
@@ -336,6 +341,9 @@ def walk_corpus(paths: Iterable[str]) -> Iterator[str | ParseError]:
             yield Unlisted(top, exc.strerror or str(exc))
             continue
         if stat.S_ISDIR(st.st_mode):
+            if holds_index(top):
+                yield Skipped(top, "a folder holding a Newsdesk index, not articles; skipped")
+                continue
             yield from _walk(top, os.path.realpath(top))
         else:
             yield top  # named explicitly: read whatever its suffix (load_source checks it)
@@ -378,7 +386,8 @@ def _walk(folder: str, real_root: str) -> Iterator[str | ParseError]:
             continue
         yield entry.path
     for sub in folders:
-        yield from _walk(sub, real_root)
+        if not holds_index(sub):  # an index kept inside its corpus: its files are no articles
+            yield from _walk(sub, real_root)
 
 
 def _corpus_name(name: str) -> bool:
