@@ -1,5 +1,4 @@
-"""The processes a reindex starts (parse workers, forked from it; indexing processes, forked
-by a fork server: indexer/storage/pool.py) and the index's locks.
+"""The processes a reindex forks (parse workers, indexing processes) and the index's locks.
 
 A forked child inherits the reindex's open lock files (ours and Whoosh's WRITELOCK); an flock
 lasts while any descriptor of it is open, so a child orphaned by a SIGKILLed reindex kept the
@@ -35,28 +34,15 @@ def detach_from_reindex(role: str) -> None:
     name_process(f"newsdesk-{role}")
     # The process that forked this one, not whoever is its parent now: a reindex killed
     # before this line ran has left the child to init already, and it must end too.
-    # An indexing process is started by a fork server (indexer/storage/pool.py), not by the
-    # reindex: it watches the reindex's pid (its parent, the server, ends with the reindex).
     forked_by = multiprocessing.parent_process()
     parent = forked_by.pid if forked_by is not None and forked_by.pid else os.getppid()
-    direct = os.getppid() == parent
 
     def watch() -> None:
-        while os.getppid() == parent if direct else running(parent):
+        while os.getppid() == parent:
             time.sleep(0.5)
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
-
-
-def running(pid: int) -> bool:
-    """Whether a process is running (Linux: in /proc, and not a zombie)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            state = fh.read().rsplit(b")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in (b"Z", b"X")
 
 
 def close_lock_descriptors() -> None:

@@ -18,7 +18,6 @@ process per core, each committing its own segment) whose processes write this wa
 from __future__ import annotations
 
 import errno
-import multiprocessing
 import pickle
 import queue
 import signal
@@ -41,16 +40,6 @@ from indexer.storage.blocks import pack_positions
 from indexer.storage.codec import ArrayPositions
 from indexer.storage.leaves import matcher_postings, pool_lengths
 from indexer.storage.termpool import TermPool
-
-# The indexing processes start from a fork server (multiprocessing's "forkserver"), started
-# once per reindex with the program imported and none of the reindex's data, not from the
-# reindex itself: forked from it, each window's pair began as a copy of its heap as it was
-# then (the parts of a stream in flight, parsed articles waiting), written copy on write by
-# both sides. Measured on the 200 MB export (docs/benchmarks.md, "Seventh session"): the
-# build 20% faster, the peak about 20 MB nearer a 20 MB export's; the server and
-# multiprocessing's resource tracker hold about 27 MB.
-START = multiprocessing.get_context("forkserver")
-START.set_forkserver_preload(["__main__", __name__])  # imported once, in the server
 
 
 class NewsdeskWriter(SegmentWriter):
@@ -276,9 +265,6 @@ class NewsdeskMpWriter(MpWriter):
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, multisegment=True, **kwargs)
         self.pool: Any = TermPool(spill_dir=getattr(self.storage, "folder", None))
-        # queues of the context the processes start in (a fork's cannot be sent to them)
-        self.jobqueue = START.Queue(self.procs * 4)
-        self.resultqueue = START.Queue()
 
     def _new_task(self) -> Any:
         task = _SubWriterTask(
@@ -411,12 +397,6 @@ def exit_reason(code: int) -> str:
 
 
 class _SubWriterTask(SubWriterTask):
-    _start_method = "forkserver"
-
-    @staticmethod
-    def _Popen(process_obj: Any) -> Any:  # started by the fork server (START)
-        return START.Process._Popen(process_obj)
-
     def run(self) -> None:
         # Whoosh's SubWriterTask.run for a multisegment writer, with a NewsdeskWriter, in a
         # process that holds no index lock and ends with its reindex (indexer/children.py).
