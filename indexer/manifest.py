@@ -37,8 +37,8 @@ MANIFEST = "newsdesk.json"
 
 def holds_index(folder: str) -> bool:
     """Whether a folder holds a Newsdesk index (its manifest and a Whoosh table of contents),
-    of this schema version or an older one: a corpus walk skips it rather than read the
-    index's own files as articles (an index kept inside its corpus folder)."""
+    of this schema version or an older one: a corpus walk does not read its manifest as an
+    article (an index kept inside its corpus folder)."""
     if not os.path.isfile(os.path.join(folder, MANIFEST)):
         return False  # one stat for an ordinary folder
     try:

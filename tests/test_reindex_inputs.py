@@ -323,27 +323,32 @@ def test_a_file_that_fails_to_parse_for_a_passing_reason_keeps_its_articles(
 
 
 def test_an_index_kept_inside_its_corpus_is_not_read_as_articles(tmp_path: Path) -> None:
-    """`--index corpus/ix`: the second run must not read the index's own manifest
-    (`newsdesk.json`) as a JSON article and report it failed; naming the index folder as the
-    corpus is refused by name."""
+    """`--index corpus/ix`, `--index corpus`, or an index in a folder of articles: the runs
+    after the first must neither read the index's own manifest (`newsdesk.json`) as a JSON
+    article and report it failed, nor drop the articles that share its folder."""
     corpus = tmp_path / "c"
-    corpus.mkdir()
+    (corpus / "sub").mkdir(parents=True)
     (corpus / "good.txt").write_text(GOOD)
     (corpus / "story.json").write_text(json.dumps({"title": "A JSON story", "text": "Body."}))
-    ix = corpus / "ix"
-    first = newsdesk("reindex", str(corpus), "--index", str(ix), timeout=60)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.strip().startswith("2 added, 0 updated, 0 removed, 0 failed")
-    second = newsdesk("reindex", str(corpus), "--index", str(ix), timeout=60)
-    assert second.returncode == 0, second.stderr
-    assert second.stderr == ""
-    assert second.stdout.strip().startswith("0 added, 0 updated, 0 removed, 0 failed, 2 unchanged")
-    assert titles(ix) == {"Harbour reopens after storm", "A JSON story"}
+    (corpus / "sub" / "beside.txt").write_text("Beside the index\n\nA story in its folder.\n")
+    every = {"Harbour reopens after storm", "A JSON story", "Beside the index"}
+    for ix in (corpus / "ix", corpus, corpus / "sub"):
+        for run in ("first", "second"):
+            proc = newsdesk("reindex", str(corpus), "--index", str(ix), timeout=60)
+            assert proc.returncode == 0, (ix, run, proc.stderr)
+            assert proc.stderr == "", (ix, run)
+            line = proc.stdout.strip().splitlines()[-1]
+            want = "3 added, 0 updated, 0 removed, 0 failed, 0 unchanged"
+            if run == "second":
+                want = "0 added, 0 updated, 0 removed, 0 failed, 3 unchanged"
+            assert line.startswith(want), (ix, run, line)
+            assert titles(ix) == every, (ix, run)
+        for leftover in ix.iterdir():  # the next layout starts from no index
+            if leftover.is_file() and leftover.name not in ("good.txt", "story.json", "beside.txt"):
+                leftover.unlink()
     # A folder that merely has a file called newsdesk.json is a corpus folder like any other.
-    (corpus / "sub").mkdir()
-    (corpus / "sub" / "newsdesk.json").write_text(json.dumps({"title": "Named oddly"}))
-    third = newsdesk("reindex", str(corpus), "--index", str(ix), timeout=60)
-    assert third.stdout.strip().startswith("1 added, 0 updated, 0 removed, 0 failed")
-    named = newsdesk("reindex", str(ix), "--index", str(tmp_path / "other"), timeout=60)
-    assert named.returncode == 1
-    assert named.stderr.strip() == f"{ix}: a folder holding a Newsdesk index, not articles; skipped"
+    (corpus / "other").mkdir()
+    (corpus / "other" / "newsdesk.json").write_text(json.dumps({"title": "Named oddly"}))
+    proc = newsdesk("reindex", str(corpus), "--index", str(corpus / "ix"), timeout=60)
+    assert proc.stdout.strip().startswith("4 added, 0 updated, 0 removed, 0 failed")
+    assert titles(corpus / "ix") == every | {"Named oddly"}

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from indexer.errors import ParseError, Skipped, Unlisted
 from indexer.language import article_language
-from indexer.manifest import holds_index
+from indexer.manifest import MANIFEST, holds_index
 from indexer.model import SPEAKER_KINDS, Article, clean_article, make_id
 from indexer.quotes import extract_quotes
 from indexer.quotes.kinds import speaker_kind
@@ -321,11 +321,12 @@ def walk_corpus(paths: Iterable[str]) -> Iterator[str | ParseError]:
     - a path that does not exist, or a folder that cannot be listed: `Unlisted`, whose files
       are unknown rather than gone (a reindex removes nothing under it);
     - a FIFO, socket or device with a corpus suffix (reading one would block);
-    - a symbolic link that leads out of the corpus folder (`ln -s /etc/passwd c/p.txt`);
-    - a folder named as a corpus that holds a Newsdesk index.
+    - a symbolic link that leads out of the corpus folder (`ln -s /etc/passwd c/p.txt`).
 
-    A folder inside the corpus that holds a Newsdesk index (`--index corpus/ix`) is passed
-    over without a word, as git passes over `.git`: its manifest is not an article.
+    In a folder that holds a Newsdesk index (`--index corpus/ix`, or `--index corpus`), the
+    index's manifest (`newsdesk.json`) is passed over without a word: it is not an article.
+    The folder's other files are read as any others (the index's own have no corpus suffix),
+    so an index kept beside articles removes none of them.
 
     Folders are walked for files with known suffixes; hidden files and folders are skipped;
     symbolic links inside the corpus are not followed (a loop cannot trap the walk, and a file
@@ -341,9 +342,6 @@ def walk_corpus(paths: Iterable[str]) -> Iterator[str | ParseError]:
             yield Unlisted(top, exc.strerror or str(exc))
             continue
         if stat.S_ISDIR(st.st_mode):
-            if holds_index(top):
-                yield Skipped(top, "a folder holding a Newsdesk index, not articles; skipped")
-                continue
             yield from _walk(top, os.path.realpath(top))
         else:
             yield top  # named explicitly: read whatever its suffix (load_source checks it)
@@ -356,10 +354,11 @@ def _walk(folder: str, real_root: str) -> Iterator[str | ParseError]:
     except OSError as exc:
         yield Unlisted(folder, f"folder cannot be listed ({exc.strerror or exc})")
         return
+    manifest = MANIFEST if holds_index(folder) else None  # an index's own, not an article
     folders = []
     for entry in entries:
         name = entry.name
-        if name.startswith("."):
+        if name.startswith(".") or name == manifest:
             continue
         try:
             if entry.is_dir(follow_symlinks=False):
@@ -386,8 +385,7 @@ def _walk(folder: str, real_root: str) -> Iterator[str | ParseError]:
             continue
         yield entry.path
     for sub in folders:
-        if not holds_index(sub):  # an index kept inside its corpus: its files are no articles
-            yield from _walk(sub, real_root)
+        yield from _walk(sub, real_root)
 
 
 def _corpus_name(name: str) -> bool:
