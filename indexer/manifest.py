@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,17 +36,14 @@ INDEX_NAME = f"newsdesk_v{SCHEMA_VERSION}"
 MANIFEST = "newsdesk.json"
 
 
-def holds_index(folder: str) -> bool:
-    """Whether a folder holds a Newsdesk index (its manifest and a Whoosh table of contents),
-    of this schema version or an older one: a corpus walk does not read its manifest as an
-    article (an index kept inside its corpus folder)."""
-    if not os.path.isfile(os.path.join(folder, MANIFEST)):
-        return False  # one stat for an ordinary folder
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return False
-    return any(n.startswith("_newsdesk_v") and n.endswith(".toc") for n in names)
+def holds_index(names: Collection[str]) -> bool:
+    """Whether a folder with these file names holds a Newsdesk index (its manifest and a
+    Whoosh table of contents, `_newsdesk_vN_GEN.toc`, of this schema version or an older
+    one): a corpus walk does not read its manifest as an article (an index kept inside its
+    corpus folder). Given the names the walk has listed already: no I/O of its own."""
+    return MANIFEST in names and any(
+        n.startswith("_newsdesk_v") and n.endswith(".toc") for n in names
+    )
 
 
 @dataclass

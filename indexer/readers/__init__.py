@@ -354,7 +354,8 @@ def _walk(folder: str, real_root: str) -> Iterator[str | ParseError]:
     except OSError as exc:
         yield Unlisted(folder, f"folder cannot be listed ({exc.strerror or exc})")
         return
-    manifest = MANIFEST if holds_index(folder) else None  # an index's own, not an article
+    names = [entry.name for entry in entries]
+    manifest = MANIFEST if holds_index(names) else None  # an index's own, not an article
     folders = []
     for entry in entries:
         name = entry.name
