@@ -1,4 +1,5 @@
-"""The processes a reindex forks (parse workers, indexing processes) and the index's locks.
+"""The processes a reindex starts (parse workers forked from it; indexing processes forked by a
+lean fork server, `SERVER`) and the index's locks.
 
 A forked child inherits the reindex's open lock files (ours and Whoosh's WRITELOCK); an flock
 lasts while any descriptor of it is open, so a child orphaned by a SIGKILLed reindex kept the
@@ -12,10 +13,15 @@ from __future__ import annotations
 
 import fcntl
 import gc
+import io
 import multiprocessing
 import os
+import sys
 import threading
 import time
+from multiprocessing import forkserver, popen_forkserver, reduction, resource_tracker, spawn, util
+from multiprocessing.context import set_spawning_popen
+from typing import Any
 
 from indexer.errors import IndexBusy
 
@@ -23,26 +29,103 @@ LOCK_FILE = "newsdesk.lock"  # held (flock) by a reindex from start to end, with
 WHOOSH_LOCK = "_WRITELOCK"  # Whoosh's own write lock file ends so
 
 
-def detach_from_reindex(role: str) -> None:
-    """In a forked child of a reindex: let go of the index locks, take the name of its `role`
+def detach_from_reindex(role: str, through_server: bool = False) -> None:
+    """In a child of a reindex: let go of the index locks, take the name of its `role`
     (`ps` and `top` show `newsdesk-parse` and `newsdesk-index` processes), and die with the
     reindex. The objects it inherits are left out of its garbage collections (`gc.freeze`):
     a collection writes to every object it visits, and each page written is copied from the
-    reindex's (copy on write), so that every child came to hold its own copy of the heap."""
+    reindex's (copy on write), so that every child came to hold its own copy of the heap.
+
+    A child forked by the reindex watches its parent pid. One started `through_server`
+    (`ServerPopen`) has the server for parent: it waits on its parent sentinel instead, a
+    pipe whose write end only the reindex holds, closed by the kernel when the reindex ends
+    however it ends (no pid to be reused)."""
     gc.freeze()
     close_lock_descriptors()
     name_process(f"newsdesk-{role}")
     # The process that forked this one, not whoever is its parent now: a reindex killed
     # before this line ran has left the child to init already, and it must end too.
     forked_by = multiprocessing.parent_process()
-    parent = forked_by.pid if forked_by is not None and forked_by.pid else os.getppid()
+    if through_server and forked_by is not None:
 
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
+        def watch() -> None:
+            forked_by.join()
+            os._exit(1)
+
+    else:
+        parent = forked_by.pid if forked_by is not None and forked_by.pid else os.getppid()
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+# The indexing processes (indexer/storage/pool.py) are started by multiprocessing's fork
+# server, not forked from the reindex: forked from it, each window's pair began as a copy of
+# its heap as it then was (parts of a stream in flight, parsed articles waiting), and both
+# sides' writes made those pages private, so that an indexing process grew with the
+# reindex's history rather than with its own work. The server is lean: it imports the
+# indexing processes' modules only (SERVER_MODULES, not the program: no parsing, no web
+# app), once for the run, and each process it forks starts from that.
+SERVER = multiprocessing.get_context("forkserver")
+SERVER_MODULES = ["indexer.storage.pool"]
+
+
+def server() -> Any:
+    """The fork server's multiprocessing context, its modules to preload set and
+    multiprocessing's resource tracker started (see `_start_tracker_quietly`)."""
+    if getattr(forkserver._forkserver, "_forkserver_pid", None) is None:  # not started yet
+        SERVER.set_forkserver_preload(SERVER_MODULES)
+        _start_tracker_quietly()
+    return SERVER
+
+
+def _start_tracker_quietly() -> None:
+    """Start multiprocessing's resource tracker, which unlinks the named semaphores of the
+    indexing processes' queues if the reindex is killed, without its warning then ("There
+    appear to be 6 leaked semaphore objects to clean up at shutdown"): cleaning them up is
+    its job, done, not a fault to report. The tracker takes its warning filters from the
+    command line it is started with (`sys.warnoptions`)."""
+    option = "ignore::UserWarning:multiprocessing.resource_tracker"
+    sys.warnoptions.append(option)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.warnoptions.remove(option)
+
+
+class ServerPopen(popen_forkserver.Popen):
+    """multiprocessing's fork-server start of a process, without the program's main module.
+
+    The standard one has the child import the reindex's `__main__` again (the `newsdesk`
+    script, with all it imports: ~30 MB in each indexing process), and Python 3.11's
+    server cannot preload it (`forkserver.ensure_running` passes no main path). The process
+    object (a class of indexer/storage/pool.py) is unpickled by its module's name, which the
+    server has imported, so the child needs no main module. This is `Popen._launch` of
+    Python 3.11 with the main module's entries left out of the preparation data."""
+
+    def _launch(self, process_obj: Any) -> None:
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data.pop("init_main_from_path", None)
+        prep_data.pop("init_main_from_name", None)
+        buf = io.BytesIO()
+        set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buf)
+            reduction.dump(process_obj, buf)
+        finally:
+            set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)  # type: ignore[attr-defined]
+        # The child's parent sentinel: the write end of its data pipe, held here only
+        _parent_w = os.dup(w)
+        close = util.close_fds  # type: ignore[attr-defined]
+        self.finalizer = util.Finalize(self, close, (_parent_w, self.sentinel))
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
 
 
 def close_lock_descriptors() -> None:

@@ -74,8 +74,10 @@ def counts(stdout: str) -> dict[str, int]:
 
 
 def children(pid: int, name: str) -> list[int]:
-    """Live child processes of `pid` named `name`."""
-    found = []
+    """Live processes named `name` that `pid` started, directly or through a fork server
+    (the indexing processes are forked by one: indexer/children.py)."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -83,11 +85,19 @@ def children(pid: int, name: str) -> list[int]:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()
-        if comm == name and int(fields[1]) == pid and fields[0] not in ("Z", "X"):
-            found.append(int(entry))
-    return sorted(found)
+        if fields[0] not in ("Z", "X"):
+            parents[int(entry)] = int(fields[1])
+            names[int(entry)] = stat[stat.index("(") + 1 : stat.rindex(")")]
+
+    def started_by(child: int) -> bool:
+        while child in parents:
+            child = parents[child]
+            if child == pid:
+                return True
+        return False
+
+    return sorted(p for p, comm in names.items() if comm == name and started_by(p))
 
 
 def kill_child(proc: subprocess.Popen[str], name: str, delay: float) -> int:

@@ -33,7 +33,7 @@ from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
 from indexer.analysis import terms, words
-from indexer.children import detach_from_reindex
+from indexer.children import ServerPopen, detach_from_reindex, server
 from indexer.errors import IndexingFailed
 from indexer.schema import EXACT_ANALYZER, TEXT_ANALYZER
 from indexer.storage.blocks import pack_positions
@@ -265,6 +265,10 @@ class NewsdeskMpWriter(MpWriter):
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, multisegment=True, **kwargs)
         self.pool: Any = TermPool(spill_dir=getattr(self.storage, "folder", None))
+        # The queues of the context the processes start in (indexer/children.py, `server`):
+        # a forked context's cannot be sent to them
+        self.jobqueue = server().Queue(self.procs * 4)
+        self.resultqueue = server().Queue()
 
     def _new_task(self) -> Any:
         task = _SubWriterTask(
@@ -397,12 +401,18 @@ def exit_reason(code: int) -> str:
 
 
 class _SubWriterTask(SubWriterTask):
+    _start_method = "forkserver"
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:  # started by the lean fork server (children.py)
+        return ServerPopen(process_obj)
+
     def run(self) -> None:
         # Whoosh's SubWriterTask.run for a multisegment writer, with a NewsdeskWriter, in a
         # process that holds no index lock and ends with its reindex (indexer/children.py).
         # A failure is sent to the parent as its reason (a full disk, say), not printed as a
         # traceback: the parent fails the commit with it (NewsdeskMpWriter.check_tasks).
-        detach_from_reindex("index")
+        detach_from_reindex("index", through_server=True)
         try:
             ix = self.storage.open_index(self.indexname)
             writer = self.writer = NewsdeskWriter(ix, _lk=False, **self.kwargs)
