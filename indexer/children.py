@@ -16,6 +16,7 @@ import gc
 import io
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -31,25 +32,33 @@ WHOOSH_LOCK = "_WRITELOCK"  # Whoosh's own write lock file ends so
 
 def detach_from_reindex(role: str, through_server: bool = False) -> None:
     """In a child of a reindex: let go of the index locks, take the name of its `role`
-    (`ps` and `top` show `newsdesk-parse` and `newsdesk-index` processes), and die with the
-    reindex. The objects it inherits are left out of its garbage collections (`gc.freeze`):
-    a collection writes to every object it visits, and each page written is copied from the
-    reindex's (copy on write), so that every child came to hold its own copy of the heap.
+    (`ps` and `top` show `newsdesk-parse` and `newsdesk-index` processes), leave Ctrl-C to
+    the reindex, and die with the reindex. The objects it inherits are left out of its
+    garbage collections (`gc.freeze`): a collection writes to every object it visits, and
+    each page written is copied from the reindex's (copy on write), so that every child came
+    to hold its own copy of the heap.
 
     A child forked by the reindex watches its parent pid. One started `through_server`
-    (`ServerPopen`) has the server for parent: it waits on its parent sentinel instead, a
-    pipe whose write end only the reindex holds, closed by the kernel when the reindex ends
-    however it ends (no pid to be reused)."""
+    (`ServerPopen`) has the fork server for parent: it watches its parent sentinel instead, a
+    pipe whose write end the reindex holds (and parse processes it forks later, which end
+    with it), closed by the kernel when the reindex ends however it ends, with no pid to be
+    reused; and it ends with the server too, which would otherwise report it gone while it
+    ran on."""
     gc.freeze()
     close_lock_descriptors()
     name_process(f"newsdesk-{role}")
+    # Ctrl-C in a terminal reaches the whole process group: the reindex stops its children
+    # (and says what the index keeps), they print no KeyboardInterrupt of their own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The process that forked this one, not whoever is its parent now: a reindex killed
     # before this line ran has left the child to init already, and it must end too.
     forked_by = multiprocessing.parent_process()
     if through_server and forked_by is not None:
+        started_by = os.getppid()
 
         def watch() -> None:
-            forked_by.join()
+            while forked_by.is_alive() and os.getppid() == started_by:
+                time.sleep(0.5)
             os._exit(1)
 
     else:
@@ -69,17 +78,26 @@ def detach_from_reindex(role: str, through_server: bool = False) -> None:
 # sides' writes made those pages private, so that an indexing process grew with the
 # reindex's history rather than with its own work. The server is lean: it imports the
 # indexing processes' modules only (SERVER_MODULES, not the program: no parsing, no web
-# app), once for the run, and each process it forks starts from that.
+# app), once in the reindex's process (a program that reindexes many times keeps the one
+# server, with the environment it was started in), and each process it forks starts from
+# that. It is started with SIGINT blocked, and the processes it forks inherit that: Ctrl-C
+# interrupts the reindex, which stops them (`NewsdeskMpWriter.cancel`), and neither the
+# server importing its modules nor they print a KeyboardInterrupt of their own.
 SERVER = multiprocessing.get_context("forkserver")
 SERVER_MODULES = ["indexer.storage.pool"]
 
 
 def server() -> Any:
-    """The fork server's multiprocessing context, its modules to preload set and
-    multiprocessing's resource tracker started (see `_start_tracker_quietly`)."""
+    """The fork server's multiprocessing context, the server started (see above) with its
+    modules to preload, and multiprocessing's resource tracker (`_start_tracker_quietly`)."""
     if getattr(forkserver._forkserver, "_forkserver_pid", None) is None:  # not started yet
         SERVER.set_forkserver_preload(SERVER_MODULES)
         _start_tracker_quietly()
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return SERVER
 
 
@@ -108,7 +126,7 @@ class ServerPopen(popen_forkserver.Popen):
     Python 3.11 with the main module's entries left out of the preparation data."""
 
     def _launch(self, process_obj: Any) -> None:
-        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data = spawn.get_preparation_data(process_obj.name)
         prep_data.pop("init_main_from_path", None)
         prep_data.pop("init_main_from_name", None)
         buf = io.BytesIO()

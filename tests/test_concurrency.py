@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -105,18 +106,31 @@ def test_second_reindex_waits_with_wait(tmp_path: Path) -> None:
     assert snapshot(index_dir) == clean_build(tmp_path, corpus)
 
 
-def kill_once_helping(helpers: int, *args: str) -> tuple[subprocess.Popen, set[int]]:
-    """Start `newsdesk reindex ARGS`, SIGKILL it once it has `helpers` child processes;
-    returns it (ended) and those processes."""
+def kill_once_helping(helpers: dict[str, int], *args: str) -> tuple[subprocess.Popen, set[int]]:
+    """Start `newsdesk reindex ARGS`, SIGKILL it once it has `helpers` processes of each name
+    (`newsdesk-parse`, `newsdesk-index`: indexer/children.py) among its descendants; returns
+    it (ended) and all its descendants then (the fork server and resource tracker too)."""
     proc = newsdesk_popen("reindex", *args)
     deadline = time.monotonic() + 60
-    while len(descendants(proc.pid)) < helpers:
+    while any(named(proc.pid).get(name, 0) < count for name, count in helpers.items()):
         assert proc.poll() is None and time.monotonic() < deadline, "no helper processes seen"
         time.sleep(0.02)
     found = descendants(proc.pid)
     proc.kill()
     proc.wait()
     return proc, found
+
+
+def named(pid: int) -> dict[str, int]:
+    """How many live descendants of `pid` have each process name."""
+    counts: dict[str, int] = {}
+    for child in descendants(pid):
+        try:
+            name = Path(f"/proc/{child}/comm").read_text().strip()
+        except OSError:
+            continue
+        counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def assert_gone(helpers: set[int]) -> None:
@@ -129,7 +143,7 @@ def assert_gone(helpers: set[int]) -> None:
 def test_reindex_killed_while_parsing_leaves_no_lock_and_no_process(tmp_path: Path) -> None:
     corpus, index_dir = make_corpus(tmp_path, count=600), tmp_path / "index"
     # Killed once the parse workers run.
-    proc, helpers = kill_once_helping(2, str(corpus), "--index", str(index_dir))
+    proc, helpers = kill_once_helping({"newsdesk-parse": 2}, str(corpus), "--index", str(index_dir))
     # Right away: the OS released the killed run's lock, and no orphaned worker holds it.
     result = newsdesk_run("reindex", str(corpus), "--index", str(index_dir))
     assert result.returncode == 0, result.stderr
@@ -141,14 +155,46 @@ def test_reindex_killed_while_parsing_leaves_no_lock_and_no_process(tmp_path: Pa
 
 def test_build_killed_while_writing_leaves_no_lock_and_no_process(tmp_path: Path) -> None:
     """The same for the indexing processes of a full build (and of an update of many files),
-    which inherit the lock too."""
+    the fork server that starts them and multiprocessing's resource tracker."""
     corpus, index_dir = make_corpus(tmp_path, count=600), tmp_path / "index"
     # Killed once 2 parse workers and 2 indexing processes run.
-    _, helpers = kill_once_helping(4, str(corpus), "--index", str(index_dir), "--full")
+    _, helpers = kill_once_helping(
+        {"newsdesk-parse": 2, "newsdesk-index": 2}, str(corpus), "--index", str(index_dir), "--full"
+    )
     result = newsdesk_run("reindex", str(corpus), "--index", str(index_dir))
     assert result.returncode == 0, result.stderr
     assert snapshot(index_dir) == clean_build(tmp_path, corpus)
     assert_gone(helpers)
+
+
+def test_ctrl_c_during_a_build_stops_every_process_with_one_message(tmp_path: Path) -> None:
+    """Ctrl-C in a terminal sends SIGINT to the whole process group: the reindex, its parse
+    workers, the fork server and the indexing processes. One message says what the index
+    keeps, no process prints a traceback or outlives the run, and the next run finishes."""
+    corpus, index_dir = make_corpus(tmp_path, count=600), tmp_path / "index"
+    exe = Path(sys.executable).with_name("newsdesk")
+    proc = subprocess.Popen(
+        [str(exe), "reindex", str(corpus), "--index", str(index_dir), "--full"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    deadline = time.monotonic() + 60
+    wanted = {"newsdesk-parse": 2, "newsdesk-index": 2}
+    while any(named(proc.pid).get(name, 0) < count for name, count in wanted.items()):
+        assert proc.poll() is None and time.monotonic() < deadline, "no indexing processes seen"
+        time.sleep(0.02)
+    helpers = descendants(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted: the index keeps its last committed state" in err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert_gone(helpers)
+    result = newsdesk_run("reindex", str(corpus), "--index", str(index_dir))
+    assert result.returncode == 0, result.stderr
+    assert snapshot(index_dir) == clean_build(tmp_path, corpus)
 
 
 # ---------------------------------------------------------------- searches during a reindex
