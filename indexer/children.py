@@ -54,20 +54,21 @@ def detach_from_reindex(role: str, through_server: bool = False) -> None:
     # before this line ran has left the child to init already, and it must end too.
     forked_by = multiprocessing.parent_process()
     if through_server and forked_by is not None:
-        started_by = os.getppid()
+        server_pid = os.getppid()
 
-        def watch() -> None:
-            while forked_by.is_alive() and os.getppid() == started_by:
-                time.sleep(0.5)
-            os._exit(1)
+        def reindex_alive() -> bool:
+            return forked_by.is_alive() and os.getppid() == server_pid
 
     else:
         parent = forked_by.pid if forked_by is not None and forked_by.pid else os.getppid()
 
-        def watch() -> None:
-            while os.getppid() == parent:
-                time.sleep(0.5)
-            os._exit(1)
+        def reindex_alive() -> bool:
+            return os.getppid() == parent
+
+    def watch() -> None:
+        while reindex_alive():
+            time.sleep(0.5)
+        os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench.load import serving
-from helpers.processes import newsdesk_popen, snapshot, write_article
+from helpers.processes import descendants, named, newsdesk_popen, snapshot, write_article
 from indexer.children import LOCK_FILE
 from indexer.writer import reindex
 
@@ -50,25 +50,6 @@ def clean_build(tmp_path: Path, corpus: Path) -> dict[str, str]:
     clean = tmp_path / "clean"
     reindex([str(corpus)], str(clean), workers=1)
     return snapshot(clean)
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process under `pid` (children, their children...), from /proc."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, todo = set(), [pid]
-    while todo:
-        parent = todo.pop()
-        children = {p for p, pp in parents.items() if pp == parent}
-        todo += children - found
-        found |= children
-    return found
 
 
 def alive(pid: int) -> bool:
@@ -107,30 +88,24 @@ def test_second_reindex_waits_with_wait(tmp_path: Path) -> None:
 
 
 def kill_once_helping(helpers: dict[str, int], *args: str) -> tuple[subprocess.Popen, set[int]]:
-    """Start `newsdesk reindex ARGS`, SIGKILL it once it has `helpers` processes of each name
-    (`newsdesk-parse`, `newsdesk-index`: indexer/children.py) among its descendants; returns
-    it (ended) and all its descendants then (the fork server and resource tracker too)."""
+    """Start `newsdesk reindex ARGS`, SIGKILL it once `helpers` processes of each name run
+    (`wait_for`); returns it (ended) and all its descendants then (the fork server and
+    resource tracker too)."""
     proc = newsdesk_popen("reindex", *args)
-    deadline = time.monotonic() + 60
-    while any(named(proc.pid).get(name, 0) < count for name, count in helpers.items()):
-        assert proc.poll() is None and time.monotonic() < deadline, "no helper processes seen"
-        time.sleep(0.02)
-    found = descendants(proc.pid)
+    found = wait_for(proc, helpers)
     proc.kill()
     proc.wait()
     return proc, found
 
 
-def named(pid: int) -> dict[str, int]:
-    """How many live descendants of `pid` have each process name."""
-    counts: dict[str, int] = {}
-    for child in descendants(pid):
-        try:
-            name = Path(f"/proc/{child}/comm").read_text().strip()
-        except OSError:
-            continue
-        counts[name] = counts.get(name, 0) + 1
-    return counts
+def wait_for(proc: subprocess.Popen, helpers: dict[str, int]) -> set[int]:
+    """Wait until `proc` has `helpers` descendants of each name (`newsdesk-parse`,
+    `newsdesk-index`); returns all its descendants."""
+    deadline = time.monotonic() + 60
+    while any(len(named(proc.pid, name)) < count for name, count in helpers.items()):
+        assert proc.poll() is None and time.monotonic() < deadline, f"no {helpers} seen"
+        time.sleep(0.02)
+    return descendants(proc.pid)
 
 
 def assert_gone(helpers: set[int]) -> None:
@@ -180,12 +155,7 @@ def test_ctrl_c_during_a_build_stops_every_process_with_one_message(tmp_path: Pa
         text=True,
         start_new_session=True,  # its own process group, as a terminal's foreground job
     )
-    deadline = time.monotonic() + 60
-    wanted = {"newsdesk-parse": 2, "newsdesk-index": 2}
-    while any(named(proc.pid).get(name, 0) < count for name, count in wanted.items()):
-        assert proc.poll() is None and time.monotonic() < deadline, "no indexing processes seen"
-        time.sleep(0.02)
-    helpers = descendants(proc.pid)
+    helpers = wait_for(proc, {"newsdesk-parse": 2, "newsdesk-index": 2})
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

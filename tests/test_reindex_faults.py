@@ -22,6 +22,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
 import indexer.parsing
+from helpers.processes import named
 from indexer.errors import IndexingFailed
 from indexer.manifest import INDEX_NAME, open_index
 from indexer.schema import document_to_article
@@ -73,42 +74,15 @@ def counts(stdout: str) -> dict[str, int]:
     return {word: int(n) for n, word in (part.split()[:2] for part in words)}
 
 
-def children(pid: int, name: str) -> list[int]:
-    """Live processes named `name` that `pid` started, directly or through a fork server
-    (the indexing processes are forked by one: indexer/children.py)."""
-    parents: dict[int, int] = {}
-    names: dict[int, str] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if fields[0] not in ("Z", "X"):
-            parents[int(entry)] = int(fields[1])
-            names[int(entry)] = stat[stat.index("(") + 1 : stat.rindex(")")]
-
-    def started_by(child: int) -> bool:
-        while child in parents:
-            child = parents[child]
-            if child == pid:
-                return True
-        return False
-
-    return sorted(p for p, comm in names.items() if comm == name and started_by(p))
-
-
 def kill_child(proc: subprocess.Popen[str], name: str, delay: float) -> int:
     """SIGKILL one child of `proc` named `name`, `delay` seconds after it first shows."""
     deadline = time.monotonic() + 120
-    while not children(proc.pid, name):
+    while not named(proc.pid, name):
         assert proc.poll() is None, f"the reindex ended before a {name} process showed"
         assert time.monotonic() < deadline, f"no {name} process showed"
         time.sleep(0.02)
     time.sleep(delay)
-    for pid in children(proc.pid, name):
+    for pid in named(proc.pid, name):
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:  # it ended this very moment: another one

@@ -267,8 +267,9 @@ class NewsdeskMpWriter(MpWriter):
         self.pool: Any = TermPool(spill_dir=getattr(self.storage, "folder", None))
         # The queues of the context the processes start in (indexer/children.py, `server`):
         # a forked context's cannot be sent to them
-        self.jobqueue = server().Queue(self.procs * 4)
-        self.resultqueue = server().Queue()
+        context = server()
+        self.jobqueue = context.Queue(self.procs * 4)
+        self.resultqueue = context.Queue()
 
     def _new_task(self) -> Any:
         task = _SubWriterTask(
@@ -401,8 +402,6 @@ def exit_reason(code: int) -> str:
 
 
 class _SubWriterTask(SubWriterTask):
-    _start_method = "forkserver"
-
     @staticmethod
     def _Popen(process_obj: Any) -> Any:  # started by the lean fork server (children.py)
         return ServerPopen(process_obj)
