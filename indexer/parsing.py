@@ -262,40 +262,41 @@ class Parsers:
         out_bytes = parts_out = 0
         parts_ahead = PARSE_AHEAD_PARTS * self.workers
         job: Job | None = None  # taken, not yet out
-        try:
-            while True:
-                try:
-                    while len(ahead) < PARSE_AHEAD and (not ahead or out_bytes < PARSE_AHEAD_BYTES):
-                        if job is None and (job := next(jobs, None)) is None:
-                            break
-                        if job.part is not None and ahead and parts_out >= parts_ahead:
-                            break  # out when a part ahead comes back
-                        ahead.append((job, self._submit(job)))
-                        out_bytes += job.size
-                        parts_out += job.part is not None
-                        job = None
-                    if not ahead:
+        # Abandoned (an interrupt, a failed commit), this leaves the jobs still ahead to the
+        # pool, which the reindex ends (`close`). Cancelled here, Python 3.11's pool thread
+        # could fail on them once their processes were killed (`terminate_broken` sets an
+        # error on each; on a cancelled one it raises InvalidStateError: a traceback after
+        # Ctrl-C).
+        while True:
+            try:
+                while len(ahead) < PARSE_AHEAD and (not ahead or out_bytes < PARSE_AHEAD_BYTES):
+                    if job is None and (job := next(jobs, None)) is None:
                         break
-                    first, future = ahead[0]
-                    done = self._result(future, PARSE_SECONDS * first.count + PARSE_GRACE)
-                except Exception as exc:  # a process died or hung; or a result not sent back
-                    suspects = [taken for taken, _ in ahead]
-                    if job is not None:
-                        suspects.append(job)
-                        job = None
-                    for _, dropped in ahead:
-                        dropped.cancel()  # parsed again below, one file or part at a time
-                    ahead.clear()
-                    out_bytes = parts_out = 0
-                    yield from self._one_by_one(suspects, broke=exc)
-                    continue
-                ahead.popleft()
-                out_bytes -= first.size
-                parts_out -= first.part is not None
-                yield from done
-        finally:
-            for _, future in ahead:
-                future.cancel()
+                    if job.part is not None and ahead and parts_out >= parts_ahead:
+                        break  # out when a part ahead comes back
+                    ahead.append((job, self._submit(job)))
+                    out_bytes += job.size
+                    parts_out += job.part is not None
+                    job = None
+                if not ahead:
+                    break
+                first, future = ahead[0]
+                done = self._result(future, PARSE_SECONDS * first.count + PARSE_GRACE)
+            except Exception as exc:  # a process died or hung; or a result not sent back
+                suspects = [taken for taken, _ in ahead]
+                if job is not None:
+                    suspects.append(job)
+                    job = None
+                for _, dropped in ahead:
+                    dropped.cancel()  # parsed again below, one file or part at a time
+                ahead.clear()
+                out_bytes = parts_out = 0
+                yield from self._one_by_one(suspects, broke=exc)
+                continue
+            ahead.popleft()
+            out_bytes -= first.size
+            parts_out -= first.part is not None
+            yield from done
         self.pool.shutdown()  # all parsed: the processes end before an indexing one is forked
 
     def _submit(self, job: Job) -> Future[list[ParsedFile]]:
