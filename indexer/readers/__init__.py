@@ -199,8 +199,12 @@ def _looks_binary(data: bytes) -> bool:
         return False  # UTF-16 with BOM
     if b"\x00" in head:
         return True
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return control > len(head) * 0.05
+
+
+# Control characters other than tab, newlines, form feed and carriage return.
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 
 
 def parse_source(source: Source, reader: Reader | None = None) -> Iterator[Article | ParseError]:
