@@ -13,9 +13,15 @@ from whoosh import index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, TEXT, Schema
 
-from indexer.storage.blocks import COMPACT, block_arrays, block_positions
+from indexer.storage import files
+from indexer.storage.blocks import COMPACT, block_arrays, block_positions, blocks_positions
 from indexer.storage.codec import LONG_BLOCK, ArrayPositions, NewsdeskCodec
-from indexer.storage.files import positions_block_at, term_doc_frequency, term_raw_blocks
+from indexer.storage.files import (
+    positions_block_at,
+    positions_blocks_at,
+    term_doc_frequency,
+    term_raw_blocks,
+)
 from indexer.storage.leaves import leaf_matcher, matcher_arrays
 from webapp.engine import Engine
 from webapp.engine.scoring import Bm25f
@@ -96,7 +102,9 @@ def test_postings_read_back_as_whoosh_writes_them(pair: tuple[Any, Any]) -> None
 
 
 @pytest.mark.slow
-def test_a_block_s_positions_read_as_arrays(pair: tuple[Any, Any]) -> None:
+def test_a_block_s_positions_read_as_arrays(
+    pair: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """block_positions (the engine's phrases) reads every block of every term of the
     array positions field as Whoosh's matcher decodes them, one posting at a time."""
     whoosh = postings(pair[0])
@@ -121,6 +129,23 @@ def test_a_block_s_positions_read_as_arrays(pair: tuple[Any, Any]) -> None:
                 assert positions.tolist() == [p for row in expected for p in row[2]]
                 checked += 1
             assert next(rows, None) is None
+            # every block of the term at once, and every other one, as a phrase reads them
+            every = whoosh[("pos", text)]
+            starts = [start for _, _, start in got[1]]
+            for chosen, at_once, head in [
+                (range(len(starts)), files.READ_AT_ONCE, files.BLOCK_HEAD),
+                (range(0, len(starts), 2), files.READ_AT_ONCE, files.BLOCK_HEAD),
+                (range(len(starts)), 1, 128),  # each block read alone, and read on
+            ]:
+                monkeypatch.setattr(files, "READ_AT_ONCE", at_once)
+                monkeypatch.setattr(files, "BLOCK_HEAD", head)
+                blocks = positions_blocks_at(postfile, [starts[i] for i in chosen])
+                assert blocks is not None
+                ids, counts, positions = blocks_positions(blocks)
+                expected = [row for i in chosen for row in _rows_of(got[1][i][0], every)]
+                assert ids.tolist() == [row[0] for row in expected]
+                assert counts.tolist() == [len(row[2]) for row in expected]
+                assert positions.tolist() == [p for row in expected for p in row[2]]
         assert checked > 100
         # a block without array positions is not read as one
         start = term_blocks(terms_of(leaf), "freq", b"common")[1][0][2]  # type: ignore[index]
@@ -254,3 +279,9 @@ def term_blocks(terms: Any, fieldname: str, text: bytes) -> Any:
         return None
     doc_frequency, raw = found
     return doc_frequency, [(*block_arrays((b[1], b[2], None), b[0], False), b[3]) for b in raw]
+
+
+def _rows_of(docs: np.ndarray, rows: list[tuple[int, float, Any]]) -> list[tuple[int, float, Any]]:
+    """The postings of one block (its documents) among a term's."""
+    wanted = set(docs.tolist())
+    return [row for row in rows if row[0] in wanted]

@@ -35,6 +35,7 @@ _BLOCK_LENGTH = struct.Struct("!i")
 SLOTS_READ = 8  # hash slots read at once (a probe rarely passes the first)
 INFO_READ = 64  # bytes read past a key for its value (a term's info is 33)
 BLOCK_HEAD = 4096  # bytes read at once for a block (its length, info and most data)
+READ_AT_ONCE = 1 << 20  # blocks starting within this many bytes of the first are read with it
 
 
 def layout_differences() -> list[str]:
@@ -170,20 +171,50 @@ def positions_block_at(postfile: Any, position: int) -> tuple[int, bytes] | None
     """The block of postings at `position` in a postings file on disk, if it is a compact
     block that keeps positions: its number of postings and its data (for `block_positions`);
     else None (the caller asks Whoosh's matchers instead)."""
+    found = positions_blocks_at(postfile, [position])
+    return found[0] if found else None
+
+
+def positions_blocks_at(postfile: Any, positions: list[int]) -> list[tuple[int, bytes]] | None:
+    """`positions_block_at` for several blocks (ascending positions in one postings file):
+    blocks near each other, as a term's are, are read together with one `os.pread`. None
+    when one of them is not a compact block with positions."""
     if not LAYOUT_OK or not getattr(postfile, "is_real", False):
         return None
     fd = postfile.fileno()
-    head = os.pread(fd, BLOCK_HEAD, position)
-    (length,) = _BLOCK_LENGTH.unpack_from(head)
-    stream = io.BytesIO(head)
-    stream.seek(4)
+    found: list[tuple[int, bytes]] = []
+    buffer, base = b"", 0
+    stream = io.BytesIO(buffer)
+    for number, position in enumerate(positions):
+        if not base <= position <= base + len(buffer) - BLOCK_HEAD:
+            # read on to the last block within reach (a term's blocks follow each other)
+            last = number
+            while last + 1 < len(positions) and positions[last + 1] - position < READ_AT_ONCE:
+                last += 1
+            base, buffer = position, os.pread(fd, positions[last] - position + BLOCK_HEAD, position)
+            stream = io.BytesIO(buffer)
+        block = _positions_block(fd, buffer, stream, base, position - base)
+        if block is None:
+            return None
+        found.append(block)
+    return found
+
+
+def _positions_block(
+    fd: int, buffer: bytes, stream: io.BytesIO, base: int, at: int
+) -> tuple[int, bytes] | None:
+    """The compact block with positions at `buffer[at:]` (`buffer` read from the file at
+    `base`, `stream` reading it), read on from the file where it runs past the buffer; None
+    if it is another kind of block."""
+    (length,) = _BLOCK_LENGTH.unpack_from(buffer, at)
+    stream.seek(at + 4)
     count, _, _, compression, _, _ = pickle.load(stream)
-    start, end = stream.tell(), 4 + abs(length)
     if compression != COMPACT:
         return None
-    data = head[start:end]
-    if end > len(head):
-        data += os.pread(fd, end - len(head), position + len(head))
+    start, end = stream.tell(), at + 4 + abs(length)
+    data = buffer[start:end]
+    if end > len(buffer):
+        data += os.pread(fd, end - len(buffer), base + len(buffer))
     return (count, data) if data[2] == 2 else None
 
 

@@ -23,8 +23,8 @@ from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from indexer.storage.blocks import RawBlock, block_arrays, block_positions, compact_arrays
-from indexer.storage.files import positions_block_at, term_doc_frequency, term_raw_blocks
+from indexer.storage.blocks import RawBlock, block_arrays, blocks_positions
+from indexer.storage.files import positions_blocks_at, term_doc_frequency, term_raw_blocks
 
 DOCNUM = np.int32
 EMPTY_DOCS = np.zeros(0, DOCNUM)
@@ -146,18 +146,18 @@ def _unwrapped(matcher: Any) -> Any:
     return matcher.child if isinstance(matcher, FilterMatcher) else matcher
 
 
-def block_positions_at(leaf: Any, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The compact block at `start` in a segment's postings file: its document numbers (in the
-    segment), how many positions each posting has, and every position in posting order. None
-    when it is not a compact block with positions (the caller asks Whoosh's matchers)."""
+def blocks_positions_at(
+    leaf: Any, starts: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The compact blocks at `starts` (ascending) in a segment's postings file: their
+    document numbers (in the segment), how many positions each posting has, and every
+    position in posting order. None when one is not a compact block with positions (the
+    caller asks Whoosh's matchers)."""
     postfile = getattr(getattr(leaf, "_terms", None), "_postfile", None)
-    found = positions_block_at(postfile, start)
+    found = positions_blocks_at(postfile, starts)
     if found is None:
         return None
-    count, data = found
-    ids = np.cumsum(compact_arrays(data, count)[0], dtype=np.int64)
-    counts, positions = block_positions(data, count)
-    return ids, counts, positions
+    return blocks_positions(found)
 
 
 def term_docs(reader: Any, fieldname: str, text: bytes) -> np.ndarray:

@@ -25,7 +25,7 @@ from indexer.storage.leaves import (
     DOCNUM,
     EMPTY_DOCS,
     LENGTH_OF_BYTE,
-    block_positions_at,
+    blocks_positions_at,
     length_codes,
     live_mask,
     segment_frequencies,
@@ -37,6 +37,7 @@ from webapp.limits import seconds_left
 
 POSTINGS_BUDGET = 64 * 2**20  # bytes of decoded postings kept per index generation
 NODES_KEPT = 64  # results of Whoosh-run nodes kept (highlighting asks for them again)
+BLOCKS_AT_ONCE = 256  # blocks of positions read and decoded together (a phrase's words)
 FREQUENCIES_KEPT = 200_000  # document frequencies kept (relevance feedback looks words up)
 SCORE_DECIMALS = 9  # scores are rounded: summing in another order must not reorder equal scores
 
@@ -131,17 +132,23 @@ class Engine:
         firsts, leaf_numbers, starts = postings.blocks
         leaves = searcher.reader().leaf_readers()
         wanted = distinct(np.searchsorted(firsts, docs, side="right") - 1)
+        wanted = wanted[wanted >= 0]
         ids, counts, positions = [], [], []
-        for block in wanted[wanted >= 0].tolist():
-            seconds_left()  # a phrase of two common words reads every block of both
-            leaf, offset = leaves[int(leaf_numbers[block])]
-            found = block_positions_at(leaf, int(starts[block]))
-            if found is None:
-                return None
-            block_ids, block_counts, block_positions = found
-            ids.append(block_ids + offset)
-            counts.append(block_counts)
-            positions.append(block_positions)
+        # the wanted blocks of each segment, read together a run at a time (a phrase of two
+        # common words reads every block of both, so the clock is looked at between runs)
+        numbers = leaf_numbers[wanted]
+        cuts = np.flatnonzero(np.diff(numbers)) + 1
+        for run in np.split(wanted, cuts) if len(wanted) else []:
+            leaf, offset = leaves[int(leaf_numbers[run[0]])]
+            for at in range(0, len(run), BLOCKS_AT_ONCE):
+                seconds_left()
+                found = blocks_positions_at(leaf, starts[run[at : at + BLOCKS_AT_ONCE]].tolist())
+                if found is None:
+                    return None
+                run_ids, run_counts, run_positions = found
+                ids.append(run_ids + offset)
+                counts.append(run_counts)
+                positions.append(run_positions)
         if not ids:
             return EMPTY_DOCS.astype(np.int64), EMPTY_DOCS.astype(np.int64)
         every_id, every_count = np.concatenate(ids), np.concatenate(counts)
