@@ -71,16 +71,7 @@ def peer_side(n: int, root: Path, queries: list[BenchQuery], changed: list[str])
         change_files(root / "corpus", backup, CHANGED_FILES, whole=True)  # as Newsdesk serves
     update = measured([str(PEER / "python"), build_script, "update", str(db), *changed])
     print(f"  datasette upsert of {len(changed)} files: {update.seconds:.2f}s")
-    port = free_port()
-    settings = [
-        ("sql_time_limit_ms", "120000"),  # complete answers, never a time-out
-        ("facet_time_limit_ms", "120000"),
-        ("suggest_facets", "off"),  # work a search page does not need
-    ]
-    cmd = [str(PEER / "datasette"), "serve", str(db), "-h", "127.0.0.1", "-p", str(port)]
-    for name, value in settings:
-        cmd += ["--setting", name, value]
-    server = Server(cmd, port, "/db/articles.json?_size=1", root / "datasette-serve.log")
+    server = datasette_server(db, root / "datasette-serve.log")
     paths = ["/db/articles.json?" + urlencode(q.datasette_params()) for q in queries]
     served = serve_and_query(server, paths, lambda d: d.get("filtered_table_rows_count"))
     return {
@@ -88,5 +79,21 @@ def peer_side(n: int, root: Path, queries: list[BenchQuery], changed: list[str])
         "size": size,
         "incremental": {"seconds": update.seconds, "peak_rss": update.peak_rss},
         "served": asdict(served),
-        "settings": dict(settings),
+        "settings": dict(DATASETTE_SETTINGS),
     }
+
+
+DATASETTE_SETTINGS = [
+    ("sql_time_limit_ms", "120000"),  # complete answers, never a time-out
+    ("facet_time_limit_ms", "120000"),
+    ("suggest_facets", "off"),  # work a search page does not need
+]
+
+
+def datasette_server(db: Path, log: Path) -> Server:
+    """`datasette serve` of the peer's database on a free loopback port, started and up."""
+    port = free_port()
+    cmd = [str(PEER / "datasette"), "serve", str(db), "-h", "127.0.0.1", "-p", str(port)]
+    for name, value in DATASETTE_SETTINGS:
+        cmd += ["--setting", name, value]
+    return Server(cmd, port, "/db/articles.json?_size=1", log)
