@@ -8,10 +8,10 @@ bench/data/scale-N are served as the scale benchmark serves them (`newsdesk serv
 2`, `datasette serve` with the same settings; bench/systems.py) and answer the same seeded
 queries (bench/queries.py) from 1 client, then from 4. Newsdesk runs from a git worktree of
 the head (HEAD by default: uncommitted edits are not measured) and, with --base, of a second
-commit, served in turn on the same index, so the two differ only in their code. Prints
-p50/p95 for each, their ratio to Datasette's, and the growth from the smallest N to the
-largest. The indexes are those of the last scale run, so they are as that run's code wrote
-them; this measures serving, never building.
+commit, served in turn on the same index (head, base, base, head with 2 rounds, latencies
+pooled), so the two differ only in their code. Prints p50/p95 for each, their ratio to
+Datasette's, and the growth from the smallest N to the largest. The indexes are those of
+the last scale run, as that run's code wrote them: this measures serving, never building.
 """
 
 from __future__ import annotations
@@ -45,6 +45,18 @@ def measure(server: Server, paths: list[str]) -> dict[str, Any]:
     }
 
 
+def pooled(before: dict[str, Any] | None, got: dict[str, Any]) -> dict[str, Any]:
+    """Two servings' figures as one: latencies pooled, errors summed, the higher peak."""
+    if before is None:
+        return got
+    return {
+        "one": before["one"] + got["one"],
+        "four": before["four"] + got["four"],
+        "errors": before["errors"] + got["errors"],
+        "peak_rss": max(before["peak_rss"], got["peak_rss"]),
+    }
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return 1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -61,6 +73,7 @@ def main() -> None:
     ap.add_argument("--head", default="HEAD", help="the commit measured (default: HEAD)")
     ap.add_argument("--base", help="a second commit, served in turn on the same index")
     ap.add_argument("--queries", type=int, default=600)
+    ap.add_argument("--rounds", type=int, default=2, help="servings of each Newsdesk, pooled")
     a = ap.parse_args()
     sides = {"head": checkout(a.head)}
     if a.base:
@@ -79,13 +92,17 @@ def main() -> None:
         if not index.is_dir() or not db.is_file():
             raise SystemExit(f"{root}: no index or peer database; run python -m bench.scale first")
         figures[n] = {}
-        for name, code in sides.items():
-            port = free_port()
-            cmd = [*newsdesk(code), "serve", "--index", str(index), "--port", str(port)]
-            log = root / f"served-{name}.log"
-            server = Server([*cmd, "--workers", "2"], port, "/api/search?q=oil", log, code)
-            figures[n][name] = measure(server, ours)
-            print(f"  N={n} newsdesk {name}: {summary(figures[n][name])}")
+        for round_ in range(
+            a.rounds
+        ):  # head, base, then base, head: a warming cache favours neither
+            for name, code in sides.items() if round_ % 2 == 0 else reversed(sides.items()):
+                port = free_port()
+                cmd = [*newsdesk(code), "serve", "--index", str(index), "--port", str(port)]
+                log = root / f"served-{name}.log"
+                server = Server([*cmd, "--workers", "2"], port, "/api/search?q=oil", log, code)
+                got = measure(server, ours)
+                print(f"  N={n} newsdesk {name}: {summary(got)}")
+                figures[n][name] = pooled(figures[n].get(name), got)
         server = datasette_server(db, root / "served-datasette.log")
         figures[n]["datasette"] = measure(server, theirs)
         print(f"  N={n} datasette: {summary(figures[n]['datasette'])}")
@@ -95,7 +112,7 @@ def main() -> None:
 
 def report(figures: dict[int, dict[str, dict[str, Any]]], names: list[str], a: Any) -> str:
     sizes = sorted(figures)
-    command = f"python -m bench.served --n {' '.join(map(str, a.n))}"
+    command = f"python -m bench.served --n {' '.join(map(str, a.n))} --rounds {a.rounds}"
     command += f" --head {a.head}" + (f" --base {a.base}" if a.base else "")
     lines = [
         command,
