@@ -14,8 +14,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from whoosh.filedb.filestore import FileStorage
@@ -389,3 +390,36 @@ def test_a_files_time_limit_holds_off_the_main_thread() -> None:
         thread.join(10)
     assert sorted(outcome) == ["finished", "timed out"]
     assert time.monotonic() - started < 5
+
+
+def test_a_parse_abandoned_with_files_queued_ends_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C abandons the parse with chunks still queued for the parsing processes, which
+    the reindex then kills. Cancelling those chunks first made Python 3.11's pool thread fail
+    on them as it found the processes dead (InvalidStateError: a traceback after the run's
+    own message, about every other Ctrl-C on a real corpus)."""
+    paths = []
+    for n in range(200):
+        path = tmp_path / f"{n:03}.txt"
+        path.write_text(f"Title number {n}\n\nThe body of article {n}, a sentence or two.\n")
+        paths.append(str(path))
+    original = indexer.parsing.parse_for_index
+
+    def slow(path: str) -> object:  # the parsing processes are forked with it
+        time.sleep(0.05)
+        return original(path)
+
+    monkeypatch.setattr(indexer.parsing, "parse_for_index", slow)
+    failures: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
+    parsers = indexer.parsing.Parsers(2)
+    try:
+        work = indexer.parsing.jobs(paths, [os.path.getsize(p) for p in paths], {})
+        stream = cast(Generator[Any, None, None], parsers.parse(work))
+        first = next(stream)
+        assert first.path == paths[0]
+        stream.close()  # as an interrupt leaves it, with most chunks not yet taken
+    finally:
+        parsers.close()
+    assert failures == []
