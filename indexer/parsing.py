@@ -287,8 +287,11 @@ class Parsers:
                 if job is not None:
                     suspects.append(job)
                     job = None
-                for _, dropped in ahead:
-                    dropped.cancel()  # parsed again below, one file or part at a time
+                if not isinstance(exc, (BrokenProcessPool, FutureTimeout)):
+                    for _, dropped in ahead:
+                        dropped.cancel()  # parsed again below, one file or part at a time
+                # else the pool's thread sets an error on each as it ends the pool (once the
+                # stuck processes are killed): one cancelled in between made it fail
                 ahead.clear()
                 out_bytes = parts_out = 0
                 yield from self._one_by_one(suspects, broke=exc)
