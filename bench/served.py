@@ -110,9 +110,8 @@ def main() -> None:
         figures[n] = {}
         # in the page cache, as after the scale run's build: a cold first serving is no figure
         read_through([index, db])
-        for round_ in range(
-            a.rounds
-        ):  # head, base, then base, head: a warming cache favours neither
+        # head, base, then base, head: a warming cache favours neither
+        for round_ in range(a.rounds):
             for name, code in sides.items() if round_ % 2 == 0 else reversed(sides.items()):
                 port = free_port()
                 cmd = [*newsdesk(code), "serve", "--index", str(index), "--port", str(port)]

@@ -172,10 +172,7 @@ def block_positions(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray]:
     body = zlib.decompress(data[at + 3 :]) if packed else data[at + 3 :]
     counts = np.frombuffer(body, f"<u{cw}", count).astype(np.int64)
     deltas = np.frombuffer(body, f"<u{dw}", offset=cw * count).astype(np.int64)
-    running = np.cumsum(deltas)
-    starts = np.cumsum(counts) - counts
-    before = running[starts] - deltas[starts]  # the running sum before each posting's first
-    return counts, running - np.repeat(before, counts)
+    return counts, _restarting_sums(deltas, counts)
 
 
 def blocks_positions(blocks: list[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
